@@ -1,0 +1,33 @@
+"""What every request handler reaches: settings, the database, the token checker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from customer_registry.auth.tokens import TokenAuthenticator
+from customer_registry.settings import Settings
+from customer_registry.storage.database import Database, open_database
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database = field(init=False)
+    authenticator: TokenAuthenticator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.db = open_database(self.settings)
+        self.authenticator = TokenAuthenticator(self.db, self.settings)
+
+    async def start(self) -> None:
+        await self.db.start()
+
+    async def stop(self) -> None:
+        await self.db.stop()
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx

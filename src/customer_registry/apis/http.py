@@ -1,0 +1,146 @@
+"""HTTP plumbing shared by the three APIs: JSON answers, bodies, credentials, permissions."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from customer_registry.apis.context import context
+from customer_registry.core.errors import Unauthenticated
+from customer_registry.core.permissions import Caller, Level
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request, Caller], Awaitable[Response]]
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(data), status, headers, media_type="application/json")
+
+
+# --- errors of the HTTP layer (each API renders them in its own format) --------------------
+
+
+class HttpError(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UndecodableBody(HttpError):
+    """The body (or a JSON query parameter) is not what the endpoint can decode."""
+
+
+class UnsupportedMediaType(HttpError):
+    status = 415
+
+
+class PayloadTooLarge(HttpError):
+    status = 413
+
+
+# --- request bodies -------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """ASGI middleware: a request body longer than `max_bytes` fails as PayloadTooLarge.
+
+    The error is raised where the handler reads the body, so each API renders it.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+            return message
+
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+
+                async def refuse() -> Message:
+                    raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+
+                await self.app(scope, refuse, send)
+                return
+        await self.app(scope, limited_receive, send)
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def is_json(request: Request) -> bool:
+    kind = media_type(request)
+    return kind == "application/json" or kind.endswith("+json")
+
+
+async def json_body(request: Request) -> Any:
+    """The decoded JSON body; UndecodableBody when it is not JSON."""
+    raw = await request.body()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UndecodableBody("Unable to decode data") from None
+
+
+# --- credentials and permissions ------------------------------------------------------------
+
+
+def token_from(request: Request) -> str | None:
+    """`Authorization: Token token=<t>` (the partner document's form) or `Bearer <t>`."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, rest = header.strip().partition(" ")
+    rest = rest.strip()
+    if scheme.lower() == "token" and rest.lower().startswith("token="):
+        rest = rest[len("token=") :].strip()
+    elif scheme.lower() not in ("token", "bearer"):
+        return None
+    return rest.strip('"') or None
+
+
+async def authenticate(request: Request) -> Caller:
+    token = token_from(request)
+    if token is None:
+        raise Unauthenticated("A valid token is required.")
+    return await context(request).authenticator.authenticate(token)
+
+
+def requires(level: Level) -> Callable[[Handler], Endpoint]:
+    """The handler runs only for an authenticated caller of at least `level` (else 401/403)."""
+
+    def decorate(handler: Handler) -> Endpoint:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            caller = await authenticate(request)
+            caller.require(level)
+            return await handler(request, caller)
+
+        endpoint.required_level = level  # type: ignore[attr-defined]
+        return endpoint
+
+    return decorate

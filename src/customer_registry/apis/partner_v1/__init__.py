@@ -1,0 +1,1 @@
+"""The partner API (`/v1`): the SMARTSolar customer API, Flask-Restless conventions included."""

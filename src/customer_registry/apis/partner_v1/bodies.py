@@ -1,0 +1,83 @@
+"""Request bodies of the partner API: JSON objects, with partner names and loose JSON types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+
+from customer_registry.apis.http import UndecodableBody, UnsupportedMediaType, is_json, json_body
+from customer_registry.core.errors import Invalid, UnknownField
+
+_JSON_REQUIRED = 'Request must have "Content-Type: application/json" header'
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: 415 for another content type, 400 if it cannot be decoded."""
+    if not is_json(request):
+        raise UnsupportedMediaType(_JSON_REQUIRED)
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise UndecodableBody("Unable to decode data")
+    return body
+
+
+class WrongType(ValueError):
+    pass
+
+
+def integer(value: Any) -> int | None:
+    """An integer, or a string of digits (JSON clients send both); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 30:
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WrongType("must be an integer")
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A string; a number is taken as its decimal text; None stays None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise WrongType("must be a string")
+
+
+def boolean(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise WrongType("must be true or false")
+
+
+Converter = Callable[[Any], Any]
+
+
+def writable(
+    body: Mapping[str, Any],
+    names: Mapping[str, str],
+    converters: Mapping[str, Converter],
+    ignored: frozenset[str],
+) -> dict[str, Any]:
+    """The fields a write may change, renamed to the core's names and typed.
+
+    Fields the system sets (`ignored`) are dropped, as the document says; a field the
+    object does not have is an error.
+    """
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, value in body.items():
+        if name in ignored:
+            continue
+        if name not in converters:
+            raise UnknownField(name)
+        try:
+            values[names[name]] = converters[name](value)
+        except WrongType as error:
+            problems[name] = f"{name} {error}."
+    if problems:
+        raise Invalid(problems)
+    return values

@@ -1,0 +1,122 @@
+"""`/v1/customers` and `/v1/customers/create_customer` (seeds 000 and 001)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.context import context
+from customer_registry.apis.http import json_response, requires
+from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.query import parse_page, parse_q
+from customer_registry.apis.partner_v1.render import customer_json, page_response, single_response
+from customer_registry.core import customers
+from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.permissions import Caller, Level
+from customer_registry.core.query import PageRequest
+
+_CONVERTERS: dict[str, bodies.Converter] = {
+    "name": bodies.text,
+    "external_customer_id": bodies.integer,
+    "external_customer_code": bodies.text,
+}
+_SYSTEM_FIELDS = META_FIELDS | {"customer_id"}
+_MISSING_IDS = "Missing external_customer_id and external_customer_code."
+
+
+def path_id(request: Request, name: str) -> int:
+    """An id from the path; anything that cannot be an id is simply not found."""
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"{name} {raw!r} does not exist.")
+    return int(raw)
+
+
+@requires(Level.OVERVIEW)
+async def list_customers(request: Request, caller: Caller) -> Response:
+    asked = parse_q(request, CUSTOMER_FIELDS)
+    page = parse_page(request)
+    async with context(request).db.read() as conn:
+        if asked.single:
+            found = await customers.list_page(conn, caller, asked.query, PageRequest(1, 2))
+            return single_response(found, customer_json)
+        found = await customers.list_page(conn, caller, asked.query, page)
+    return page_response(request, found, page, customer_json)
+
+
+@requires(Level.OVERVIEW)
+async def get_customer(request: Request, caller: Caller) -> Response:
+    customer_id = path_id(request, "customer_id")
+    async with context(request).db.read() as conn:
+        customer = await customers.get(conn, caller, customer_id)
+    return json_response(customer_json(customer))
+
+
+@requires(Level.SYSTEM)
+async def update_customer(request: Request, caller: Caller) -> Response:
+    customer_id = path_id(request, "customer_id")
+    body = await bodies.json_object(request)
+    changes = bodies.writable(body, CUSTOMER_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
+    async with context(request).db.write() as conn:
+        customer = await customers.update(conn, caller, customer_id, changes)
+    return json_response(customer_json(customer))
+
+
+@requires(Level.SYSTEM)
+async def delete_customer(request: Request, caller: Caller) -> Response:
+    customer_id = path_id(request, "customer_id")
+    async with context(request).db.write() as conn:
+        await customers.delete(conn, caller, customer_id)
+    return Response(status_code=204)
+
+
+def _new_customer(body: dict[str, Any]) -> customers.NewCustomer:
+    """Seed 000's rules: an entity, a name, and an external id or code (or both)."""
+    problems: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, convert in (("entity_id", bodies.integer), *_CONVERTERS.items()):
+        try:
+            values[name] = convert(body.get(name))
+        except bodies.WrongType as error:
+            problems[name] = f"{name} {error}."
+    if values.get("entity_id") is None and "entity_id" not in problems:
+        problems["entity_id"] = "Missing entity_id."
+    if values.get("name") is None and "name" not in problems:
+        problems["name"] = "Missing name."
+    if body.get("external_customer_id") is None and body.get("external_customer_code") is None:
+        problems["missing_data"] = _MISSING_IDS
+    if problems:
+        raise Invalid(problems)
+    return customers.NewCustomer(
+        entity_id=values["entity_id"],
+        name=values["name"],
+        external_id=values["external_customer_id"],
+        code=values["external_customer_code"],
+    )
+
+
+@requires(Level.ADMIN)
+async def create_customer(request: Request, caller: Caller) -> Response:
+    new = _new_customer(await bodies.json_object(request))
+    async with context(request).db.write() as conn:
+        created = await customers.create(conn, caller, new)
+    customer = created.customer
+    return json_response(
+        {
+            "status": "success",
+            # Python's str(None) as in the seed: "Created Test Customer(None) successfully".
+            "message": f"Created {customer.name}({customer.external_id}) successfully",
+            "data": {
+                "name": customer.name,
+                "customer_id": customer.customer_id,
+                "external_customer_id": customer.external_id,
+                "external_customer_code": customer.code,
+                "entity_id": customer.entity_id,
+                "customer_entity_linker_id": created.customer_entity_linker_id,
+            },
+        },
+        status=201,
+    )

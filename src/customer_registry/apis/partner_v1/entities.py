@@ -1,0 +1,76 @@
+"""`/v1/entities` (`_entities.md`)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.context import context
+from customer_registry.apis.http import json_response, requires
+from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1.customers import path_id
+from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.query import parse_page, parse_q
+from customer_registry.apis.partner_v1.render import entity_json, page_response, single_response
+from customer_registry.core import entities
+from customer_registry.core.permissions import Caller, Level
+from customer_registry.core.query import PageRequest
+
+_CONVERTERS: dict[str, bodies.Converter] = {
+    "name": bodies.text,
+    "bboxx_company_flag": bodies.boolean,
+    "tariff": bodies.text,
+    "financier": bodies.boolean,
+    "geic": bodies.text,
+}
+_SYSTEM_FIELDS = META_FIELDS | {"entity_id"}
+
+
+async def _changes(request: Request) -> dict[str, object]:
+    body = await bodies.json_object(request)
+    return bodies.writable(body, ENTITY_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
+
+
+@requires(Level.OVERVIEW)
+async def list_entities(request: Request, caller: Caller) -> Response:
+    asked = parse_q(request, ENTITY_FIELDS)
+    page = parse_page(request)
+    async with context(request).db.read() as conn:
+        if asked.single:
+            found = await entities.list_page(conn, caller, asked.query, PageRequest(1, 2))
+            return single_response(found, entity_json)
+        found = await entities.list_page(conn, caller, asked.query, page)
+    return page_response(request, found, page, entity_json)
+
+
+@requires(Level.OVERVIEW)
+async def get_entity(request: Request, caller: Caller) -> Response:
+    entity_id = path_id(request, "entity_id")
+    async with context(request).db.read() as conn:
+        entity = await entities.get(conn, caller, entity_id)
+    return json_response(entity_json(entity))
+
+
+@requires(Level.SYSTEM)
+async def create_entity(request: Request, caller: Caller) -> Response:
+    values = await _changes(request)
+    async with context(request).db.write() as conn:
+        entity = await entities.create(conn, caller, values)
+    return json_response(entity_json(entity), status=201)
+
+
+@requires(Level.SYSTEM)
+async def update_entity(request: Request, caller: Caller) -> Response:
+    entity_id = path_id(request, "entity_id")
+    changes = await _changes(request)
+    async with context(request).db.write() as conn:
+        entity = await entities.update(conn, caller, entity_id, changes)
+    return json_response(entity_json(entity))
+
+
+@requires(Level.SYSTEM)
+async def delete_entity(request: Request, caller: Caller) -> Response:
+    entity_id = path_id(request, "entity_id")
+    async with context(request).db.write() as conn:
+        await entities.delete(conn, caller, entity_id)
+    return Response(status_code=204)

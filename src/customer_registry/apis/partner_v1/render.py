@@ -1,0 +1,154 @@
+"""How the partner API shows things: records, pages with a Link header, and its errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.http import HttpError, json_response
+from customer_registry.apis.partner_v1.names import PARTNER_NAMES
+from customer_registry.core import errors
+from customer_registry.core.customers import Customer
+from customer_registry.core.entities import Entity
+from customer_registry.core.query import Page, PageRequest
+
+T = TypeVar("T")
+Json = dict[str, Any]
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """ISO 8601, UTC, no zone designator (`_meta_data.md`)."""
+    return None if value is None else value.isoformat(timespec="microseconds")
+
+
+def customer_json(customer: Customer) -> Json:
+    return {
+        "customer_id": customer.customer_id,
+        "name": customer.name,
+        "external_customer_id": customer.external_id,
+        "external_customer_code": customer.code,
+        "created_at": timestamp(customer.created_at),
+        "created_by": customer.created_by,
+        "modified_at": timestamp(customer.modified_at),
+        "modified_by": customer.modified_by,
+    }
+
+
+def entity_json(entity: Entity) -> Json:
+    return {
+        "entity_id": entity.entity_id,
+        "name": entity.name,
+        "bboxx_company_flag": entity.bboxx_company_flag,
+        "tariff": entity.tariff,
+        "financier": entity.financier,
+        "geic": entity.geic,
+        "created_at": timestamp(entity.created_at),
+        "created_by": entity.created_by,
+        "modified_at": timestamp(entity.modified_at),
+        "modified_by": entity.modified_by,
+    }
+
+
+def page_response(
+    request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
+) -> Response:
+    """Flask-Restless's page body, with a Link header to the next and last pages."""
+    total_pages = math.ceil(page.total / asked.per_page)
+    links = []
+    if asked.page < total_pages:
+        links.append(f'<{_page_url(request, asked.page + 1, asked.per_page)}>; rel="next"')
+    last_url = _page_url(request, max(total_pages, 1), asked.per_page)
+    links.append(f'<{last_url}>; rel="last"')
+    body = {
+        "num_results": page.total,
+        "objects": [render(item) for item in page.items],
+        "page": asked.page,
+        "total_pages": total_pages,
+    }
+    return json_response(body, headers={"Link": ", ".join(links)})
+
+
+def _page_url(request: Request, page: int, per_page: int) -> str:
+    return str(request.url.include_query_params(page=page, results_per_page=per_page))
+
+
+class MultipleResults(HttpError):
+    pass
+
+
+def single_response(page: Page[T], render: Callable[[T], Json]) -> Response:
+    """`"single": true`: the one matching object, or the library's two errors."""
+    if page.total == 0:
+        raise errors.NotFound("No result found")
+    if page.total > 1:
+        raise MultipleResults("Multiple results found")
+    return json_response(render(page.items[0]))
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"message": message}, status, headers)
+
+
+def _not_unique_message(error: errors.NotUnique, name: str) -> str:
+    if error.entity_id is None:
+        return f"The {name}({error.value}) is not unique."
+    return f"The pairing of {name}({error.value}) and entity_id #{error.entity_id} is not unique."
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    match exc:
+        case errors.NotUnique():
+            name = PARTNER_NAMES.get(exc.field, exc.field)
+            return json_response({"validation_errors": {name: _not_unique_message(exc, name)}}, 400)
+        case errors.Invalid():
+            return json_response({"validation_errors": exc.worded(PARTNER_NAMES)}, 400)
+        case errors.NotFound():
+            return _message(404, "No result found")
+        case errors.Unauthenticated():
+            return _message(401, exc.message)
+        case errors.Forbidden():
+            return _message(403, exc.message)
+        case errors.Throttled():
+            return _message(429, exc.message, {"Retry-After": str(exc.retry_after)})
+        case errors.Unavailable():
+            return _message(503, exc.message, {"Retry-After": "5"})
+        case errors.InvalidQuery():
+            return _message(400, "Unable to construct query")
+        case errors.DomainError():
+            return _message(400, exc.message)  # UnknownField, InUse: their text is the answer
+    raise exc
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpError)
+    return _message(exc.status, exc.message)
+
+
+_STARLETTE_MESSAGES = {404: "Not found", 405: "Method not allowed"}
+
+
+def starlette_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = _STARLETTE_MESSAGES.get(exc.status_code, str(exc.detail))
+    return _message(exc.status_code, message, dict(exc.headers or {}))
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    return _message(500, "Internal server error")
+
+
+EXCEPTION_HANDLERS = {
+    errors.DomainError: domain_error,
+    HttpError: http_error,
+    HTTPException: starlette_error,
+    Exception: server_error,
+}

@@ -1,0 +1,1 @@
+"""Credentials: password hashing, tokens (issue, check, revoke) and logins."""

@@ -1,0 +1,257 @@
+"""`customer-registry`: serve, migrate, and manage entities, users and API keys."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from customer_registry.auth import tokens
+from customer_registry.core import entities, users
+from customer_registry.core.errors import DomainError
+from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
+from customer_registry.settings import Settings
+from customer_registry.storage.database import Database, open_database
+from customer_registry.storage.migrate import upgrade
+from customer_registry.storage.schema import DEFAULT_ENTITY_ID
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+entities_app = typer.Typer(no_args_is_help=True, help="Entities (tenants).")
+users_app = typer.Typer(no_args_is_help=True, help="Users who call the APIs.")
+tokens_app = typer.Typer(no_args_is_help=True, help="API keys: long-lived tokens.")
+app.add_typer(entities_app, name="entities")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+err = Console(stderr=True)
+LevelName = Enum("LevelName", {level.name: level.name for level in Level})  # type: ignore[misc]
+VisibilityName = Enum("VisibilityName", {v.value: v.value for v in Visibility})  # type: ignore[misc]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"CUSTOMER_REGISTRY_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise _fail(f"bad setting: {problems}", 2) from None
+
+
+def _run(work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one database operation with the settings from the environment; errors in one line."""
+    settings = _settings()
+
+    async def main() -> T:
+        db = open_database(settings)
+        await db.start()
+        try:
+            return await work(db)
+        finally:
+            await db.stop()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise _fail(error.message) from None
+    except OSError as error:
+        raise _fail(f"cannot reach the database: {error}") from None
+
+
+def _migrate(settings: Settings) -> None:
+    try:
+        upgrade(settings)
+    except Exception as error:  # Alembic and the drivers raise many kinds; all are fatal here
+        raise _fail(f"migration failed: {error}") from None
+
+
+def _ensure_admin(settings: Settings) -> None:
+    """On an empty database, create the first SYSTEM/GLOBAL administrator."""
+    username = settings.admin_username or "admin"
+    given = settings.admin_password.get_secret_value() if settings.admin_password else None
+    password = given or secrets.token_urlsafe(18)
+
+    async def work(db: Database) -> bool:
+        async with db.write() as conn:
+            if await users.any_exists(conn):
+                return False
+            await users.create(
+                conn,
+                COMMAND_LINE,
+                username=username,
+                password=password,
+                level=Level.SYSTEM,
+                visibility=Visibility.GLOBAL,
+                entity_id=DEFAULT_ENTITY_ID,
+            )
+        return True
+
+    if not _run(work):
+        return
+    if given is None:
+        print(f"Created administrator {username!r} with password {password} (shown only once).")
+    else:
+        print(f"Created administrator {username!r} from CUSTOMER_REGISTRY_ADMIN_PASSWORD.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", min=1, max=65535)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.", min=1, max=64)] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+) -> None:
+    """Apply pending migrations, create the first administrator if needed, and serve."""
+    settings = _settings()
+    _migrate(settings)
+    _ensure_admin(settings)
+    uvicorn.run(
+        "customer_registry.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        access_log=access_log,
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Create the database or bring its schema up to date."""
+    _migrate(_settings())
+    print("Database is up to date.")
+
+
+@entities_app.command("create")
+def entities_create(name: Annotated[str, typer.Option(help="Unique entity name.")]) -> None:
+    """Create an entity; prints its id."""
+
+    async def work(db: Database) -> int:
+        async with db.write() as conn:
+            entity = await entities.create(conn, COMMAND_LINE, {"name": name})
+        return entity.entity_id
+
+    print(_run(work))
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Login name (an e-mail address).")],
+    password: Annotated[str, typer.Option(help="At least 8 characters.")],
+    permissions: Annotated[LevelName, typer.Option(help="Permission level.")],
+    visibility: Annotated[VisibilityName, typer.Option(help="GLOBAL or ENTITY.")],
+    entity: Annotated[int, typer.Option(help="Entity the user belongs to.")] = DEFAULT_ENTITY_ID,
+) -> None:
+    """Create a user."""
+
+    async def work(db: Database) -> int:
+        async with db.write() as conn:
+            user = await users.create(
+                conn,
+                COMMAND_LINE,
+                username=username,
+                password=password,
+                level=Level[permissions.value],
+                visibility=Visibility(visibility.value),
+                entity_id=entity,
+            )
+        return user.user_id
+
+    print(_run(work))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users."""
+
+    async def work(db: Database) -> list[users.User]:
+        async with db.read() as conn:
+            return await users.list_all(conn)
+
+    table = Table("id", "username", "entity", "permissions", "visibility", "disabled")
+    for user in _run(work):
+        table.add_row(
+            str(user.user_id),
+            user.username,
+            str(user.entity_id),
+            user.level.name,
+            user.visibility.value,
+            "yes" if user.disabled else "no",
+        )
+    Console().print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
+    """Disable a user: no more logins, and their tokens are refused."""
+
+    async def work(db: Database) -> None:
+        async with db.write() as conn:
+            await users.set_disabled(conn, username)
+
+    _run(work)
+    print(f"Disabled {username}.")
+
+
+def _lifetime(expires_in: str) -> int | None:
+    if expires_in == "never":
+        return None
+    if not expires_in.isdigit() or int(expires_in) < 1:
+        raise _fail("--expires-in must be a number of seconds or 'never'", 2)
+    return int(expires_in)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Option(help="The user the key acts as.")],
+    expires_in: Annotated[
+        str, typer.Option(help="Seconds until it expires, or 'never'.")
+    ] = "never",
+) -> None:
+    """Create an API key; prints only the key (shown once, stored hashed)."""
+    lifetime = _lifetime(expires_in)
+
+    async def work(db: Database) -> str:
+        async with db.write() as conn:
+            issued = await tokens.issue_api_key(conn, username, lifetime)
+        return issued.token
+
+    print(_run(work))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")]) -> None:
+    """Revoke a token (a login token or an API key) at once."""
+
+    async def work(db: Database) -> None:
+        async with db.write() as conn:
+            await tokens.revoke(conn, token)
+
+    _run(work)
+    print("Revoked.")
+
+
+def main() -> None:
+    app(prog_name="customer-registry")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Entities (tenants): the operations every API calls, and the rules they keep."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import entities as repository
+from customer_registry.storage.database import Connection, Row
+
+TEXT_MAX = 255
+WRITABLE = frozenset({"name", "bboxx_company_flag", "tariff", "financier", "geic"})
+_TEXT_FIELDS = ("name", "tariff", "geic")
+_BOOL_FIELDS = ("bboxx_company_flag", "financier")
+_REQUIRED = ("name", "bboxx_company_flag")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    entity_id: int
+    name: str
+    bboxx_company_flag: bool
+    tariff: str | None
+    financier: bool | None
+    geic: str | None
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime | None
+    modified_by: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Entity:
+        return cls(**row)
+
+
+def _validate(values: Mapping[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    for field in values:
+        if field not in WRITABLE:
+            raise UnknownField(field)
+    for field in _TEXT_FIELDS:
+        value = values.get(field)
+        if value is not None and (
+            not isinstance(value, str) or not 0 < len(value) <= TEXT_MAX or "\x00" in value
+        ):
+            errors[field] = f"{{field}} must be a string of 1 to {TEXT_MAX} characters."
+    for field in _BOOL_FIELDS:
+        value = values.get(field)
+        if value is not None and not isinstance(value, bool):
+            errors[field] = "{field} must be true or false."
+    for field in _REQUIRED:
+        if field in values and values[field] is None:
+            errors[field] = "{field} may not be null."
+    if errors:
+        raise Invalid(errors)
+
+
+async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
+    row = await repository.get(conn, caller, entity_id)
+    if row is None:
+        raise NotFound(f"Entity #{entity_id} does not exist.")
+    return Entity.from_row(row)
+
+
+async def require_existing(conn: Connection, caller: Caller, entity_id: int, field: str) -> None:
+    """An entity named in a write must exist (and be visible): a field error otherwise."""
+    if await repository.get(conn, caller, entity_id) is None:
+        raise Invalid({field: f"Entity #{entity_id} does not exist."})
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[Entity]:
+    total = await repository.count(conn, caller, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    return Page([Entity.from_row(row) for row in rows], total)
+
+
+async def create(conn: Connection, caller: Caller, values: Mapping[str, Any]) -> Entity:
+    if not caller.sees_all_entities:
+        raise Forbidden("Only users with GLOBAL visibility can create entities.")
+    values = {"bboxx_company_flag": False, **values}
+    if "name" not in values:
+        raise Invalid({"name": "{field} is required."})
+    _validate(values)
+    row = await repository.insert(
+        conn, {**values, "created_at": utcnow(), "created_by": caller.username}
+    )
+    return Entity.from_row(row)
+
+
+async def update(
+    conn: Connection, caller: Caller, entity_id: int, changes: Mapping[str, Any]
+) -> Entity:
+    existing = await get(conn, caller, entity_id)
+    _validate(changes)
+    if not changes:
+        return existing
+    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    return Entity.from_row(await repository.update(conn, entity_id, values))
+
+
+async def delete(conn: Connection, caller: Caller, entity_id: int) -> None:
+    await get(conn, caller, entity_id)
+    await repository.delete(conn, entity_id)

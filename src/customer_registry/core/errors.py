@@ -1,0 +1,85 @@
+"""Errors of the domain. Each API maps them to its own format at its edge, in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a caller can cause. `message` is safe to show to the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it exists."""
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are wrong, expired or revoked."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but their permission level is too low for this action."""
+
+
+class Throttled(DomainError):
+    """Too many failed attempts; `retry_after` seconds until the next one is accepted."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule. `errors` maps a field (or a rule's key) to its message.
+
+    A message may hold the placeholder `{field}`: each API puts its own name for the field
+    there (the core calls it `code`, the partner API `external_customer_code`).
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(m.replace("{field}", f) for f, m in errors.items()))
+        self.errors = errors
+
+    def worded(self, names: dict[str, str]) -> dict[str, str]:
+        """The errors with fields renamed (and placeholders filled) by an API's `names`."""
+        renamed = {}
+        for field, message in self.errors.items():
+            name = names.get(field, field)
+            renamed[name] = message.replace("{field}", name)
+        return renamed
+
+
+class NotUnique(DomainError):
+    """A value that must be unique (within an entity) is already taken.
+
+    Raised from the database's unique index, never from a check made before the write.
+    Carries the facts, not the wording: each API words it as its document does.
+    """
+
+    def __init__(self, field: str, value: object, entity_id: int | None = None) -> None:
+        super().__init__(f"{field} {value!r} is already used")
+        self.field = field
+        self.value = value
+        self.entity_id = entity_id
+
+
+class UnknownField(DomainError):
+    """A write named a field the object does not have."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"Model does not have field '{field}'")
+        self.field = field
+
+
+class InvalidQuery(DomainError):
+    """A list query (filter, order, group) that cannot be turned into a database query."""
+
+
+class InUse(DomainError):
+    """The object cannot be deleted while other records still point at it."""
+
+
+class Unavailable(DomainError):
+    """The database cannot be reached; the request may be retried later."""

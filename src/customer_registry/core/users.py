@@ -1,0 +1,92 @@
+"""Users: who may call the APIs, at which level, over which entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from customer_registry.auth.passwords import hash_password_async
+from customer_registry.core import entities
+from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.permissions import Caller, Level, Visibility
+from customer_registry.storage import identity as repository
+from customer_registry.storage.database import Connection, Row
+
+USERNAME_MAX = 255
+PASSWORD_MIN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: int
+    username: str
+    entity_id: int
+    level: Level
+    visibility: Visibility
+    display_name: str | None
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> User:
+        return cls(
+            user_id=row["user_id"],
+            username=row["username"],
+            entity_id=row["entity_id"],
+            level=Level[row["permissions"]],
+            visibility=Visibility(row["visibility"]),
+            display_name=row["display_name"],
+            disabled=bool(row["disabled"]),
+            created_at=row["created_at"],
+        )
+
+
+async def create(
+    conn: Connection,
+    caller: Caller,
+    *,
+    username: str,
+    password: str,
+    level: Level,
+    visibility: Visibility,
+    entity_id: int,
+    display_name: str | None = None,
+) -> User:
+    errors: dict[str, str] = {}
+    if not username.strip() or len(username) > USERNAME_MAX or "\x00" in username:
+        errors["username"] = f"{{field}} must be 1 to {USERNAME_MAX} characters."
+    if len(password) < PASSWORD_MIN:
+        errors["password"] = f"{{field}} must be at least {PASSWORD_MIN} characters."
+    if errors:
+        raise Invalid(errors)
+    await entities.require_existing(conn, caller, entity_id, field="entity_id")
+    row = await repository.insert_user(
+        conn,
+        {
+            "username": username,
+            "password_hash": await hash_password_async(password),
+            "entity_id": entity_id,
+            "permissions": level.name,
+            "visibility": visibility.value,
+            "display_name": display_name,
+            "disabled": False,
+            "created_at": utcnow(),
+            "created_by": caller.username,
+        },
+    )
+    return User.from_row(row)
+
+
+async def list_all(conn: Connection) -> list[User]:
+    return [User.from_row(row) for row in await repository.list_users(conn)]
+
+
+async def any_exists(conn: Connection) -> bool:
+    return await repository.any_user(conn)
+
+
+async def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
+    """A disabled user cannot log in, and their tokens are refused from the next check on."""
+    if not await repository.set_user_disabled(conn, username, disabled, utcnow()):
+        raise NotFound(f"User {username!r} does not exist.")

@@ -1,0 +1,67 @@
+"""Settings, read once from `CUSTOMER_REGISTRY_*` environment variables and validated at start-up.
+
+Every setting is listed in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DialectName = Literal["sqlite", "postgresql"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTOMER_REGISTRY_", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///customer-registry.db",
+        description="sqlite:///PATH (default, relative to the working directory) "
+        "or postgresql://user@host:port/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    admin_username: str | None = None
+    admin_password: SecretStr | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    statement_timeout_ms: int = Field(default=10_000, ge=100)
+    token_idle_seconds: int = Field(default=3 * 3600, ge=60)
+    token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    token_touch_seconds: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        scheme = url.split("://", 1)[0].split("+", 1)[0]
+        if scheme not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return url
+
+    @cached_property
+    def dialect(self) -> DialectName:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @cached_property
+    def sqlite_path(self) -> str:
+        """The file behind a sqlite:/// URL (sqlite:///rel/path or sqlite:////abs/path)."""
+        return self.database_url.split(":///", 1)[1] or "customer-registry.db"
+
+    @cached_property
+    def postgres_dsn(self) -> str:
+        """A DSN asyncpg accepts: driver suffixes such as +asyncpg are dropped."""
+        scheme, rest = self.database_url.split("://", 1)
+        return f"postgresql://{rest}" if scheme.startswith("postgres") else self.database_url
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The async SQLAlchemy URL Alembic uses to run migrations."""
+        if self.dialect == "sqlite":
+            return f"sqlite+aiosqlite:///{self.sqlite_path}"
+        return "postgresql+asyncpg://" + self.postgres_dsn.split("://", 1)[1]

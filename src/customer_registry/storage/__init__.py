@@ -1,0 +1,1 @@
+"""Storage: the schema, its migrations, the database connections and every query."""

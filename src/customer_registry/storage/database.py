@@ -1,0 +1,399 @@
+"""Connections to SQLite or PostgreSQL, driven straight through their async drivers.
+
+Statements are built with SQLAlchemy Core and compiled to the dialect's SQL here, but run
+through asyncpg / aiosqlite directly: SQLAlchemy's execution layer costs more per request
+than a whole fast endpoint (see DEVELOPERS.md's measured figures). Hot statements are
+wrapped in `Prepared` and compiled once; others are compiled at each call.
+
+Transactions belong to the edge: `read()` lends a connection in autocommit mode (one
+statement is its own transaction), `write()` lends one inside a transaction that commits
+when the block ends and rolls back if it raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql.base import Executable
+
+from customer_registry.core.errors import Unavailable
+from customer_registry.settings import Settings
+from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.schema import metadata
+
+Row = Mapping[str, Any]
+Decoder = Callable[[Any], Any]
+
+_DIALECTS: dict[str, Dialect] = {
+    "postgresql": asyncpg_dialect.dialect(),
+    "sqlite": sqlite_dialect.dialect(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSQL:
+    sql: str
+    names: tuple[str, ...]  # bind parameter names in positional order
+    values: Mapping[str, Any]  # values bound at build time (ad hoc statements)
+    columns: tuple[sa.ColumnElement[Any], ...]  # result columns, for type decoding
+
+
+def _compile(stmt: Executable, dialect: Dialect, *, expand: bool) -> CompiledSQL:
+    kwargs = {"render_postcompile": True} if expand else {}
+    compiled = stmt.compile(dialect=dialect, compile_kwargs=kwargs)  # type: ignore[attr-defined]
+    columns = tuple(getattr(stmt, "exported_columns", ()))
+    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), compiled.params, columns)
+
+
+class Prepared:
+    """A statement with named `bindparam`s, compiled once per dialect and reused."""
+
+    __slots__ = ("_compiled", "statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, CompiledSQL] = {}
+
+    def compiled(self, dialect_name: str) -> CompiledSQL:
+        found = self._compiled.get(dialect_name)
+        if found is None:
+            found = _compile(self.statement, _DIALECTS[dialect_name], expand=False)
+            self._compiled[dialect_name] = found
+        return found
+
+
+Statement = Executable | Prepared
+
+
+class Connection(ABC):
+    """One borrowed database connection. Every query of the service goes through these four."""
+
+    dialect_name: str
+
+    def _compile(self, stmt: Statement, params: Mapping[str, Any]) -> tuple[CompiledSQL, list[Any]]:
+        if isinstance(stmt, Prepared):
+            compiled = stmt.compiled(self.dialect_name)
+            return compiled, [params[name] for name in compiled.names]
+        compiled = _compile(stmt, _DIALECTS[self.dialect_name], expand=True)
+        values = {**compiled.values, **params}
+        return compiled, [values[name] for name in compiled.names]
+
+    async def fetch_all(self, stmt: Statement, **params: Any) -> list[Row]:
+        compiled, args = self._compile(stmt, params)
+        return await self._fetch(compiled, args)
+
+    async def fetch_one(self, stmt: Statement, **params: Any) -> Row | None:
+        rows = await self.fetch_all(stmt, **params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, stmt: Statement, **params: Any) -> Any:
+        row = await self.fetch_one(stmt, **params)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, stmt: Statement, **params: Any) -> int:
+        """Run a statement that returns no rows; answer how many rows it touched."""
+        compiled, args = self._compile(stmt, params)
+        return await self._execute(compiled, args)
+
+    @abstractmethod
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]: ...
+
+    @abstractmethod
+    async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int: ...
+
+
+class Database(ABC):
+    dialect_name: str
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    def read(self) -> Any:
+        """`async with db.read() as conn`: a connection for reads, no transaction."""
+
+    @abstractmethod
+    def write(self) -> Any:
+        """`async with db.write() as conn`: a connection inside one transaction."""
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+_UNAVAILABLE_PG = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.QueryCanceledError,  # statement_timeout
+    asyncpg.AdminShutdownError,
+)
+
+
+def _translate_pg_errors(error: Exception) -> Exception:
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return UniqueViolation(error.constraint_name)
+    if isinstance(error, asyncpg.ForeignKeyViolationError):
+        return ForeignKeyViolation(error.constraint_name)
+    if isinstance(error, _UNAVAILABLE_PG):
+        return Unavailable("The database is not available; try again later.")
+    return error
+
+
+class _PgConnection(Connection):
+    dialect_name = "postgresql"
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self._raw = raw
+
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+        try:
+            rows: list[Row] = await self._raw.fetch(compiled.sql, *args)
+        except Exception as error:
+            raise _translate_pg_errors(error) from error
+        return rows
+
+    async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
+        try:
+            status: str = await self._raw.execute(compiled.sql, *args)
+        except Exception as error:
+            raise _translate_pg_errors(error) from error
+        # asyncpg answers the command tag, e.g. "UPDATE 3" or "INSERT 0 1".
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+
+class PostgresDatabase(Database):
+    dialect_name = "postgresql"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._settings.postgres_dsn,
+                min_size=1,
+                max_size=self._settings.db_pool_size,
+                server_settings={
+                    "statement_timeout": str(self._settings.statement_timeout_ms),
+                    "timezone": "UTC",
+                },
+            )
+        except Exception as error:
+            raise _translate_pg_errors(error) from error
+
+    async def stop(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("Database.start() was not awaited")
+        return self._pool
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        try:
+            raw = await self._require_pool().acquire()
+        except Exception as error:
+            raise _translate_pg_errors(error) from error
+        try:
+            yield _PgConnection(raw)
+        finally:
+            await self._require_pool().release(raw)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        async with self.read() as conn:
+            raw = conn._raw  # type: ignore[attr-defined]
+            try:
+                async with raw.transaction():
+                    yield conn
+            except asyncpg.PostgresError as error:
+                raise _translate_pg_errors(error) from error
+
+
+# --- SQLite ---------------------------------------------------------------------------------
+
+_UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)")
+
+
+def _unique_names_by_columns() -> dict[tuple[str, tuple[str, ...]], str]:
+    """SQLite names the columns of a failed unique index, not the index: map them back."""
+    names: dict[tuple[str, tuple[str, ...]], str] = {}
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if index.unique:
+                names[(table.name, tuple(c.name for c in index.columns))] = str(index.name)
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                cols = tuple(c.name for c in constraint.columns)
+                names[(table.name, cols)] = str(constraint.name)
+    return names
+
+
+_SQLITE_UNIQUE_NAMES = _unique_names_by_columns()
+
+
+def _translate_sqlite_errors(error: Exception) -> Exception:
+    if isinstance(error, sqlite3.IntegrityError):
+        message = str(error)
+        if match := _UNIQUE_FAILED.match(message):
+            qualified = [part.strip() for part in match.group(1).split(",")]
+            table = qualified[0].split(".", 1)[0]
+            columns = tuple(part.split(".", 1)[1] for part in qualified)
+            return UniqueViolation(_SQLITE_UNIQUE_NAMES.get((table, columns)))
+        if "FOREIGN KEY" in message:
+            return ForeignKeyViolation(None)
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return Unavailable("The database is busy; try again later.")
+    return error
+
+
+def _sqlite_decoder(column: sa.ColumnElement[Any]) -> Decoder | None:
+    if isinstance(column.type, sa.DateTime):
+        return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
+    if isinstance(column.type, sa.Boolean):
+        return lambda v: None if v is None else bool(v)
+    return None
+
+
+def _sqlite_arg(value: Any) -> Any:
+    # Same text form as SQLAlchemy's SQLite DateTime, so ordering and migrations agree.
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    return value
+
+
+class _SqliteConnection(Connection):
+    dialect_name = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self._raw = raw
+
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+        try:
+            async with self._raw.execute(compiled.sql, [_sqlite_arg(a) for a in args]) as cursor:
+                rows = await cursor.fetchall()
+                names = [d[0] for d in cursor.description or ()]
+        except sqlite3.Error as error:
+            raise _translate_sqlite_errors(error) from error
+        decoders: Sequence[Decoder | None] = (
+            [_sqlite_decoder(c) for c in compiled.columns]
+            if len(compiled.columns) == len(names)
+            else [None] * len(names)
+        )
+        return [
+            {
+                name: (decode(value) if decode else value)
+                for name, value, decode in zip(names, row, decoders, strict=True)
+            }
+            for row in rows
+        ]
+
+    async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
+        try:
+            cursor = await self._raw.execute(compiled.sql, [_sqlite_arg(a) for a in args])
+            count: int = cursor.rowcount
+            await cursor.close()
+        except sqlite3.Error as error:
+            raise _translate_sqlite_errors(error) from error
+        return count
+
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    # The partner API's `like` is case-sensitive, as on PostgreSQL.
+    "PRAGMA case_sensitive_like=ON",
+)
+
+
+class SqliteDatabase(Database):
+    """A small pool of SQLite connections. Writers take one lock per process; across
+    processes (several workers) SQLite's own lock and busy timeout order them."""
+
+    dialect_name = "sqlite"
+
+    def __init__(self, settings: Settings, pool_size: int = 4) -> None:
+        self._path = settings.sqlite_path
+        self._pool_size = pool_size
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all: list[aiosqlite.Connection] = []
+        self._write_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        for _ in range(self._pool_size):
+            raw = await aiosqlite.connect(self._path, isolation_level=None)
+            for pragma in _SQLITE_PRAGMAS:
+                await raw.execute(pragma)
+            self._all.append(raw)
+            self._idle.put_nowait(raw)
+
+    async def stop(self) -> None:
+        for raw in self._all:
+            await raw.close()
+        self._all.clear()
+        self._idle = asyncio.Queue()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        raw = await self._idle.get()
+        try:
+            yield _SqliteConnection(raw)
+        finally:
+            self._idle.put_nowait(raw)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        async with self._write_lock, self.read() as conn:
+            raw: aiosqlite.Connection = conn._raw  # type: ignore[attr-defined]
+            try:
+                await raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise _translate_sqlite_errors(error) from error
+            try:
+                yield conn
+            except BaseException:
+                await raw.execute("ROLLBACK")
+                raise
+            try:
+                await raw.execute("COMMIT")
+            except sqlite3.Error as error:
+                await raw.execute("ROLLBACK")
+                raise _translate_sqlite_errors(error) from error
+
+
+def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect (both spell it alike)."""
+    dialect = postgresql if conn.dialect_name == "postgresql" else sqlite_dialect
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def open_database(settings: Settings) -> Database:
+    if settings.dialect == "sqlite":
+        return SqliteDatabase(settings)
+    return PostgresDatabase(settings)

@@ -1,0 +1,84 @@
+"""Every query on entities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.core.errors import InUse, NotUnique
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.schema import entities
+from customer_registry.storage.scope import entity_scope
+
+LISTING = Listing(
+    table=entities,
+    key=entities.c.entity_id,
+    fields={c.name: c for c in entities.columns},
+)
+
+_UNIQUE_FIELDS = {"uq_entities_name": "name", "uq_entities_geic": "geic"}
+
+
+def _scope(caller: Caller) -> sa.ColumnElement[bool]:
+    return entity_scope(caller, entities.c.entity_id)
+
+
+async def get(conn: Connection, caller: Caller, entity_id: int) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(entities).where(entities.c.entity_id == entity_id, _scope(caller))
+    )
+
+
+async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+
+
+async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
+    statement = page_statement(LISTING, query, _scope(caller), page)
+    return [] if statement is None else await conn.fetch_all(statement)
+
+
+def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
+    field = _UNIQUE_FIELDS.get(error.constraint or "")
+    if field is None:
+        raise error
+    return NotUnique(field, values.get(field))
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    try:
+        row = await conn.fetch_one(sa.insert(entities).values(**values).returning(entities))
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
+    assert row is not None
+    return row
+
+
+async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row:
+    statement = (
+        sa.update(entities)
+        .where(entities.c.entity_id == entity_id)
+        .values(**values)
+        .returning(entities)
+    )
+    try:
+        row = await conn.fetch_one(statement)
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
+    assert row is not None
+    return row
+
+
+async def delete(conn: Connection, entity_id: int) -> None:
+    try:
+        await conn.execute(sa.delete(entities).where(entities.c.entity_id == entity_id))
+    except ForeignKeyViolation as error:
+        raise InUse(
+            f"Entity #{entity_id} cannot be deleted while customers or users are linked to it."
+        ) from error

@@ -1,0 +1,17 @@
+"""What the database refused, in driver-neutral terms. Repositories turn these into domain errors."""
+
+from __future__ import annotations
+
+
+class IntegrityViolation(Exception):
+    def __init__(self, constraint: str | None) -> None:
+        super().__init__(constraint)
+        self.constraint = constraint
+
+
+class UniqueViolation(IntegrityViolation):
+    """A unique index refused the write; `constraint` is the index's name."""
+
+
+class ForeignKeyViolation(IntegrityViolation):
+    """A foreign key refused the write (SQLite does not say which: `constraint` is None)."""

@@ -1,0 +1,114 @@
+"""Every query on users, tokens and failed logins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from customer_registry.core.errors import Invalid, NotUnique
+from customer_registry.storage.database import Connection, Prepared, Row
+from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.schema import login_failures, tokens, users
+
+
+async def insert_user(conn: Connection, values: Mapping[str, Any]) -> Row:
+    try:
+        row = await conn.fetch_one(sa.insert(users).values(**values).returning(users))
+    except UniqueViolation as error:
+        raise NotUnique("username", values["username"]) from error
+    except ForeignKeyViolation as error:
+        raise Invalid({"entity_id": f"Entity #{values['entity_id']} does not exist."}) from error
+    assert row is not None
+    return row
+
+
+async def user_by_username(conn: Connection, username: str) -> Row | None:
+    return await conn.fetch_one(sa.select(users).where(users.c.username == username))
+
+
+async def any_user(conn: Connection) -> bool:
+    return await conn.fetch_value(sa.select(sa.exists().select_from(users))) in (True, 1)
+
+
+async def list_users(conn: Connection) -> list[Row]:
+    return await conn.fetch_all(sa.select(users).order_by(users.c.user_id))
+
+
+async def set_user_disabled(conn: Connection, username: str, disabled: bool, now: datetime) -> bool:
+    touched = await conn.execute(
+        sa.update(users)
+        .where(users.c.username == username)
+        .values(disabled=disabled, modified_at=now, modified_by="command-line")
+    )
+    return touched > 0
+
+
+async def insert_token(conn: Connection, values: Mapping[str, Any]) -> None:
+    await conn.execute(sa.insert(tokens).values(**values))
+
+
+# Authentication runs on every request whose token is not cached: compiled once.
+_TOKEN_WITH_USER = Prepared(
+    sa.select(
+        tokens.c.token_id,
+        tokens.c.last_used_at,
+        tokens.c.idle_seconds,
+        tokens.c.expires_at,
+        users.c.user_id,
+        users.c.username,
+        users.c.entity_id,
+        users.c.permissions,
+        users.c.visibility,
+        users.c.disabled,
+    )
+    .join(users, users.c.user_id == tokens.c.user_id)
+    .where(tokens.c.token_hash == sa.bindparam("token_hash"))
+)
+_TOUCH_TOKEN = Prepared(
+    sa.update(tokens)
+    .where(tokens.c.token_id == sa.bindparam("token_id"))
+    .values(last_used_at=sa.bindparam("now"))
+)
+
+
+async def token_with_user(conn: Connection, token_hash: str) -> Row | None:
+    return await conn.fetch_one(_TOKEN_WITH_USER, token_hash=token_hash)
+
+
+async def touch_token(conn: Connection, token_id: int, now: datetime) -> None:
+    await conn.execute(_TOUCH_TOKEN, token_id=token_id, now=now)
+
+
+async def delete_token(conn: Connection, token_hash: str) -> bool:
+    return await conn.execute(sa.delete(tokens).where(tokens.c.token_hash == token_hash)) > 0
+
+
+async def login_failure(conn: Connection, username: str) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(login_failures).where(login_failures.c.username == username)
+    )
+
+
+async def record_login_failure(
+    conn: Connection, username: str, now: datetime, window_start_before: datetime
+) -> None:
+    """Count one failure atomically; a window older than `window_start_before` starts again."""
+    insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
+    stale = login_failures.c.window_started_at < window_start_before
+    statement = insert(login_failures).values(username=username, failures=1, window_started_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[login_failures.c.username],
+        set_={
+            "failures": sa.case((stale, 1), else_=login_failures.c.failures + 1),
+            "window_started_at": sa.case((stale, now), else_=login_failures.c.window_started_at),
+        },
+    )
+    await conn.execute(statement)
+
+
+async def clear_login_failures(conn: Connection, username: str) -> None:
+    await conn.execute(sa.delete(login_failures).where(login_failures.c.username == username))

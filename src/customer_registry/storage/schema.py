@@ -1,0 +1,145 @@
+"""The database schema (SQLAlchemy Core). Migrations in `migrations/` must build exactly this.
+
+Portable between SQLite and PostgreSQL: no dialect-only column types. Constraint and index
+names follow one convention, because unique violations are mapped to field errors by name.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+DEFAULT_ENTITY_ID = 1
+
+
+def _audit_columns() -> list[sa.Column[object]]:
+    """created_at/created_by/modified_at/modified_by: set by the system on every row."""
+    return [
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_by", sa.String(255), nullable=True),
+        sa.Column("modified_at", sa.DateTime(), nullable=True),
+        sa.Column("modified_by", sa.String(255), nullable=True),
+    ]
+
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    sa.Column("entity_id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("bboxx_company_flag", sa.Boolean(), nullable=False),
+    sa.Column("tariff", sa.String(255), nullable=True),
+    sa.Column("financier", sa.Boolean(), nullable=True),
+    sa.Column("geic", sa.String(255), nullable=True),
+    *_audit_columns(),
+    sa.UniqueConstraint("name"),
+    sa.UniqueConstraint("geic"),
+    sqlite_autoincrement=True,  # ids are never reused, on SQLite too
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("user_id", sa.Integer(), primary_key=True),
+    sa.Column("username", sa.String(255), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    sa.Column("permissions", sa.String(16), nullable=False),
+    sa.Column("visibility", sa.String(16), nullable=False),
+    sa.Column("display_name", sa.String(255), nullable=True),
+    sa.Column("disabled", sa.Boolean(), nullable=False),
+    *_audit_columns(),
+    sa.UniqueConstraint("username"),
+    sa.Index(None, "entity_id"),
+    sqlite_autoincrement=True,
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token_id", sa.Integer(), primary_key=True),
+    # SHA-256 of the token: a copy of the database gives no usable token.
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column(
+        "user_id",
+        sa.Integer(),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(), nullable=False),
+    # Sliding expiry: the token dies after this many seconds without use (NULL: no sliding).
+    sa.Column("idle_seconds", sa.Integer(), nullable=True),
+    # Absolute expiry (NULL: none). API keys from the command line use this or nothing.
+    sa.Column("expires_at", sa.DateTime(), nullable=True),
+    sa.UniqueConstraint("token_hash"),
+    sa.Index(None, "user_id"),
+    sqlite_autoincrement=True,
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("username", sa.String(255), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("window_started_at", sa.DateTime(), nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("customer_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("external_id", sa.BigInteger(), nullable=True),
+    sa.Column("code", sa.String(100), nullable=True),
+    *_audit_columns(),
+    # Identifiers partners use are unique within an entity (NULLs never collide).
+    sa.Index(None, "entity_id", "external_id", unique=True),
+    sa.Index(None, "entity_id", "code", unique=True),
+    sa.Index(None, "name"),
+    sqlite_autoincrement=True,
+)
+
+customer_entity_linker = sa.Table(
+    "customer_entity_linker",
+    metadata,
+    sa.Column("customer_entity_linker_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.customer_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    sa.Column("date_added", sa.DateTime(), nullable=True),
+    sa.Column("date_removed", sa.DateTime(), nullable=True),
+    *_audit_columns(),
+    sa.Index(None, "customer_id"),
+    sa.Index(None, "entity_id"),
+    sqlite_autoincrement=True,
+)
