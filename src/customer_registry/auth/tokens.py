@@ -89,7 +89,12 @@ class _Checked:
     caller: Caller
     token_id: int
     expires_at: datetime | None
-    checked_at: float  # time.monotonic()
+    checked_until: float  # time.monotonic() after which the database is asked again
+
+    def still_good(self) -> bool:
+        if time.monotonic() >= self.checked_until:
+            return False
+        return self.expires_at is None or self.expires_at > utcnow()
 
 
 class TokenAuthenticator:
@@ -103,9 +108,8 @@ class TokenAuthenticator:
     async def authenticate(self, token: str) -> Caller:
         digest = token_digest(token)
         hit = self._cache.get(digest)
-        if hit is not None and time.monotonic() - hit.checked_at < self._cache_seconds:
-            if hit.expires_at is None or hit.expires_at > utcnow():
-                return hit.caller
+        if hit is not None and hit.still_good():
+            return hit.caller
         # Concurrent requests with the same token share one database check.
         task = self._pending.get(digest)
         if task is None:
@@ -136,7 +140,7 @@ class TokenAuthenticator:
             ),
             row["token_id"],
             expires_at,
-            time.monotonic(),
+            time.monotonic() + self._cache_seconds,
         )
         if len(self._cache) >= _CACHE_MAX:
             self._cache.pop(next(iter(self._cache)))

@@ -40,7 +40,7 @@ Row = Mapping[str, Any]
 Decoder = Callable[[Any], Any]
 
 _DIALECTS: dict[str, Dialect] = {
-    "postgresql": asyncpg_dialect.dialect(),
+    "postgresql": asyncpg_dialect.dialect(),  # type: ignore[no-untyped-call]
     "sqlite": sqlite_dialect.dialect(),
 }
 
@@ -349,7 +349,10 @@ class SqliteDatabase(Database):
         for _ in range(self._pool_size):
             raw = await aiosqlite.connect(self._path, isolation_level=None)
             for pragma in _SQLITE_PRAGMAS:
-                await raw.execute(pragma)
+                # Close each cursor: a pragma left open (journal_mode answers a row) makes
+                # SQLite ignore the ones after it.
+                cursor = await raw.execute(pragma)
+                await cursor.close()
             self._all.append(raw)
             self._idle.put_nowait(raw)
 

@@ -1,4 +1,4 @@
-"""What the database refused, in driver-neutral terms. Repositories turn these into domain errors."""
+"""What the database refused, in driver-neutral terms; repositories make domain errors of them."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ ROUTES = [
 def create_partner_app(ctx: Context) -> Starlette:
     app = Starlette(
         routes=ROUTES,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[Middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)],
     )
     app.state.ctx = ctx

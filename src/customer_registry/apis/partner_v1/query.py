@@ -73,8 +73,9 @@ def _filter(raw: Any, names: Mapping[str, str], depth: int = 0) -> Filter:
             if len(raw) != 1 or not isinstance(raw[kind], list):
                 raise Invalid
             items = tuple(_filter(item, names, depth + 1) for item in raw[kind])
-            return BoolOp(kind, items)  # type: ignore[arg-type]
-    op = OPERATORS.get(raw.get("op")) if isinstance(raw.get("op"), str) else None
+            return BoolOp(kind, items)
+    op_name = raw.get("op")
+    op = OPERATORS.get(op_name) if isinstance(op_name, str) else None
     if op is None:
         raise Invalid
     field = _field(names, raw.get("name"))
@@ -152,6 +153,6 @@ def _positive(request: Request, name: str, default: int) -> int:
 
 
 def parse_page(request: Request) -> PageRequest:
-    """`page` from 1; `results_per_page` defaults to 10 and is capped at 100, as the library does."""
+    """`page` from 1; `results_per_page` defaults to 10, capped at 100 as the library does."""
     per_page = min(_positive(request, "results_per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
     return PageRequest(page=_positive(request, "page", 1), per_page=per_page)

@@ -1,0 +1,306 @@
+"""The `q` parameter and paging of partner list endpoints (`_query_format.md`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from customer_registry.apis.partner_v1.query import OPERATORS
+
+Headers = dict[str, str]
+
+
+async def _create(client: httpx.AsyncClient, headers: Headers, **body: Any) -> dict[str, Any]:
+    body.setdefault("entity_id", 1)
+    r = await client.post("/v1/customers/create_customer", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()["data"]
+    return data
+
+
+async def _query(
+    client: httpx.AsyncClient, headers: Headers, q: Any, **params: Any
+) -> httpx.Response:
+    text = q if isinstance(q, str) else json.dumps(q)
+    return await client.get("/v1/customers", params={"q": text, **params}, headers=headers)
+
+
+def _ids(r: httpx.Response) -> list[int]:
+    assert r.status_code == 200, r.text
+    return [o["customer_id"] for o in r.json()["objects"]]
+
+
+@pytest.fixture
+async def five(client: httpx.AsyncClient, admin: Headers) -> list[dict[str, Any]]:
+    """Five customers: ids 1..5, external ids 10..50, codes tc_1..tc_3 and XY_4, none on 5."""
+    made = []
+    for n in range(1, 6):
+        code = f"tc_{n}" if n <= 3 else ("XY_4" if n == 4 else None)
+        body: dict[str, Any] = {"name": f"Customer {6 - n}", "external_customer_id": n * 10}
+        if code:
+            body["external_customer_code"] = code
+        made.append(await _create(client, admin, **body))
+    return made
+
+
+EQUALS = ["==", "eq", "equals", "equals_to", "equal_to"]
+NOT_EQUALS = ["!=", "neq", "ne", "does_not_equal", "not_equal_to"]
+
+
+@pytest.mark.parametrize("op", EQUALS)
+async def test_every_equals_alias(
+    client: httpx.AsyncClient, admin: Headers, five: Any, op: str
+) -> None:
+    q = {"filters": [{"name": "external_customer_id", "op": op, "val": 30}]}
+    assert _ids(await _query(client, admin, q)) == [3]
+
+
+@pytest.mark.parametrize("op", NOT_EQUALS)
+async def test_every_not_equals_alias(
+    client: httpx.AsyncClient, admin: Headers, five: Any, op: str
+) -> None:
+    q = {"filters": [{"name": "external_customer_id", "op": op, "val": 30}]}
+    assert _ids(await _query(client, admin, q)) == [1, 2, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("ops", "expected"),
+    [
+        ([">", "gt"], [4, 5]),
+        (["<", "lt"], [1, 2]),
+        ([">=", "ge", "gte", "geq"], [3, 4, 5]),
+        (["<=", "le", "lte", "leq"], [1, 2, 3]),
+    ],
+)
+async def test_comparisons(
+    client: httpx.AsyncClient, admin: Headers, five: Any, ops: list[str], expected: list[int]
+) -> None:
+    for op in ops:
+        q = {"filters": [{"name": "external_customer_id", "op": op, "val": 30}]}
+        assert _ids(await _query(client, admin, q)) == expected, op
+
+
+async def test_in_not_in_null_like(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
+    def f(op: str, val: Any = None, name: str = "external_customer_code") -> dict[str, Any]:
+        return {"filters": [{"name": name, "op": op, "val": val}]}
+
+    assert _ids(await _query(client, admin, f("in", [10, 50, 99], "external_customer_id"))) == [
+        1,
+        5,
+    ]
+    assert _ids(await _query(client, admin, f("not_in", [10, 50], "external_customer_id"))) == [
+        2,
+        3,
+        4,
+    ]
+    assert _ids(await _query(client, admin, f("in", []))) == []
+    assert _ids(await _query(client, admin, f("is_null", ""))) == [5]
+    assert _ids(await _query(client, admin, f("is_not_null", ""))) == [1, 2, 3, 4]
+    assert _ids(await _query(client, admin, f("like", "tc%"))) == [1, 2, 3]
+    # `like` is case-sensitive and `ilike` is not, on both databases.
+    assert _ids(await _query(client, admin, f("like", "xy%"))) == []
+    assert _ids(await _query(client, admin, f("ilike", "xy%"))) == [4]
+    assert _ids(await _query(client, admin, f("==", None))) == [5]
+
+
+async def test_every_documented_operator_is_known() -> None:
+    documented = EQUALS + NOT_EQUALS + [">", "gt", "<", "lt", ">=", "ge", "gte", "geq"]
+    documented += ["<=", "le", "lte", "leq", "in", "not_in", "is_null", "is_not_null"]
+    documented += ["like", "ilike"]
+    assert set(documented) <= set(OPERATORS)
+
+
+async def test_field_to_field_comparison(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    # The second form ("field"), and the document's own spelling of it ("fieldname").
+    for key in ("field", "fieldname"):
+        q = {"filters": [{"name": "created_at", "op": "equals_to", key: "created_at"}]}
+        assert _ids(await _query(client, admin, q)) == [1, 2, 3, 4, 5]
+        q = {"filters": [{"name": "modified_at", "op": "eq", key: "created_at"}]}
+        assert _ids(await _query(client, admin, q)) == []
+
+
+async def test_and_or_nesting(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
+    q = {
+        "filters": [
+            {
+                "or": [
+                    {"name": "external_customer_id", "op": "==", "val": 10},
+                    {
+                        "and": [
+                            {"name": "external_customer_code", "op": "like", "val": "tc%"},
+                            {"name": "external_customer_id", "op": ">", "val": 20},
+                        ]
+                    },
+                ]
+            }
+        ]
+    }
+    assert _ids(await _query(client, admin, q)) == [1, 3]
+
+
+async def test_order_limit_offset(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
+    q: dict[str, Any] = {"order_by": [{"field": "name", "direction": "asc"}]}
+    assert _ids(await _query(client, admin, q)) == [5, 4, 3, 2, 1]
+    q = {"order_by": [{"field": "external_customer_id", "direction": "desc"}], "limit": 2}
+    r = await _query(client, admin, q)
+    assert _ids(r) == [5, 4]
+    assert r.json()["num_results"] == 2
+    q = {"order_by": [{"field": "customer_id"}], "offset": 3}
+    r = await _query(client, admin, q)
+    assert _ids(r) == [4, 5]
+    assert r.json()["num_results"] == 2
+
+
+async def test_group_by_gives_one_row_per_group(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    await _create(client, admin, name="Customer 1", external_customer_id=60)
+    q = {"group_by": [{"field": "name"}], "order_by": [{"field": "customer_id"}]}
+    r = await _query(client, admin, q)
+    assert _ids(r) == [1, 2, 3, 4, 5]  # the second "Customer 1" (id 6) folds into id 5
+
+
+async def test_single(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
+    one = {
+        "filters": [{"name": "external_customer_code", "op": "==", "val": "tc_2"}],
+        "single": True,
+    }
+    r = await _query(client, admin, one)
+    assert r.status_code == 200
+    assert r.json()["customer_id"] == 2
+    none = {
+        "filters": [{"name": "external_customer_code", "op": "==", "val": "zz"}],
+        "single": True,
+    }
+    r = await _query(client, admin, none)
+    assert (r.status_code, r.json()) == (404, {"message": "No result found"})
+    r = await _query(client, admin, {"single": True})
+    assert (r.status_code, r.json()) == (400, {"message": "Multiple results found"})
+
+
+async def test_paging_and_link_header(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
+    r = await client.get("/v1/customers", params={"page": 2, "results_per_page": 2}, headers=admin)
+    body = r.json()
+    assert (body["num_results"], body["page"], body["total_pages"]) == (5, 2, 3)
+    assert [o["customer_id"] for o in body["objects"]] == [3, 4]
+    link = r.headers["link"]
+    assert 'page=3&results_per_page=2>; rel="next"' in link
+    assert 'page=3&results_per_page=2>; rel="last"' in link
+    r = await client.get("/v1/customers", params={"page": 9}, headers=admin)
+    assert r.json()["objects"] == []
+    assert r.json()["num_results"] == 5
+
+
+async def test_default_and_maximum_page_size(client: httpx.AsyncClient, admin: Headers) -> None:
+    for n in range(105):
+        await _create(client, admin, name=f"n{n}", external_customer_id=n)
+    r = await client.get("/v1/customers", headers=admin)
+    assert len(r.json()["objects"]) == 10
+    assert r.json()["total_pages"] == 11
+    r = await client.get("/v1/customers", params={"results_per_page": 1000}, headers=admin)
+    assert len(r.json()["objects"]) == 100
+
+
+async def test_limit_window_with_paging(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    q = {"limit": 3, "order_by": [{"field": "customer_id"}]}
+    r = await _query(client, admin, q, page=2, results_per_page=2)
+    assert _ids(r) == [3]
+    assert r.json()["num_results"] == 3
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        {"filters": [{"name": "nope", "op": "==", "val": 1}]},
+        {"filters": [{"name": "name", "op": "resembles", "val": 1}]},
+        {"filters": [{"name": "name", "op": "=="}]},
+        {"filters": [{"name": "external_customer_id", "op": "==", "val": "ten"}]},
+        {"filters": [{"name": "external_customer_id", "op": "==", "val": 2**70}]},
+        {"filters": [{"name": "external_customer_id", "op": "in", "val": 5}]},
+        {"filters": [{"name": "external_customer_id", "op": "like", "val": "1%"}]},
+        {"filters": [{"name": "created_at", "op": ">", "val": "yesterday"}]},
+        {"filters": [{"name": "name", "op": "==", "field": "external_customer_id"}]},
+        {"filters": [{"name": "name", "op": "==", "val": "a\u0000b"}]},
+        {"filters": {"name": "name"}},
+        {"filters": ["name"]},
+        {"filters": [{"or": {"name": "name"}}]},
+        {"order_by": [{"field": "nope"}]},
+        {"order_by": [{"field": "name", "direction": "sideways"}]},
+        {"group_by": [{"field": "nope"}]},
+        {"limit": -1},
+        {"offset": "ten"},
+        {"single": "yes"},
+        {"filters": [{"name": "customer_entity_linker", "op": "has", "val": {}}]},
+    ],
+)
+async def test_bad_queries_cannot_be_constructed(
+    client: httpx.AsyncClient, admin: Headers, q: Any
+) -> None:
+    r = await _query(client, admin, q)
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+
+
+async def test_too_deep_or_too_long_filters_are_refused(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    leaf: dict[str, Any] = {"name": "name", "op": "==", "val": "x"}
+    deep = leaf
+    for _ in range(40):
+        deep = {"and": [deep]}
+    r = await _query(client, admin, {"filters": [deep]})
+    assert r.status_code == 400
+    r = await _query(client, admin, {"filters": [leaf] * 500})
+    assert r.status_code == 400
+    huge_in = {"name": "external_customer_id", "op": "in", "val": list(range(5000))}
+    r = await _query(client, admin, {"filters": [huge_in]})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("q", ["{bad json", "[1, 2]", '"text"', "nul\u0000"])
+async def test_undecodable_q(client: httpx.AsyncClient, admin: Headers, q: str) -> None:
+    r = await _query(client, admin, q)
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to decode data"})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": 0}, {"page": -1}, {"page": "x"}, {"results_per_page": 0}, {"page": "9" * 40}],
+)
+async def test_bad_paging(
+    client: httpx.AsyncClient, admin: Headers, params: dict[str, Any]
+) -> None:
+    r = await client.get("/v1/customers", params=params, headers=admin)
+    assert r.status_code == 400
+    assert "message" in r.json()
+
+
+async def test_sql_looking_values_are_just_values(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    evil = "x'); DROP TABLE customers; --"
+    q = {"filters": [{"name": "name", "op": "==", "val": evil}]}
+    assert _ids(await _query(client, admin, q)) == []
+    created = await _create(client, admin, name=evil, external_customer_code=evil)
+    r = await client.get(f"/v1/customers/{created['customer_id']}", headers=admin)
+    assert r.json()["name"] == evil
+    assert len(_ids(await _query(client, admin, {}))) == 6
+
+
+async def test_entities_accept_queries(client: httpx.AsyncClient, admin: Headers) -> None:
+    for name in ("alpha", "beta"):
+        r = await client.post("/v1/entities", json={"name": name}, headers=admin)
+        assert r.status_code == 201
+    q = {"filters": [{"name": "name", "op": "like", "val": "%ta"}], "single": True}
+    r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
+    assert r.json()["name"] == "beta"
+    r = await client.get(
+        "/v1/entities", params={"q": json.dumps({"filters": [{"name": "x"}]})}, headers=admin
+    )
+    assert r.status_code == 400

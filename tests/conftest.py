@@ -1,0 +1,149 @@
+"""Test set-up: one real database per run, built by the migrations, emptied before each test.
+
+SQLite by default; set CUSTOMER_REGISTRY_TEST_DATABASE_URL=postgresql://… to run the same
+suite on PostgreSQL (CI does both).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from customer_registry.apis.context import Context
+from customer_registry.app import create_app
+from customer_registry.auth import tokens
+from customer_registry.core import entities, users
+from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
+from customer_registry.settings import Settings
+from customer_registry.storage.migrate import upgrade
+from customer_registry.storage.schema import metadata
+
+TEST_URL_VARIABLE = "CUSTOMER_REGISTRY_TEST_DATABASE_URL"
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp / 'registry.db'}"
+
+
+async def _drop_postgres_schema(settings: Settings) -> None:
+    conn = await asyncpg.connect(settings.postgres_dsn)
+    try:
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The run's database, created from nothing by running every migration."""
+    import asyncio
+
+    tmp = tmp_path_factory.mktemp("db")
+    result = Settings(database_url=_database_url(tmp), token_cache_seconds=0.2)
+    if result.dialect == "postgresql":
+        asyncio.run(_drop_postgres_schema(result))
+    upgrade(result)
+    return result
+
+
+async def reset_database(ctx: Context) -> None:
+    """Empty every table and put back entity 1, as a fresh migration leaves it."""
+    async with ctx.db.write() as conn:
+        if conn.dialect_name == "postgresql":
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await conn.execute(sa.delete(table))
+            await conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+        await entities.repository.insert(
+            conn,
+            {
+                "name": "default",
+                "bboxx_company_flag": False,
+                "created_at": sa.func.now(),
+                "created_by": "migration",
+            },
+        )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    ctx: Context = application.state.ctx
+    await ctx.start()
+    await reset_database(ctx)
+    try:
+        yield application
+    finally:
+        await ctx.stop()
+
+
+@pytest.fixture
+def ctx(app: Any) -> Context:
+    context: Context = app.state.ctx
+    return context
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+MakeUser = Callable[..., Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def make_user(ctx: Context) -> MakeUser:
+    """A user with the given level and visibility; answers the headers that carry its token."""
+    counter = iter(range(1, 10_000))
+
+    async def make(
+        level: Level = Level.SYSTEM,
+        visibility: Visibility = Visibility.GLOBAL,
+        entity_id: int = 1,
+        username: str | None = None,
+    ) -> dict[str, str]:
+        name = username or f"user{next(counter)}.{level.name.lower()}@example.com"
+        async with ctx.db.write() as conn:
+            user = await users.create(
+                conn,
+                COMMAND_LINE,
+                username=name,
+                password=PASSWORD,
+                level=level,
+                visibility=visibility,
+                entity_id=entity_id,
+            )
+            issued = await tokens.issue(
+                conn, user.user_id, idle_seconds=3600, lifetime_seconds=None
+            )
+        return {"Authorization": f"Token token={issued.token}"}
+
+    return make
+
+
+@pytest.fixture
+async def admin(make_user: MakeUser) -> dict[str, str]:
+    """Headers of a SYSTEM / GLOBAL user."""
+    return await make_user(Level.SYSTEM, Visibility.GLOBAL, username="root@example.com")
+
+
+@pytest.fixture
+def make_entity(ctx: Context) -> Callable[[str], Awaitable[int]]:
+    async def make(name: str) -> int:
+        async with ctx.db.write() as conn:
+            entity = await entities.create(conn, COMMAND_LINE, {"name": name})
+        return entity.entity_id
+
+    return make

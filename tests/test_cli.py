@@ -1,0 +1,136 @@
+"""The `customer-registry` command line, run as a user runs it (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = str(Path(sys.executable).with_name("customer-registry"))
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "CUSTOMER_REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [EXE, *args],
+            env={**env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert run("migrate").returncode == 0
+    return run
+
+
+def test_entities_users_and_tokens(run) -> None:  # type: ignore[no-untyped-def]
+    created = run("entities", "create", "--name", "Partner A")
+    assert (created.returncode, created.stdout.strip()) == (0, "2")
+    again = run("entities", "create", "--name", "Partner A")
+    assert again.returncode == 1
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert "error" in again.stderr
+
+    user = run(
+        "users",
+        "create",
+        "--username",
+        "ops@example.com",
+        "--password",
+        "long enough",
+        "--permissions",
+        "ADMIN",
+        "--visibility",
+        "ENTITY",
+        "--entity",
+        "2",
+    )
+    assert user.returncode == 0, user.stderr
+    listed = run("users", "list")
+    assert "ops@example.com" in listed.stdout
+    assert "ADMIN" in listed.stdout
+
+    token = run("tokens", "create", "--username", "ops@example.com")
+    assert token.returncode == 0
+    assert len(token.stdout.strip()) == 64
+    assert token.stdout.strip().isalnum()
+    assert (
+        run("tokens", "create", "--username", "ops@example.com", "--expires-in", "3600").returncode
+        == 0
+    )
+    assert run("tokens", "revoke", token.stdout.strip()).returncode == 0
+    assert run("tokens", "revoke", token.stdout.strip()).returncode == 1
+
+    assert run("users", "disable", "ops@example.com").returncode == 0
+    assert "yes" in run("users", "list").stdout
+    assert run("users", "disable", "nobody@example.com").returncode == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            "users",
+            "create",
+            "--username",
+            "a@b.c",
+            "--password",
+            "long enough",
+            "--permissions",
+            "KING",
+            "--visibility",
+            "GLOBAL",
+        ),
+        (
+            "users",
+            "create",
+            "--username",
+            "a@b.c",
+            "--password",
+            "long enough",
+            "--permissions",
+            "ADMIN",
+            "--visibility",
+            "SOME",
+        ),
+        ("tokens", "create", "--username", "a@b.c", "--expires-in", "soon"),
+        ("serve", "--port", "0"),
+        ("nonsense",),
+    ],
+)
+def test_bad_arguments_exit_non_zero(run, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip()
+
+
+def test_user_in_missing_entity(run) -> None:  # type: ignore[no-untyped-def]
+    result = run(
+        "users",
+        "create",
+        "--username",
+        "a@b.c",
+        "--password",
+        "long enough",
+        "--permissions",
+        "ADMIN",
+        "--visibility",
+        "GLOBAL",
+        "--entity",
+        "9",
+    )
+    assert result.returncode == 1
+    assert "Entity #9 does not exist." in result.stderr
+
+
+def test_bad_settings_are_reported_at_start(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("migrate", CUSTOMER_REGISTRY_DATABASE_URL="mysql://nope")
+    assert result.returncode == 2
+    assert "CUSTOMER_REGISTRY_DATABASE_URL" in result.stderr
