@@ -9,7 +9,6 @@ from enum import Enum
 from typing import Annotated, TypeVar
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -121,6 +120,8 @@ def serve(
     settings = _settings()
     _migrate(settings)
     _ensure_admin(settings)
+    import uvicorn  # here, not at the top: every other command starts faster without it
+
     uvicorn.run(
         "customer_registry.app:create_app",
         factory=True,

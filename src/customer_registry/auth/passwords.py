@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both paths take the same time."""
+    return _hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:
@@ -18,9 +23,10 @@ def hash_password(password: str) -> str:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matches = _hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matches and password_hash is not None
 
 
 async def hash_password_async(password: str) -> str:
