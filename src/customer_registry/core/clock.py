@@ -7,3 +7,16 @@ from datetime import UTC, datetime
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def parse_timestamp(value: object) -> datetime:
+    """ISO 8601, with `T` or a space; a zone, if given, is converted to naive UTC.
+
+    Raises ValueError for anything else.
+    """
+    if not isinstance(value, str):
+        raise ValueError("not a timestamp")
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

@@ -122,3 +122,17 @@ async def insert_link(conn: Connection, values: Mapping[str, Any]) -> Row:
     row = await conn.fetch_one(sa.insert(links).values(**values).returning(links))
     assert row is not None
     return row
+
+
+async def by_identifier(
+    conn: Connection, caller: Caller, entity_id: int, external_id: int | None, code: str | None
+) -> Row | None:
+    """The customer a partner names by (entity, external id and/or code), if visible."""
+    statement = sa.select(customers).where(customers.c.entity_id == entity_id, _scope(caller))
+    if external_id is not None:
+        statement = statement.where(customers.c.external_id == external_id)
+    if code is not None:
+        statement = statement.where(customers.c.code == code)
+    if conn.dialect_name == "postgresql":
+        statement = statement.with_for_update()
+    return await conn.fetch_one(statement)

@@ -79,6 +79,5 @@ async def delete(conn: Connection, entity_id: int) -> None:
     try:
         await conn.execute(sa.delete(entities).where(entities.c.entity_id == entity_id))
     except ForeignKeyViolation as error:
-        raise InUse(
-            f"Entity #{entity_id} cannot be deleted while customers or users are linked to it."
-        ) from error
+        in_use = "cannot be deleted while customers, products or users are linked to it."
+        raise InUse(f"Entity #{entity_id} {in_use}") from error

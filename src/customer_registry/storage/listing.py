@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -75,16 +75,6 @@ def _to_bool(value: Any) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
         return value.lower() in ("true", "1")
     raise ValueError("not a boolean")
-
-
-def parse_timestamp(value: Any) -> datetime:
-    """ISO 8601, with `T` or a space; a zone, if given, is converted to naive UTC."""
-    if not isinstance(value, str):
-        raise ValueError("not a timestamp")
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 def _coercer(column: sa.Column[Any]) -> Callable[[Any], Any]:

@@ -20,6 +20,10 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 DEFAULT_ENTITY_ID = 1
 
+# The current rows of a history (date_removed IS NULL): partial unique indexes keep one per
+# product / customer, so no race can give a product two customers, or a customer two entities.
+_CURRENT = sa.text("date_removed IS NULL")
+
 
 def _audit_columns() -> list[sa.Column[object]]:
     """created_at/created_by/modified_at/modified_by: set by the system on every row."""
@@ -141,5 +145,99 @@ customer_entity_linker = sa.Table(
     *_audit_columns(),
     sa.Index(None, "customer_id"),
     sa.Index(None, "entity_id"),
+    sa.Index(
+        "uq_customer_entity_linker_current_customer",
+        "customer_id",
+        unique=True,
+        postgresql_where=_CURRENT,
+        sqlite_where=_CURRENT,
+    ),
+    sqlite_autoincrement=True,
+)
+
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("product_imei", sa.String(15), primary_key=True),
+    # The entity of the product's current product_entity_linker row, kept in step by the core:
+    # visibility is one indexed comparison instead of a join on every query.
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    *_audit_columns(),
+    sa.Index(None, "entity_id"),
+)
+
+product_entity_linker = sa.Table(
+    "product_entity_linker",
+    metadata,
+    sa.Column("product_entity_linker_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "product_imei",
+        sa.String(15),
+        sa.ForeignKey("products.product_imei", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    sa.Column("date_added", sa.DateTime(), nullable=True),
+    sa.Column("date_removed", sa.DateTime(), nullable=True),
+    *_audit_columns(),
+    sa.Index(None, "product_imei"),
+    sa.Index(None, "entity_id"),
+    sa.Index(
+        "uq_product_entity_linker_current_product",
+        "product_imei",
+        unique=True,
+        postgresql_where=_CURRENT,
+        sqlite_where=_CURRENT,
+    ),
+    sqlite_autoincrement=True,
+)
+
+customer_product_history = sa.Table(
+    "customer_product_history",
+    metadata,
+    sa.Column("customer_product_history_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.customer_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "product_imei",
+        sa.String(15),
+        sa.ForeignKey("products.product_imei", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("date_added", sa.DateTime(), nullable=True),
+    sa.Column("date_removed", sa.DateTime(), nullable=True),
+    sa.Column("removal_reason", sa.String(255), nullable=True),
+    *_audit_columns(),
+    sa.Index(None, "customer_id"),
+    sa.Index(None, "product_imei"),
+    sa.Index(
+        "uq_customer_product_history_current_product",
+        "product_imei",
+        unique=True,
+        postgresql_where=_CURRENT,
+        sqlite_where=_CURRENT,
+    ),
+    sa.Index(
+        "uq_customer_product_history_current_customer",
+        "customer_id",
+        unique=True,
+        postgresql_where=_CURRENT,
+        sqlite_where=_CURRENT,
+    ),
     sqlite_autoincrement=True,
 )

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import BodyLimit
-from customer_registry.apis.partner_v1 import customers, entities, login
+from customer_registry.apis.partner_v1 import customers, entities, links, login, products
 from customer_registry.apis.partner_v1.render import EXCEPTION_HANDLERS
 
 ROUTES = [
@@ -24,6 +24,55 @@ ROUTES = [
     Route("/entities/{entity_id}", entities.get_entity, methods=["GET"]),
     Route("/entities/{entity_id}", entities.update_entity, methods=["PUT"]),
     Route("/entities/{entity_id}", entities.delete_entity, methods=["DELETE"]),
+    Route("/products", products.list_products, methods=["GET"]),
+    Route("/products", products.create_product, methods=["POST"]),
+    Route("/products/{product_imei}", products.get_product, methods=["GET"]),
+    Route("/products/{product_imei}", products.update_product, methods=["PUT"]),
+    Route("/products/{product_imei}", products.delete_product, methods=["DELETE"]),
+    Route("/products/{product_imei}/change_customer", products.change_customer, methods=["PUT"]),
+    Route("/products/{product_imei}/expire_customer", products.expire_customer, methods=["PUT"]),
+    # Links and history are made by the actions above: POST is not allowed (405).
+    Route("/customer_entity_linker", links.list_customer_links, methods=["GET"]),
+    Route(
+        "/customer_entity_linker/{customer_entity_linker_id}",
+        links.get_customer_link,
+        methods=["GET"],
+    ),
+    Route(
+        "/customer_entity_linker/{customer_entity_linker_id}",
+        links.update_customer_link,
+        methods=["PUT"],
+    ),
+    Route(
+        "/customer_entity_linker/{customer_entity_linker_id}",
+        links.delete_customer_link,
+        methods=["DELETE"],
+    ),
+    Route("/product_entity_linker", links.list_product_links, methods=["GET"]),
+    Route(
+        "/product_entity_linker/{product_entity_linker_id}", links.get_product_link, methods=["GET"]
+    ),
+    Route(
+        "/product_entity_linker/{product_entity_linker_id}",
+        links.update_product_link,
+        methods=["PUT"],
+    ),
+    Route(
+        "/product_entity_linker/{product_entity_linker_id}",
+        links.delete_product_link,
+        methods=["DELETE"],
+    ),
+    Route("/customer_product_history", links.list_history, methods=["GET"]),
+    Route(
+        "/customer_product_history/{customer_product_history_id}",
+        links.get_history,
+        methods=["GET"],
+    ),
+    Route(
+        "/customer_product_history/{customer_product_history_id}",
+        links.delete_history,
+        methods=["DELETE"],
+    ),
 ]
 
 

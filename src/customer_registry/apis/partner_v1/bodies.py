@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 
 from customer_registry.apis.http import UndecodableBody, UnsupportedMediaType, is_json, json_body
+from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import Invalid, UnknownField
 
 _JSON_REQUIRED = 'Request must have "Content-Type: application/json" header'
@@ -44,6 +46,23 @@ def text(value: Any) -> str | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
+    raise WrongType("must be a string")
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp (`2016-07-01 12:34:45` as the documents write it); None stays None."""
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise WrongType("must be an ISO 8601 timestamp") from None
+
+
+def strict_text(value: Any) -> str | None:
+    """A string and nothing else (keys such as an IMEI, where 0123 and 123 differ)."""
+    if value is None or isinstance(value, str):
+        return value
     raise WrongType("must be a string")
 
 

@@ -10,13 +10,12 @@ from starlette.responses import Response
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS
-from customer_registry.apis.partner_v1.query import parse_page, parse_q
-from customer_registry.apis.partner_v1.render import customer_json, page_response, single_response
+from customer_registry.apis.partner_v1.render import customer_json
 from customer_registry.core import customers
-from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.errors import Invalid
 from customer_registry.core.permissions import Caller, Level
-from customer_registry.core.query import PageRequest
 
 _CONVERTERS: dict[str, bodies.Converter] = {
     "name": bodies.text,
@@ -27,24 +26,14 @@ _SYSTEM_FIELDS = META_FIELDS | {"customer_id"}
 _MISSING_IDS = "Missing external_customer_id and external_customer_code."
 
 
-def path_id(request: Request, name: str) -> int:
-    """An id from the path; anything that cannot be an id is simply not found."""
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound(f"{name} {raw!r} does not exist.")
-    return int(raw)
-
-
 @requires(Level.OVERVIEW)
 async def list_customers(request: Request, caller: Caller) -> Response:
-    asked = parse_q(request, CUSTOMER_FIELDS)
-    page = parse_page(request)
-    async with context(request).db.read() as conn:
-        if asked.single:
-            found = await customers.list_page(conn, caller, asked.query, PageRequest(1, 2))
-            return single_response(found, customer_json)
-        found = await customers.list_page(conn, caller, asked.query, page)
-    return page_response(request, found, page, customer_json)
+    return await list_response(
+        request,
+        CUSTOMER_FIELDS,
+        lambda conn, query, page: customers.list_page(conn, caller, query, page),
+        customer_json,
+    )
 
 
 @requires(Level.OVERVIEW)

@@ -8,13 +8,11 @@ from starlette.responses import Response
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
-from customer_registry.apis.partner_v1.customers import path_id
+from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS
-from customer_registry.apis.partner_v1.query import parse_page, parse_q
-from customer_registry.apis.partner_v1.render import entity_json, page_response, single_response
+from customer_registry.apis.partner_v1.render import entity_json
 from customer_registry.core import entities
 from customer_registry.core.permissions import Caller, Level
-from customer_registry.core.query import PageRequest
 
 _CONVERTERS: dict[str, bodies.Converter] = {
     "name": bodies.text,
@@ -33,14 +31,12 @@ async def _changes(request: Request) -> dict[str, object]:
 
 @requires(Level.OVERVIEW)
 async def list_entities(request: Request, caller: Caller) -> Response:
-    asked = parse_q(request, ENTITY_FIELDS)
-    page = parse_page(request)
-    async with context(request).db.read() as conn:
-        if asked.single:
-            found = await entities.list_page(conn, caller, asked.query, PageRequest(1, 2))
-            return single_response(found, entity_json)
-        found = await entities.list_page(conn, caller, asked.query, page)
-    return page_response(request, found, page, entity_json)
+    return await list_response(
+        request,
+        ENTITY_FIELDS,
+        lambda conn, query, page: entities.list_page(conn, caller, query, page),
+        entity_json,
+    )
 
 
 @requires(Level.OVERVIEW)

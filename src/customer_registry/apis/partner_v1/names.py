@@ -34,3 +34,27 @@ META_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by
 
 # Core name -> partner name, for wording errors.
 PARTNER_NAMES = {core: partner for partner, core in CUSTOMER_FIELDS.items()}
+
+
+def _same(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
+_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
+
+PRODUCT_FIELDS = _same("product_imei", "entity_id", *_AUDIT)
+CUSTOMER_LINK_FIELDS = _same(
+    "customer_entity_linker_id", "customer_id", "entity_id", "date_added", "date_removed", *_AUDIT
+)
+PRODUCT_LINK_FIELDS = _same(
+    "product_entity_linker_id", "product_imei", "entity_id", "date_added", "date_removed", *_AUDIT
+)
+HISTORY_FIELDS = _same(
+    "customer_product_history_id",
+    "customer_id",
+    "product_imei",
+    "date_added",
+    "date_removed",
+    "removal_reason",
+    *_AUDIT,
+)

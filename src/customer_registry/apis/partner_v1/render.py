@@ -16,6 +16,9 @@ from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
 from customer_registry.core.customers import Customer
 from customer_registry.core.entities import Entity
+from customer_registry.core.history import HistoryRow
+from customer_registry.core.links import Link, LinkTable
+from customer_registry.core.products import Product
 from customer_registry.core.query import Page, PageRequest
 
 T = TypeVar("T")
@@ -33,10 +36,7 @@ def customer_json(customer: Customer) -> Json:
         "name": customer.name,
         "external_customer_id": customer.external_id,
         "external_customer_code": customer.code,
-        "created_at": timestamp(customer.created_at),
-        "created_by": customer.created_by,
-        "modified_at": timestamp(customer.modified_at),
-        "modified_by": customer.modified_by,
+        **_audit(customer),
     }
 
 
@@ -48,10 +48,49 @@ def entity_json(entity: Entity) -> Json:
         "tariff": entity.tariff,
         "financier": entity.financier,
         "geic": entity.geic,
-        "created_at": timestamp(entity.created_at),
-        "created_by": entity.created_by,
-        "modified_at": timestamp(entity.modified_at),
-        "modified_by": entity.modified_by,
+        **_audit(entity),
+    }
+
+
+def _audit(record: Customer | Entity | Product | Link | HistoryRow) -> Json:
+    return {
+        "created_at": timestamp(record.created_at),
+        "created_by": record.created_by,
+        "modified_at": timestamp(record.modified_at),
+        "modified_by": record.modified_by,
+    }
+
+
+def product_json(product: Product) -> Json:
+    return {"product_imei": product.product_imei, "entity_id": product.entity_id, **_audit(product)}
+
+
+def link_renderer(links: LinkTable) -> Callable[[Link], Json]:
+    """customer_entity_linker / product_entity_linker objects, named as the documents do."""
+    key, owner = str(links.key.name), str(links.owner.name)  # SQLAlchemy names are a str subclass
+
+    def render(link: Link) -> Json:
+        return {
+            key: link.link_id,
+            owner: link.owner,
+            "entity_id": link.entity_id,
+            "date_added": timestamp(link.date_added),
+            "date_removed": timestamp(link.date_removed),
+            **_audit(link),
+        }
+
+    return render
+
+
+def history_json(row: HistoryRow) -> Json:
+    return {
+        "customer_product_history_id": row.customer_product_history_id,
+        "customer_id": row.customer_id,
+        "product_imei": row.product_imei,
+        "date_added": timestamp(row.date_added),
+        "date_removed": timestamp(row.date_removed),
+        "removal_reason": row.removal_reason,
+        **_audit(row),
     }
 
 

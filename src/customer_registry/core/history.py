@@ -1,0 +1,138 @@
+"""Which customer holds which product: the history, and the two moves partners make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from customer_registry.core import products
+from customer_registry.core.clock import utcnow
+from customer_registry.core.customers import Customer
+from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import customers as customer_repository
+from customer_registry.storage import history as repository
+from customer_registry.storage.database import Connection, Row
+
+REASON_MAX = 255
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    customer_product_history_id: int
+    customer_id: int
+    product_imei: str
+    date_added: datetime | None
+    date_removed: datetime | None
+    removal_reason: str | None
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime | None
+    modified_by: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> HistoryRow:
+        return cls(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    customer: Customer
+    history: HistoryRow
+
+
+def _valid_reason(reason: object) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str) or len(reason) > REASON_MAX or "\x00" in reason:
+        raise Invalid({"reason": f"{{field}} must be a string of at most {REASON_MAX} characters."})
+    return reason
+
+
+async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
+    row = await repository.get(conn, caller, history_id)
+    if row is None:
+        raise NotFound(f"History row #{history_id} does not exist.")
+    return HistoryRow.from_row(row)
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[HistoryRow]:
+    total = await repository.count(conn, caller, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    return Page([HistoryRow.from_row(row) for row in rows], total)
+
+
+async def delete(conn: Connection, caller: Caller, history_id: int) -> None:
+    await get(conn, caller, history_id)
+    await repository.delete(conn, history_id)
+
+
+async def change_customer(
+    conn: Connection,
+    caller: Caller,
+    imei: str,
+    *,
+    entity_id: int,
+    external_id: int | None,
+    code: str | None,
+    reason: object = None,
+) -> Moved:
+    """Give product `imei` to the customer named by (entity, external id and/or code).
+
+    The product's previous holder and the customer's previous product are both released,
+    with `reason`, in the same transaction.
+    """
+    removal_reason = _valid_reason(reason)
+    await repository.serialize_moves(conn)
+    await products.get(conn, caller, imei, lock=True)
+    row = await customer_repository.by_identifier(conn, caller, entity_id, external_id, code)
+    if row is None:
+        raise NotFound("No customer with those identifiers in that entity.")
+    customer = Customer.from_row(row)
+    current = await repository.current_for_product(conn, imei)
+    if current is not None and current["customer_id"] == customer.customer_id:
+        return Moved(customer, HistoryRow.from_row(current))  # already theirs: nothing to do
+    now = utcnow()
+    release = {
+        "date_removed": now,
+        "removal_reason": removal_reason,
+        "modified_at": now,
+        "modified_by": caller.username,
+    }
+    await repository.close_current(conn, repository.of_product(imei), release)
+    await repository.close_current(conn, repository.of_customer(customer.customer_id), release)
+    added = await repository.insert(
+        conn,
+        {
+            "customer_id": customer.customer_id,
+            "product_imei": imei,
+            "date_added": now,
+            "created_at": now,
+            "created_by": caller.username,
+        },
+    )
+    return Moved(customer, HistoryRow.from_row(added))
+
+
+async def expire_customer(
+    conn: Connection, caller: Caller, imei: str, reason: object = None
+) -> None:
+    """Take product `imei` back from its customer (if it has one), recording `reason`."""
+    removal_reason = _valid_reason(reason)
+    await repository.serialize_moves(conn)
+    await products.get(conn, caller, imei, lock=True)
+    now = utcnow()
+    await repository.close_current(
+        conn,
+        repository.of_product(imei),
+        {
+            "date_removed": now,
+            "removal_reason": removal_reason,
+            "modified_at": now,
+            "modified_by": caller.username,
+        },
+    )

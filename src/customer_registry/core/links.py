@@ -1,0 +1,111 @@
+"""Entity links of customers and products, as resources of their own.
+
+A link is current while `date_removed` is NULL; an owner has at most one current link (a
+partial unique index), and its own `entity_id` always follows that link. A customer always
+belongs to an entity, so its current link can be changed but not removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from customer_registry.core import entities
+from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import links as repository
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.links import CUSTOMER_LINKS, PRODUCT_LINKS, LinkTable
+
+__all__ = ["CUSTOMER_LINKS", "PRODUCT_LINKS", "Link", "LinkTable"]
+
+_DATES = ("date_added", "date_removed")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    link_id: int
+    owner: int | str  # customer_id or product_imei
+    entity_id: int
+    date_added: datetime | None
+    date_removed: datetime | None
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime | None
+    modified_by: str | None
+
+    @classmethod
+    def from_row(cls, links: LinkTable, row: Row) -> Link:
+        values = dict(row)
+        return cls(
+            link_id=values.pop(links.key.name),
+            owner=values.pop(links.owner.name),
+            **values,
+        )
+
+
+async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
+    row = await repository.get(conn, caller, links, link_id)
+    if row is None:
+        raise NotFound(f"Link #{link_id} does not exist.")
+    return Link.from_row(links, row)
+
+
+async def list_page(
+    conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
+) -> Page[Link]:
+    total = await repository.count(conn, caller, links, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, caller, links, query, page) if total > skipped else []
+    return Page([Link.from_row(links, row) for row in rows], total)
+
+
+async def _follow(conn: Connection, links: LinkTable, owner: object) -> None:
+    """Keep the owner's own entity_id equal to its current link's entity."""
+    entity_id = await repository.current_entity(conn, links, owner)
+    if entity_id is None and links is CUSTOMER_LINKS:
+        raise Invalid({"date_removed": "A customer must keep one current entity link."})
+    await repository.set_owner_entity(conn, links, owner, entity_id)
+
+
+async def _check(
+    conn: Connection, caller: Caller, links: LinkTable, changes: Mapping[str, Any]
+) -> None:
+    for field in changes:
+        if field not in (links.owner.name, "entity_id", *_DATES):
+            raise UnknownField(field)
+    if "entity_id" in changes:
+        entity_id = changes["entity_id"]
+        if not caller.can_see_entity(entity_id):
+            raise Forbidden("You may only link to your own entity.")
+        await entities.require_existing(conn, caller, entity_id, field="entity_id")
+    owner_field = links.owner.name
+    if owner_field in changes and not await repository.owner_exists(
+        conn, caller, links, changes[owner_field]
+    ):
+        raise Invalid({owner_field: "{field} does not exist."})
+
+
+async def update(
+    conn: Connection, caller: Caller, links: LinkTable, link_id: int, changes: Mapping[str, Any]
+) -> Link:
+    existing = await get(conn, caller, links, link_id)
+    await _check(conn, caller, links, changes)
+    if not changes:
+        return existing
+    audit = {"modified_at": utcnow(), "modified_by": caller.username}
+    row = await repository.update(conn, links, link_id, {**changes, **audit})
+    updated = Link.from_row(links, row)
+    for owner in {existing.owner, updated.owner}:
+        await _follow(conn, links, owner)
+    return updated
+
+
+async def delete(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> None:
+    existing = await get(conn, caller, links, link_id)
+    await repository.delete(conn, links, link_id)
+    await _follow(conn, links, existing.owner)

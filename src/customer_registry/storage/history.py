@@ -1,0 +1,85 @@
+"""Every query on the customer-product history: which customer holds which product, over time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.schema import customer_product_history as history
+from customer_registry.storage.schema import customers
+from customer_registry.storage.scope import entity_scope
+
+LISTING = Listing(
+    history, history.c.customer_product_history_id, {c.name: c for c in history.columns}
+)
+_CURRENT = history.c.date_removed.is_(None)
+
+
+def _scope(caller: Caller) -> sa.ColumnElement[bool]:
+    """A history row is seen by whoever sees its customer."""
+    if caller.sees_all_entities:
+        return sa.true()
+    visible_customers = sa.select(customers.c.customer_id).where(
+        entity_scope(caller, customers.c.entity_id)
+    )
+    return history.c.customer_id.in_(visible_customers)
+
+
+async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(history).where(
+            history.c.customer_product_history_id == history_id, _scope(caller)
+        )
+    )
+
+
+async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+
+
+async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
+    statement = page_statement(LISTING, query, _scope(caller), page)
+    return [] if statement is None else await conn.fetch_all(statement)
+
+
+async def delete(conn: Connection, history_id: int) -> None:
+    await conn.execute(
+        sa.delete(history).where(history.c.customer_product_history_id == history_id)
+    )
+
+
+async def current_for_product(conn: Connection, imei: str) -> Row | None:
+    return await conn.fetch_one(sa.select(history).where(history.c.product_imei == imei, _CURRENT))
+
+
+async def close_current(
+    conn: Connection, condition: sa.ColumnElement[bool], values: Mapping[str, Any]
+) -> None:
+    await conn.execute(sa.update(history).where(condition, _CURRENT).values(**values))
+
+
+def of_product(imei: str) -> sa.ColumnElement[bool]:
+    return history.c.product_imei == imei
+
+
+def of_customer(customer_id: int) -> sa.ColumnElement[bool]:
+    return history.c.customer_id == customer_id
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    row = await conn.fetch_one(sa.insert(history).values(**values).returning(history))
+    assert row is not None
+    return row
+
+
+async def serialize_moves(conn: Connection) -> None:
+    """Product moves run one at a time (PostgreSQL; SQLite writers already do): a move
+    touches two products' and two customers' current rows, and any other order deadlocks."""
+    if conn.dialect_name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x43525048)))
