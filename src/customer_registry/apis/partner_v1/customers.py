@@ -10,7 +10,7 @@ from starlette.responses import Response
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
-from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.query import parse_page, parse_q
 from customer_registry.apis.partner_v1.render import customer_json, page_response, single_response
 from customer_registry.core import customers
@@ -37,7 +37,7 @@ def path_id(request: Request, name: str) -> int:
 
 @requires(Level.OVERVIEW)
 async def list_customers(request: Request, caller: Caller) -> Response:
-    asked = parse_q(request, CUSTOMER_FIELDS)
+    asked = parse_q(request, RESOURCES["customers"])
     page = parse_page(request)
     async with context(request).db.read() as conn:
         if asked.single:

@@ -9,7 +9,7 @@ from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.customers import path_id
-from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.query import parse_page, parse_q
 from customer_registry.apis.partner_v1.render import entity_json, page_response, single_response
 from customer_registry.core import entities
@@ -33,7 +33,7 @@ async def _changes(request: Request) -> dict[str, object]:
 
 @requires(Level.OVERVIEW)
 async def list_entities(request: Request, caller: Caller) -> Response:
-    asked = parse_q(request, ENTITY_FIELDS)
+    asked = parse_q(request, RESOURCES["entities"])
     page = parse_page(request)
     async with context(request).db.read() as conn:
         if asked.single:

@@ -1,6 +1,10 @@
-"""The partner API's names for core fields, per resource (the core's name when they agree)."""
+"""The partner API's names for core fields and relations, per resource (the core's name when
+they agree)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 CUSTOMER_FIELDS = {
     "customer_id": "customer_id",
@@ -27,6 +31,49 @@ ENTITY_FIELDS = {
         "modified_at",
         "modified_by",
     )
+}
+
+CUSTOMER_ENTITY_LINKER_FIELDS = {
+    name: name
+    for name in (
+        "customer_entity_linker_id",
+        "customer_id",
+        "entity_id",
+        "date_added",
+        "date_removed",
+        "created_at",
+        "created_by",
+        "modified_at",
+        "modified_by",
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RelationNames:
+    core: str  # the relation's name in the core
+    resource: str  # the related resource's key in RESOURCES (by key: relations may cycle)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """What a query on one partner resource may name: fields and relations, partner -> core."""
+
+    fields: Mapping[str, str]
+    relations: Mapping[str, RelationNames] = field(default_factory=dict)
+
+
+RESOURCES: dict[str, Resource] = {
+    "customers": Resource(
+        CUSTOMER_FIELDS,
+        {
+            "customer_entity_linker": RelationNames(
+                "customer_entity_linker", "customer_entity_linker"
+            )
+        },
+    ),
+    "customer_entity_linker": Resource(CUSTOMER_ENTITY_LINKER_FIELDS),
+    "entities": Resource(ENTITY_FIELDS),
 }
 
 # Sent by clients, set by the system: ignored on writes, as `_meta_data.md` says.
