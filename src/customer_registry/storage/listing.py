@@ -115,7 +115,7 @@ class _Source:
     def related(self, caller: Caller, relation: Relation, target: _Source) -> sa.Select[Any]:
         """The target's rows linked to the current outer row and visible to the caller."""
         return (
-            sa.select(sa.literal(1))
+            sa.select(sa.literal_column("1"))
             .select_from(target.table)
             .where(relation.link(self.table, target.table), relation.scope(caller, target.table))
             # Everything but the alias comes from the enclosing query (the outer row).
