@@ -1,7 +1,9 @@
 """A list query in the registry's own terms: filters, order, grouping, window, page.
 
 APIs parse their query languages into this; repositories turn it into SQL. Field names are
-the core's (e.g. `external_id`, `code`), never an API's.
+the core's (e.g. `external_id`, `code`), never an API's. A name may be a dotted path through
+relations (`customer_entity_linker.entity_id`); `has`/`any` take a nested filter on the
+related rows.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from typing import Any, Generic, Literal, TypeVar
 T = TypeVar("T")
 
 # Bounds on what one query may ask, so no request can make the database work without end.
+# Nested `has`/`any` filters and relation hops count towards the depth, their conditions
+# towards the total.
 MAX_FILTER_DEPTH = 16
 MAX_FILTER_CONDITIONS = 200
 MAX_IN_VALUES = 1000
+
+PATH_SEPARATOR = "."
 
 
 class Op(StrEnum):
@@ -31,11 +37,16 @@ class Op(StrEnum):
     IS_NOT_NULL = "is_not_null"
     LIKE = "like"
     ILIKE = "ilike"
+    HAS = "has"  # the one related row (to-one) exists and matches `value`, a Filter
+    ANY = "any"  # some related row (to-many) exists and matches `value`, a Filter
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`field op value`, or `field op other_field` when comparing two fields."""
+    """`field op value`, or `field op other_field` when comparing two fields.
+
+    For `has`/`any`, `field` names a relation (path) and `value` is a Filter on its rows.
+    """
 
     field: str
     op: Op
@@ -50,6 +61,12 @@ class BoolOp:
 
 
 Filter = Condition | BoolOp
+
+
+def split_path(name: str) -> tuple[list[str], str]:
+    """`a.b.c` -> (["a", "b"], "c"): the relations to go through, and the last name."""
+    *relations, last = name.split(PATH_SEPARATOR)
+    return relations, last
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,16 +17,10 @@ from customer_registry.storage.database import (
     insert_ignoring_conflicts,
 )
 from customer_registry.storage.errors import UniqueViolation
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import CUSTOMERS as LISTING
 from customer_registry.storage.schema import customer_entity_linker as links
 from customer_registry.storage.schema import customers
-from customer_registry.storage.scope import entity_scope
-
-LISTING = Listing(
-    table=customers,
-    key=customers.c.customer_id,
-    fields={c.name: c for c in customers.columns if c.name != "entity_id"},
-)
 
 # Which identifier a unique index protects.
 _UNIQUE_FIELDS = {
@@ -52,16 +46,12 @@ async def get(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
     return await conn.fetch_one(_GET_IN_ENTITY, customer_id=customer_id, entity_id=caller.entity_id)
 
 
-def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    return entity_scope(caller, customers.c.entity_id)
-
-
 async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
 
 
 async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, _scope(caller), page)
+    statement = page_statement(LISTING, query, caller, page)
     return [] if statement is None else await conn.fetch_all(statement)
 
 
@@ -128,7 +118,9 @@ async def by_identifier(
     conn: Connection, caller: Caller, entity_id: int, external_id: int | None, code: str | None
 ) -> Row | None:
     """The customer a partner names by (entity, external id and/or code), if visible."""
-    statement = sa.select(customers).where(customers.c.entity_id == entity_id, _scope(caller))
+    statement = sa.select(customers).where(
+        customers.c.entity_id == entity_id, LISTING.scope(caller, customers)
+    )
     if external_id is not None:
         statement = statement.where(customers.c.external_id == external_id)
     if code is not None:

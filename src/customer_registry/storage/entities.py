@@ -12,21 +12,15 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import ENTITIES as LISTING
 from customer_registry.storage.schema import entities
-from customer_registry.storage.scope import entity_scope
-
-LISTING = Listing(
-    table=entities,
-    key=entities.c.entity_id,
-    fields={c.name: c for c in entities.columns},
-)
 
 _UNIQUE_FIELDS = {"uq_entities_name": "name", "uq_entities_geic": "geic"}
 
 
 def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    return entity_scope(caller, entities.c.entity_id)
+    return LISTING.scope(caller, entities)
 
 
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Row | None:
@@ -36,11 +30,11 @@ async def get(conn: Connection, caller: Caller, entity_id: int) -> Row | None:
 
 
 async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
 
 
 async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, _scope(caller), page)
+    statement = page_statement(LISTING, query, caller, page)
     return [] if statement is None else await conn.fetch_all(statement)
 
 

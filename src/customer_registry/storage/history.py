@@ -10,25 +10,16 @@ import sqlalchemy as sa
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import CUSTOMER_PRODUCT_HISTORY
 from customer_registry.storage.schema import customer_product_history as history
-from customer_registry.storage.schema import customers
-from customer_registry.storage.scope import entity_scope
 
-LISTING = Listing(
-    history, history.c.customer_product_history_id, {c.name: c for c in history.columns}
-)
+LISTING = CUSTOMER_PRODUCT_HISTORY
 _CURRENT = history.c.date_removed.is_(None)
 
 
 def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    """A history row is seen by whoever sees its customer."""
-    if caller.sees_all_entities:
-        return sa.true()
-    visible_customers = sa.select(customers.c.customer_id).where(
-        entity_scope(caller, customers.c.entity_id)
-    )
-    return history.c.customer_id.in_(visible_customers)
+    return LISTING.scope(caller, history)
 
 
 async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
@@ -40,11 +31,11 @@ async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
 
 
 async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
 
 
 async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, _scope(caller), page)
+    statement = page_statement(LISTING, query, caller, page)
     return [] if statement is None else await conn.fetch_all(statement)
 
 

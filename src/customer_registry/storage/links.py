@@ -18,6 +18,7 @@ from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
 from customer_registry.storage.schema import (
     customer_entity_linker,
     customers,
@@ -37,10 +38,7 @@ class LinkTable:
     owner_key: sa.Column[Any]  # the owner's key on its own table
     owner_entity: sa.Column[Any]  # the owner's denormalised current entity
     current_index: str  # the partial unique index: one current link per owner
-
-    @property
-    def listing(self) -> Listing:
-        return Listing(self.table, self.key, {c.name: c for c in self.table.columns})
+    listing: Listing
 
 
 CUSTOMER_LINKS = LinkTable(
@@ -50,6 +48,7 @@ CUSTOMER_LINKS = LinkTable(
     customers.c.customer_id,
     customers.c.entity_id,
     "uq_customer_entity_linker_current_customer",
+    CUSTOMER_ENTITY_LINKS,
 )
 PRODUCT_LINKS = LinkTable(
     product_entity_linker,
@@ -58,11 +57,12 @@ PRODUCT_LINKS = LinkTable(
     products.c.product_imei,
     products.c.entity_id,
     "uq_product_entity_linker_current_product",
+    PRODUCT_ENTITY_LINKS,
 )
 
 
 def _scope(links: LinkTable, caller: Caller) -> sa.ColumnElement[bool]:
-    return entity_scope(caller, links.table.c.entity_id)
+    return links.listing.scope(caller, links.table)
 
 
 async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Row | None:
@@ -72,14 +72,14 @@ async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) 
 
 
 async def count(conn: Connection, caller: Caller, links: LinkTable, query: ListQuery) -> int:
-    statement = count_statement(links.listing, query, _scope(links, caller))
+    statement = count_statement(links.listing, query, caller)
     return int(await conn.fetch_value(statement))
 
 
 async def page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
 ) -> list[Row]:
-    statement = page_statement(links.listing, query, _scope(links, caller), page)
+    statement = page_statement(links.listing, query, caller, page)
     return [] if statement is None else await conn.fetch_all(statement)
 
 

@@ -2,18 +2,24 @@
 
 Every value is coerced to its column's type here, so a bad filter is a 4xx
 (`InvalidQuery`), never a database error.
+
+Relations are declared per Listing. A filter through a relation (`has`, `any`, or a dotted
+field) is a correlated `EXISTS` over an alias of the related table, limited by the
+relation's scope, so a caller can never test rows they may not see. Ordering and grouping
+through a to-one relation use a correlated scalar subquery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
     MAX_FILTER_DEPTH,
@@ -24,24 +30,97 @@ from customer_registry.core.query import (
     ListQuery,
     Op,
     PageRequest,
+    split_path,
 )
+from customer_registry.storage.scope import Scope
 
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+# Joins a row of the outer table (first) to its related rows in the target table (second).
+Link = Callable[[sa.FromClause, sa.FromClause], sa.ColumnElement[bool]]
+
+
+def same(outer_column: str, target_column: str) -> Link:
+    """Rows are related when `outer.<outer_column> = target.<target_column>`."""
+
+    def link(outer: sa.FromClause, target: sa.FromClause) -> sa.ColumnElement[bool]:
+        return outer.c[outer_column] == target.c[target_column]
+
+    return link
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A named way from one Listing's rows to another's; `many`: to-many (else to-one).
+
+    `scope` limits the related rows to those the caller may see, whatever the outer rows.
+    """
+
+    name: str
+    target: Listing
+    link: Link
+    many: bool
+    scope: Scope
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """What a table exposes to list queries: its key (the stable tie-break) and its fields."""
+    """What a table exposes to list queries: its key (the stable tie-break), its fields, the
+    rows a caller may see, and its relations to other listings."""
 
     table: sa.Table
     key: sa.Column[Any]
     fields: Mapping[str, sa.Column[Any]]
+    scope: Scope
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     def column(self, name: str) -> sa.Column[Any]:
         try:
             return self.fields[name]
         except KeyError:
             raise InvalidQuery(f"unknown field {name!r}") from None
+
+    def relation(self, name: str) -> Relation:
+        try:
+            return self.relations[name]
+        except KeyError:
+            raise InvalidQuery(f"unknown relation {name!r}") from None
+
+    def relate(self, *relations: Relation) -> None:
+        """Declares relations once every listing exists, so relations may run both ways."""
+        for relation in relations:
+            self.relations[relation.name] = relation
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A listing as seen through one FROM item: its own table, or an alias inside a subquery."""
+
+    listing: Listing
+    table: sa.FromClause
+
+    @classmethod
+    def root(cls, listing: Listing) -> _Source:
+        return cls(listing, listing.table)
+
+    def column(self, name: str) -> sa.ColumnElement[Any]:
+        return self.table.c[self.listing.column(name).name]
+
+    def enter(self, name: str) -> tuple[Relation, _Source]:
+        """The relation `name`, and its target under a fresh alias (a table may recur)."""
+        relation = self.listing.relation(name)
+        return relation, _Source(relation.target, relation.target.table.alias())
+
+    def related(self, caller: Caller, relation: Relation, target: _Source) -> sa.Select[Any]:
+        """The target's rows linked to the current outer row and visible to the caller."""
+        return (
+            sa.select(sa.literal_column("1"))
+            .select_from(target.table)
+            .where(relation.link(self.table, target.table), relation.scope(caller, target.table))
+            # Everything but the alias comes from the enclosing query (the outer row).
+            .correlate_except(target.table)
+        )
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -77,7 +156,7 @@ def _to_bool(value: Any) -> bool:
     raise ValueError("not a boolean")
 
 
-def _coercer(column: sa.Column[Any]) -> Callable[[Any], Any]:
+def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return _to_bool
@@ -90,11 +169,11 @@ def _coercer(column: sa.Column[Any]) -> Callable[[Any], Any]:
     return _to_str
 
 
-def _coerce(column: sa.Column[Any], value: Any) -> Any:
+def _coerce(column: sa.ColumnElement[Any], value: Any) -> Any:
     try:
         return _coercer(column)(value)
     except (ValueError, TypeError, OverflowError):
-        raise InvalidQuery(f"bad value for {column.name!r}") from None
+        raise InvalidQuery(f"bad value for {column}") from None
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -108,95 +187,158 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
     Op.LE: lambda c, v: c <= v,
 }
 
+# Builds a condition on a source reached through relations, at a given depth.
+_Build = Callable[["_Source", int], sa.ColumnElement[bool]]
+
+
+def _comparison(
+    column: sa.ColumnElement[Any], cond: Condition, other: sa.ColumnElement[Any] | None
+) -> sa.ColumnElement[bool]:
+    """`column op value` (or `op other`), the value coerced to the column's type."""
+    if cond.op is Op.IS_NULL:
+        return column.is_(None)
+    if cond.op is Op.IS_NOT_NULL:
+        return column.is_not(None)
+    if other is not None:
+        if cond.op not in _COMPARE or _coercer(other) is not _coercer(column):
+            raise InvalidQuery("fields cannot be compared")
+        return _COMPARE[cond.op](column, other)  # type: ignore[no-any-return]
+    if cond.op in (Op.IN, Op.NOT_IN):
+        if not isinstance(cond.value, list) or len(cond.value) > MAX_IN_VALUES:
+            raise InvalidQuery("in needs a list")
+        values = [_coerce(column, v) for v in cond.value]
+        return column.in_(values) if cond.op is Op.IN else column.not_in(values)
+    if cond.op in (Op.LIKE, Op.ILIKE):
+        if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+            raise InvalidQuery("like needs a text field and a text pattern")
+        if "\x00" in cond.value:
+            raise InvalidQuery("like needs a text field and a text pattern")
+        return column.like(cond.value) if cond.op is Op.LIKE else column.ilike(cond.value)
+    if cond.op not in _COMPARE:
+        raise InvalidQuery(f"{cond.op} needs a relation")
+    if cond.value is None:
+        # `== null` is what a client means by "is null"; SQL's `= NULL` would match nothing.
+        if cond.op is Op.EQ:
+            return column.is_(None)
+        if cond.op is Op.NE:
+            return column.is_not(None)
+        raise InvalidQuery("cannot order against null")
+    return _COMPARE[cond.op](column, _coerce(column, cond.value))  # type: ignore[no-any-return]
+
 
 class _FilterCompiler:
-    def __init__(self, listing: Listing) -> None:
-        self._listing = listing
+    """Compiles filters for one caller; counts conditions across nested filters too."""
+
+    def __init__(self, caller: Caller) -> None:
+        self._caller = caller
         self._count = 0
 
-    def compile(self, item: Filter, depth: int = 0) -> sa.ColumnElement[bool]:
+    def compile(self, source: _Source, item: Filter, depth: int = 0) -> sa.ColumnElement[bool]:
         self._count += 1
         if depth > MAX_FILTER_DEPTH or self._count > MAX_FILTER_CONDITIONS:
             raise InvalidQuery("filter too deep or too long")
         if isinstance(item, BoolOp):
-            parts = [self.compile(sub, depth + 1) for sub in item.items]
+            parts = [self.compile(source, sub, depth + 1) for sub in item.items]
             if not parts:
                 return sa.true() if item.kind == "and" else sa.false()
             return sa.and_(*parts) if item.kind == "and" else sa.or_(*parts)
-        return self._condition(item)
+        return self._condition(source, item, depth)
 
-    def _condition(self, cond: Condition) -> sa.ColumnElement[bool]:
-        column = self._listing.column(cond.field)
-        if cond.op is Op.IS_NULL:
-            return column.is_(None)
-        if cond.op is Op.IS_NOT_NULL:
-            return column.is_not(None)
-        if cond.other_field is not None:
-            other = self._listing.column(cond.other_field)
-            if cond.op not in _COMPARE or _coercer(other) is not _coercer(column):
-                raise InvalidQuery("fields cannot be compared")
-            return _COMPARE[cond.op](column, other)  # type: ignore[no-any-return]
-        if cond.op in (Op.IN, Op.NOT_IN):
-            if not isinstance(cond.value, list) or len(cond.value) > MAX_IN_VALUES:
-                raise InvalidQuery("in needs a list")
-            values = [_coerce(column, v) for v in cond.value]
-            return column.in_(values) if cond.op is Op.IN else column.not_in(values)
-        if cond.op in (Op.LIKE, Op.ILIKE):
-            if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
-                raise InvalidQuery("like needs a text field and a text pattern")
-            if "\x00" in cond.value:
-                raise InvalidQuery("like needs a text field and a text pattern")
-            return column.like(cond.value) if cond.op is Op.LIKE else column.ilike(cond.value)
-        if cond.value is None:
-            # `== null` is what a client means by "is null"; SQL's `= NULL` would match nothing.
-            if cond.op is Op.EQ:
-                return column.is_(None)
-            if cond.op is Op.NE:
-                return column.is_not(None)
-            raise InvalidQuery("cannot order against null")
-        return _COMPARE[cond.op](column, _coerce(column, cond.value))  # type: ignore[no-any-return]
+    def _condition(self, source: _Source, cond: Condition, depth: int) -> sa.ColumnElement[bool]:
+        relations, name = split_path(cond.field)
+        if cond.op in (Op.HAS, Op.ANY):
+            return self._through(
+                source, relations, depth, lambda s, d: self._has_or_any(s, name, cond, d)
+            )
+        # The other field is on the filter's own model: the subqueries correlate to it.
+        other = None if cond.other_field is None else source.column(cond.other_field)
+        return self._through(
+            source, relations, depth, lambda s, _: _comparison(s.column(name), cond, other)
+        )
+
+    def _through(
+        self, source: _Source, relations: list[str], depth: int, build: _Build
+    ) -> sa.ColumnElement[bool]:
+        """`build` on the rows reached through `relations`: one EXISTS per hop."""
+        if not relations:
+            return build(source, depth)
+        if depth >= MAX_FILTER_DEPTH:
+            raise InvalidQuery("filter too deep")
+        relation, target = source.enter(relations[0])
+        inner = self._through(target, relations[1:], depth + 1, build)
+        return source.related(self._caller, relation, target).where(inner).exists()
+
+    def _has_or_any(
+        self, source: _Source, name: str, cond: Condition, depth: int
+    ) -> sa.ColumnElement[bool]:
+        relation, target = source.enter(name)
+        # Flask-Restless tells them apart: `has` for to-one relations, `any` for to-many.
+        if relation.many != (cond.op is Op.ANY):
+            raise InvalidQuery(f"{cond.op} does not fit relation {name!r}")
+        if not isinstance(cond.value, Condition | BoolOp):
+            raise InvalidQuery(f"{cond.op} needs a filter")
+        inner = self.compile(target, cond.value, depth + 1)
+        return source.related(self._caller, relation, target).where(inner).exists()
 
 
-def where_clause(listing: Listing, filters: tuple[Filter, ...]) -> sa.ColumnElement[bool]:
-    compiler = _FilterCompiler(listing)
-    return sa.and_(sa.true(), *(compiler.compile(f) for f in filters))
+def where_clause(
+    listing: Listing, filters: tuple[Filter, ...], caller: Caller
+) -> sa.ColumnElement[bool]:
+    compiler = _FilterCompiler(caller)
+    source = _Source.root(listing)
+    return sa.and_(sa.true(), *(compiler.compile(source, f) for f in filters))
 
 
 # --- whole queries --------------------------------------------------------------------------
 
 
-def _ordering(listing: Listing, query: ListQuery) -> list[sa.ColumnElement[Any]]:
+def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.ColumnElement[Any]:
+    """A field to order or group by: its own, or through to-one relations only (one value)."""
+    relations, last = split_path(name)
+    if not relations:
+        return source.column(last)
+    if hops >= MAX_FILTER_DEPTH:
+        raise InvalidQuery("field path too long")
+    relation, target = source.enter(relations[0])
+    if relation.many:
+        raise InvalidQuery(f"cannot order or group by to-many relation {relation.name!r}")
+    rest = name.split(".", 1)[1]
+    inner = _value(target, rest, caller, hops + 1)
+    related = source.related(caller, relation, target)
+    return related.with_only_columns(inner).scalar_subquery()
+
+
+def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.ColumnElement[Any]]:
+    source = _Source.root(listing)
     order: list[sa.ColumnElement[Any]] = []
     for item in query.order_by:
-        column = listing.column(item.field)
-        order.append(column.desc() if item.descending else column.asc())
+        value = _value(source, item.field, caller)
+        order.append(value.desc() if item.descending else value.asc())
     order.append(listing.key.asc())  # a stable order, so pages never overlap
     return order
 
 
-def matching(
-    listing: Listing, query: ListQuery, scope: sa.ColumnElement[bool]
-) -> sa.ColumnElement[bool]:
+def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnElement[bool]:
     """The condition a row must meet: the caller's scope, the filters, and grouping."""
-    condition = sa.and_(scope, where_clause(listing, query.filters))
+    scope = listing.scope(caller, listing.table)
+    condition = sa.and_(scope, where_clause(listing, query.filters, caller))
     if query.group_by:
         # One row per group (the one with the lowest key): portable, and well defined.
-        groups = [listing.column(name) for name in query.group_by]
+        source = _Source.root(listing)
+        groups = [_value(source, name, caller) for name in query.group_by]
         first_of_group = sa.select(sa.func.min(listing.key)).where(condition).group_by(*groups)
         condition = listing.key.in_(first_of_group)
     return condition
 
 
-def count_statement(
-    listing: Listing, query: ListQuery, scope: sa.ColumnElement[bool]
-) -> sa.Select[Any]:
-    condition = matching(listing, query, scope)
+def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> sa.Select[Any]:
+    condition = matching(listing, query, caller)
     if query.limit is None and not query.offset:
         return sa.select(sa.func.count()).select_from(listing.table).where(condition)
     window = (
         sa.select(listing.key)
         .where(condition)
-        .order_by(*_ordering(listing, query))
+        .order_by(*_ordering(listing, query, caller))
         .offset(query.offset)
         .limit(query.limit)
         .subquery()
@@ -207,7 +349,7 @@ def count_statement(
 def page_statement(
     listing: Listing,
     query: ListQuery,
-    scope: sa.ColumnElement[bool],
+    caller: Caller,
     page: PageRequest,
 ) -> sa.Select[Any] | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
@@ -219,8 +361,8 @@ def page_statement(
             return None
     return (
         sa.select(listing.table)
-        .where(matching(listing, query, scope))
-        .order_by(*_ordering(listing, query))
+        .where(matching(listing, query, caller))
+        .order_by(*_ordering(listing, query, caller))
         .offset(query.offset + start)
         .limit(size)
     )

@@ -11,15 +11,15 @@ from customer_registry.core.errors import NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import PRODUCTS
 from customer_registry.storage.schema import products
-from customer_registry.storage.scope import entity_scope
 
-LISTING = Listing(products, products.c.product_imei, {c.name: c for c in products.columns})
+LISTING = PRODUCTS
 
 
 def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    return entity_scope(caller, products.c.entity_id)
+    return LISTING.scope(caller, products)
 
 
 async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False) -> Row | None:
@@ -30,11 +30,11 @@ async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False
 
 
 async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, _scope(caller))))
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
 
 
 async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, _scope(caller), page)
+    statement = page_statement(LISTING, query, caller, page)
     return [] if statement is None else await conn.fetch_all(statement)
 
 

@@ -298,3 +298,33 @@ async def test_entity_users_see_their_own_products_and_history(
     assert r.status_code == 403
     r = await client.post("/v1/products", json={"product_imei": C}, headers=mine)
     assert r.json()["entity_id"] == 1
+
+
+async def test_the_issue_examples_across_relations(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: Any
+) -> None:
+    import json
+
+    for imei in (A, B):
+        await _product(client, admin, imei)
+    first = await _customer(client, admin, 1)
+    await _customer(client, admin, 2)
+    for imei, n in ((A, 1), (B, 2)):
+        body = {"entity_id": 1, "external_customer_id": n}
+        assert (
+            await client.put(f"/v1/products/{imei}/change_customer", json=body, headers=admin)
+        ).status_code == 200
+    current = {"name": "date_removed", "op": "is_null", "val": ""}
+    holds_a = {"and": [current, {"name": "product_imei", "op": "==", "val": A}]}
+    q = {"filters": [{"name": "customer_product_history", "op": "any", "val": holds_a}]}
+    r = await client.get("/v1/customers", params={"q": json.dumps(q)}, headers=admin)
+    assert [o["customer_id"] for o in r.json()["objects"]] == [first]
+    code_tc1 = {"name": "external_customer_code", "op": "like", "val": "tc_1%"}
+    held_by_tc = {"and": [current, {"name": "customer", "op": "has", "val": code_tc1}]}
+    q = {"filters": [{"name": "customer_product_history", "op": "any", "val": held_by_tc}]}
+    r = await client.get("/v1/products", params={"q": json.dumps(q)}, headers=admin)
+    assert [o["product_imei"] for o in r.json()["objects"]] == [A]
+    # An ENTITY user of another entity learns nothing through the same filters.
+    stranger = await make_user(Level.SYSTEM, Visibility.ENTITY, entity_id=await make_entity("x"))
+    r = await client.get("/v1/products", params={"q": json.dumps(q)}, headers=stranger)
+    assert r.json()["num_results"] == 0

@@ -11,7 +11,7 @@ from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.listing import list_response, path_id
-from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import customer_json
 from customer_registry.core import customers
 from customer_registry.core.errors import Invalid
@@ -30,7 +30,7 @@ _MISSING_IDS = "Missing external_customer_id and external_customer_code."
 async def list_customers(request: Request, caller: Caller) -> Response:
     return await list_response(
         request,
-        CUSTOMER_FIELDS,
+        RESOURCES["customers"],
         lambda conn, query, page: customers.list_page(conn, caller, query, page),
         customer_json,
     )

@@ -9,7 +9,7 @@ from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.listing import list_response, path_id
-from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS
+from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import entity_json
 from customer_registry.core import entities
 from customer_registry.core.permissions import Caller, Level
@@ -33,7 +33,7 @@ async def _changes(request: Request) -> dict[str, object]:
 async def list_entities(request: Request, caller: Caller) -> Response:
     return await list_response(
         request,
-        ENTITY_FIELDS,
+        RESOURCES["entities"],
         lambda conn, query, page: entities.list_page(conn, caller, query, page),
         entity_json,
     )

@@ -13,9 +13,9 @@ from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import (
     CUSTOMER_LINK_FIELDS,
-    HISTORY_FIELDS,
     META_FIELDS,
     PRODUCT_LINK_FIELDS,
+    RESOURCES,
 )
 from customer_registry.apis.partner_v1.render import history_json, link_renderer
 from customer_registry.core import history, links
@@ -23,7 +23,7 @@ from customer_registry.core.permissions import Caller, Level
 
 
 def _link_endpoints(
-    table: links.LinkTable, names: dict[str, str]
+    table: links.LinkTable, names: dict[str, str], resource: str
 ) -> tuple[Endpoint, Endpoint, Endpoint, Endpoint]:
     """List, get, update and delete for one kind of entity link (the two share every rule)."""
     render = link_renderer(table)
@@ -42,7 +42,7 @@ def _link_endpoints(
     async def list_links(request: Request, caller: Caller) -> Response:
         return await list_response(
             request,
-            names,
+            RESOURCES[resource],
             lambda conn, query, page: links.list_page(conn, caller, table, query, page),
             render,
         )
@@ -81,20 +81,20 @@ def _link_endpoints(
     get_customer_link,
     update_customer_link,
     delete_customer_link,
-) = _link_endpoints(links.CUSTOMER_LINKS, CUSTOMER_LINK_FIELDS)
+) = _link_endpoints(links.CUSTOMER_LINKS, CUSTOMER_LINK_FIELDS, "customer_entity_linker")
 (
     list_product_links,
     get_product_link,
     update_product_link,
     delete_product_link,
-) = _link_endpoints(links.PRODUCT_LINKS, PRODUCT_LINK_FIELDS)
+) = _link_endpoints(links.PRODUCT_LINKS, PRODUCT_LINK_FIELDS, "product_entity_linker")
 
 
 @requires(Level.OVERVIEW)
 async def list_history(request: Request, caller: Caller) -> Response:
     return await list_response(
         request,
-        HISTORY_FIELDS,
+        RESOURCES["customer_product_history"],
         lambda conn, query, page: history.list_page(conn, caller, query, page),
         history_json,
     )

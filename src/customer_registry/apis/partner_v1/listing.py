@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
+from customer_registry.apis.partner_v1.names import Resource
 from customer_registry.apis.partner_v1.query import parse_page, parse_q
 from customer_registry.apis.partner_v1.render import page_response, single_response
 from customer_registry.core.errors import NotFound
@@ -21,11 +22,11 @@ Fetch = Callable[[Connection, ListQuery, PageRequest], Awaitable[Page[T]]]
 
 async def list_response(
     request: Request,
-    names: Mapping[str, str],
+    resource: Resource,
     fetch: Fetch[T],
     render: Callable[[T], dict[str, Any]],
 ) -> Response:
-    asked = parse_q(request, names)
+    asked = parse_q(request, resource)
     page = parse_page(request)
     async with context(request).db.read() as conn:
         if asked.single:  # two rows are enough to tell "one" from "several"

@@ -1,6 +1,10 @@
-"""The partner API's names for core fields, per resource (the core's name when they agree)."""
+"""The partner API's names for core fields and relations, per resource (the core's name when
+they agree)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 CUSTOMER_FIELDS = {
     "customer_id": "customer_id",
@@ -29,11 +33,20 @@ ENTITY_FIELDS = {
     )
 }
 
-# Sent by clients, set by the system: ignored on writes, as `_meta_data.md` says.
-META_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by"})
-
-# Core name -> partner name, for wording errors.
-PARTNER_NAMES = {core: partner for partner, core in CUSTOMER_FIELDS.items()}
+CUSTOMER_ENTITY_LINKER_FIELDS = {
+    name: name
+    for name in (
+        "customer_entity_linker_id",
+        "customer_id",
+        "entity_id",
+        "date_added",
+        "date_removed",
+        "created_at",
+        "created_by",
+        "modified_at",
+        "modified_by",
+    )
+}
 
 
 def _same(*names: str) -> dict[str, str]:
@@ -43,9 +56,7 @@ def _same(*names: str) -> dict[str, str]:
 _AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
 
 PRODUCT_FIELDS = _same("product_imei", "entity_id", *_AUDIT)
-CUSTOMER_LINK_FIELDS = _same(
-    "customer_entity_linker_id", "customer_id", "entity_id", "date_added", "date_removed", *_AUDIT
-)
+CUSTOMER_LINK_FIELDS = CUSTOMER_ENTITY_LINKER_FIELDS
 PRODUCT_LINK_FIELDS = _same(
     "product_entity_linker_id", "product_imei", "entity_id", "date_added", "date_removed", *_AUDIT
 )
@@ -58,3 +69,59 @@ HISTORY_FIELDS = _same(
     "removal_reason",
     *_AUDIT,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RelationNames:
+    core: str  # the relation's name in the core
+    resource: str  # the related resource's key in RESOURCES (by key: relations may cycle)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """What a query on one partner resource may name: fields and relations, partner -> core."""
+
+    fields: Mapping[str, str]
+    relations: Mapping[str, RelationNames] = field(default_factory=dict)
+
+
+RESOURCES: dict[str, Resource] = {
+    "customers": Resource(
+        CUSTOMER_FIELDS,
+        {
+            "customer_entity_linker": RelationNames(
+                "customer_entity_linker", "customer_entity_linker"
+            ),
+            "customer_product_history": RelationNames(
+                "customer_product_history", "customer_product_history"
+            ),
+        },
+    ),
+    "customer_entity_linker": Resource(CUSTOMER_ENTITY_LINKER_FIELDS),
+    "entities": Resource(ENTITY_FIELDS),
+    "products": Resource(
+        PRODUCT_FIELDS,
+        {
+            "product_entity_linker": RelationNames(
+                "product_entity_linker", "product_entity_linker"
+            ),
+            "customer_product_history": RelationNames(
+                "customer_product_history", "customer_product_history"
+            ),
+        },
+    ),
+    "product_entity_linker": Resource(PRODUCT_LINK_FIELDS),
+    "customer_product_history": Resource(
+        HISTORY_FIELDS,
+        {
+            "customer": RelationNames("customer", "customers"),
+            "product": RelationNames("product", "products"),
+        },
+    ),
+}
+
+# Sent by clients, set by the system: ignored on writes, as `_meta_data.md` says.
+META_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by"})
+
+# Core name -> partner name, for wording errors.
+PARTNER_NAMES = {core: partner for partner, core in CUSTOMER_FIELDS.items()}

@@ -11,7 +11,7 @@ from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.listing import list_response
-from customer_registry.apis.partner_v1.names import META_FIELDS, PRODUCT_FIELDS
+from customer_registry.apis.partner_v1.names import META_FIELDS, PRODUCT_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import product_json
 from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
@@ -32,7 +32,7 @@ def _imei(request: Request) -> str:
 async def list_products(request: Request, caller: Caller) -> Response:
     return await list_response(
         request,
-        PRODUCT_FIELDS,
+        RESOURCES["products"],
         lambda conn, query, page: products.list_page(conn, caller, query, page),
         product_json,
     )

@@ -6,16 +6,17 @@ Malformed JSON is "Unable to decode data"; well-formed JSON that is not a valid 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 
 from customer_registry.apis.http import HttpError, UndecodableBody
+from customer_registry.apis.partner_v1.names import RESOURCES, Resource
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
+    PATH_SEPARATOR,
     BoolOp,
     Condition,
     Filter,
@@ -42,8 +43,12 @@ OPERATORS: dict[str, Op] = {
     "is_not_null": Op.IS_NOT_NULL,
     "like": Op.LIKE,
     "ilike": Op.ILIKE,
+    "has": Op.HAS,
+    "any": Op.ANY,
 }
 _UNARY = (Op.IS_NULL, Op.IS_NOT_NULL)
+_RELATED = (Op.HAS, Op.ANY)
+RELATION_SEPARATOR = "__"  # Flask-Restless's `<relation>__<field>`
 
 
 class Invalid(InvalidQuery):
@@ -59,32 +64,69 @@ class PartnerQuery:
         self.single = single
 
 
-def _field(names: Mapping[str, str], name: Any) -> str:
-    if not isinstance(name, str) or name not in names:
+def _through(resource: Resource, relations: list[str]) -> tuple[list[str], Resource]:
+    """Follows partner relation names; answers their core names and the resource reached."""
+    if len(relations) > MAX_FILTER_DEPTH:
         raise Invalid
-    return names[name]
+    core: list[str] = []
+    for name in relations:
+        names = resource.relations.get(name)
+        if names is None:
+            raise Invalid
+        core.append(names.core)
+        resource = RESOURCES[names.resource]
+    return core, resource
 
 
-def _filter(raw: Any, names: Mapping[str, str], depth: int = 0) -> Filter:
+def _field(resource: Resource, name: Any) -> str:
+    """A field, or `<relation>__<field>` (relations may nest), as a core (dotted) path."""
+    if not isinstance(name, str):
+        raise Invalid
+    *relations, last = name.split(RELATION_SEPARATOR)
+    core, resource = _through(resource, relations)
+    if last not in resource.fields:
+        raise Invalid
+    return PATH_SEPARATOR.join([*core, resource.fields[last]])
+
+
+def _relation(resource: Resource, name: Any) -> tuple[str, Resource]:
+    """A relation (or `<relation>__<relation>`) for `has`/`any`: its core path and resource."""
+    if not isinstance(name, str):
+        raise Invalid
+    core, resource = _through(resource, name.split(RELATION_SEPARATOR))
+    return PATH_SEPARATOR.join(core), resource
+
+
+def _related_filter(raw: Any, resource: Resource, depth: int) -> Filter:
+    """`val` of `has`/`any`: a filter on the related model, or a list that must all hold."""
+    if isinstance(raw, list):
+        return BoolOp("and", tuple(_filter(item, resource, depth + 1) for item in raw))
+    return _filter(raw, resource, depth)
+
+
+def _filter(raw: Any, resource: Resource, depth: int = 0) -> Filter:
     if not isinstance(raw, dict) or depth > MAX_FILTER_DEPTH:
         raise Invalid
     for kind in ("and", "or"):
         if kind in raw:
             if len(raw) != 1 or not isinstance(raw[kind], list):
                 raise Invalid
-            items = tuple(_filter(item, names, depth + 1) for item in raw[kind])
+            items = tuple(_filter(item, resource, depth + 1) for item in raw[kind])
             return BoolOp(kind, items)
     op_name = raw.get("op")
     op = OPERATORS.get(op_name) if isinstance(op_name, str) else None
     if op is None:
         raise Invalid
-    field = _field(names, raw.get("name"))
+    if op in _RELATED:
+        path, related = _relation(resource, raw.get("name"))
+        return Condition(path, op, _related_filter(raw.get("val"), related, depth + 1))
+    field = _field(resource, raw.get("name"))
     if op in _UNARY:
         return Condition(field, op)
     # The second form compares two fields; the document's example spells the key "fieldname".
     other = raw.get("field", raw.get("fieldname"))
     if other is not None:
-        return Condition(field, op, other_field=_field(names, other))
+        return Condition(field, op, other_field=_field(resource, other))
     if "val" not in raw:
         raise Invalid
     return Condition(field, op, raw["val"])
@@ -98,13 +140,13 @@ def _window(raw: Any) -> int | None:
     return raw
 
 
-def _order(raw: Any, names: Mapping[str, str]) -> Order:
+def _order(raw: Any, resource: Resource) -> Order:
     if not isinstance(raw, dict):
         raise Invalid
     direction = raw.get("direction", "asc")
     if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
         raise Invalid
-    return Order(_field(names, raw.get("field")), descending=direction.lower() == "desc")
+    return Order(_field(resource, raw.get("field")), descending=direction.lower() == "desc")
 
 
 def _list(raw: Any) -> list[Any]:
@@ -115,7 +157,7 @@ def _list(raw: Any) -> list[Any]:
     return raw
 
 
-def parse_q(request: Request, names: Mapping[str, str]) -> PartnerQuery:
+def parse_q(request: Request, resource: Resource) -> PartnerQuery:
     text = request.query_params.get("q")
     if text is None or not text.strip():
         return PartnerQuery(ListQuery(), single=False)
@@ -129,13 +171,13 @@ def parse_q(request: Request, names: Mapping[str, str]) -> PartnerQuery:
     for item in _list(raw.get("group_by")):
         if not isinstance(item, dict):
             raise Invalid
-        group_by.append(_field(names, item.get("field")))
+        group_by.append(_field(resource, item.get("field")))
     single = raw.get("single", False)
     if not isinstance(single, bool):
         raise Invalid
     query = ListQuery(
-        filters=tuple(_filter(item, names) for item in _list(raw.get("filters"))),
-        order_by=tuple(_order(item, names) for item in _list(raw.get("order_by"))),
+        filters=tuple(_filter(item, resource) for item in _list(raw.get("filters"))),
+        order_by=tuple(_order(item, resource) for item in _list(raw.get("order_by"))),
         group_by=tuple(group_by),
         limit=_window(raw.get("limit")),
         offset=_window(raw.get("offset")) or 0,
