@@ -62,6 +62,21 @@ async def _check_entity(conn: Connection, caller: Caller, entity_id: int) -> Non
     await entities.require_existing(conn, caller, entity_id, field="entity_id")
 
 
+async def _open_link(conn: Connection, caller: Caller, imei: str, entity_id: int) -> None:
+    now = utcnow()
+    await link_repository.insert(
+        conn,
+        link_repository.PRODUCT_LINKS,
+        {
+            "product_imei": imei,
+            "entity_id": entity_id,
+            "date_added": now,
+            "created_at": now,
+            "created_by": caller.username,
+        },
+    )
+
+
 async def _move(conn: Connection, caller: Caller, imei: str, entity_id: int | None) -> None:
     """Close the product's current entity link and open one to `entity_id` (None: no entity)."""
     now = utcnow()
@@ -70,17 +85,7 @@ async def _move(conn: Connection, caller: Caller, imei: str, entity_id: int | No
         conn, link_repository.PRODUCT_LINKS, imei, {"date_removed": now, **audit}
     )
     if entity_id is not None:
-        await link_repository.insert(
-            conn,
-            link_repository.PRODUCT_LINKS,
-            {
-                "product_imei": imei,
-                "entity_id": entity_id,
-                "date_added": now,
-                "created_at": now,
-                "created_by": caller.username,
-            },
-        )
+        await _open_link(conn, caller, imei, entity_id)
     await link_repository.set_owner_entity(conn, link_repository.PRODUCT_LINKS, imei, entity_id)
 
 
@@ -91,11 +96,18 @@ async def create(conn: Connection, caller: Caller, imei: str, entity_id: int | N
         entity_id = caller.entity_id
     if entity_id is not None:
         await _check_entity(conn, caller, entity_id)
-    await repository.insert(
-        conn, {"product_imei": imei, "created_at": utcnow(), "created_by": caller.username}
+    row = await repository.insert(
+        conn,
+        {
+            "product_imei": imei,
+            "entity_id": entity_id,
+            "created_at": utcnow(),
+            "created_by": caller.username,
+        },
     )
-    await _move(conn, caller, imei, entity_id)
-    return await get(conn, caller, imei)
+    if entity_id is not None:
+        await _open_link(conn, caller, imei, entity_id)
+    return Product.from_row(row)
 
 
 async def update(

@@ -24,6 +24,7 @@ from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
     MAX_FILTER_DEPTH,
     MAX_IN_VALUES,
+    PATH_SEPARATOR,
     BoolOp,
     Condition,
     Filter,
@@ -302,7 +303,7 @@ def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.Colu
     relation, target = source.enter(relations[0])
     if relation.many:
         raise InvalidQuery(f"cannot order or group by to-many relation {relation.name!r}")
-    rest = name.split(".", 1)[1]
+    rest = PATH_SEPARATOR.join([*relations[1:], last])
     inner = _value(target, rest, caller, hops + 1)
     related = source.related(caller, relation, target)
     return related.with_only_columns(inner).scalar_subquery()

@@ -74,6 +74,39 @@ def boolean(value: Any) -> bool | None:
 
 Converter = Callable[[Any], Any]
 
+_MISSING_IDS = "Missing external_customer_id and external_customer_code."
+
+
+def customer_reference(
+    body: Mapping[str, Any], required: Mapping[str, Converter]
+) -> dict[str, Any]:
+    """Seed 000's rules for naming a customer: `entity_id`, and `external_customer_id` or
+    `external_customer_code` (or both), typed; `required` adds fields that must be present.
+
+    Every problem is reported at once, as `validation_errors`.
+    """
+    converters: dict[str, Converter] = {
+        "entity_id": integer,
+        "external_customer_id": integer,
+        "external_customer_code": text,
+        **required,
+    }
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, convert in converters.items():
+        try:
+            values[name] = convert(body.get(name))
+        except WrongType as error:
+            problems[name] = f"{name} {error}."
+    for name in ("entity_id", *required):
+        if values.get(name) is None and name not in problems:
+            problems[name] = f"Missing {name}."
+    if body.get("external_customer_id") is None and body.get("external_customer_code") is None:
+        problems["missing_data"] = _MISSING_IDS
+    if problems:
+        raise Invalid(problems)
+    return values
+
 
 def writable(
     body: Mapping[str, Any],

@@ -14,7 +14,6 @@ from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import customer_json
 from customer_registry.core import customers
-from customer_registry.core.errors import Invalid
 from customer_registry.core.permissions import Caller, Level
 
 _CONVERTERS: dict[str, bodies.Converter] = {
@@ -23,7 +22,6 @@ _CONVERTERS: dict[str, bodies.Converter] = {
     "external_customer_code": bodies.text,
 }
 _SYSTEM_FIELDS = META_FIELDS | {"customer_id"}
-_MISSING_IDS = "Missing external_customer_id and external_customer_code."
 
 
 @requires(Level.OVERVIEW)
@@ -64,21 +62,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
 
 def _new_customer(body: dict[str, Any]) -> customers.NewCustomer:
     """Seed 000's rules: an entity, a name, and an external id or code (or both)."""
-    problems: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    for name, convert in (("entity_id", bodies.integer), *_CONVERTERS.items()):
-        try:
-            values[name] = convert(body.get(name))
-        except bodies.WrongType as error:
-            problems[name] = f"{name} {error}."
-    if values.get("entity_id") is None and "entity_id" not in problems:
-        problems["entity_id"] = "Missing entity_id."
-    if values.get("name") is None and "name" not in problems:
-        problems["name"] = "Missing name."
-    if body.get("external_customer_id") is None and body.get("external_customer_code") is None:
-        problems["missing_data"] = _MISSING_IDS
-    if problems:
-        raise Invalid(problems)
+    values = bodies.customer_reference(body, {"name": bodies.text})
     return customers.NewCustomer(
         entity_id=values["entity_id"],
         name=values["name"],

@@ -6,6 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+
+def _same(*names: str) -> dict[str, str]:
+    return {name: name for name in names}
+
+
 CUSTOMER_FIELDS = {
     "customer_id": "customer_id",
     "name": "name",
@@ -17,46 +22,35 @@ CUSTOMER_FIELDS = {
     "modified_by": "modified_by",
 }
 
-ENTITY_FIELDS = {
-    name: name
-    for name in (
-        "entity_id",
-        "name",
-        "bboxx_company_flag",
-        "tariff",
-        "financier",
-        "geic",
-        "created_at",
-        "created_by",
-        "modified_at",
-        "modified_by",
-    )
-}
+ENTITY_FIELDS = _same(
+    "entity_id",
+    "name",
+    "bboxx_company_flag",
+    "tariff",
+    "financier",
+    "geic",
+    "created_at",
+    "created_by",
+    "modified_at",
+    "modified_by",
+)
 
-CUSTOMER_ENTITY_LINKER_FIELDS = {
-    name: name
-    for name in (
-        "customer_entity_linker_id",
-        "customer_id",
-        "entity_id",
-        "date_added",
-        "date_removed",
-        "created_at",
-        "created_by",
-        "modified_at",
-        "modified_by",
-    )
-}
-
-
-def _same(*names: str) -> dict[str, str]:
-    return {name: name for name in names}
+CUSTOMER_LINK_FIELDS = _same(
+    "customer_entity_linker_id",
+    "customer_id",
+    "entity_id",
+    "date_added",
+    "date_removed",
+    "created_at",
+    "created_by",
+    "modified_at",
+    "modified_by",
+)
 
 
 _AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
 
 PRODUCT_FIELDS = _same("product_imei", "entity_id", *_AUDIT)
-CUSTOMER_LINK_FIELDS = CUSTOMER_ENTITY_LINKER_FIELDS
 PRODUCT_LINK_FIELDS = _same(
     "product_entity_linker_id", "product_imei", "entity_id", "date_added", "date_removed", *_AUDIT
 )
@@ -97,7 +91,7 @@ RESOURCES: dict[str, Resource] = {
             ),
         },
     ),
-    "customer_entity_linker": Resource(CUSTOMER_ENTITY_LINKER_FIELDS),
+    "customer_entity_linker": Resource(CUSTOMER_LINK_FIELDS),
     "entities": Resource(ENTITY_FIELDS),
     "products": Resource(
         PRODUCT_FIELDS,

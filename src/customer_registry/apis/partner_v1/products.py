@@ -17,8 +17,6 @@ from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
 from customer_registry.core.permissions import Caller, Level
 
-_MISSING_IDS = "Missing external_customer_id and external_customer_code."
-
 
 def _imei(request: Request) -> str:
     """The product's key from the path: anything but 15 digits is simply not found."""
@@ -85,24 +83,7 @@ async def delete_product(request: Request, caller: Caller) -> Response:
 
 def _move_arguments(body: dict[str, Any]) -> dict[str, Any]:
     """`change_customer`'s payload: entity_id, and an external id or code (or both)."""
-    problems: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    converters = (
-        ("entity_id", bodies.integer),
-        ("external_customer_id", bodies.integer),
-        ("external_customer_code", bodies.text),
-    )
-    for name, convert in converters:
-        try:
-            values[name] = convert(body.get(name))
-        except bodies.WrongType as error:
-            problems[name] = f"{name} {error}."
-    if values.get("entity_id") is None and "entity_id" not in problems:
-        problems["entity_id"] = "Missing entity_id."
-    if body.get("external_customer_id") is None and body.get("external_customer_code") is None:
-        problems["missing_data"] = _MISSING_IDS
-    if problems:
-        raise Invalid(problems)
+    values = bodies.customer_reference(body, {})
     return {
         "entity_id": values["entity_id"],
         "external_id": values["external_customer_id"],
