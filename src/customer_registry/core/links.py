@@ -1,8 +1,9 @@
 """Entity links of customers and products, as resources of their own.
 
 A link is current while `date_removed` is NULL; an owner has at most one current link (a
-partial unique index), and its own `entity_id` always follows that link. A customer always
-belongs to an entity, so its current link can be changed but not removed.
+partial unique index), and its own `entity_id` follows that link. A product without a current
+link has no entity; a customer always belongs to one, so when its last current link is ended
+or deleted it stays in the entity it was in (the documents' examples end links this way).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ async def _follow(conn: Connection, links: LinkTable, owner: object) -> None:
     """Keep the owner's own entity_id equal to its current link's entity."""
     entity_id = await repository.current_entity(conn, links, owner)
     if entity_id is None and links is CUSTOMER_LINKS:
-        raise Invalid({"date_removed": "A customer must keep one current entity link."})
+        return
     await repository.set_owner_entity(conn, links, owner, entity_id)
 
 

@@ -240,14 +240,14 @@ _UNIQUE_FAILED = re.compile(r"UNIQUE constraint failed: (.+)")
 
 
 def _unique_names_by_columns() -> dict[tuple[str, tuple[str, ...]], str]:
-    """SQLite names the columns of a failed unique index, not the index: map them back."""
+    """SQLite names the columns of a failed unique index (or key), not its name: map back."""
     names: dict[tuple[str, tuple[str, ...]], str] = {}
     for table in metadata.tables.values():
         for index in table.indexes:
             if index.unique:
                 names[(table.name, tuple(c.name for c in index.columns))] = str(index.name)
         for constraint in table.constraints:
-            if isinstance(constraint, sa.UniqueConstraint):
+            if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint):
                 cols = tuple(c.name for c in constraint.columns)
                 names[(table.name, cols)] = str(constraint.name)
     return names

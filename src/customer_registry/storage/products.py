@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from customer_registry.core.errors import NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
-from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.errors import UniqueViolation
 from customer_registry.storage.listing import count_statement, page_statement
 from customer_registry.storage.listings import PRODUCTS
 from customer_registry.storage.schema import products
@@ -38,11 +39,26 @@ async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageReq
     return [] if statement is None else await conn.fetch_all(statement)
 
 
+# The key and the device identifiers are unique: which constraint protects which field.
+_UNIQUE_FIELDS = {
+    "pk_products": "product_imei",
+    **{f"uq_products_{name}": name for name in ("device_key", "imsi", "iccid", "serial_number")},
+}
+
+
+def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
+    field = _UNIQUE_FIELDS.get(error.constraint or "")
+    if field is None:
+        raise error
+    return NotUnique(field, values.get(field))
+
+
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    statement = insert_ignoring_conflicts(conn, products).values(**values).returning(products)
-    row = await conn.fetch_one(statement)
-    if row is None:
-        raise NotUnique("product_imei", values["product_imei"])
+    try:
+        row = await conn.fetch_one(sa.insert(products).values(**values).returning(products))
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
+    assert row is not None
     return row
 
 
@@ -53,7 +69,10 @@ async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row:
         .values(**values)
         .returning(products)
     )
-    row = await conn.fetch_one(statement)
+    try:
+        row = await conn.fetch_one(statement)
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
     assert row is not None
     return row
 

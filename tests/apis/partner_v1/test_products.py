@@ -219,7 +219,9 @@ async def test_concurrent_moves_keep_one_holder_each(
             assert all(row["removal_reason"] for row in chain if row["date_removed"] is not None)
 
 
-async def test_customer_links(client: httpx.AsyncClient, admin: Headers, make_entity: Any) -> None:
+async def test_customer_links(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: Any
+) -> None:
     other = await make_entity("other")
     customer_id = await _customer(client, admin, 1)
     links = (await client.get("/v1/customer_entity_linker", headers=admin)).json()["objects"]
@@ -240,18 +242,64 @@ async def test_customer_links(client: httpx.AsyncClient, admin: Headers, make_en
     assert (await client.get("/v1/customers", params={"q": q}, headers=admin)).json()[
         "customer_id"
     ] == customer_id
+    # Ending or deleting the last link leaves the customer where it was: it always has an entity.
     r = await client.put(
         f"/v1/customer_entity_linker/{link_id}",
         json={"date_removed": "2016-07-02T00:00:00"},
         headers=admin,
     )
-    assert r.status_code == 400  # a customer always belongs to an entity
-    assert (
-        await client.delete(f"/v1/customer_entity_linker/{link_id}", headers=admin)
-    ).status_code == 400
-    assert (await client.get(f"/v1/customer_entity_linker/{link_id}", headers=admin)).json()[
-        "date_removed"
-    ] is None
+    assert r.status_code == 200
+    assert r.json()["date_removed"] == "2016-07-02T00:00:00.000000"
+    r = await client.delete(f"/v1/customer_entity_linker/{link_id}", headers=admin)
+    assert r.status_code == 204
+    other_user = await make_user(Level.OVERVIEW, Visibility.ENTITY, entity_id=other)
+    r = await client.get(f"/v1/customers/{customer_id}", headers=other_user)
+    assert r.status_code == 200  # still in the entity its last link named
+
+
+async def test_product_fields_of_the_document(client: httpx.AsyncClient, admin: Headers) -> None:
+    await _product(client, admin, A)
+    r = await client.get(f"/v1/products/{A}", headers=admin)
+    body = r.json()
+    assert body["current_enable_flag"] is False
+    assert body["serial_number"] is None
+    changed = {
+        "analysis_timestamp": "2016-07-01 12:34:45",
+        "current_enable_flag": True,
+        "device_key": "awjs875jg7thskr9485984rf",
+        "hub_id": 2,
+        "imsi": "999999999999999",
+        "iccid": "8944500102198304826",
+        "serial_number": "changed",
+        "gps_lat": 2.0,
+        "gps_lon": 2,
+    }
+    r = await client.put(f"/v1/products/{A}", json=changed, headers=admin)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["analysis_timestamp"] == "2016-07-01T12:34:45.000000"
+    assert body["gps_lon"] == 2.0
+    assert body["hub_id"] == 2
+    assert body["modified_at"] is not None
+    await _product(client, admin, B)
+    r = await client.put(f"/v1/products/{B}", json={"imsi": "999999999999999"}, headers=admin)
+    assert r.json() == {"validation_errors": {"imsi": "The imsi(999999999999999) is not unique."}}
+    for bad in (
+        {"hub_id": "two"},
+        {"current_enable_flag": None},
+        {"device_key": "x" * 25},
+        {"gps_lat": "north"},
+    ):
+        r = await client.put(f"/v1/products/{B}", json=bad, headers=admin)
+        assert r.status_code == 400, bad
+        assert list(r.json()["validation_errors"]) == list(bad), bad
+    r = await client.post(
+        "/v1/products", json={"product_imei": C, "serial_number": "changed"}, headers=admin
+    )
+    assert r.json() == {
+        "validation_errors": {"serial_number": "The serial_number(changed) is not unique."}
+    }
+    assert (await client.get(f"/v1/products/{C}", headers=admin)).status_code == 404
 
 
 async def test_entity_users_see_their_own_products_and_history(

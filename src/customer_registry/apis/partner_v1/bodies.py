@@ -59,6 +59,15 @@ def timestamp(value: Any) -> datetime | None:
         raise WrongType("must be an ISO 8601 timestamp") from None
 
 
+def number(value: Any) -> float | None:
+    """A JSON number (an integer is taken as its float); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WrongType("must be a number")
+    return float(value)
+
+
 def strict_text(value: Any) -> str | None:
     """A string and nothing else (keys such as an IMEI, where 0123 and 123 differ)."""
     if value is None or isinstance(value, str):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from customer_registry.core.products import ATTRIBUTES
+
 
 def _same(*names: str) -> dict[str, str]:
     return {name: name for name in names}
@@ -50,7 +52,7 @@ CUSTOMER_LINK_FIELDS = _same(
 
 _AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
 
-PRODUCT_FIELDS = _same("product_imei", "entity_id", *_AUDIT)
+PRODUCT_FIELDS = _same("product_imei", *ATTRIBUTES, "entity_id", *_AUDIT)
 PRODUCT_LINK_FIELDS = _same(
     "product_entity_linker_id", "product_imei", "entity_id", "date_added", "date_removed", *_AUDIT
 )

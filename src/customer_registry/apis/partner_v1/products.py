@@ -17,6 +17,18 @@ from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
 from customer_registry.core.permissions import Caller, Level
 
+_BY_KIND: dict[products.Kind, bodies.Converter] = {
+    products.Kind.INT: bodies.integer,
+    products.Kind.TEXT: bodies.text,
+    products.Kind.BOOL: bodies.boolean,
+    products.Kind.TIME: bodies.timestamp,
+    products.Kind.FLOAT: bodies.number,
+}
+_CONVERTERS: dict[str, bodies.Converter] = {
+    "entity_id": bodies.integer,
+    **{name: _BY_KIND[a.kind] for name, a in products.ATTRIBUTES.items()},
+}
+
 
 def _imei(request: Request) -> str:
     """The product's key from the path: anything but 15 digits is simply not found."""
@@ -47,17 +59,14 @@ async def get_product(request: Request, caller: Caller) -> Response:
 @requires(Level.FACTORY)
 async def create_product(request: Request, caller: Caller) -> Response:
     body = await bodies.json_object(request)
-    values = bodies.writable(
-        body,
-        PRODUCT_FIELDS,
-        {"product_imei": bodies.strict_text, "entity_id": bodies.integer},
-        META_FIELDS,
-    )
+    converters = {**_CONVERTERS, "product_imei": bodies.strict_text}
+    values = bodies.writable(body, PRODUCT_FIELDS, converters, META_FIELDS)
     if "product_imei" not in values:
         raise Invalid({"product_imei": "Missing product_imei."})
-    imei = products.valid_imei(values["product_imei"])
+    imei = products.valid_imei(values.pop("product_imei"))
+    entity_id = values.pop("entity_id", None)
     async with context(request).db.write() as conn:
-        product = await products.create(conn, caller, imei, values.get("entity_id"))
+        product = await products.create(conn, caller, imei, entity_id, values)
     return json_response(product_json(product), status=201)
 
 
@@ -65,9 +74,7 @@ async def create_product(request: Request, caller: Caller) -> Response:
 async def update_product(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     body = await bodies.json_object(request)
-    changes = bodies.writable(
-        body, PRODUCT_FIELDS, {"entity_id": bodies.integer}, META_FIELDS | {"product_imei"}
-    )
+    changes = bodies.writable(body, PRODUCT_FIELDS, _CONVERTERS, META_FIELDS | {"product_imei"})
     async with context(request).db.write() as conn:
         product = await products.update(conn, caller, imei, changes)
     return json_response(product_json(product))

@@ -62,7 +62,16 @@ def _audit(record: Customer | Entity | Product | Link | HistoryRow) -> Json:
 
 
 def product_json(product: Product) -> Json:
-    return {"product_imei": product.product_imei, "entity_id": product.entity_id, **_audit(product)}
+    attributes = {
+        name: timestamp(value) if isinstance(value, datetime) else value
+        for name, value in product.attributes.items()
+    }
+    return {
+        "product_imei": product.product_imei,
+        **attributes,
+        "entity_id": product.entity_id,
+        **_audit(product),
+    }
 
 
 def link_renderer(links: LinkTable) -> Callable[[Link], Json]:
