@@ -210,3 +210,49 @@ async def test_entity_users_cannot_probe_other_entities_links(
         assert 3 in await _ids(client, admin, probe)
     # Their own entity's links work as usual.
     assert await _ids(client, user, _any(_link("entity_id", "==", world.b))) == [2, 3]
+
+
+OPERATOR_CASES = [
+    ("customer_entity_linker_id", "==", 4),
+    ("customer_entity_linker_id", "!=", 3),
+    ("customer_entity_linker_id", ">", 2),
+    ("customer_entity_linker_id", ">=", 3),
+    ("customer_entity_linker_id", "<", 3),
+    ("customer_entity_linker_id", "<=", 1),
+    ("customer_entity_linker_id", "in", [1, 4]),
+    ("customer_entity_linker_id", "not_in", [1, 2]),
+    ("date_removed", "is_null", ""),
+    ("date_removed", "is_not_null", ""),
+    ("created_by", "like", "te%"),
+    ("created_by", "ilike", "TE%"),
+    ("date_added", "<", "2021-01-01T00:00:00"),
+]
+
+
+@pytest.mark.parametrize("visibility", [Visibility.GLOBAL, Visibility.ENTITY])
+@pytest.mark.parametrize(("field", "op", "val"), OPERATOR_CASES)
+async def test_every_operator_through_the_relation(
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    world: World,
+    visibility: Visibility,
+    field: str,
+    op: str,
+    val: Any,
+) -> None:
+    """`<relation>__<field> op val` on customers and `any` with the same condition both give
+    exactly the customers of the links that `field op val` selects on the linker resource
+    itself, as the same caller sees them (an ENTITY user of A never reaches B's links)."""
+    headers = await make_user(Level.OVERVIEW, visibility, entity_id=world.a)
+    condition = _link(field, op, val)
+    r = await client.get(
+        "/v1/customer_entity_linker",
+        params={"q": json.dumps({"filters": [condition]}), "results_per_page": 100},
+        headers=headers,
+    )
+    expected = sorted({o["customer_id"] for o in r.json()["objects"]})
+    visible = set(await _ids(client, headers))
+    expected = [c for c in expected if c in visible]
+    through = _link(f"{LINKER}__{field}", op, val)
+    assert await _ids(client, headers, through) == expected
+    assert await _ids(client, headers, _any(condition)) == expected
