@@ -96,6 +96,16 @@ CUSTOMER_PRODUCT_HISTORY.relate(
     ),
 )
 
+ENTITIES.relate(
+    Relation(
+        "product_entity_linker",
+        target=PRODUCT_ENTITY_LINKS,
+        link=same("entity_id", "entity_id"),
+        many=True,
+        scope=by_entity("entity_id"),
+    ),
+)
+
 PRODUCTS.relate(
     Relation(
         "product_entity_linker",

@@ -376,3 +376,22 @@ async def test_the_issue_examples_across_relations(
     stranger = await make_user(Level.SYSTEM, Visibility.ENTITY, entity_id=await make_entity("x"))
     r = await client.get("/v1/products", params={"q": json.dumps(q)}, headers=stranger)
     assert r.json()["num_results"] == 0
+
+
+async def test_entities_filter_through_their_product_links(
+    client: httpx.AsyncClient, admin: Headers, make_entity: Any
+) -> None:
+    import json
+
+    other = await make_entity("other")
+    await _product(client, admin, A, entity_id=other)
+    q = {"filters": [{"name": "product_entity_linker__product_imei", "op": "==", "val": A}]}
+    r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
+    assert [o["entity_id"] for o in r.json()["objects"]] == [other]
+    inner = {"name": "product_imei", "op": "==", "val": A}
+    q = {"filters": [{"name": "product_entity_linker", "op": "any", "val": inner}]}
+    r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
+    assert [o["entity_id"] for o in r.json()["objects"]] == [other]
+    q = {"filters": [{"name": "product_entity_linker", "op": "has", "val": inner}]}
+    r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
+    assert r.status_code == 400  # `has` is for to-one relations

@@ -94,7 +94,10 @@ RESOURCES: dict[str, Resource] = {
         },
     ),
     "customer_entity_linker": Resource(CUSTOMER_LINK_FIELDS),
-    "entities": Resource(ENTITY_FIELDS),
+    "entities": Resource(
+        ENTITY_FIELDS,
+        {"product_entity_linker": RelationNames("product_entity_linker", "product_entity_linker")},
+    ),
     "products": Resource(
         PRODUCT_FIELDS,
         {
