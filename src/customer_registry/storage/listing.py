@@ -214,7 +214,13 @@ def _comparison(
             raise InvalidQuery("like needs a text field and a text pattern")
         if "\x00" in cond.value:
             raise InvalidQuery("like needs a text field and a text pattern")
-        return column.like(cond.value) if cond.op is Op.LIKE else column.ilike(cond.value)
+        # Backslash escapes `%` and `_` on both databases (PostgreSQL's default; SQLite has none).
+        escape = "\\"
+        if (len(cond.value) - len(cond.value.rstrip(escape))) % 2:
+            raise InvalidQuery("a like pattern cannot end with its escape character")
+        if cond.op is Op.LIKE:
+            return column.like(cond.value, escape=escape)
+        return column.ilike(cond.value, escape=escape)
     if cond.op not in _COMPARE:
         raise InvalidQuery(f"{cond.op} needs a relation")
     if cond.value is None:

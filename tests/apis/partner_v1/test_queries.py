@@ -106,6 +106,23 @@ async def test_in_not_in_null_like(client: httpx.AsyncClient, admin: Headers, fi
     assert _ids(await _query(client, admin, f("==", None))) == [5]
 
 
+async def test_like_escapes_the_same_on_both_databases(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    for code in ("tc_1", "tcX1", "100%"):
+        await _create(client, admin, name=code, external_customer_code=code)
+
+    def like(pattern: str) -> dict[str, Any]:
+        return {"filters": [{"name": "external_customer_code", "op": "like", "val": pattern}]}
+
+    assert _ids(await _query(client, admin, like("tc_1"))) == [1, 2]
+    assert _ids(await _query(client, admin, like("tc\\_1"))) == [1]
+    assert _ids(await _query(client, admin, like("100\\%"))) == [3]
+    assert _ids(await _query(client, admin, like("tc\\\\"))) == []  # an escaped backslash
+    r = await _query(client, admin, like("tc\\"))
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+
+
 async def test_every_documented_operator_is_known() -> None:
     documented = EQUALS + NOT_EQUALS + [">", "gt", "<", "lt", ">=", "ge", "gte", "geq"]
     documented += ["<=", "le", "lte", "leq", "in", "not_in", "is_null", "is_not_null"]
