@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
+from customer_registry.core.errors import Forbidden, Invalid, NotFound
+from customer_registry.core.fields import Attribute, Kind, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as link_repository
@@ -19,28 +18,13 @@ from customer_registry.storage import products as repository
 from customer_registry.storage.database import Connection, Row
 
 IMEI_LENGTH = 15
-INT64 = (-(2**63), 2**63 - 1)
-
-
-class Kind(Enum):
-    INT = "integer"
-    TEXT = "string"
-    BOOL = "boolean"
-    TIME = "timestamp"
-    FLOAT = "number"
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    kind: Kind
-    max_length: int | None = None  # TEXT only
 
 
 # The device fields `_products.md` documents, in its order; the booleans default to false.
 ATTRIBUTES: dict[str, Attribute] = {
     "analysis_timestamp": Attribute(Kind.TIME),
-    "current_enable_flag": Attribute(Kind.BOOL),
-    "desired_enable_flag": Attribute(Kind.BOOL),
+    "current_enable_flag": Attribute(Kind.BOOL, nullable=False),
+    "desired_enable_flag": Attribute(Kind.BOOL, nullable=False),
     "disable_date": Attribute(Kind.TIME),
     "device_key": Attribute(Kind.TEXT, 24),
     "hub_id": Attribute(Kind.INT),
@@ -59,8 +43,8 @@ ATTRIBUTES: dict[str, Attribute] = {
     "latest_rtc_connection_history_id": Attribute(Kind.INT),
     "latest_rtc_mo_status_report_time": Attribute(Kind.TIME),
     "latest_rtc_mt_status_update_time": Attribute(Kind.TIME),
-    "rtc_enabled_flag": Attribute(Kind.BOOL),
-    "dcm_enabled_flag": Attribute(Kind.BOOL),
+    "rtc_enabled_flag": Attribute(Kind.BOOL, nullable=False),
+    "dcm_enabled_flag": Attribute(Kind.BOOL, nullable=False),
     "assembler": Attribute(Kind.TEXT, 255),
     "gps_lat": Attribute(Kind.FLOAT),
     "gps_lon": Attribute(Kind.FLOAT),
@@ -87,42 +71,6 @@ class Product:
             attributes={name: row[name] for name in ATTRIBUTES},
             **{name: row[name] for name in _AUDIT},
         )
-
-
-def _problem(attribute: Attribute, value: Any) -> str | None:
-    """What is wrong with `value` for `attribute` (None: nothing). Null is always allowed,
-    except for the flags, which are not-null."""
-    kind = attribute.kind
-    if value is None:
-        return "{field} may not be null." if kind is Kind.BOOL else None
-    if kind is Kind.BOOL:
-        return None if isinstance(value, bool) else "{field} must be true or false."
-    if kind is Kind.INT:
-        valid = isinstance(value, int) and not isinstance(value, bool)
-        return (
-            None if valid and INT64[0] <= value <= INT64[1] else "{field} must be a 64-bit integer."
-        )
-    if kind is Kind.FLOAT:
-        valid = isinstance(value, float) and math.isfinite(value)
-        return None if valid else "{field} must be a finite number."
-    if kind is Kind.TIME:
-        return None if isinstance(value, datetime) else "{field} must be a timestamp."
-    limit = attribute.max_length or 0
-    if not isinstance(value, str) or not 0 < len(value) <= limit or "\x00" in value:
-        return f"{{field}} must be a string of 1 to {limit} characters."
-    return None
-
-
-def _validate(values: Mapping[str, Any]) -> None:
-    problems: dict[str, str] = {}
-    for name, value in values.items():
-        if name not in ATTRIBUTES:
-            raise UnknownField(name)
-        problem = _problem(ATTRIBUTES[name], value)
-        if problem:
-            problems[name] = problem
-    if problems:
-        raise Invalid(problems)
 
 
 def valid_imei(imei: object) -> str:
@@ -191,7 +139,7 @@ async def create(
     """A new product, linked to `entity_id` (ENTITY callers: their own entity by default)."""
     valid_imei(imei)
     values = {**_FLAG_DEFAULTS, **attributes}
-    _validate(values)
+    validate(ATTRIBUTES, values)
     if entity_id is None and not caller.sees_all_entities:
         entity_id = caller.entity_id
     if entity_id is not None:
@@ -217,7 +165,7 @@ async def update(
     """Change the device fields sent; a new `entity_id` closes the old entity link."""
     existing = await get(conn, caller, imei)
     attributes = {name: value for name, value in changes.items() if name != "entity_id"}
-    _validate(attributes)
+    validate(ATTRIBUTES, attributes)
     moving = "entity_id" in changes and changes["entity_id"] != existing.entity_id
     if not attributes and not moving:
         return existing

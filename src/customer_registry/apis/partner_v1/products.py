@@ -15,14 +15,15 @@ from customer_registry.apis.partner_v1.names import META_FIELDS, PRODUCT_FIELDS,
 from customer_registry.apis.partner_v1.render import product_json
 from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.fields import Kind
 from customer_registry.core.permissions import Caller, Level
 
-_BY_KIND: dict[products.Kind, bodies.Converter] = {
-    products.Kind.INT: bodies.integer,
-    products.Kind.TEXT: bodies.text,
-    products.Kind.BOOL: bodies.boolean,
-    products.Kind.TIME: bodies.timestamp,
-    products.Kind.FLOAT: bodies.number,
+_BY_KIND: dict[Kind, bodies.Converter] = {
+    Kind.INT: bodies.integer,
+    Kind.TEXT: bodies.text,
+    Kind.BOOL: bodies.boolean,
+    Kind.TIME: bodies.timestamp,
+    Kind.FLOAT: bodies.number,
 }
 _CONVERTERS: dict[str, bodies.Converter] = {
     "entity_id": bodies.integer,

@@ -1,0 +1,69 @@
+"""Typed fields of a record, declared once: what each API's loose input must become.
+
+A record's optional fields (a product's device fields, a customer's commercial details) are
+declared as `Attribute`s; `validate` checks values already converted by an API to Python
+types, and answers every problem at once, worded with the `{field}` placeholder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from customer_registry.core.errors import Invalid, UnknownField
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class Kind(Enum):
+    INT = "integer"
+    TEXT = "string"
+    BOOL = "boolean"
+    TIME = "timestamp"
+    FLOAT = "number"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    kind: Kind
+    max_length: int | None = None  # TEXT only
+    nullable: bool = True
+
+
+def problem(attribute: Attribute, value: Any) -> str | None:
+    """What is wrong with `value` for `attribute` (None: nothing)."""
+    kind = attribute.kind
+    if value is None:
+        return None if attribute.nullable else "{field} may not be null."
+    if kind is Kind.BOOL:
+        return None if isinstance(value, bool) else "{field} must be true or false."
+    if kind is Kind.INT:
+        valid = isinstance(value, int) and not isinstance(value, bool)
+        return (
+            None if valid and INT64[0] <= value <= INT64[1] else "{field} must be a 64-bit integer."
+        )
+    if kind is Kind.FLOAT:
+        valid = isinstance(value, float) and math.isfinite(value)
+        return None if valid else "{field} must be a finite number."
+    if kind is Kind.TIME:
+        return None if isinstance(value, datetime) else "{field} must be a timestamp."
+    limit = attribute.max_length or 0
+    if not isinstance(value, str) or not 0 < len(value) <= limit or "\x00" in value:
+        return f"{{field}} must be a string of 1 to {limit} characters."
+    return None
+
+
+def validate(attributes: Mapping[str, Attribute], values: Mapping[str, Any]) -> None:
+    problems: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in attributes:
+            raise UnknownField(name)
+        found = problem(attributes[name], value)
+        if found:
+            problems[name] = found
+    if problems:
+        raise Invalid(problems)
