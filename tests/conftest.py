@@ -23,7 +23,7 @@ from customer_registry.core import entities, users
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
 from customer_registry.storage.migrate import upgrade
-from customer_registry.storage.schema import metadata
+from customer_registry.storage.schema import brands, metadata
 
 TEST_URL_VARIABLE = "CUSTOMER_REGISTRY_TEST_DATABASE_URL"
 PASSWORD = "correct horse battery"
@@ -55,7 +55,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 async def reset_database(ctx: Context) -> None:
-    """Empty every table and put back entity 1, as a fresh migration leaves it."""
+    """Empty every table and put back entity 1 and brand 1, as fresh migrations leave them."""
     async with ctx.db.write() as conn:
         if conn.dialect_name == "postgresql":
             names = ", ".join(table.name for table in metadata.sorted_tables)
@@ -72,6 +72,9 @@ async def reset_database(ctx: Context) -> None:
                 "created_at": sa.func.now(),
                 "created_by": "migration",
             },
+        )
+        await conn.execute(
+            sa.insert(brands).values(name="default", created_at=sa.func.now(), created_by="migration")
         )
 
 

@@ -89,7 +89,9 @@ async def change_customer(
     removal_reason = _valid_reason(reason)
     await repository.serialize_moves(conn)
     await products.get(conn, caller, imei, lock=True)
-    row = await customer_repository.by_identifier(conn, caller, entity_id, external_id, code)
+    row = await customer_repository.by_identifier(
+        conn, caller, entity_id, external_id, code, lock=True
+    )
     if row is None:
         raise NotFound("No customer with those identifiers in that entity.")
     customer = Customer.from_row(row)

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.core.errors import NotUnique
+from customer_registry.core.errors import Invalid, NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
@@ -16,16 +16,17 @@ from customer_registry.storage.database import (
     Row,
     insert_ignoring_conflicts,
 )
-from customer_registry.storage.errors import UniqueViolation
+from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import count_statement, page_statement
 from customer_registry.storage.listings import CUSTOMERS as LISTING
+from customer_registry.storage.schema import account_counters, customers
 from customer_registry.storage.schema import customer_entity_linker as links
-from customer_registry.storage.schema import customers
 
 # Which identifier a unique index protects.
 _UNIQUE_FIELDS = {
     "ix_customers_entity_id_external_id": "external_id",
     "ix_customers_entity_id_code": "code",
+    "ix_customers_entity_id_secondary_code": "secondary_code",
 }
 
 # The hot path (GET by id): compiled once, one round trip.
@@ -62,29 +63,68 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any], entity_id: in
     return NotUnique(field, values.get(field), entity_id)
 
 
-async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    """Insert, or NotUnique naming the identifier already used in the entity.
+_IDENTIFIERS = ("external_id", "code", "secondary_code")
+
+
+async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row | str:
+    """Insert; or, when an identifier is already used in the entity, answer which one.
 
     The unique indexes decide (no check before the write). On a conflict the row that holds
     the identifier is looked up, so the answer is the same on both databases and the
-    external id is named first when both are taken, as the partner document shows.
+    external id is named first when several are taken, as the partner document shows.
     """
     statement = insert_ignoring_conflicts(conn, customers).values(**values).returning(customers)
-    row = await conn.fetch_one(statement)
+    try:
+        row = await conn.fetch_one(statement)
+    except ForeignKeyViolation as error:
+        raise _missing_reference() from error
     if row is not None:
         return row
-    entity_id = values["entity_id"]
-    for field in ("external_id", "code"):
-        column = customers.c[field]
-        if values.get(field) is not None and await conn.fetch_value(
+    given = [field for field in _IDENTIFIERS if values.get(field) is not None]
+    for field in given:
+        if await conn.fetch_value(
             sa.select(sa.func.count())
             .select_from(customers)
-            .where(customers.c.entity_id == entity_id, column == values[field])
+            .where(
+                customers.c.entity_id == values["entity_id"], customers.c[field] == values[field]
+            )
         ):
-            raise NotUnique(field, values[field], entity_id)
+            return field
     # The holder was deleted since: still a conflict, and the client may simply retry.
-    field = "external_id" if values.get("external_id") is not None else "code"
-    raise NotUnique(field, values.get(field), entity_id)
+    return given[0]
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    """Insert, or NotUnique naming the identifier already used in the entity."""
+    result = await insert_or_conflict(conn, values)
+    if isinstance(result, str):
+        raise NotUnique(result, values[result], values["entity_id"])
+    return result
+
+
+def _missing_reference() -> Invalid:
+    # SQLite does not say which foreign key failed; the core checks both before writing, so
+    # this is only a brand or user deleted at the same moment.
+    return Invalid({"brand_id": "{field} or representative_id does not exist."})
+
+
+async def next_account_number(conn: Connection, entity_id: int) -> int:
+    """The entity's next account number. The counter row stays locked until the transaction
+    ends (PostgreSQL; SQLite writers are serialised), so two creates never get the same."""
+    bump = (
+        sa.update(account_counters)
+        .where(account_counters.c.entity_id == entity_id)
+        .values(last_number=account_counters.c.last_number + 1)
+        .returning(account_counters.c.last_number)
+    )
+    number = await conn.fetch_value(bump)
+    if number is None:
+        first = insert_ignoring_conflicts(conn, account_counters).values(
+            entity_id=entity_id, last_number=0
+        )
+        await conn.execute(first)
+        number = await conn.fetch_value(bump)
+    return int(number)
 
 
 async def update(
@@ -100,6 +140,8 @@ async def update(
         row = await conn.fetch_one(statement)
     except UniqueViolation as error:
         raise _not_unique(error, values, entity_id) from error
+    except ForeignKeyViolation as error:
+        raise _missing_reference() from error
     assert row is not None
     return row
 
@@ -115,7 +157,13 @@ async def insert_link(conn: Connection, values: Mapping[str, Any]) -> Row:
 
 
 async def by_identifier(
-    conn: Connection, caller: Caller, entity_id: int, external_id: int | None, code: str | None
+    conn: Connection,
+    caller: Caller,
+    entity_id: int,
+    external_id: int | None,
+    code: str | None,
+    *,
+    lock: bool = False,
 ) -> Row | None:
     """The customer a partner names by (entity, external id and/or code), if visible."""
     statement = sa.select(customers).where(
@@ -125,6 +173,6 @@ async def by_identifier(
         statement = statement.where(customers.c.external_id == external_id)
     if code is not None:
         statement = statement.where(customers.c.code == code)
-    if conn.dialect_name == "postgresql":
+    if lock and conn.dialect_name == "postgresql":
         statement = statement.with_for_update()
     return await conn.fetch_one(statement)

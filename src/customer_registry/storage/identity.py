@@ -112,3 +112,12 @@ async def record_login_failure(
 
 async def clear_login_failures(conn: Connection, username: str) -> None:
     await conn.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+
+
+async def user_in_entity(conn: Connection, user_id: int, entity_id: int) -> bool:
+    found = await conn.fetch_value(
+        sa.select(sa.func.count())
+        .select_from(users)
+        .where(users.c.user_id == user_id, users.c.entity_id == entity_id)
+    )
+    return bool(found)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from customer_registry.core.permissions import Caller
 from customer_registry.storage.listing import Listing, Relation, same
 from customer_registry.storage.schema import (
+    brands,
+    contacts,
     customer_entity_linker,
     customer_product_history,
     customers,
@@ -47,6 +49,19 @@ ENTITIES = Listing(
     key=entities.c.entity_id,
     fields=_fields(entities),
     scope=by_entity("entity_id"),
+)
+
+
+def _own_or_shared(caller: Caller, table: sa.FromClause) -> sa.ColumnElement[bool]:
+    """Brands: the shared ones (no entity) and the caller's entity's own."""
+    return sa.or_(table.c.entity_id.is_(None), entity_scope(caller, table.c.entity_id))
+
+
+BRANDS = Listing(
+    table=brands,
+    key=brands.c.brand_id,
+    fields=_fields(brands, "entity_id"),
+    scope=_own_or_shared,
 )
 
 PRODUCTS = Listing(
@@ -143,4 +158,11 @@ CUSTOMERS.relate(
         # to their own, so no filter can reveal where a customer was before.
         scope=by_entity("entity_id"),
     ),
+)
+
+CONTACTS = Listing(
+    table=contacts,
+    key=contacts.c.contact_id,
+    fields=_fields(contacts),
+    scope=_through_customer,
 )

@@ -103,6 +103,25 @@ login_failures = sa.Table(
     sa.Column("window_started_at", sa.DateTime(), nullable=False),
 )
 
+DEFAULT_BRAND_ID = 1
+
+brands = sa.Table(
+    "brands",
+    metadata,
+    sa.Column("brand_id", sa.Integer(), primary_key=True),
+    # NULL: shared by every entity (the default brand 1); otherwise the entity's own.
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    *_audit_columns(),
+    sa.Index(None, "entity_id"),
+    sqlite_autoincrement=True,
+)
+
 customers = sa.Table(
     "customers",
     metadata,
@@ -116,10 +135,49 @@ customers = sa.Table(
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("external_id", sa.BigInteger(), nullable=True),
     sa.Column("code", sa.String(100), nullable=True),
+    sa.Column("secondary_code", sa.String(100), nullable=True),
+    # Commercial details (billing and sales APIs). Flags are not-null with their defaults.
+    sa.Column(
+        "brand_id",
+        sa.Integer(),
+        sa.ForeignKey("brands.brand_id", ondelete="RESTRICT"),
+        nullable=False,
+        server_default=sa.text("1"),
+    ),
+    sa.Column(
+        "representative_id",
+        sa.Integer(),
+        sa.ForeignKey("users.user_id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("trading_name", sa.String(255), nullable=True),
+    sa.Column("registration_number", sa.String(255), nullable=True),
+    sa.Column("tax_registration_number", sa.String(255), nullable=True),
+    sa.Column("company_type", sa.String(255), nullable=True),
+    sa.Column("capital", sa.String(50), nullable=True),
+    sa.Column("address_line1", sa.String(255), nullable=True),
+    sa.Column("address_line2", sa.String(255), nullable=True),
+    sa.Column("postal_code", sa.String(50), nullable=True),
+    sa.Column("city", sa.String(255), nullable=True),
+    sa.Column("country", sa.String(255), nullable=True),
+    sa.Column("website", sa.String(255), nullable=True),
+    sa.Column("email", sa.String(255), nullable=True),
+    sa.Column("phone", sa.String(50), nullable=True),
+    sa.Column("mobile", sa.String(50), nullable=True),
+    sa.Column("fax", sa.String(50), nullable=True),
+    sa.Column("comment", sa.String(2000), nullable=True),
+    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("is_reseller", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("reseller_level", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("charge_vat", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("apply_vat_auto_reverse", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("on_call_duty", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("vip", sa.Boolean(), nullable=False, server_default=sa.false()),
     *_audit_columns(),
     # Identifiers partners use are unique within an entity (NULLs never collide).
     sa.Index(None, "entity_id", "external_id", unique=True),
     sa.Index(None, "entity_id", "code", unique=True),
+    sa.Index(None, "entity_id", "secondary_code", unique=True),
     sa.Index(None, "name"),
     sqlite_autoincrement=True,
 )
@@ -273,4 +331,38 @@ customer_product_history = sa.Table(
         sqlite_where=_CURRENT,
     ),
     sqlite_autoincrement=True,
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("contact_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.customer_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("first_name", sa.String(255), nullable=True),
+    sa.Column("last_name", sa.String(255), nullable=True),
+    sa.Column("phone", sa.String(50), nullable=True),
+    sa.Column("mobile", sa.String(50), nullable=True),
+    sa.Column("email", sa.String(255), nullable=True),
+    *_audit_columns(),
+    sa.Index(None, "customer_id"),
+    sqlite_autoincrement=True,
+)
+
+# The last generated customer account number (CL0001, …) per entity: one row to lock, so
+# concurrent creates never compute the same account.
+account_counters = sa.Table(
+    "account_counters",
+    metadata,
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("last_number", sa.Integer(), nullable=False),
 )

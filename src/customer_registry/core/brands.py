@@ -1,0 +1,96 @@
+"""Brands (billing): the trading brand a customer is billed under. Brand 1 always exists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import InUse, Invalid, NotFound
+from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import brands as repository
+from customer_registry.storage.database import Connection, Row
+
+FIELDS = {"name": Attribute(Kind.TEXT, 255, nullable=False)}
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    brand_id: int
+    entity_id: int | None  # None: shared by every entity
+    name: str
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime | None
+    modified_by: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Brand:
+        return cls(**row)
+
+
+async def get(conn: Connection, caller: Caller, brand_id: int) -> Brand:
+    row = await repository.get(conn, caller, brand_id)
+    if row is None:
+        raise NotFound(f"Brand #{brand_id} does not exist.")
+    return Brand.from_row(row)
+
+
+async def require_usable(conn: Connection, entity_id: int, brand_id: int) -> None:
+    """A customer may use a shared brand or one of its entity's."""
+    if not await repository.usable(conn, entity_id, brand_id):
+        raise Invalid({"brand_id": "The selected {field} is invalid."})
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[Brand]:
+    total = await repository.count(conn, caller, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    return Page([Brand.from_row(row) for row in rows], total)
+
+
+async def create(conn: Connection, caller: Caller, values: Mapping[str, Any]) -> Brand:
+    """A brand of the caller's entity."""
+    if values.get("name") is None:
+        raise Invalid({"name": "The {field} field is required."})
+    validate(FIELDS, values)
+    row = await repository.insert(
+        conn,
+        {
+            **values,
+            "entity_id": caller.entity_id,
+            "created_at": utcnow(),
+            "created_by": caller.username,
+        },
+    )
+    return Brand.from_row(row)
+
+
+async def _own(conn: Connection, caller: Caller, brand_id: int) -> Brand:
+    """A brand the caller may change: their entity's, not a shared one."""
+    brand = await get(conn, caller, brand_id)
+    if brand.entity_id is None:
+        raise InUse(f"Brand #{brand_id} is shared by every entity and cannot be changed.")
+    return brand
+
+
+async def update(
+    conn: Connection, caller: Caller, brand_id: int, changes: Mapping[str, Any]
+) -> Brand:
+    existing = await _own(conn, caller, brand_id)
+    validate(FIELDS, changes)
+    if not changes:
+        return existing
+    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    return Brand.from_row(await repository.update(conn, brand_id, values))
+
+
+async def delete(conn: Connection, caller: Caller, brand_id: int) -> None:
+    await _own(conn, caller, brand_id)  # brand 1 is shared: never deleted
+    await repository.delete(conn, brand_id)

@@ -1,0 +1,71 @@
+"""A customer's contacts: the people to call. Seen by whoever sees the customer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from customer_registry.core import customers
+from customer_registry.core.clock import utcnow
+from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import Condition, ListQuery, Op, Page, PageRequest
+from customer_registry.storage import contacts as repository
+from customer_registry.storage.database import Connection, Row
+
+FIELDS = {
+    "first_name": Attribute(Kind.TEXT, 255),
+    "last_name": Attribute(Kind.TEXT, 255),
+    "phone": Attribute(Kind.TEXT, 50),
+    "mobile": Attribute(Kind.TEXT, 50),
+    "email": Attribute(Kind.TEXT, 255),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    contact_id: int
+    customer_id: int
+    first_name: str | None
+    last_name: str | None
+    phone: str | None
+    mobile: str | None
+    email: str | None
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime | None
+    modified_by: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Contact:
+        return cls(**row)
+
+
+async def of_customer(
+    conn: Connection, caller: Caller, customer_id: int, page: PageRequest
+) -> Page[Contact]:
+    await customers.get(conn, caller, customer_id)  # a customer the caller cannot see: 404
+    query = ListQuery(filters=(Condition("customer_id", Op.EQ, customer_id),))
+    total = await repository.count(conn, caller, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    return Page([Contact.from_row(row) for row in rows], total)
+
+
+async def create(
+    conn: Connection, caller: Caller, customer_id: int, values: Mapping[str, Any]
+) -> Contact:
+    await customers.get(conn, caller, customer_id)
+    validate(FIELDS, values)
+    row = await repository.insert(
+        conn,
+        {
+            **values,
+            "customer_id": customer_id,
+            "created_at": utcnow(),
+            "created_by": caller.username,
+        },
+    )
+    return Contact.from_row(row)

@@ -1,0 +1,70 @@
+"""Every query on brands. Brand 1 is shared by every entity; other brands are an entity's own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.core.errors import InUse
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.errors import ForeignKeyViolation
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import BRANDS as LISTING
+from customer_registry.storage.schema import brands
+
+
+def _scope(caller: Caller) -> sa.ColumnElement[bool]:
+    return LISTING.scope(caller, brands)
+
+
+async def get(conn: Connection, caller: Caller, brand_id: int) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(brands).where(brands.c.brand_id == brand_id, _scope(caller))
+    )
+
+
+async def usable(conn: Connection, entity_id: int, brand_id: int) -> bool:
+    found = await conn.fetch_value(
+        sa.select(sa.func.count())
+        .select_from(brands)
+        .where(
+            brands.c.brand_id == brand_id,
+            sa.or_(brands.c.entity_id.is_(None), brands.c.entity_id == entity_id),
+        )
+    )
+    return bool(found)
+
+
+async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
+
+
+async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
+    statement = page_statement(LISTING, query, caller, page)
+    return [] if statement is None else await conn.fetch_all(statement)
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    row = await conn.fetch_one(sa.insert(brands).values(**values).returning(brands))
+    assert row is not None
+    return row
+
+
+async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row:
+    statement = (
+        sa.update(brands).where(brands.c.brand_id == brand_id).values(**values).returning(brands)
+    )
+    row = await conn.fetch_one(statement)
+    assert row is not None
+    return row
+
+
+async def delete(conn: Connection, brand_id: int) -> None:
+    try:
+        await conn.execute(sa.delete(brands).where(brands.c.brand_id == brand_id))
+    except ForeignKeyViolation as error:
+        raise InUse(f"Brand #{brand_id} cannot be deleted while customers use it.") from error

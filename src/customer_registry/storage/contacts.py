@@ -1,0 +1,30 @@
+"""Every query on customer contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import CONTACTS as LISTING
+from customer_registry.storage.schema import contacts
+
+
+async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
+
+
+async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
+    statement = page_statement(LISTING, query, caller, page)
+    return [] if statement is None else await conn.fetch_all(statement)
+
+
+async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    row = await conn.fetch_one(sa.insert(contacts).values(**values).returning(contacts))
+    assert row is not None
+    return row

@@ -1,0 +1,1368 @@
+"""Customers through the billing API (seed 003, `customers.md`, `api.md`), in process.
+
+The contract, Laravel style:
+
+* `POST /api/login` (query, form or JSON) answers a 64-character token usable as `Bearer`;
+  `GET /api/version` needs no token.
+* Everything under `/api/v1` works inside the caller's own entity, whatever the visibility:
+  another entity's customer answers 404 exactly like a missing one.
+* Reads need OVERVIEW, creates and updates ADMIN, deletes SYSTEM (403 below that).
+* Parameters come as query string, form fields or JSON (merged), loosely typed as Laravel
+  validates them; errors are `{"message": ...}` (401/403/404) and
+  `{"message": <first error>, "errors": {field: [text, ...]}}` (422), never a 500.
+* A customer is shown as `{"customer": {...}}` with exactly the keys of the documented object,
+  booleans as 0/1 and timestamps like `2020-08-04T10:42:27.000000Z`.
+* `customerAccount` is generated when absent (`CL0001`, `CL0002`, ...), unique in the entity.
+* Lists are Laravel paginators with `filter[...]`, `sort` and a `search` endpoint.
+* One registry: the partner API shows the same customers (`external_customer_code` is the
+  `customerAccount`).
+
+Users come from `make_user`; their argon2 hash is computed once for this module (hashing is
+not what these tests are about). Logins still verify the password for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from customer_registry.apis.context import Context
+from customer_registry.auth.passwords import hash_password
+from customer_registry.core import users
+from customer_registry.core.permissions import Level, Visibility
+from tests.conftest import PASSWORD, MakeUser
+
+Headers = dict[str, str]
+Json = dict[str, Any]
+MakeEntity = Callable[[str], Awaitable[int]]
+
+LOGIN = "/api/login"
+VERSION = "/api/version"
+CUSTOMERS = "/api/v1/customers"
+SEARCH = "/api/v1/customers/search"
+ACCOUNTS = "/api/v1/customerAccounts"
+PARTNER_CUSTOMERS = "/v1/customers"
+PARTNER_CREATE = "/v1/customers/create_customer"
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
+GENERATED_ACCOUNT = re.compile(r"^CL\d{4,}$")
+UNAUTHENTICATED = {"message": "Unauthenticated."}
+UNAUTHORIZED = {"message": "This action is unauthorized."}
+BAD_CREDENTIALS = {"message": "These credentials do not match our records."}
+PAGE_KEYS = {
+    "current_page",
+    "data",
+    "first_page_url",
+    "from",
+    "last_page",
+    "last_page_url",
+    "next_page_url",
+    "path",
+    "per_page",
+    "prev_page_url",
+    "to",
+    "total",
+}
+
+# The customer object of customers.md ("Get a customer (from customer id)"), as printed.
+DOCUMENTED: Json = {
+    "id": 113,
+    "brand_id": 1,
+    "representative_id": None,
+    "customerAccount": "123456",
+    "accountsReference": None,
+    "name": "Société",
+    "brand": None,
+    "registrationNumber": None,
+    "taxRegistrationNumber": None,
+    "mainContactFirstName": None,
+    "mainContactLastName": None,
+    "type": None,
+    "capital": None,
+    "activityCode": None,
+    "sector_id": None,
+    "origin_id": None,
+    "mainAddressLine1": None,
+    "mainAddressLine2": None,
+    "mainAddressPostalCode": None,
+    "mainAddressCity": None,
+    "mainAddressCountry": None,
+    "emailAddress": None,
+    "accountEmailAddress": None,
+    "website": None,
+    "phone": None,
+    "mobilePhone": None,
+    "fax": None,
+    "logo": None,
+    "active": 1,
+    "activity": None,
+    "category": None,
+    "qualification": None,
+    "prospection_code_id": 1,
+    "isReseller": 0,
+    "resellerLevel": 0,
+    "language_id": 1,
+    "acceptEmails": 1,
+    "acceptCalls": 1,
+    "supplier": 0,
+    "chargeVAT": 1,
+    "applyVATAutoReverseOperators": 0,
+    "language": None,
+    "comment": None,
+    "mergeInvoices": 1,
+    "isGroupingAccount": 0,
+    "chargeGroupingAccount": None,
+    "isPayer": 0,
+    "ftp": 0,
+    "ftpServer": None,
+    "ftpUsername": None,
+    "ftpPassword": None,
+    "ftpHomeDirectory": None,
+    "ftpAccountId": None,
+    "ftpAssociatedEmail": None,
+    "quickSearch": None,
+    "suppliers": None,
+    "onCallDuty": 0,
+    "vip": 0,
+    "canSendSms": 0,
+    "smsAuthorisation": None,
+    "numberOfInvoices": 0,
+    "lastInvoice": None,
+    "quickSearchLabel": None,
+    "quickSearchIndex": 0,
+    "created_at": "2020-08-04T10:42:27.000000Z",
+    "updated_at": "2020-08-04T10:42:27.000000Z",
+}
+# The text parameters of "Store a new customer" (plus those the contract adds).
+TEXT_FIELDS = [
+    "accountsReference",
+    "brand",
+    "registrationNumber",
+    "taxRegistrationNumber",
+    "type",
+    "mainAddressLine1",
+    "mainAddressLine2",
+    "mainAddressPostalCode",
+    "mainAddressCity",
+    "mainAddressCountry",
+    "website",
+    "emailAddress",
+    "phone",
+    "mobilePhone",
+    "fax",
+    "comment",
+]
+BOOLEAN_DEFAULTS = {
+    "active": 1,
+    "isReseller": 0,
+    "chargeVAT": 1,
+    "applyVATAutoReverseOperators": 0,
+    "onCallDuty": 0,
+    "vip": 0,
+}
+# Keys the contract governs; the others are documented but unknown to the registry.
+GOVERNED = {
+    "id",
+    "brand_id",
+    "representative_id",
+    "customerAccount",
+    "name",
+    "capital",
+    "resellerLevel",
+    "created_at",
+    "updated_at",
+    *TEXT_FIELDS,
+    *BOOLEAN_DEFAULTS,
+}
+
+_PRECOMPUTED_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _hash_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def precomputed(password: str) -> str:
+        assert password == PASSWORD
+        return _PRECOMPUTED_HASH
+
+    monkeypatch.setattr(users, "hash_password_async", precomputed)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _typed(values: Json) -> dict[str, tuple[str, Any]]:
+    """Values with their JSON type, so that `1` and `true`, `"1"` and `1` differ."""
+    return {key: (type(value).__name__, value) for key, value in values.items()}
+
+
+def _when(value: Any) -> dt.datetime:
+    """A Laravel timestamp (`2020-08-04T10:42:27.000000Z`), set moments ago."""
+    assert isinstance(value, str), value
+    assert TIMESTAMP.fullmatch(value), value
+    parsed = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    assert abs(dt.datetime.now(dt.UTC) - parsed) < dt.timedelta(minutes=5), value
+    return parsed
+
+
+def _assert_customer(customer: Json) -> None:
+    """Exactly the documented keys; booleans as 0/1; timestamps in Laravel's form."""
+    assert set(customer) == set(DOCUMENTED), (
+        f"missing {set(DOCUMENTED) - set(customer)}, extra {set(customer) - set(DOCUMENTED)}"
+    )
+    assert type(customer["id"]) is int
+    assert type(customer["brand_id"]) is int
+    assert customer["representative_id"] is None or type(customer["representative_id"]) is int
+    assert isinstance(customer["customerAccount"], str)
+    assert isinstance(customer["name"], str)
+    assert type(customer["resellerLevel"]) is int
+    for field in BOOLEAN_DEFAULTS:
+        assert type(customer[field]) is int, (field, customer[field])
+        assert customer[field] in (0, 1), (field, customer[field])
+    for field in TEXT_FIELDS:
+        assert customer[field] is None or isinstance(customer[field], str), (
+            field,
+            customer[field],
+        )
+    _when(customer["created_at"])
+    _when(customer["updated_at"])
+    for key in set(DOCUMENTED) - GOVERNED:  # unknown values: null, or the documented value
+        if customer[key] is not None:
+            assert _typed({key: customer[key]}) == _typed({key: DOCUMENTED[key]})
+
+
+def _assert_message(r: httpx.Response, status: int, body: Json | None = None) -> None:
+    assert r.status_code == status, r.text
+    got = r.json()
+    if body is not None:
+        assert got == body
+    assert list(got) == ["message"], got
+    assert isinstance(got["message"], str)
+    assert got["message"]
+
+
+def _assert_422(r: httpx.Response, *fields: str) -> Json:
+    """Laravel's validation error: the first message, and the errors by field."""
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert set(body) == {"message", "errors"}, body
+    errors = body["errors"]
+    assert isinstance(errors, dict)
+    assert errors
+    for name, texts in errors.items():
+        assert isinstance(texts, list), (name, texts)
+        assert texts
+        assert all(isinstance(text, str) and text for text in texts), (name, texts)
+    for field in fields:
+        assert field in errors, f"{field!r} not in {errors}"
+    assert body["message"] == next(iter(errors.values()))[0]
+    return body
+
+
+def _assert_page(body: Json) -> None:
+    assert set(body) == PAGE_KEYS, (
+        f"missing {PAGE_KEYS - set(body)}, extra {set(body) - PAGE_KEYS}"
+    )
+    assert isinstance(body["data"], list)
+    for key in ("current_page", "last_page", "per_page", "total"):
+        assert type(body[key]) is int, (key, body[key])
+
+
+def _page_of(url: str | None) -> int | None:
+    if url is None:
+        return None
+    pages = parse_qs(urlsplit(url).query)["page"]
+    return int(pages[0])
+
+
+async def _create(client: httpx.AsyncClient, headers: Headers, **fields: Any) -> int:
+    r = await client.post(CUSTOMERS, json=fields, headers=headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert list(body) == ["response"], body
+    assert type(body["response"]) is int
+    customer_id: int = body["response"]
+    return customer_id
+
+
+async def _get(client: httpx.AsyncClient, headers: Headers, customer_id: int) -> Json:
+    r = await client.get(f"{CUSTOMERS}/{customer_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert list(body) == ["customer"], body
+    customer: Json = body["customer"]
+    _assert_customer(customer)
+    return customer
+
+
+async def _list(client: httpx.AsyncClient, headers: Headers, path: str = CUSTOMERS, **params: Any) -> Json:
+    r = await client.get(path, params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    body: Json = r.json()
+    _assert_page(body)
+    return body
+
+
+async def _ids(client: httpx.AsyncClient, headers: Headers, path: str = CUSTOMERS, **params: Any) -> list[int]:
+    body = await _list(client, headers, path, per_page=100, **params)
+    assert body["total"] == len(body["data"]), "more than one page"
+    return [customer["id"] for customer in body["data"]]
+
+
+async def _user_id(ctx: Context, username: str) -> int:
+    async with ctx.db.read() as conn:
+        return next(u.user_id for u in await users.list_all(conn) if u.username == username)
+
+
+def _bearer(headers: Headers) -> Headers:
+    """The same token, as `Authorization: Bearer <token>` (the documents' form)."""
+    token = headers["Authorization"].removeprefix("Token token=")
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --- POST /api/login ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["query", "form", "json"])
+async def test_login_answers_a_token_usable_as_bearer(
+    client: httpx.AsyncClient, make_user: MakeUser, ctx: Context, how: str
+) -> None:
+    email = "billing.overview@example.com"
+    await make_user(Level.OVERVIEW, Visibility.ENTITY, username=email)
+    credentials = {"email": email, "password": PASSWORD}
+    sent: dict[str, Any] = {"query": {"params": credentials}, "form": {"data": credentials}}.get(
+        how, {"json": credentials}
+    )
+
+    r = await client.post(LOGIN, **sent)
+
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) == {"token", "user"}
+    assert TOKEN.fullmatch(body["token"]), body["token"]
+    assert set(body["user"]) == {"id", "name", "email"}
+    assert type(body["user"]["id"]) is int
+    assert body["user"]["id"] == await _user_id(ctx, email)
+    assert body["user"]["email"] == email
+    assert isinstance(body["user"]["name"], str)
+    bearer = {"Authorization": f"Bearer {body['token']}"}
+    listed = await client.get(CUSTOMERS, headers=bearer)
+    assert listed.status_code == 200, listed.text
+    # The token is this OVERVIEW user's: reading is allowed, creating is not.
+    created = await client.post(CUSTOMERS, json={"name": "x"}, headers=bearer)
+    _assert_message(created, 403, UNAUTHORIZED)
+    token_form = await client.get(CUSTOMERS, headers={"Authorization": f"Token token={body['token']}"})
+    assert token_form.status_code == 200, token_form.text
+
+
+async def test_two_logins_answer_two_tokens(client: httpx.AsyncClient, make_user: MakeUser) -> None:
+    await make_user(Level.ADMIN, Visibility.ENTITY, username="twice@example.com")
+    credentials = {"email": "twice@example.com", "password": PASSWORD}
+    first = await client.post(LOGIN, json=credentials)
+    second = await client.post(LOGIN, json=credentials)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["token"] != second.json()["token"]
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("known@example.com", "not the password"),
+        ("unknown@example.com", PASSWORD),
+        ("KNOWN@example.com ", "not the password"),
+    ],
+)
+async def test_login_with_wrong_credentials_is_401(
+    client: httpx.AsyncClient, make_user: MakeUser, email: str, password: str
+) -> None:
+    await make_user(Level.SYSTEM, Visibility.GLOBAL, username="known@example.com")
+    r = await client.post(LOGIN, json={"email": email, "password": password})
+    _assert_message(r, 401, BAD_CREDENTIALS)
+    assert "token" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("sent", "fields"),
+    [
+        ({"password": PASSWORD}, ["email"]),
+        ({"email": "known@example.com"}, ["password"]),
+        ({"email": "", "password": PASSWORD}, ["email"]),
+        ({}, ["email", "password"]),
+    ],
+    ids=["no-email", "no-password", "empty-email", "nothing"],
+)
+async def test_login_without_email_or_password_is_422(
+    client: httpx.AsyncClient, make_user: MakeUser, sent: Json, fields: list[str]
+) -> None:
+    await make_user(Level.SYSTEM, Visibility.GLOBAL, username="known@example.com")
+    for r in (
+        await client.post(LOGIN, json=sent),
+        await client.post(LOGIN, data=sent),
+        await client.post(LOGIN, params=sent),
+    ):
+        _assert_422(r, *fields)
+
+
+async def test_login_with_a_broken_json_body_is_not_a_500(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        LOGIN, content=b'{"email": "x', headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code in (400, 422), r.text
+    assert "message" in r.json()
+
+
+# --- GET /api/version ---------------------------------------------------------------------------
+
+
+async def test_version_needs_no_token(client: httpx.AsyncClient, admin: Headers) -> None:
+    for headers in ({}, _bearer(admin)):
+        r = await client.get(VERSION, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert set(body) == {"version", "status", "vendor", "url"}
+        assert isinstance(body["version"], str)
+        assert body["version"]
+        assert body["status"] == "ok"
+        assert body["vendor"] == "Customer Registry"
+        assert isinstance(body["url"], str)
+
+
+# --- 401 and 403 --------------------------------------------------------------------------------
+
+
+ENDPOINTS = [
+    ("GET", CUSTOMERS, Level.OVERVIEW, 200, None),
+    ("GET", SEARCH + "?term=perm", Level.OVERVIEW, 200, None),
+    ("GET", CUSTOMERS + "/{id}", Level.OVERVIEW, 200, None),
+    ("GET", ACCOUNTS + "/PERM-1", Level.OVERVIEW, 200, None),
+    ("POST", CUSTOMERS, Level.ADMIN, 201, {"name": "made here"}),
+    ("PUT", CUSTOMERS + "/{id}", Level.ADMIN, 200, {"comment": "changed"}),
+    ("DELETE", CUSTOMERS + "/{id}", Level.SYSTEM, 200, None),
+]
+by_endpoint = pytest.mark.parametrize(
+    ("method", "path", "needs", "success", "body"),
+    ENDPOINTS,
+    ids=[f"{method}-{path.rsplit('/', 1)[-1]}" for method, path, *_ in ENDPOINTS],
+)
+
+
+@by_endpoint
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer not-a-token", "Token token=not-a-token", "Bearer ", "Basic dXNlcjpwYXNz"],
+    ids=["none", "bad-bearer", "bad-token", "empty-bearer", "basic"],
+)
+async def test_no_valid_token_is_401(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    method: str,
+    path: str,
+    needs: Level,
+    success: int,
+    body: Json | None,
+    authorization: str | None,
+) -> None:
+    customer_id = await _create(client, admin, name="Protected", customerAccount="PERM-1")
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    r = await client.request(method, path.format(id=customer_id), json=body, headers=headers)
+
+    _assert_message(r, 401, UNAUTHENTICATED)
+    assert (await _get(client, admin, customer_id))["comment"] is None
+    assert (await _list(client, admin))["total"] == 1
+
+
+@by_endpoint
+@pytest.mark.parametrize("level", list(Level), ids=lambda level: level.name)
+async def test_each_endpoint_needs_its_level(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    make_user: MakeUser,
+    method: str,
+    path: str,
+    needs: Level,
+    success: int,
+    body: Json | None,
+    level: Level,
+) -> None:
+    customer_id = await _create(client, admin, name="Protected", customerAccount="PERM-1")
+    before = await _get(client, admin, customer_id)
+    caller = _bearer(await make_user(level, Visibility.ENTITY))
+
+    r = await client.request(method, path.format(id=customer_id), json=body, headers=caller)
+
+    if level >= needs:
+        assert r.status_code == success, r.text
+    else:
+        _assert_message(r, 403, UNAUTHORIZED)
+        assert await _get(client, admin, customer_id) == before
+        assert await _ids(client, admin) == [customer_id]
+
+
+# --- POST /api/v1/customers ---------------------------------------------------------------------
+
+
+async def test_the_documented_request_gives_the_documented_customer(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    r = await client.post(
+        "/api/v1/customers?name=Soci%C3%A9t%C3%A9&customerAccount=123456",
+        content=b"",
+        headers=_bearer(admin),
+    )
+
+    assert r.status_code == 201, r.text
+    customer_id = r.json()["response"]
+    assert r.json() == {"response": customer_id}
+    customer = await _get(client, admin, customer_id)
+    governed = {key: value for key, value in DOCUMENTED.items() if key in GOVERNED}
+    expected = governed | {"id": customer_id}
+    expected |= {"created_at": customer["created_at"], "updated_at": customer["updated_at"]}
+    assert _typed({key: customer[key] for key in GOVERNED}) == _typed(expected)
+
+
+async def test_a_name_alone_takes_every_default(client: httpx.AsyncClient, admin: Headers) -> None:
+    customer_id = await _create(client, admin, name="Defaults")
+
+    customer = await _get(client, admin, customer_id)
+
+    assert customer["id"] == customer_id
+    assert customer["name"] == "Defaults"
+    assert _typed({key: customer[key] for key in (*BOOLEAN_DEFAULTS, "brand_id", "resellerLevel")}) == (
+        _typed({**BOOLEAN_DEFAULTS, "brand_id": 1, "resellerLevel": 0})
+    )
+    assert customer["customerAccount"] == "CL0001"
+    assert customer["representative_id"] is None
+    assert customer["capital"] is None
+    assert {field: customer[field] for field in TEXT_FIELDS} == dict.fromkeys(TEXT_FIELDS)
+
+
+@pytest.mark.parametrize("how", ["query", "form", "json", "query+json", "query+form"])
+async def test_parameters_come_as_query_form_or_json(
+    client: httpx.AsyncClient, admin: Headers, how: str
+) -> None:
+    head = {"name": "Encoded", "customerAccount": "ENC-1"}
+    rest = {"brand": "Trade name", "resellerLevel": "3", "vip": "1", "mainAddressPostalCode": "83210"}
+    sent: dict[str, Any] = {
+        "query": {"params": head | rest},
+        "form": {"data": head | rest},
+        "json": {"json": head | rest},
+        "query+json": {"params": head, "json": rest},
+        "query+form": {"params": head, "data": rest},
+    }[how]
+
+    r = await client.post(CUSTOMERS, headers=admin, **sent)
+
+    assert r.status_code == 201, r.text
+    customer = await _get(client, admin, r.json()["response"])
+    assert _typed({key: customer[key] for key in [*head, *rest]}) == _typed(
+        head | rest | {"resellerLevel": 3, "vip": 1}
+    )
+
+
+async def test_every_field_loosely_typed_then_updated(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, ctx: Context
+) -> None:
+    await make_user(Level.OVERVIEW, Visibility.ENTITY, username="rep@example.com")
+    representative = await _user_id(ctx, "rep@example.com")
+    sent = {
+        "brand_id": "1",  # a string for a number
+        "representative_id": str(representative),
+        "customerAccount": 987654,  # numbers for text fields
+        "accountsReference": 411987654,
+        "name": "Société Générale des Tests",
+        "brand": "SGT",
+        "registrationNumber": 12345678900012,
+        "taxRegistrationNumber": 123456123456,
+        "type": "SAS",
+        "capital": 10000,
+        "mainAddressLine1": "1 rue de la Paix",
+        "mainAddressLine2": None,  # null for an optional field
+        "mainAddressPostalCode": 83210,
+        "mainAddressCity": "Solliès-Pont",
+        "mainAddressCountry": "France",
+        "website": "https://example.com",
+        "emailAddress": "contact@example.com",
+        "phone": 33494000000,
+        "mobilePhone": "+33600000000",
+        "fax": 33494000001,
+        "comment": "Créé par l'API",
+        "active": "0",  # every boolean away from its default, each spelled differently
+        "isReseller": "true",
+        "resellerLevel": "2",
+        "chargeVAT": False,
+        "applyVATAutoReverseOperators": 1,
+        "onCallDuty": "1",
+        "vip": True,
+    }
+    customer_id = await _create(client, admin, **sent)
+
+    created = await _get(client, admin, customer_id)
+
+    stored = {key: created[key] for key in sent if key != "capital"}
+    assert _typed(stored) == _typed(
+        {
+            "brand_id": 1,
+            "representative_id": representative,
+            "customerAccount": "987654",
+            "accountsReference": "411987654",
+            "name": "Société Générale des Tests",
+            "brand": "SGT",
+            "registrationNumber": "12345678900012",
+            "taxRegistrationNumber": "123456123456",
+            "type": "SAS",
+            "mainAddressLine1": "1 rue de la Paix",
+            "mainAddressLine2": None,
+            "mainAddressPostalCode": "83210",
+            "mainAddressCity": "Solliès-Pont",
+            "mainAddressCountry": "France",
+            "website": "https://example.com",
+            "emailAddress": "contact@example.com",
+            "phone": "33494000000",
+            "mobilePhone": "+33600000000",
+            "fax": "33494000001",
+            "comment": "Créé par l'API",
+            "active": 0,
+            "isReseller": 1,
+            "resellerLevel": 2,
+            "chargeVAT": 0,
+            "applyVATAutoReverseOperators": 1,
+            "onCallDuty": 1,
+            "vip": 1,
+        }
+    )
+    assert isinstance(created["capital"], int | float | str), created["capital"]
+    assert float(created["capital"]) == 10000
+
+    update = {
+        "mainAddressLine1": "2 avenue des Tests",
+        "mainAddressLine2": "Bâtiment B",
+        "mainAddressPostalCode": 75001,
+        "mainAddressCity": "Paris",
+        "mainAddressCountry": "FR",
+        "website": "https://example.org",
+        "emailAddress": "billing@example.org",
+        "phone": "+33100000000",
+        "mobilePhone": 33611111111,
+        "fax": None,
+    }
+    r = await client.put(f"{CUSTOMERS}/{customer_id}", json=update, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"response": customer_id}
+
+    updated = await _get(client, admin, customer_id)
+    assert _typed({key: updated[key] for key in update}) == _typed(
+        update | {"mainAddressPostalCode": "75001", "mobilePhone": "33611111111"}
+    )
+    unchanged = set(DOCUMENTED) - set(update) - {"updated_at"}
+    assert {key: updated[key] for key in unchanged} == {key: created[key] for key in unchanged}
+    assert _when(updated["updated_at"]) >= _when(updated["created_at"])
+
+
+BOOLEAN_SPELLINGS = [
+    (True, 1),
+    (False, 0),
+    (1, 1),
+    (0, 0),
+    ("1", 1),
+    ("0", 0),
+    ("true", 1),
+    ("false", 0),
+]
+
+
+@pytest.mark.parametrize(("spelling", "stored"), BOOLEAN_SPELLINGS, ids=repr)
+async def test_booleans_spelled_as_laravel_accepts_them_in_json(
+    client: httpx.AsyncClient, admin: Headers, spelling: Any, stored: int
+) -> None:
+    customer_id = await _create(client, admin, name="Flags", **dict.fromkeys(BOOLEAN_DEFAULTS, spelling))
+    customer = await _get(client, admin, customer_id)
+    assert _typed({key: customer[key] for key in BOOLEAN_DEFAULTS}) == _typed(
+        dict.fromkeys(BOOLEAN_DEFAULTS, stored)
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelling", "stored"), [(s, v) for s, v in BOOLEAN_SPELLINGS if isinstance(s, str)], ids=repr
+)
+@pytest.mark.parametrize("how", ["query", "form"])
+async def test_booleans_spelled_as_laravel_accepts_them_in_query_and_form(
+    client: httpx.AsyncClient, admin: Headers, spelling: str, stored: int, how: str
+) -> None:
+    fields = {"name": "Flags", **dict.fromkeys(BOOLEAN_DEFAULTS, spelling)}
+    sent = {"params": fields} if how == "query" else {"data": fields}
+    r = await client.post(CUSTOMERS, headers=admin, **sent)
+    assert r.status_code == 201, r.text
+    customer = await _get(client, admin, r.json()["response"])
+    assert _typed({key: customer[key] for key in BOOLEAN_DEFAULTS}) == _typed(
+        dict.fromkeys(BOOLEAN_DEFAULTS, stored)
+    )
+
+
+async def test_null_for_every_optional_text_field(client: httpx.AsyncClient, admin: Headers) -> None:
+    customer_id = await _create(
+        client,
+        admin,
+        name="Nulls",
+        representative_id=None,
+        capital=None,
+        **dict.fromkeys(TEXT_FIELDS),
+    )
+    customer = await _get(client, admin, customer_id)
+    assert {key: customer[key] for key in [*TEXT_FIELDS, "representative_id", "capital"]} == (
+        dict.fromkeys([*TEXT_FIELDS, "representative_id", "capital"])
+    )
+    assert customer["customerAccount"] == "CL0001"
+
+
+async def test_an_account_of_digits_keeps_its_leading_zeros(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    r = await client.post(CUSTOMERS, params={"name": "Zeros", "customerAccount": "007"}, headers=admin)
+    assert r.status_code == 201, r.text
+    customer = await _get(client, admin, r.json()["response"])
+    assert customer["customerAccount"] == "007"
+    by_account = await client.get(f"{ACCOUNTS}/007", headers=admin)
+    assert by_account.status_code == 200, by_account.text
+    assert by_account.json() == {"customer": customer}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("resellerLevel", "high"),
+        ("resellerLevel", 1.5),
+        ("resellerLevel", [1]),
+        ("active", "maybe"),
+        ("isReseller", 2),
+        ("chargeVAT", "yes please"),
+        ("vip", {"x": 1}),
+        ("onCallDuty", [True]),
+        ("brand_id", "abc"),
+        ("representative_id", "abc"),
+        ("name", ["a list"]),
+        ("name", {"an": "object"}),
+        ("phone", {"an": "object"}),
+        ("mainAddressPostalCode", [83210]),
+        ("customerAccount", ["CL9"]),
+    ],
+    ids=repr,
+)
+async def test_a_wrong_type_is_422_naming_the_field(
+    client: httpx.AsyncClient, admin: Headers, field: str, value: Any
+) -> None:
+    r = await client.post(CUSTOMERS, json={"name": "Typed", field: value}, headers=admin)
+
+    body = _assert_422(r, field)
+    assert list(body["errors"]) == [field]
+    assert await _ids(client, admin) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("resellerLevel", "high"), ("active", "maybe"), ("brand_id", "x")],
+)
+@pytest.mark.parametrize("how", ["query", "form"])
+async def test_a_wrong_type_in_query_or_form_is_422(
+    client: httpx.AsyncClient, admin: Headers, field: str, value: str, how: str
+) -> None:
+    fields = {"name": "Typed", field: value}
+    sent = {"params": fields} if how == "query" else {"data": fields}
+    r = await client.post(CUSTOMERS, headers=admin, **sent)
+    _assert_422(r, field)
+    assert await _ids(client, admin) == []
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [{"json": {}}, {"json": {"name": None}}, {"json": {"name": ""}}, {"content": b""}, {"data": {"brand": "x"}}],
+    ids=["empty-json", "null", "empty-string", "no-body", "form-without-name"],
+)
+async def test_a_missing_name_is_422(client: httpx.AsyncClient, admin: Headers, sent: Json) -> None:
+    r = await client.post(CUSTOMERS, headers=admin, **sent)
+    body = _assert_422(r, "name")
+    assert list(body["errors"]) == ["name"]
+    assert await _ids(client, admin) == []
+
+
+async def test_a_broken_json_body_is_not_a_500(client: httpx.AsyncClient, admin: Headers) -> None:
+    for content in (b'{"name": "x', b"[1, 2]", b'"just a string"', b"\xff\xfe"):
+        r = await client.post(
+            CUSTOMERS, content=content, headers=admin | {"Content-Type": "application/json"}
+        )
+        assert r.status_code in (400, 422), (content, r.status_code, r.text)
+        assert isinstance(r.json()["message"], str)
+    assert await _ids(client, admin) == []
+
+
+async def test_a_brand_and_a_representative_must_exist_in_reach(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    make_user: MakeUser,
+    make_entity: MakeEntity,
+    ctx: Context,
+) -> None:
+    other_entity = await make_entity("elsewhere")
+    await make_user(Level.ADMIN, Visibility.GLOBAL, other_entity, username="far@example.com")
+    await make_user(Level.OVERVIEW, Visibility.ENTITY, username="near@example.com")
+    far, near = await _user_id(ctx, "far@example.com"), await _user_id(ctx, "near@example.com")
+
+    _assert_422(await client.post(CUSTOMERS, json={"name": "x", "brand_id": 999}, headers=admin), "brand_id")
+    _assert_422(
+        await client.post(CUSTOMERS, json={"name": "x", "representative_id": 999_999}, headers=admin),
+        "representative_id",
+    )
+    _assert_422(
+        await client.post(CUSTOMERS, json={"name": "x", "representative_id": far}, headers=admin),
+        "representative_id",
+    )
+    assert await _ids(client, admin) == []
+
+    customer_id = await _create(client, admin, name="x", representative_id=near)
+    assert (await _get(client, admin, customer_id))["representative_id"] == near
+
+
+async def test_a_taken_account_is_422_within_the_entity_only(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: MakeEntity
+) -> None:
+    first = await _create(client, admin, name="First", customerAccount="DUP-1")
+    await _create(client, admin, name="Numeric", customerAccount="1001")
+
+    _assert_422(
+        await client.post(CUSTOMERS, json={"name": "Second", "customerAccount": "DUP-1"}, headers=admin),
+        "customerAccount",
+    )
+    # Loose typing: the number 1001 is the text "1001", already taken.
+    _assert_422(
+        await client.post(CUSTOMERS, json={"name": "Third", "customerAccount": 1001}, headers=admin),
+        "customerAccount",
+    )
+    assert len(await _ids(client, admin)) == 2
+    assert (await _get(client, admin, first))["name"] == "First"
+
+    elsewhere = _bearer(await make_user(Level.ADMIN, Visibility.ENTITY, await make_entity("other")))
+    other = await _create(client, elsewhere, name="Same account, other entity", customerAccount="DUP-1")
+    assert other != first
+
+
+async def test_twenty_concurrent_creates_get_twenty_accounts(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    responses = await asyncio.gather(
+        *(client.post(CUSTOMERS, json={"name": f"Concurrent {n}"}, headers=admin) for n in range(20))
+    )
+
+    assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses]
+    ids = [r.json()["response"] for r in responses]
+    assert len(set(ids)) == 20
+    listed = await _list(client, admin, per_page=100)
+    assert listed["total"] == 20
+    assert sorted(c["id"] for c in listed["data"]) == sorted(ids)
+    assert sorted(c["customerAccount"] for c in listed["data"]) == [f"CL{n:04d}" for n in range(1, 21)]
+
+
+async def test_generated_accounts_never_collide_with_a_taken_one(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    await _create(client, admin, name="Manual", customerAccount="CL0002")
+
+    sequential = [await _create(client, admin, name=f"Generated {n}") for n in range(3)]
+    concurrent = await asyncio.gather(
+        *(client.post(CUSTOMERS, json={"name": f"Concurrent {n}"}, headers=admin) for n in range(5))
+    )
+
+    assert [r.status_code for r in concurrent] == [201] * 5, [r.text for r in concurrent]
+    made = sequential + [r.json()["response"] for r in concurrent]
+    accounts = [(await _get(client, admin, customer_id))["customerAccount"] for customer_id in made]
+    assert len(set(accounts)) == 8, accounts
+    assert "CL0002" not in accounts
+    assert all(GENERATED_ACCOUNT.fullmatch(account) for account in accounts), accounts
+    assert len(await _ids(client, admin)) == 9
+
+
+async def test_generated_accounts_are_numbered_per_entity(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: MakeEntity
+) -> None:
+    own = [await _create(client, admin, name=f"Own {n}") for n in range(2)]
+    elsewhere = await make_user(Level.ADMIN, Visibility.ENTITY, await make_entity("other"))
+    other = await _create(client, elsewhere, name="Other")
+
+    assert [(await _get(client, admin, c))["customerAccount"] for c in own] == ["CL0001", "CL0002"]
+    assert (await _get(client, elsewhere, other))["customerAccount"] == "CL0001"
+
+
+# --- GET, PUT, DELETE ---------------------------------------------------------------------------
+
+
+async def test_by_id_and_by_account_answer_the_same_customer(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    customer_id = await _create(client, admin, name="Twice", customerAccount="ACC-42", vip=1)
+    by_id = await client.get(f"{CUSTOMERS}/{customer_id}", headers=_bearer(admin))
+    by_account = await client.get(f"{ACCOUNTS}/ACC-42", headers=_bearer(admin))
+    assert by_id.status_code == by_account.status_code == 200
+    assert by_id.json() == by_account.json()
+    assert by_account.json()["customer"]["id"] == customer_id
+    _assert_customer(by_account.json()["customer"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", CUSTOMERS + "/999999"),
+        ("GET", CUSTOMERS + "/abc"),
+        ("GET", CUSTOMERS + "/0"),
+        ("GET", CUSTOMERS + "/-1"),
+        ("GET", ACCOUNTS + "/NOPE"),
+        ("PUT", CUSTOMERS + "/999999"),
+        ("PUT", CUSTOMERS + "/abc"),
+        ("DELETE", CUSTOMERS + "/999999"),
+        ("DELETE", CUSTOMERS + "/abc"),
+    ],
+)
+async def test_a_missing_customer_is_404(
+    client: httpx.AsyncClient, admin: Headers, method: str, path: str
+) -> None:
+    await _create(client, admin, name="Present", customerAccount="HERE")
+    r = await client.request(method, path, json={"name": "x"} if method == "PUT" else None, headers=admin)
+    _assert_message(r, 404)
+    assert len(await _ids(client, admin)) == 1
+
+
+async def test_an_update_changes_only_what_is_sent(client: httpx.AsyncClient, admin: Headers) -> None:
+    customer_id = await _create(
+        client, admin, name="Before", brand="Brand", phone="0101", resellerLevel=1, vip=1
+    )
+    before = await _get(client, admin, customer_id)
+
+    r = await client.put(f"{CUSTOMERS}/{customer_id}", json={"name": "After"}, headers=admin)
+
+    assert r.status_code == 200, r.text
+    assert r.json() == {"response": customer_id}
+    after = await _get(client, admin, customer_id)
+    assert after == before | {"name": "After", "updated_at": after["updated_at"]}
+    assert after["created_at"] == before["created_at"]
+    assert _when(after["updated_at"]) >= _when(before["updated_at"])
+
+
+@pytest.mark.parametrize("how", ["query", "form", "json"])
+async def test_an_update_takes_query_form_or_json(
+    client: httpx.AsyncClient, admin: Headers, how: str
+) -> None:
+    customer_id = await _create(client, admin, name="Loose")
+    fields = {"resellerLevel": "4", "vip": "true", "chargeVAT": "0", "mainAddressPostalCode": "06000"}
+    sent: dict[str, Any] = {"query": {"params": fields}, "form": {"data": fields}}.get(how, {"json": fields})
+
+    r = await client.put(f"{CUSTOMERS}/{customer_id}", headers=admin, **sent)
+
+    assert r.status_code == 200, r.text
+    assert r.json() == {"response": customer_id}
+    customer = await _get(client, admin, customer_id)
+    assert _typed({key: customer[key] for key in fields}) == _typed(
+        {"resellerLevel": 4, "vip": 1, "chargeVAT": 0, "mainAddressPostalCode": "06000"}
+    )
+    assert customer["name"] == "Loose"
+
+
+@pytest.mark.parametrize(
+    ("sent", "field"),
+    [
+        ({"resellerLevel": "high"}, "resellerLevel"),
+        ({"active": "maybe"}, "active"),
+        ({"brand_id": 999}, "brand_id"),
+        ({"representative_id": 999_999}, "representative_id"),
+        ({"customerAccount": "TAKEN"}, "customerAccount"),
+        ({"name": None}, "name"),
+        ({"name": ""}, "name"),
+    ],
+    ids=repr,
+)
+async def test_a_refused_update_is_422_and_changes_nothing(
+    client: httpx.AsyncClient, admin: Headers, sent: Json, field: str
+) -> None:
+    await _create(client, admin, name="Holder", customerAccount="TAKEN")
+    customer_id = await _create(client, admin, name="Target", customerAccount="MINE")
+    before = await _get(client, admin, customer_id)
+
+    r = await client.put(f"{CUSTOMERS}/{customer_id}", json={"comment": "not saved", **sent}, headers=admin)
+
+    _assert_422(r, field)
+    assert await _get(client, admin, customer_id) == before
+
+
+async def test_an_update_may_resend_its_own_account(client: httpx.AsyncClient, admin: Headers) -> None:
+    customer_id = await _create(client, admin, name="Same", customerAccount="MINE")
+    r = await client.put(
+        f"{CUSTOMERS}/{customer_id}", json={"customerAccount": "MINE", "name": "Same again"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    r = await client.put(f"{CUSTOMERS}/{customer_id}", json={"customerAccount": "OTHER"}, headers=admin)
+    assert r.status_code == 200, r.text
+    customer = await _get(client, admin, customer_id)
+    assert (customer["name"], customer["customerAccount"]) == ("Same again", "OTHER")
+    _assert_message(await client.get(f"{ACCOUNTS}/MINE", headers=admin), 404)
+    assert (await client.get(f"{ACCOUNTS}/OTHER", headers=admin)).json()["customer"]["id"] == customer_id
+
+
+async def test_delete_answers_true_then_the_customer_is_gone(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    kept = await _create(client, admin, name="Kept")
+    customer_id = await _create(client, admin, name="Doomed", customerAccount="GONE")
+
+    r = await client.delete(f"{CUSTOMERS}/{customer_id}", headers=_bearer(admin))
+
+    assert r.status_code == 200, r.text
+    assert r.json() == {"response": True}
+    _assert_message(await client.get(f"{CUSTOMERS}/{customer_id}", headers=admin), 404)
+    _assert_message(await client.get(f"{ACCOUNTS}/GONE", headers=admin), 404)
+    _assert_message(await client.delete(f"{CUSTOMERS}/{customer_id}", headers=admin), 404)
+    _assert_message(
+        await client.put(f"{CUSTOMERS}/{customer_id}", json={"name": "x"}, headers=admin), 404
+    )
+    assert await _ids(client, admin) == [kept]
+
+
+# --- one entity per caller ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("visibility", list(Visibility), ids=lambda v: v.value)
+async def test_another_entity_never_sees_the_customer(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    make_user: MakeUser,
+    make_entity: MakeEntity,
+    visibility: Visibility,
+) -> None:
+    customer_id = await _create(
+        client, admin, name="Isolated", customerAccount="ISO-1", emailAddress="iso@example.com"
+    )
+    before = await _get(client, admin, customer_id)
+    stranger = _bearer(await make_user(Level.SYSTEM, visibility, await make_entity("other")))
+    missing_id = customer_id + 1000
+
+    def same_as_missing(r: httpx.Response, missing: httpx.Response, value: str, absent: str) -> None:
+        _assert_message(r, 404)
+        _assert_message(missing, 404)
+        assert r.json()["message"].replace(value, "?") == missing.json()["message"].replace(absent, "?")
+
+    same_as_missing(
+        await client.get(f"{CUSTOMERS}/{customer_id}", headers=stranger),
+        await client.get(f"{CUSTOMERS}/{missing_id}", headers=stranger),
+        str(customer_id),
+        str(missing_id),
+    )
+    same_as_missing(
+        await client.get(f"{ACCOUNTS}/ISO-1", headers=stranger),
+        await client.get(f"{ACCOUNTS}/ISO-9", headers=stranger),
+        "ISO-1",
+        "ISO-9",
+    )
+    same_as_missing(
+        await client.put(f"{CUSTOMERS}/{customer_id}", json={"name": "Stolen"}, headers=stranger),
+        await client.put(f"{CUSTOMERS}/{missing_id}", json={"name": "Stolen"}, headers=stranger),
+        str(customer_id),
+        str(missing_id),
+    )
+    same_as_missing(
+        await client.delete(f"{CUSTOMERS}/{customer_id}", headers=stranger),
+        await client.delete(f"{CUSTOMERS}/{missing_id}", headers=stranger),
+        str(customer_id),
+        str(missing_id),
+    )
+    assert await _ids(client, stranger) == []
+    assert await _ids(client, stranger, SEARCH, term="iso") == []
+    for name, value in [
+        ("customerAccount", "ISO-1"),
+        ("id", str(customer_id)),
+        ("term_match", "iso"),
+    ]:
+        assert await _ids(client, stranger, **{f"filter[{name}]": value}) == []
+    assert await _get(client, admin, customer_id) == before
+
+    # The same account is free in the stranger's entity, and each sees its own.
+    theirs = await _create(client, stranger, name="Theirs", customerAccount="ISO-1")
+    mine = await client.get(f"{ACCOUNTS}/ISO-1", headers=admin)
+    their_view = await client.get(f"{ACCOUNTS}/ISO-1", headers=stranger)
+    assert mine.json()["customer"]["id"] == customer_id
+    assert their_view.json()["customer"]["id"] == theirs
+    assert await _ids(client, admin) == [customer_id]
+    _assert_message(await client.get(f"{CUSTOMERS}/{theirs}", headers=admin), 404)
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+async def test_the_list_is_a_laravel_paginator(client: httpx.AsyncClient, admin: Headers) -> None:
+    made = [await _create(client, admin, name=f"page {n:02d}") for n in range(23)]
+
+    first = await _list(client, admin)
+    assert (first["current_page"], first["per_page"], first["total"], first["last_page"]) == (1, 15, 23, 2)
+    assert (first["from"], first["to"], len(first["data"])) == (1, 15, 15)
+    assert first["prev_page_url"] is None
+    assert _page_of(first["next_page_url"]) == 2
+    for customer in first["data"]:
+        _assert_customer(customer)
+
+    second = await _list(client, admin, page=2, per_page=10)
+    assert (second["current_page"], second["per_page"], second["last_page"]) == (2, 10, 3)
+    assert (second["from"], second["to"], len(second["data"])) == (11, 20, 10)
+    assert _page_of(second["first_page_url"]) == 1
+    assert _page_of(second["last_page_url"]) == 3
+    assert _page_of(second["prev_page_url"]) == 1
+    assert _page_of(second["next_page_url"]) == 3
+    assert urlsplit(second["path"]).path == CUSTOMERS
+
+    last = await _list(client, admin, page=3, per_page=10)
+    assert (last["from"], last["to"], len(last["data"]), last["next_page_url"]) == (21, 23, 3, None)
+
+    seen = [c["id"] for page in (1, 2, 3) for c in (await _list(client, admin, page=page, per_page=10))["data"]]
+    assert sorted(seen) == sorted(made)
+
+    beyond = await _list(client, admin, page=9, per_page=10)
+    assert (beyond["data"], beyond["total"], beyond["current_page"]) == ([], 23, 9)
+    assert (beyond["from"], beyond["to"]) == (None, None)
+
+    capped = await _list(client, admin, per_page=1000)
+    assert (capped["per_page"], len(capped["data"]), capped["last_page"]) == (100, 23, 1)
+
+
+async def test_an_empty_list(client: httpx.AsyncClient, admin: Headers) -> None:
+    body = await _list(client, admin)
+    assert (body["data"], body["total"], body["current_page"], body["last_page"]) == ([], 0, 1, 1)
+    assert (body["from"], body["to"], body["next_page_url"], body["prev_page_url"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": "abc"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "-1"}, "page"),
+        ({"page": "1.5"}, "page"),
+        ({"per_page": "abc"}, "per_page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"per_page": "-5"}, "per_page"),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("path", [CUSTOMERS, SEARCH])
+async def test_a_bad_page_or_per_page_is_422(
+    client: httpx.AsyncClient, admin: Headers, params: dict[str, str], field: str, path: str
+) -> None:
+    await _create(client, admin, name="Listed")
+    r = await client.get(path, params={"term": "list", **params}, headers=admin)
+    _assert_422(r, field)
+
+
+@pytest.fixture
+async def four(client: httpx.AsyncClient, admin: Headers) -> dict[str, int]:
+    """Four customers with distinct levels, flags, e-mails and phones."""
+    return {
+        "a": await _create(
+            client,
+            admin,
+            name="alpha one",
+            customerAccount="F-A",
+            emailAddress="a@x.io",
+            phone="0101",
+            resellerLevel=0,
+        ),
+        "b": await _create(
+            client,
+            admin,
+            name="beta two",
+            customerAccount="F-B",
+            emailAddress="B@Example.com",
+            resellerLevel=1,
+            active=0,
+        ),
+        "c": await _create(
+            client, admin, name="gamma three", customerAccount="F-C", phone="+33 6 12", resellerLevel=2
+        ),
+        "d": await _create(
+            client, admin, name="delta four", customerAccount="F-D", accountsReference="REF-XYZ", resellerLevel=3
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"filter[name]": "beta two"}, "b"),
+        ({"filter[name]": "beta"}, ""),
+        ({"filter[customerAccount]": "F-C"}, "c"),
+        ({"filter[accountsReference]": "REF-XYZ"}, "d"),
+        ({"filter[resellerLevel]": "2"}, "c"),
+        ({"filter[resellerLevel]": ">1,<=2"}, "c"),
+        ({"filter[resellerLevel]": ">=1"}, "bcd"),
+        ({"filter[resellerLevel]": "<1"}, "a"),
+        ({"filter[resellerLevel]": ">0,<3"}, "bc"),
+        ({"filter[active]": "0"}, "b"),
+        ({"filter[active]": "1", "filter[resellerLevel]": ">=2"}, "cd"),
+        ({"filter[term_match]": "ALPHA"}, "a"),
+        ({"filter[term_match]": "f-b"}, "b"),
+        ({"filter[term_match]": "example.COM"}, "b"),
+        ({"filter[term_match]": "6 12"}, "c"),
+        ({"filter[term_match]": "xyz"}, ""),
+        ({"filter[term_match]": "%"}, ""),
+        ({"filter[term_match]": "_"}, ""),
+        ({"filter[term_match]": "o", "filter[resellerLevel]": "<=1"}, "ab"),
+    ],
+    ids=repr,
+)
+async def test_filters(
+    client: httpx.AsyncClient, admin: Headers, four: dict[str, int], filters: dict[str, str], expected: str
+) -> None:
+    found = await _ids(client, admin, **filters)
+    assert sorted(found) == sorted(four[key] for key in expected)
+
+
+async def test_a_filter_on_the_id(client: httpx.AsyncClient, admin: Headers, four: dict[str, int]) -> None:
+    assert await _ids(client, admin, **{"filter[id]": str(four["b"])}) == [four["b"]]
+    above = await _ids(client, admin, **{"filter[id]": f">{four['b']}"})
+    assert sorted(above) == sorted([four["c"], four["d"]])
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("name", "abdc"),
+        ("-name", "cdba"),
+        ("-resellerLevel", "dcba"),
+        ("resellerLevel", "abcd"),
+        ("active,-name", "bcda"),
+        ("-active,name", "adcb"),
+        ("customerAccount", "abcd"),
+    ],
+)
+async def test_sort(
+    client: httpx.AsyncClient, admin: Headers, four: dict[str, int], sort: str, expected: str
+) -> None:
+    assert await _ids(client, admin, sort=sort) == [four[key] for key in expected]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"filter[nope]": "1"},
+        {"filter[password]": "x"},
+        {"sort": "nope"},
+        {"sort": "-nope"},
+        {"sort": "name,nope"},
+    ],
+    ids=repr,
+)
+async def test_an_unknown_filter_or_sort_field_is_400(
+    client: httpx.AsyncClient, admin: Headers, four: dict[str, int], params: dict[str, str]
+) -> None:
+    _assert_message(await client.get(CUSTOMERS, params=params, headers=admin), 400)
+
+
+async def test_search_matches_name_account_and_accounts_reference(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    by_name = await _create(client, admin, name="Acme Telecom", customerAccount="S-1")
+    by_account = await _create(client, admin, name="Second", customerAccount="ACME-2")
+    by_reference = await _create(client, admin, name="Third", accountsReference="acme-ref")
+    await _create(client, admin, name="By e-mail only", emailAddress="acme@example.com")
+    await _create(client, admin, name="By phone only", phone="ACME 0101")
+    await _create(client, admin, name="Unrelated", customerAccount="ZZZ")
+
+    found = await _ids(client, admin, SEARCH, term="aCmE")
+    assert sorted(found) == sorted([by_name, by_account, by_reference])
+    assert await _ids(client, admin, SEARCH, term="telecom") == [by_name]
+    assert await _ids(client, admin, SEARCH, term="nothing like it") == []
+    assert await _ids(client, admin, SEARCH, term="%") == []
+
+    paged = await _list(client, admin, SEARCH, term="acme", per_page=2)
+    assert (paged["total"], paged["per_page"], paged["last_page"], len(paged["data"])) == (3, 2, 2, 2)
+    assert urlsplit(paged["path"]).path == SEARCH
+    for customer in paged["data"]:
+        _assert_customer(customer)
+
+
+# --- one registry with the partner API ----------------------------------------------------------
+
+
+async def test_one_registry_with_the_partner_api(
+    client: httpx.AsyncClient, admin: Headers, make_entity: MakeEntity
+) -> None:
+    billing_id = await _create(client, admin, name="Shared", customerAccount="SH-1")
+    generated_id = await _create(client, admin, name="Generated")
+
+    seen = await client.get(f"{PARTNER_CUSTOMERS}/{billing_id}", headers=admin)
+    assert seen.status_code == 200, seen.text
+    assert (seen.json()["customer_id"], seen.json()["name"], seen.json()["external_customer_code"]) == (
+        billing_id,
+        "Shared",
+        "SH-1",
+    )
+    generated = await client.get(f"{PARTNER_CUSTOMERS}/{generated_id}", headers=admin)
+    assert generated.json()["external_customer_code"] == "CL0001"
+
+    created = await client.put(
+        PARTNER_CREATE,
+        json={"name": "From partner", "external_customer_code": "X1", "entity_id": 1},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    partner_id = created.json()["data"]["customer_id"]
+    by_account = await client.get(f"{ACCOUNTS}/X1", headers=admin)
+    assert by_account.status_code == 200, by_account.text
+    customer = by_account.json()["customer"]
+    _assert_customer(customer)
+    assert (customer["id"], customer["name"], customer["customerAccount"]) == (partner_id, "From partner", "X1")
+
+    # A code the partner took is not generated again.
+    taken = await client.put(
+        PARTNER_CREATE,
+        json={"name": "Partner CL0002", "external_customer_code": "CL0002", "entity_id": 1},
+        headers=admin,
+    )
+    assert taken.status_code == 201, taken.text
+    _assert_422(
+        await client.post(CUSTOMERS, json={"name": "Clash", "customerAccount": "CL0002"}, headers=admin),
+        "customerAccount",
+    )
+    next_generated = await _create(client, admin, name="Next")
+    assert (await _get(client, admin, next_generated))["customerAccount"] not in ("CL0001", "CL0002", "X1", "SH-1")
+
+    # Updates through either API are seen through the other.
+    r = await client.put(f"{CUSTOMERS}/{partner_id}", json={"name": "Renamed by billing"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{PARTNER_CUSTOMERS}/{partner_id}", headers=admin)).json()["name"] == (
+        "Renamed by billing"
+    )
+    r = await client.put(f"{PARTNER_CUSTOMERS}/{billing_id}", json={"name": "Renamed by partner"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert (await _get(client, admin, billing_id))["name"] == "Renamed by partner"
+
+    # A partner customer of another entity is out of the billing API's reach.
+    other_entity = await make_entity("partner entity")
+    elsewhere = await client.put(
+        PARTNER_CREATE,
+        json={"name": "Elsewhere", "external_customer_code": "X2", "entity_id": other_entity},
+        headers=admin,
+    )
+    assert elsewhere.status_code == 201, elsewhere.text
+    _assert_message(await client.get(f"{ACCOUNTS}/X2", headers=admin), 404)
+    _assert_message(
+        await client.get(f"{CUSTOMERS}/{elsewhere.json()['data']['customer_id']}", headers=admin), 404
+    )
+
+    # A delete through the partner API is a delete here.
+    assert (await client.delete(f"{PARTNER_CUSTOMERS}/{partner_id}", headers=admin)).status_code == 204
+    _assert_message(await client.get(f"{ACCOUNTS}/X1", headers=admin), 404)
