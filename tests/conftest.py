@@ -6,6 +6,7 @@ suite on PostgreSQL (CI does both).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from customer_registry.apis.context import Context
 from customer_registry.app import create_app
 from customer_registry.auth import tokens
+from customer_registry.auth.passwords import hash_password
 from customer_registry.core import entities, users
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
@@ -74,7 +76,9 @@ async def reset_database(ctx: Context) -> None:
             },
         )
         await conn.execute(
-            sa.insert(brands).values(name="default", created_at=sa.func.now(), created_by="migration")
+            sa.insert(brands).values(
+                name="default", created_at=sa.func.now(), created_by="migration"
+            )
         )
 
 
@@ -150,3 +154,21 @@ def make_entity(ctx: Context) -> Callable[[str], Awaitable[int]]:
         return entity.entity_id
 
     return make
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users made by `make_user` get one argon2 hash computed once per session (about 150 ms
+    each otherwise), for tests that make many users; hashing itself is tested elsewhere."""
+    precomputed = _precomputed_hash()
+
+    async def hash_once(password: str) -> str:
+        assert password == PASSWORD
+        return precomputed
+
+    monkeypatch.setattr(users, "hash_password_async", hash_once)
+
+
+@functools.cache
+def _precomputed_hash() -> str:
+    return hash_password(PASSWORD)

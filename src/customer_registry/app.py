@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
 from customer_registry.apis.partner_v1.app import create_partner_app
 from customer_registry.settings import Settings
@@ -25,7 +26,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await ctx.stop()
 
     app = Starlette(
-        routes=[Mount("/v1", app=create_partner_app(ctx))],
+        routes=[
+            Mount("/v1", app=create_partner_app(ctx)),
+            # /api/v1 and /api/login, /api/version (the sales API will mount /api/v1.0 first).
+            Mount("/api", app=create_billing_app(ctx)),
+        ],
         lifespan=lifespan,
     )
     app.state.ctx = ctx

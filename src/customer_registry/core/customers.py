@@ -148,6 +148,14 @@ async def get(conn: Connection, caller: Caller, customer_id: int) -> Customer:
     return Customer.from_row(row)
 
 
+async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
+    """The customer with account/reference `code` in the caller's own entity."""
+    row = await repository.by_identifier(conn, caller, caller.entity_id, None, code)
+    if row is None:
+        raise NotFound(f"No customer with the account {code!r}.")
+    return Customer.from_row(row)
+
+
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Customer]:

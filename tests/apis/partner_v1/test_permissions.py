@@ -28,26 +28,19 @@ import httpx
 import pytest
 
 from customer_registry.apis.context import Context
-from customer_registry.auth.passwords import hash_password
-from customer_registry.core import customers, users
+from customer_registry.core import customers
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
-from tests.conftest import PASSWORD, MakeUser
+from tests.conftest import MakeUser
 
 Headers = dict[str, str]
 Json = dict[str, Any]
 MakeEntity = Callable[[str], Awaitable[int]]
 Snapshot = tuple[list[Json], list[Json]]
 
-_PRECOMPUTED_HASH = hash_password(PASSWORD)
-
 
 @pytest.fixture(autouse=True)
-def _hash_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def precomputed(password: str) -> str:
-        assert password == PASSWORD
-        return _PRECOMPUTED_HASH
-
-    monkeypatch.setattr(users, "hash_password_async", precomputed)
+def _hash_once(fast_password_hashing: None) -> None:
+    """Many users per test: one precomputed hash (tests/conftest.py)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,108 @@
+"""`/api/v1/customers`, `/api/v1/customerAccounts/{customerAccount}` and the search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.billing_v1.access import requires_in_entity
+from customer_registry.apis.billing_v1.names import CUSTOMER_PARAMETERS
+from customer_registry.apis.billing_v1.params import convert, parameters
+from customer_registry.apis.billing_v1.query import (
+    SEARCH_FIELDS,
+    contains,
+    parse_list,
+    parse_page,
+)
+from customer_registry.apis.billing_v1.render import customer_json, paginator
+from customer_registry.apis.context import context
+from customer_registry.apis.http import json_response
+from customer_registry.core import customers
+from customer_registry.core.errors import NotFound
+from customer_registry.core.permissions import Caller, Level
+from customer_registry.core.query import ListQuery
+
+_IDENTITY = ("name", "code")
+
+
+def customer_id(request: Request) -> int:
+    raw: str = request.path_params["customer"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"No query results for model [App\\Customer] {raw}")
+    return int(raw)
+
+
+def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Name and account (the core's own arguments) apart from the commercial details."""
+    identity = {k: v for k, v in values.items() if k in _IDENTITY}
+    return identity, {k: v for k, v in values.items() if k not in _IDENTITY}
+
+
+@requires_in_entity(Level.ADMIN)
+async def create_customer(request: Request, caller: Caller) -> Response:
+    values = convert(await parameters(request), CUSTOMER_PARAMETERS, required=("name",))
+    identity, details = _split(values)
+    new = customers.NewCustomer(
+        entity_id=caller.entity_id,
+        name=identity["name"],
+        code=identity.get("code"),
+        details=details,
+    )
+    async with context(request).db.write() as conn:
+        created = await customers.create(conn, caller, new, generate_code=True)
+    return json_response({"response": created.customer.customer_id}, status=201)
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def get_customer(request: Request, caller: Caller) -> Response:
+    wanted = customer_id(request)
+    async with context(request).db.read() as conn:
+        customer = await customers.get(conn, caller, wanted)
+    return json_response({"customer": customer_json(customer)})
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def get_by_account(request: Request, caller: Caller) -> Response:
+    account: str = request.path_params["customerAccount"]
+    async with context(request).db.read() as conn:
+        customer = await customers.get_by_code(conn, caller, account)
+    return json_response({"customer": customer_json(customer)})
+
+
+@requires_in_entity(Level.ADMIN)
+async def update_customer(request: Request, caller: Caller) -> Response:
+    wanted = customer_id(request)
+    params = await parameters(request)
+    changes = convert(params, CUSTOMER_PARAMETERS, required=("name",) if "name" in params else ())
+    async with context(request).db.write() as conn:
+        customer = await customers.update(conn, caller, wanted, changes)
+    return json_response({"response": customer.customer_id})
+
+
+@requires_in_entity(Level.SYSTEM)
+async def delete_customer(request: Request, caller: Caller) -> Response:
+    wanted = customer_id(request)
+    async with context(request).db.write() as conn:
+        await customers.delete(conn, caller, wanted)
+    return json_response({"response": True})
+
+
+async def _list(request: Request, caller: Caller, query: ListQuery) -> Response:
+    page = parse_page(request)
+    async with context(request).db.read() as conn:
+        found = await customers.list_page(conn, caller, query, page)
+    return paginator(request, found, page, customer_json)
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def list_customers(request: Request, caller: Caller) -> Response:
+    return await _list(request, caller, parse_list(request))
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def search_customers(request: Request, caller: Caller) -> Response:
+    term = request.query_params.get("term", "")
+    query = ListQuery(filters=(contains(SEARCH_FIELDS, term),)) if term else ListQuery()
+    return await _list(request, caller, query)

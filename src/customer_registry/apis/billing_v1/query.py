@@ -1,0 +1,92 @@
+"""Laravel list parameters: `page`/`per_page`, `filter[field]=…`, `sort=-field`, `term`."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+
+from customer_registry.apis.billing_v1.names import FILTERABLE
+from customer_registry.apis.billing_v1.params import BadParameters
+from customer_registry.apis.http import HttpError
+from customer_registry.core.query import (
+    BoolOp,
+    Condition,
+    Filter,
+    ListQuery,
+    Op,
+    Order,
+    PageRequest,
+)
+
+DEFAULT_PER_PAGE = 15
+MAX_PER_PAGE = 100
+_FILTER = re.compile(r"^filter\[([A-Za-z_]+)\]$")
+# `>1,<=2`: each part an optional comparison and a value.
+_COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)?(.*)$")
+_OPS = {">=": Op.GE, "<=": Op.LE, "!=": Op.NE, ">": Op.GT, "<": Op.LT, "=": Op.EQ, None: Op.EQ}
+_NUMERIC = {"id", "brand_id", "representative_id", "resellerLevel"}
+TERM_MATCH_FIELDS = ("name", "code", "email", "phone")
+SEARCH_FIELDS = ("name", "code", "secondary_code")
+
+
+def _positive(request: Request, name: str, default: int) -> int:
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return default
+    if not text.isdigit() or not 0 < int(text) < 10**15:
+        raise BadParameters({name: "The {field} must be a positive integer."})
+    return int(text)
+
+
+def parse_page(request: Request) -> PageRequest:
+    """`page` from 1; `per_page` 15 by default, capped at 100 so no page is unbounded."""
+    per_page = min(_positive(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
+    return PageRequest(page=_positive(request, "page", 1), per_page=per_page)
+
+
+def contains(fields: tuple[str, ...], term: str) -> Filter:
+    """Any of `fields` contains `term`, case-insensitively (its `%`, `_` taken literally)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return BoolOp("or", tuple(Condition(f, Op.ILIKE, f"%{escaped}%") for f in fields))
+
+
+def _not_allowed(kind: str, names: list[str]) -> HttpError:
+    return HttpError(f"Requested {kind}(s) `{', '.join(names)}` are not allowed.")
+
+
+def _field_filter(name: str, value: str) -> Filter:
+    field = FILTERABLE[name]
+    if name not in _NUMERIC:
+        return Condition(field, Op.EQ, value)
+    parts = []
+    for part in value.split(","):
+        match = _COMPARISON.match(part.strip())
+        assert match is not None  # the pattern matches any text
+        parts.append(Condition(field, _OPS[match.group(1)], match.group(2)))
+    return BoolOp("and", tuple(parts))
+
+
+def parse_list(request: Request) -> ListQuery:
+    filters: list[Filter] = []
+    unknown = []
+    for key, value in request.query_params.multi_items():
+        match = _FILTER.match(key)
+        if match is None:
+            continue
+        name = match.group(1)
+        if name == "term_match":
+            filters.append(contains(TERM_MATCH_FIELDS, value))
+        elif name in FILTERABLE:
+            filters.append(_field_filter(name, value))
+        else:
+            unknown.append(name)
+    if unknown:
+        raise _not_allowed("filter", unknown)
+    order = []
+    for item in filter(None, request.query_params.get("sort", "").split(",")):
+        name = item.removeprefix("-")
+        if name not in FILTERABLE:
+            raise _not_allowed("sort", [name])
+        order.append(Order(FILTERABLE[name], descending=item.startswith("-")))
+    return ListQuery(filters=tuple(filters), order_by=tuple(order))

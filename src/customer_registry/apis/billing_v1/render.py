@@ -1,0 +1,281 @@
+"""How the billing API shows things: Laravel's records, paginator and error bodies."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
+from customer_registry.apis.billing_v1.params import BadParameters
+from customer_registry.apis.http import HttpError, json_response
+from customer_registry.core import errors
+from customer_registry.core.brands import Brand
+from customer_registry.core.contacts import Contact
+from customer_registry.core.customers import Customer
+from customer_registry.core.query import Page, PageRequest
+
+T = TypeVar("T")
+Json = dict[str, Any]
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """Laravel's JSON dates: `2020-08-04T10:42:27.000000Z`."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+# Keys of the documented customer object this registry does not keep: always null.
+_UNKNOWN = [
+    "mainContactFirstName",
+    "mainContactLastName",
+    "activityCode",
+    "sector_id",
+    "origin_id",
+    "accountEmailAddress",
+    "logo",
+    "activity",
+    "category",
+    "qualification",
+    "prospection_code_id",
+    "language_id",
+    "acceptEmails",
+    "acceptCalls",
+    "supplier",
+    "language",
+    "mergeInvoices",
+    "isGroupingAccount",
+    "chargeGroupingAccount",
+    "isPayer",
+    "ftp",
+    "ftpServer",
+    "ftpUsername",
+    "ftpPassword",
+    "ftpHomeDirectory",
+    "ftpAccountId",
+    "ftpAssociatedEmail",
+    "quickSearch",
+    "suppliers",
+    "canSendSms",
+    "smsAuthorisation",
+    "numberOfInvoices",
+    "lastInvoice",
+    "quickSearchLabel",
+    "quickSearchIndex",
+]
+
+# The documented key order (customers.md), every key present.
+CUSTOMER_KEYS = [
+    "id",
+    "brand_id",
+    "representative_id",
+    "customerAccount",
+    "accountsReference",
+    "name",
+    "brand",
+    "registrationNumber",
+    "taxRegistrationNumber",
+    "mainContactFirstName",
+    "mainContactLastName",
+    "type",
+    "capital",
+    "activityCode",
+    "sector_id",
+    "origin_id",
+    "mainAddressLine1",
+    "mainAddressLine2",
+    "mainAddressPostalCode",
+    "mainAddressCity",
+    "mainAddressCountry",
+    "emailAddress",
+    "accountEmailAddress",
+    "website",
+    "phone",
+    "mobilePhone",
+    "fax",
+    "logo",
+    "active",
+    "activity",
+    "category",
+    "qualification",
+    "prospection_code_id",
+    "isReseller",
+    "resellerLevel",
+    "language_id",
+    "acceptEmails",
+    "acceptCalls",
+    "supplier",
+    "chargeVAT",
+    "applyVATAutoReverseOperators",
+    "language",
+    "comment",
+    "mergeInvoices",
+    "isGroupingAccount",
+    "chargeGroupingAccount",
+    "isPayer",
+    "ftp",
+    "ftpServer",
+    "ftpUsername",
+    "ftpPassword",
+    "ftpHomeDirectory",
+    "ftpAccountId",
+    "ftpAssociatedEmail",
+    "quickSearch",
+    "suppliers",
+    "onCallDuty",
+    "vip",
+    "canSendSms",
+    "smsAuthorisation",
+    "numberOfInvoices",
+    "lastInvoice",
+    "quickSearchLabel",
+    "quickSearchIndex",
+    "created_at",
+    "updated_at",
+]
+
+
+def customer_json(customer: Customer) -> Json:
+    known: Json = dict.fromkeys(_UNKNOWN)
+    known["id"] = customer.customer_id
+    known["customerAccount"] = customer.code
+    known["name"] = customer.name
+    for core, value in customer.details.items():
+        name = CORE_TO_BILLING.get(core)
+        if name is not None:
+            known[name] = _flag(value) if isinstance(value, bool) else value
+    known["created_at"] = timestamp(customer.created_at)
+    known["updated_at"] = timestamp(customer.modified_at or customer.created_at)
+    return {key: known.get(key) for key in CUSTOMER_KEYS}
+
+
+def contact_json(contact: Contact) -> Json:
+    return {
+        "id": contact.contact_id,
+        "contactable_type": "App\\Customer",
+        "contactable_id": contact.customer_id,
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "phone": contact.phone,
+        "mobilePhone": contact.mobile,
+        "emailAddress": contact.email,
+        "created_at": timestamp(contact.created_at),
+        "updated_at": timestamp(contact.modified_at or contact.created_at),
+    }
+
+
+def brand_json(brand: Brand) -> Json:
+    return {
+        "id": brand.brand_id,
+        "name": brand.name,
+        "created_at": timestamp(brand.created_at),
+        "updated_at": timestamp(brand.modified_at or brand.created_at),
+    }
+
+
+def paginator(
+    request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
+) -> Response:
+    """Laravel's LengthAwarePaginator as JSON."""
+    last_page = max(1, math.ceil(page.total / asked.per_page))
+    start = (asked.page - 1) * asked.per_page
+    path = str(request.url.replace(query=""))
+
+    def url(number: int) -> str:
+        query = {k: v for k, v in request.query_params.items() if k != "page"}
+        return f"{path}?{urlencode({**query, 'page': number})}"
+
+    return json_response(
+        {
+            "current_page": asked.page,
+            "data": [render(item) for item in page.items],
+            "first_page_url": url(1),
+            "from": start + 1 if page.items else None,
+            "last_page": last_page,
+            "last_page_url": url(last_page),
+            "next_page_url": url(asked.page + 1) if asked.page < last_page else None,
+            "path": path,
+            "per_page": asked.per_page,
+            "prev_page_url": url(asked.page - 1) if asked.page > 1 else None,
+            "to": start + len(page.items) if page.items else None,
+            "total": page.total,
+        }
+    )
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"message": message}, status, headers)
+
+
+def unprocessable(problems: dict[str, str]) -> Response:
+    """422 as Laravel's validator answers: the first message, and every field's messages."""
+    messages = list(problems.values())
+    summary = messages[0]
+    if len(messages) > 1:
+        more = len(messages) - 1
+        summary += f" (and {more} more error{'s' if more > 1 else ''})"
+    return json_response({"message": summary, "errors": {k: [v] for k, v in problems.items()}}, 422)
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    match exc:
+        case BadParameters():
+            return unprocessable(exc.worded({}))
+        case errors.NotUnique():
+            name = CORE_TO_BILLING.get(exc.field, exc.field)
+            return unprocessable({name: f"The {name} has already been taken."})
+        case errors.Invalid():
+            return unprocessable(exc.worded(CORE_TO_BILLING))
+        case errors.NotFound():
+            return _message(404, exc.message)
+        case errors.Unauthenticated():
+            return _message(401, "Unauthenticated.")
+        case errors.Forbidden():
+            return _message(403, "This action is unauthorized.")
+        case errors.Throttled():
+            return _message(429, "Too Many Attempts.", {"Retry-After": str(exc.retry_after)})
+        case errors.Unavailable():
+            return _message(503, exc.message, {"Retry-After": "5"})
+        case errors.InUse():
+            return unprocessable({"id": exc.message})
+        case errors.DomainError():
+            return _message(400, exc.message)
+    raise exc
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpError)
+    return _message(exc.status, exc.message)
+
+
+_STARLETTE_MESSAGES = {404: "Not Found", 405: "Method Not Allowed"}
+
+
+def starlette_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = _STARLETTE_MESSAGES.get(exc.status_code, str(exc.detail))
+    return _message(exc.status_code, message, dict(exc.headers or {}))
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    return _message(500, "Server Error")
+
+
+EXCEPTION_HANDLERS = {
+    errors.DomainError: domain_error,
+    HttpError: http_error,
+    HTTPException: starlette_error,
+    Exception: server_error,
+}
