@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.apis.billing_v1 import laravel
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.server
@@ -35,75 +36,6 @@ pytestmark = pytest.mark.server
 Json = dict[str, Any]
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
-# The response of "Get a customer (from customer id)" in customers.md, as printed.
-DOCUMENTED: Json = {
-    "id": 113,
-    "brand_id": 1,
-    "representative_id": None,
-    "customerAccount": "123456",
-    "accountsReference": None,
-    "name": "Société",
-    "brand": None,
-    "registrationNumber": None,
-    "taxRegistrationNumber": None,
-    "mainContactFirstName": None,
-    "mainContactLastName": None,
-    "type": None,
-    "capital": None,
-    "activityCode": None,
-    "sector_id": None,
-    "origin_id": None,
-    "mainAddressLine1": None,
-    "mainAddressLine2": None,
-    "mainAddressPostalCode": None,
-    "mainAddressCity": None,
-    "mainAddressCountry": None,
-    "emailAddress": None,
-    "accountEmailAddress": None,
-    "website": None,
-    "phone": None,
-    "mobilePhone": None,
-    "fax": None,
-    "logo": None,
-    "active": 1,
-    "activity": None,
-    "category": None,
-    "qualification": None,
-    "prospection_code_id": 1,
-    "isReseller": 0,
-    "resellerLevel": 0,
-    "language_id": 1,
-    "acceptEmails": 1,
-    "acceptCalls": 1,
-    "supplier": 0,
-    "chargeVAT": 1,
-    "applyVATAutoReverseOperators": 0,
-    "language": None,
-    "comment": None,
-    "mergeInvoices": 1,
-    "isGroupingAccount": 0,
-    "chargeGroupingAccount": None,
-    "isPayer": 0,
-    "ftp": 0,
-    "ftpServer": None,
-    "ftpUsername": None,
-    "ftpPassword": None,
-    "ftpHomeDirectory": None,
-    "ftpAccountId": None,
-    "ftpAssociatedEmail": None,
-    "quickSearch": None,
-    "suppliers": None,
-    "onCallDuty": 0,
-    "vip": 0,
-    "canSendSms": 0,
-    "smsAuthorisation": None,
-    "numberOfInvoices": 0,
-    "lastInvoice": None,
-    "quickSearchLabel": None,
-    "quickSearchIndex": 0,
-    "created_at": "2020-08-04T10:42:27.000000Z",
-    "updated_at": "2020-08-04T10:42:27.000000Z",
-}
 # What the store request decides: the documented values of these keys must be met exactly.
 DECIDED = [
     "brand_id",
@@ -150,18 +82,18 @@ def _recent(value: Any) -> None:
 
 def _assert_documented(customer: Json, customer_id: int, account: str) -> None:
     """The documented object: the same keys, the documented values, this id and account."""
-    assert set(customer) == set(DOCUMENTED), (
-        f"missing {set(DOCUMENTED) - set(customer)}, extra {set(customer) - set(DOCUMENTED)}"
+    assert set(customer) == set(laravel.DOCUMENTED), (
+        f"missing {set(laravel.DOCUMENTED) - set(customer)}, extra {set(customer) - set(laravel.DOCUMENTED)}"
     )
-    expected = {key: DOCUMENTED[key] for key in DECIDED} | {"customerAccount": account}
+    expected = {key: laravel.DOCUMENTED[key] for key in DECIDED} | {"customerAccount": account}
     assert _typed({key: customer[key] for key in DECIDED}) == _typed(expected)
     assert customer["id"] == customer_id
     _recent(customer["created_at"])
     _recent(customer["updated_at"])
-    for key in set(DOCUMENTED) - {*DECIDED, "id", "created_at", "updated_at"}:
+    for key in set(laravel.DOCUMENTED) - {*DECIDED, "id", "created_at", "updated_at"}:
         # Values the registry does not keep: null, or the documented value.
         if customer[key] is not None:
-            assert _typed({key: customer[key]}) == _typed({key: DOCUMENTED[key]})
+            assert _typed({key: customer[key]}) == _typed({key: laravel.DOCUMENTED[key]})
 
 
 def _shell(command: str) -> subprocess.CompletedProcess[str]:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from customer_registry.apis.context import context
+from customer_registry.apis.context import Context, context
 from customer_registry.core.errors import Unauthenticated
 from customer_registry.core.permissions import Caller, Level
 
@@ -144,3 +148,46 @@ def requires(level: Level) -> Callable[[Handler], Endpoint]:
         return endpoint
 
     return decorate
+
+
+# --- one API surface ------------------------------------------------------------------------
+
+ErrorHandler = Callable[[Request, Exception], Response]
+
+
+def message_error_handlers(
+    render: Callable[[int, str, Mapping[str, str] | None], Response],
+    starlette_messages: Mapping[int, str],
+    server_message: str,
+) -> dict[type[Exception], ErrorHandler]:
+    """The errors every API answers alike, each in its own body (`render`): the HTTP layer's
+    own (bad body, 413, 415), Starlette's routing errors (404, 405), and any other (500)."""
+
+    def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HttpError)
+        return render(exc.status, exc.message, None)
+
+    def routing_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = starlette_messages.get(exc.status_code, str(exc.detail))
+        return render(exc.status_code, message, dict(exc.headers or {}))
+
+    def server_error(request: Request, exc: Exception) -> Response:
+        return render(500, server_message, None)
+
+    return {HttpError: http_error, HTTPException: routing_error, Exception: server_error}
+
+
+def api_app(
+    ctx: Context,
+    routes: Sequence[BaseRoute],
+    exception_handlers: Mapping[Any, ErrorHandler],
+) -> Starlette:
+    """One API surface: its routes, its error format, the body limit, the shared context."""
+    app = Starlette(
+        routes=list(routes),
+        exception_handlers=dict(exception_handlers),
+        middleware=[Middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)],
+    )
+    app.state.ctx = ctx
+    return app

@@ -54,75 +54,6 @@ TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
 GENERATED_ACCOUNT = re.compile(r"^CL\d{4,}$")
 BAD_CREDENTIALS = {"message": "These credentials do not match our records."}
 
-# The customer object of customers.md ("Get a customer (from customer id)"), as printed.
-DOCUMENTED: Json = {
-    "id": 113,
-    "brand_id": 1,
-    "representative_id": None,
-    "customerAccount": "123456",
-    "accountsReference": None,
-    "name": "Société",
-    "brand": None,
-    "registrationNumber": None,
-    "taxRegistrationNumber": None,
-    "mainContactFirstName": None,
-    "mainContactLastName": None,
-    "type": None,
-    "capital": None,
-    "activityCode": None,
-    "sector_id": None,
-    "origin_id": None,
-    "mainAddressLine1": None,
-    "mainAddressLine2": None,
-    "mainAddressPostalCode": None,
-    "mainAddressCity": None,
-    "mainAddressCountry": None,
-    "emailAddress": None,
-    "accountEmailAddress": None,
-    "website": None,
-    "phone": None,
-    "mobilePhone": None,
-    "fax": None,
-    "logo": None,
-    "active": 1,
-    "activity": None,
-    "category": None,
-    "qualification": None,
-    "prospection_code_id": 1,
-    "isReseller": 0,
-    "resellerLevel": 0,
-    "language_id": 1,
-    "acceptEmails": 1,
-    "acceptCalls": 1,
-    "supplier": 0,
-    "chargeVAT": 1,
-    "applyVATAutoReverseOperators": 0,
-    "language": None,
-    "comment": None,
-    "mergeInvoices": 1,
-    "isGroupingAccount": 0,
-    "chargeGroupingAccount": None,
-    "isPayer": 0,
-    "ftp": 0,
-    "ftpServer": None,
-    "ftpUsername": None,
-    "ftpPassword": None,
-    "ftpHomeDirectory": None,
-    "ftpAccountId": None,
-    "ftpAssociatedEmail": None,
-    "quickSearch": None,
-    "suppliers": None,
-    "onCallDuty": 0,
-    "vip": 0,
-    "canSendSms": 0,
-    "smsAuthorisation": None,
-    "numberOfInvoices": 0,
-    "lastInvoice": None,
-    "quickSearchLabel": None,
-    "quickSearchIndex": 0,
-    "created_at": "2020-08-04T10:42:27.000000Z",
-    "updated_at": "2020-08-04T10:42:27.000000Z",
-}
 # The text parameters of "Store a new customer" (plus those the contract adds).
 TEXT_FIELDS = [
     "accountsReference",
@@ -170,8 +101,8 @@ GOVERNED = {
 
 def _assert_customer(customer: Json) -> None:
     """Exactly the documented keys; booleans as 0/1; timestamps in Laravel's form."""
-    assert set(customer) == set(DOCUMENTED), (
-        f"missing {set(DOCUMENTED) - set(customer)}, extra {set(customer) - set(DOCUMENTED)}"
+    assert set(customer) == set(laravel.DOCUMENTED), (
+        f"missing {set(laravel.DOCUMENTED) - set(customer)}, extra {set(customer) - set(laravel.DOCUMENTED)}"
     )
     assert type(customer["id"]) is int
     assert type(customer["brand_id"]) is int
@@ -189,9 +120,11 @@ def _assert_customer(customer: Json) -> None:
         )
     laravel.when(customer["created_at"])
     laravel.when(customer["updated_at"])
-    for key in set(DOCUMENTED) - GOVERNED:  # unknown values: null, or the documented value
+    for key in set(laravel.DOCUMENTED) - GOVERNED:  # unknown values: null, or the documented value
         if customer[key] is not None:
-            assert laravel.typed({key: customer[key]}) == laravel.typed({key: DOCUMENTED[key]})
+            assert laravel.typed({key: customer[key]}) == laravel.typed(
+                {key: laravel.DOCUMENTED[key]}
+            )
 
 
 def _page_of(url: str | None) -> int | None:
@@ -441,7 +374,7 @@ async def test_the_documented_request_gives_the_documented_customer(
     customer_id = r.json()["response"]
     assert r.json() == {"response": customer_id}
     customer = await _get(client, admin, customer_id)
-    governed = {key: value for key, value in DOCUMENTED.items() if key in GOVERNED}
+    governed = {key: value for key, value in laravel.DOCUMENTED.items() if key in GOVERNED}
     expected = governed | {"id": customer_id}
     expected |= {"created_at": customer["created_at"], "updated_at": customer["updated_at"]}
     assert laravel.typed({key: customer[key] for key in GOVERNED}) == laravel.typed(expected)
@@ -585,7 +518,7 @@ async def test_every_field_loosely_typed_then_updated(
     assert laravel.typed({key: updated[key] for key in update}) == laravel.typed(
         update | {"mainAddressPostalCode": "75001", "mobilePhone": "33611111111"}
     )
-    unchanged = set(DOCUMENTED) - set(update) - {"updated_at"}
+    unchanged = set(laravel.DOCUMENTED) - set(update) - {"updated_at"}
     assert {key: updated[key] for key in unchanged} == {key: created[key] for key in unchanged}
     assert laravel.when(updated["updated_at"]) >= laravel.when(updated["created_at"])
 

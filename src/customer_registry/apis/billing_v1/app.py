@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from customer_registry.apis.billing_v1 import brands, contacts, customers, login
 from customer_registry.apis.billing_v1.render import EXCEPTION_HANDLERS
 from customer_registry.apis.context import Context
-from customer_registry.apis.http import BodyLimit
+from customer_registry.apis.http import api_app
 
 ROUTES = [
     Route("/login", login.login_endpoint, methods=["POST"]),
@@ -32,10 +31,4 @@ ROUTES = [
 
 
 def create_billing_app(ctx: Context) -> Starlette:
-    app = Starlette(
-        routes=ROUTES,
-        exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)],
-    )
-    app.state.ctx = ctx
-    return app
+    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
 from customer_registry.apis.billing_v1.params import BadParameters
-from customer_registry.apis.http import HttpError, json_response
+from customer_registry.apis.http import ErrorHandler, json_response, message_error_handlers
 from customer_registry.core import errors
 from customer_registry.core.brands import Brand
 from customer_registry.core.contacts import Contact
@@ -215,7 +214,7 @@ def paginator(
 # --- errors ---------------------------------------------------------------------------------
 
 
-def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return json_response({"message": message}, status, headers)
 
 
@@ -255,27 +254,9 @@ def domain_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HttpError)
-    return _message(exc.status, exc.message)
-
-
-_STARLETTE_MESSAGES = {404: "Not Found", 405: "Method Not Allowed"}
-
-
-def starlette_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = _STARLETTE_MESSAGES.get(exc.status_code, str(exc.detail))
-    return _message(exc.status_code, message, dict(exc.headers or {}))
-
-
-def server_error(request: Request, exc: Exception) -> Response:
-    return _message(500, "Server Error")
-
-
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {
     errors.DomainError: domain_error,
-    HttpError: http_error,
-    HTTPException: starlette_error,
-    Exception: server_error,
+    **message_error_handlers(
+        _message, {404: "Not Found", 405: "Method Not Allowed"}, "Server Error"
+    ),
 }

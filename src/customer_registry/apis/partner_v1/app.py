@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from customer_registry.apis.context import Context
-from customer_registry.apis.http import BodyLimit
+from customer_registry.apis.http import api_app
 from customer_registry.apis.partner_v1 import customers, entities, links, login, products
 from customer_registry.apis.partner_v1.render import EXCEPTION_HANDLERS
 
@@ -77,10 +76,4 @@ ROUTES = [
 
 
 def create_partner_app(ctx: Context) -> Starlette:
-    app = Starlette(
-        routes=ROUTES,
-        exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)],
-    )
-    app.state.ctx = ctx
-    return app
+    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.http import HttpError, json_response
+from customer_registry.apis.http import (
+    ErrorHandler,
+    HttpError,
+    json_response,
+    message_error_handlers,
+)
 from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
 from customer_registry.core.customers import Customer
@@ -142,7 +146,7 @@ def single_response(page: Page[T], render: Callable[[T], Json]) -> Response:
 # --- errors ---------------------------------------------------------------------------------
 
 
-def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return json_response({"message": message}, status, headers)
 
 
@@ -176,27 +180,9 @@ def domain_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HttpError)
-    return _message(exc.status, exc.message)
-
-
-_STARLETTE_MESSAGES = {404: "Not found", 405: "Method not allowed"}
-
-
-def starlette_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = _STARLETTE_MESSAGES.get(exc.status_code, str(exc.detail))
-    return _message(exc.status_code, message, dict(exc.headers or {}))
-
-
-def server_error(request: Request, exc: Exception) -> Response:
-    return _message(500, "Internal server error")
-
-
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {
     errors.DomainError: domain_error,
-    HttpError: http_error,
-    HTTPException: starlette_error,
-    Exception: server_error,
+    **message_error_handlers(
+        _message, {404: "Not found", 405: "Method not allowed"}, "Internal server error"
+    ),
 }
