@@ -1,14 +1,16 @@
-"""What every request handler reaches: settings, the database, the token checker."""
+"""What every request handler reaches: settings, the database, the token checker, images."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from starlette.requests import Request
 
 from customer_registry.auth.tokens import TokenAuthenticator
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Database, open_database
+from customer_registry.storage.media import MediaStore
 
 
 @dataclass
@@ -16,10 +18,12 @@ class Context:
     settings: Settings
     db: Database = field(init=False)
     authenticator: TokenAuthenticator = field(init=False)
+    media: MediaStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = open_database(self.settings)
         self.authenticator = TokenAuthenticator(self.db, self.settings)
+        self.media = MediaStore(Path(self.settings.media_dir))
 
     async def start(self) -> None:
         await self.db.start()

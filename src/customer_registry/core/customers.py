@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from customer_registry.core import brands, entities
+from customer_registry.core import brands, catalogues, entities, organizations
 from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import Forbidden, Invalid, NotFound, NotUnique, UnknownField
+from customer_registry.core.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotUnique,
+    Required,
+    UnknownField,
+    missing,
+)
 from customer_registry.core.fields import Attribute, Kind, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
@@ -58,6 +67,32 @@ DETAILS: dict[str, Attribute] = {
     "apply_vat_auto_reverse": Attribute(Kind.BOOL, nullable=False),
     "on_call_duty": Attribute(Kind.BOOL, nullable=False),
     "vip": Attribute(Kind.BOOL, nullable=False),
+    # The sales API's: catalogue links, parent, shipping address, credit, risk, image.
+    "category_id": Attribute(Kind.INT),
+    "segmentation_id": Attribute(Kind.INT),
+    "region_id": Attribute(Kind.INT),
+    "currency_id": Attribute(Kind.INT),
+    "parent_customer_id": Attribute(Kind.INT),
+    "bill_with_parent": Attribute(Kind.BOOL, nullable=False),
+    "creator_id": Attribute(Kind.INT),
+    "barcode": _text(100),
+    "billing_lat": Attribute(Kind.FLOAT),
+    "billing_lng": Attribute(Kind.FLOAT),
+    "is_same_address": Attribute(Kind.BOOL, nullable=False),
+    "shipping_country": _text(255),
+    "shipping_city": _text(255),
+    "shipping_postal_code": _text(50),
+    "shipping_address": _text(255),
+    "shipping_lat": Attribute(Kind.FLOAT),
+    "shipping_lng": Attribute(Kind.FLOAT),
+    "credit_limit": Attribute(Kind.FLOAT),
+    "due_date_config_number": Attribute(Kind.INT),
+    "due_date_config_type": Attribute(Kind.INT),
+    "customer_risk": _text(255),
+    "customer_risk_color": _text(7),
+    "on_hold": Attribute(Kind.BOOL, nullable=False),
+    "on_hold_reason": _text(1000),
+    "logo": _text(500),
 }
 DEFAULTS: dict[str, Any] = {
     "brand_id": DEFAULT_BRAND_ID,
@@ -68,7 +103,29 @@ DEFAULTS: dict[str, Any] = {
     "apply_vat_auto_reverse": False,
     "on_call_duty": False,
     "vip": False,
+    "bill_with_parent": False,
+    "is_same_address": True,
+    "on_hold": False,
 }
+
+# With is_same_address, the shipping address is a copy of the billing one (sales API).
+SHIPPING_FROM_BILLING = {
+    "shipping_country": "country",
+    "shipping_city": "city",
+    "shipping_postal_code": "postal_code",
+    "shipping_address": "address_line1",
+    "shipping_lat": "billing_lat",
+    "shipping_lng": "billing_lng",
+}
+DUE_DATE_TYPES = (1, 2)  # days after the invoice date; after the end of the invoice month
+_RISK_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_COORDINATES = {
+    "billing_lat": 90.0,
+    "shipping_lat": 90.0,
+    "billing_lng": 180.0,
+    "shipping_lng": 180.0,
+}
+_PARENT_DEPTH_MAX = 100
 
 # Fields a client may change; ids, entity and audit fields are the system's.
 WRITABLE = frozenset({"name", "external_id", "code", *DETAILS})
@@ -137,8 +194,40 @@ def _validate(changes: Mapping[str, Any]) -> None:
         not isinstance(code, str) or not 0 < len(code) <= CODE_MAX or "\x00" in code
     ):
         errors["code"] = f"{{field}} must be a string of 1 to {CODE_MAX} characters."
+    errors |= _detail_problems(changes)
     if errors:
         raise Invalid(errors)
+
+
+def _detail_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, limit in _COORDINATES.items():
+        value = values.get(name)
+        if value is not None and not -limit <= value <= limit:
+            errors[name] = f"{{field}} must be between -{limit:g} and {limit:g}."
+    color = values.get("customer_risk_color")
+    if color is not None and not _RISK_COLOR.fullmatch(color):
+        errors["customer_risk_color"] = "{field} must be a colour such as #1BE9D8."
+    kind = values.get("due_date_config_type")
+    if kind is not None and kind not in DUE_DATE_TYPES:
+        errors["due_date_config_type"] = "{field} must be 1 or 2."
+    days = values.get("due_date_config_number")
+    if days is not None and not 0 <= days <= 3650:
+        errors["due_date_config_number"] = "{field} must be a number of days (0 to 3650)."
+    return errors
+
+
+def _consistent(values: dict[str, Any]) -> dict[str, Any]:
+    """Rules across fields, on the record as it will be stored: the shipping address follows
+    the billing one while they are the same; a due date type needs its number of days."""
+    if (
+        values.get("due_date_config_type") is not None
+        and values.get("due_date_config_number") is None
+    ):
+        raise Required({"due_date_config_number": "{field} is required with a due date type."})
+    if values.get("is_same_address"):
+        values |= {ship: values.get(bill) for ship, bill in SHIPPING_FROM_BILLING.items()}
+    return values
 
 
 async def get(conn: Connection, caller: Caller, customer_id: int) -> Customer:
@@ -165,8 +254,11 @@ async def list_page(
     return Page([Customer.from_row(row) for row in rows], total)
 
 
-async def _check_references(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> None:
-    """The brand and the representative a customer names must be usable in its entity."""
+async def _check_references(
+    conn: Connection, entity_id: int, values: Mapping[str, Any], customer_id: int | None = None
+) -> None:
+    """Everything a customer names (brand, representative, catalogue objects, parent,
+    creator) must exist in its entity."""
     if values.get("brand_id") is not None:
         await brands.require_usable(conn, entity_id, values["brand_id"])
     representative = values.get("representative_id")
@@ -174,6 +266,53 @@ async def _check_references(conn: Connection, entity_id: int, values: Mapping[st
         conn, representative, entity_id
     ):
         raise Invalid({"representative_id": "The selected {field} is invalid."})
+    for name, catalogue in _CATALOGUE_LINKS.items():
+        if values.get(name) is not None:
+            item = await catalogues.get(conn, catalogue, entity_id, values[name])
+            if catalogue is catalogues.CUSTOMER_REGIONS:
+                await organizations.check_region_level(conn, entity_id, item.extra["level"])
+    creator = values.get("creator_id")
+    if creator is not None and not await identity.user_in_entity(conn, creator, entity_id):
+        raise missing("user", "id", creator)
+    if values.get("parent_customer_id") is not None:
+        await _check_parent(conn, entity_id, values["parent_customer_id"], customer_id)
+
+
+_CATALOGUE_LINKS = {
+    "category_id": catalogues.CUSTOMER_CATEGORIES,
+    "segmentation_id": catalogues.CUSTOMER_SEGMENTATIONS,
+    "region_id": catalogues.CUSTOMER_REGIONS,
+    "currency_id": catalogues.CUSTOMER_CURRENCIES,
+}
+
+
+async def _check_parent(
+    conn: Connection, entity_id: int, parent_id: int, customer_id: int | None
+) -> None:
+    """The parent exists in the entity, and the customer is not its own ancestor."""
+    next_id: int | None = parent_id
+    for _ in range(_PARENT_DEPTH_MAX):
+        if next_id is None:
+            return
+        if next_id == customer_id:
+            raise Invalid({"parent_customer_id": "A customer cannot be its own parent."})
+        row = await repository.parent_of(conn, entity_id, next_id)
+        if row is None:
+            raise missing("parent customer", "id", next_id)
+        next_id = row["parent_customer_id"]
+    raise Invalid({"parent_customer_id": "The chain of parent customers is too deep."})
+
+
+async def _defaults(conn: Connection, caller: Caller, entity_id: int) -> dict[str, Any]:
+    """What a new customer gets when not told: the root category, the entity's currency, and
+    the caller as creator when they belong to the entity."""
+    found = {
+        "category_id": (await catalogues.root_category(conn, entity_id)).id,
+        "currency_id": await catalogues.default_currency(conn, entity_id),
+    }
+    if caller.user_id is not None and caller.entity_id == entity_id:
+        found["creator_id"] = caller.user_id
+    return found
 
 
 async def _insert_with_account(conn: Connection, values: Mapping[str, Any]) -> Row:
@@ -191,7 +330,12 @@ async def _insert_with_account(conn: Connection, values: Mapping[str, Any]) -> R
 
 
 async def create(
-    conn: Connection, caller: Caller, new: NewCustomer, *, generate_code: bool = False
+    conn: Connection,
+    caller: Caller,
+    new: NewCustomer,
+    *,
+    generate_code: bool = False,
+    payment_types: Collection[int] | None = None,
 ) -> Created:
     """Create a customer in `new.entity_id` and record its first entity link.
 
@@ -211,14 +355,22 @@ async def create(
         "code": new.code,
     }
     _validate(values)
+    values = _consistent(values)
     await _check_references(conn, new.entity_id, values)
+    if payment_types:
+        await catalogues.require_all(
+            conn, catalogues.CUSTOMER_PAYMENT_TYPES, new.entity_id, payment_types
+        )
+    defaults = await _defaults(conn, caller, new.entity_id)
     now = utcnow()
     audit = {"created_at": now, "created_by": caller.username}
-    row_values = {**values, "entity_id": new.entity_id, **audit}
+    row_values = {**defaults, **values, "entity_id": new.entity_id, **audit}
     if generate_code and new.code is None:
         row = await _insert_with_account(conn, row_values)
     else:
         row = await repository.insert(conn, row_values)
+    if payment_types:
+        await repository.set_payment_types(conn, row["customer_id"], payment_types)
     link = await repository.insert_link(
         conn,
         {"customer_id": row["customer_id"], "entity_id": new.entity_id, "date_added": now, **audit},
@@ -227,22 +379,38 @@ async def create(
 
 
 async def update(
-    conn: Connection, caller: Caller, customer_id: int, changes: Mapping[str, Any]
+    conn: Connection,
+    caller: Caller,
+    customer_id: int,
+    changes: Mapping[str, Any],
+    *,
+    payment_types: Collection[int] | None = None,
 ) -> Customer:
-    """Change the fields sent (a partial update); the audit fields follow."""
+    """Change the fields sent (a partial update); the audit fields follow. `payment_types`,
+    when given, replaces the customer's payment types."""
     existing = await get(conn, caller, customer_id)
     for name in changes:
         if name not in WRITABLE:
             raise UnknownField(name)
     _validate(changes)
-    if not changes:
+    if not changes and payment_types is None:
         return existing
-    await _check_references(conn, existing.entity_id, changes)
-    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    merged = _consistent({**existing.details, **changes})
+    changed = {k: v for k, v in merged.items() if k in changes or existing.details.get(k) != v}
+    await _check_references(conn, existing.entity_id, changes, customer_id)
+    if payment_types is not None:
+        await catalogues.require_all(
+            conn, catalogues.CUSTOMER_PAYMENT_TYPES, existing.entity_id, payment_types
+        )
+        await repository.set_payment_types(conn, customer_id, payment_types)
+    values = {**changes, **changed, "modified_at": utcnow(), "modified_by": caller.username}
     row = await repository.update(conn, customer_id, existing.entity_id, values)
     return Customer.from_row(row)
 
 
-async def delete(conn: Connection, caller: Caller, customer_id: int) -> None:
-    await get(conn, caller, customer_id)
+async def delete(conn: Connection, caller: Caller, customer_id: int) -> Customer:
+    """Delete the customer (refused while sub-customers name it as parent); its image files
+    go once the deletion is committed. Answers the deleted customer."""
+    existing = await get(conn, caller, customer_id)
     await repository.delete(conn, customer_id)
+    return existing

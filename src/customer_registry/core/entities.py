@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from customer_registry.core import catalogues
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
 from customer_registry.core.permissions import Caller
@@ -93,6 +94,7 @@ async def create(conn: Connection, caller: Caller, values: Mapping[str, Any]) ->
     row = await repository.insert(
         conn, {**values, "created_at": utcnow(), "created_by": caller.username}
     )
+    await catalogues.create_root_category(conn, row["entity_id"], caller.username)
     return Entity.from_row(row)
 
 

@@ -83,3 +83,21 @@ class InUse(DomainError):
 
 class Unavailable(DomainError):
     """The database cannot be reached; the request may be retried later."""
+
+
+def missing(kind: str, key: str, value: object) -> NotFound:
+    """The sales document's wording, used by every API: "The payment type with the id 999
+    doesn't exist." (`key`: id, reference or name)."""
+    return NotFound(f"The {kind} with the {key} {value} doesn't exist.")
+
+
+class Required(Invalid):
+    """Input that leaves out a value a rule needs (e.g. the due date's number of days)."""
+
+
+class FileTooLarge(DomainError):
+    """An uploaded file (or an image's pixel count) over its limit."""
+
+
+class UnsupportedFile(DomainError):
+    """An uploaded file that is not of a kind this service accepts."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.core.errors import Invalid, NotUnique
+from customer_registry.core.errors import InUse, Invalid, NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
@@ -19,7 +19,11 @@ from customer_registry.storage.database import (
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import count_statement, page_statement
 from customer_registry.storage.listings import CUSTOMERS as LISTING
-from customer_registry.storage.schema import account_counters, customers
+from customer_registry.storage.schema import (
+    account_counters,
+    customer_payment_types,
+    customers,
+)
 from customer_registry.storage.schema import customer_entity_linker as links
 
 # Which identifier a unique index protects.
@@ -103,9 +107,9 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
 
 
 def _missing_reference() -> Invalid:
-    # SQLite does not say which foreign key failed; the core checks both before writing, so
-    # this is only a brand or user deleted at the same moment.
-    return Invalid({"brand_id": "{field} or representative_id does not exist."})
+    # SQLite does not say which foreign key failed; the core checks every reference before
+    # writing, so this is only an object deleted at the same moment.
+    return Invalid({"id": "An object this customer refers to was deleted meanwhile."})
 
 
 async def next_account_number(conn: Connection, entity_id: int) -> int:
@@ -147,7 +151,30 @@ async def update(
 
 
 async def delete(conn: Connection, customer_id: int) -> None:
-    await conn.execute(sa.delete(customers).where(customers.c.customer_id == customer_id))
+    try:
+        await conn.execute(sa.delete(customers).where(customers.c.customer_id == customer_id))
+    except ForeignKeyViolation as error:
+        # Only sub-customers hold a customer back: everything else goes with it.
+        raise InUse(f"Customer #{customer_id} has sub-customers and cannot be deleted.") from error
+
+
+async def parent_of(conn: Connection, entity_id: int, customer_id: int) -> Row | None:
+    """The customer's id and parent, if it exists in the entity."""
+    return await conn.fetch_one(
+        sa.select(customers.c.customer_id, customers.c.parent_customer_id).where(
+            customers.c.customer_id == customer_id, customers.c.entity_id == entity_id
+        )
+    )
+
+
+async def set_payment_types(
+    conn: Connection, customer_id: int, payment_type_ids: Collection[int]
+) -> None:
+    table = customer_payment_types
+    await conn.execute(sa.delete(table).where(table.c.customer_id == customer_id))
+    rows = [{"customer_id": customer_id, "payment_type_id": key} for key in set(payment_type_ids)]
+    if rows:
+        await conn.execute(sa.insert(table).values(rows))
 
 
 async def insert_link(conn: Connection, values: Mapping[str, Any]) -> Row:

@@ -84,6 +84,20 @@ class Connection(ABC):
     """One borrowed database connection. Every query of the service goes through these four."""
 
     dialect_name: str
+    _hooks: tuple[list[Callable[[], None]], list[Callable[[], None]]] | None = None
+
+    def on_outcome(self, committed: Callable[[], None], rolled_back: Callable[[], None]) -> None:
+        """Run `committed` once the write transaction commits, or `rolled_back` if it does not
+        (for what lives outside the database, such as image files)."""
+        if self._hooks is None:
+            self._hooks = ([], [])
+        self._hooks[0].append(committed)
+        self._hooks[1].append(rolled_back)
+
+    def _finished(self, committed: bool) -> None:
+        hooks, self._hooks = self._hooks, None
+        for hook in hooks[0 if committed else 1] if hooks else ():
+            hook()
 
     def _compile(self, stmt: Statement, params: Mapping[str, Any]) -> tuple[CompiledSQL, list[Any]]:
         if isinstance(stmt, Prepared):
@@ -231,7 +245,12 @@ class PostgresDatabase(Database):
                 async with raw.transaction():
                     yield conn
             except asyncpg.PostgresError as error:
+                conn._finished(committed=False)
                 raise _translate_pg_errors(error) from error
+            except BaseException:
+                conn._finished(committed=False)
+                raise
+            conn._finished(committed=True)
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -382,12 +401,15 @@ class SqliteDatabase(Database):
                 yield conn
             except BaseException:
                 await raw.execute("ROLLBACK")
+                conn._finished(committed=False)
                 raise
             try:
                 await raw.execute("COMMIT")
             except sqlite3.Error as error:
                 await raw.execute("ROLLBACK")
+                conn._finished(committed=False)
                 raise _translate_sqlite_errors(error) from error
+            conn._finished(committed=True)
 
 
 def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> Any:

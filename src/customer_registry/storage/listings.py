@@ -16,12 +16,18 @@ from customer_registry.storage.listing import Listing, Relation, same
 from customer_registry.storage.schema import (
     brands,
     contacts,
+    currencies,
+    customer_categories,
     customer_entity_linker,
     customer_product_history,
+    customer_segmentations,
     customers,
     entities,
+    payment_types,
     product_entity_linker,
     products,
+    regions,
+    users,
 )
 from customer_registry.storage.scope import by_entity, entity_scope
 
@@ -165,4 +171,24 @@ CONTACTS = Listing(
     key=contacts.c.contact_id,
     fields=_fields(contacts),
     scope=_through_customer,
+)
+
+
+# The sales catalogues: each an entity's own.
+def _catalogue(table: sa.Table) -> Listing:
+    key = next(iter(table.primary_key.columns))
+    return Listing(table=table, key=key, fields=_fields(table), scope=by_entity("entity_id"))
+
+
+CATEGORIES = _catalogue(customer_categories)
+SEGMENTATIONS = _catalogue(customer_segmentations)
+PAYMENT_TYPES = _catalogue(payment_types)
+REGIONS = _catalogue(regions)
+CURRENCIES = _catalogue(currencies)
+
+USERS = Listing(
+    table=users,
+    key=users.c.user_id,
+    fields=_fields(users, "password_hash"),
+    scope=by_entity("entity_id"),
 )

@@ -6,6 +6,8 @@ names follow one convention, because unique violations are mapped to field error
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 NAMING_CONVENTION = {
@@ -122,6 +124,113 @@ brands = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# --- sales catalogues: per entity, each object with a `reference` unique in its entity -------
+# They go with their entity (an entity can only be deleted once it has no customers).
+
+
+def _catalogue_columns() -> list[sa.Column[Any] | sa.Index]:
+    return [
+        sa.Column(
+            "entity_id",
+            sa.Integer(),
+            sa.ForeignKey("entities.entity_id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(100), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        *_audit_columns(),
+        sa.Index(None, "entity_id", "reference", unique=True),
+    ]
+
+
+customer_categories = sa.Table(
+    "customer_categories",
+    metadata,
+    sa.Column("category_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "parent_id",
+        sa.Integer(),
+        sa.ForeignKey("customer_categories.category_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    *_catalogue_columns(),
+    sa.Index(None, "parent_id"),
+    # The root (no parent): exactly one per entity.
+    sa.Index(
+        "uq_customer_categories_root",
+        "entity_id",
+        unique=True,
+        postgresql_where=sa.text("parent_id IS NULL"),
+        sqlite_where=sa.text("parent_id IS NULL"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+customer_segmentations = sa.Table(
+    "customer_segmentations",
+    metadata,
+    sa.Column("segmentation_id", sa.Integer(), primary_key=True),
+    *_catalogue_columns(),
+    sqlite_autoincrement=True,
+)
+
+payment_types = sa.Table(
+    "payment_types",
+    metadata,
+    sa.Column("payment_type_id", sa.Integer(), primary_key=True),
+    *_catalogue_columns(),
+    sqlite_autoincrement=True,
+)
+
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("region_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "parent_id",
+        sa.Integer(),
+        sa.ForeignKey("regions.region_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    # 1 is the widest (a country); each sub-level is one more.
+    sa.Column("level", sa.Integer(), nullable=False),
+    *_catalogue_columns(),
+    sa.Index(None, "parent_id"),
+    sqlite_autoincrement=True,
+)
+
+# The currencies an entity has configured; `reference` is the ISO 4217 code.
+currencies = sa.Table(
+    "currencies",
+    metadata,
+    sa.Column("currency_id", sa.Integer(), primary_key=True),
+    sa.Column("exchange_rate", sa.Float(), nullable=False),
+    sa.Column("is_default", sa.Boolean(), nullable=False),
+    *_catalogue_columns(),
+    sa.Index(
+        "uq_currencies_default",
+        "entity_id",
+        unique=True,
+        postgresql_where=sa.text("is_default"),
+        sqlite_where=sa.text("is_default"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+# Per-entity settings of the sales API: whether regions apply, and from which level.
+organization_settings = sa.Table(
+    "organization_settings",
+    metadata,
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("geographical_locations", sa.Boolean(), nullable=False),
+    sa.Column("region_level", sa.Integer(), nullable=True),
+)
+
 customers = sa.Table(
     "customers",
     metadata,
@@ -173,12 +282,76 @@ customers = sa.Table(
     sa.Column("apply_vat_auto_reverse", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("on_call_duty", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("vip", sa.Boolean(), nullable=False, server_default=sa.false()),
+    # Sales details: catalogue links, the parent customer, shipping address, credit, image.
+    sa.Column(
+        "category_id",
+        sa.Integer(),
+        sa.ForeignKey("customer_categories.category_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column(
+        "segmentation_id",
+        sa.Integer(),
+        sa.ForeignKey("customer_segmentations.segmentation_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column(
+        "region_id",
+        sa.Integer(),
+        sa.ForeignKey("regions.region_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column(
+        "currency_id",
+        sa.Integer(),
+        sa.ForeignKey("currencies.currency_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    # A customer with sub-customers cannot be deleted (they would lose their parent).
+    sa.Column(
+        "parent_customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.customer_id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column("bill_with_parent", sa.Boolean(), nullable=False, server_default=sa.false()),
+    # The user the sales API names as creator (`userId`); created_by is who made the call.
+    sa.Column(
+        "creator_id",
+        sa.Integer(),
+        sa.ForeignKey("users.user_id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("barcode", sa.String(100), nullable=True),
+    sa.Column("billing_lat", sa.Float(), nullable=True),
+    sa.Column("billing_lng", sa.Float(), nullable=True),
+    sa.Column("is_same_address", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("shipping_country", sa.String(255), nullable=True),
+    sa.Column("shipping_city", sa.String(255), nullable=True),
+    sa.Column("shipping_postal_code", sa.String(50), nullable=True),
+    sa.Column("shipping_address", sa.String(255), nullable=True),
+    sa.Column("shipping_lat", sa.Float(), nullable=True),
+    sa.Column("shipping_lng", sa.Float(), nullable=True),
+    sa.Column("credit_limit", sa.Float(), nullable=True),
+    sa.Column("due_date_config_number", sa.Integer(), nullable=True),
+    sa.Column("due_date_config_type", sa.Integer(), nullable=True),
+    sa.Column("customer_risk", sa.String(255), nullable=True),
+    sa.Column("customer_risk_color", sa.String(7), nullable=True),
+    sa.Column("on_hold", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("on_hold_reason", sa.String(1000), nullable=True),
+    # The stored image, relative to the media directory (its resized copies sit beside it).
+    sa.Column("logo", sa.String(500), nullable=True),
     *_audit_columns(),
     # Identifiers partners use are unique within an entity (NULLs never collide).
     sa.Index(None, "entity_id", "external_id", unique=True),
     sa.Index(None, "entity_id", "code", unique=True),
     sa.Index(None, "entity_id", "secondary_code", unique=True),
     sa.Index(None, "name"),
+    sa.Index(None, "category_id"),
+    sa.Index(None, "segmentation_id"),
+    sa.Index(None, "region_id"),
+    sa.Index(None, "currency_id"),
+    sa.Index(None, "parent_customer_id"),
     sqlite_autoincrement=True,
 )
 
@@ -365,4 +538,23 @@ account_counters = sa.Table(
         primary_key=True,
     ),
     sa.Column("last_number", sa.Integer(), nullable=False),
+)
+
+customer_payment_types = sa.Table(
+    "customer_payment_types",
+    metadata,
+    sa.Column(
+        "customer_id",
+        sa.Integer(),
+        sa.ForeignKey("customers.customer_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # A payment type in use cannot be deleted.
+    sa.Column(
+        "payment_type_id",
+        sa.Integer(),
+        sa.ForeignKey("payment_types.payment_type_id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+    sa.Index(None, "payment_type_id"),
 )

@@ -1,0 +1,324 @@
+"""The sales catalogues: customer categories, segmentations, payment types, regions and
+currencies. Each is an entity's own list of objects with a `reference` unique in the entity
+and a `name`; the rules particular to one catalogue (the category tree, region levels, one
+default currency) are kept here beside the rules they all share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from customer_registry.core import iso
+from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import InUse, Invalid, NotFound, missing
+from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import catalogues as repository
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.listing import Listing
+from customer_registry.storage.listings import (
+    CATEGORIES,
+    CURRENCIES,
+    PAYMENT_TYPES,
+    REGIONS,
+    SEGMENTATIONS,
+)
+
+REFERENCE_MAX = 100
+MAX_REGION_LEVEL = 10
+ROOT_CATEGORY = {"reference": "root", "name": "Root"}
+
+_COMMON = {
+    "reference": Attribute(Kind.TEXT, REFERENCE_MAX, nullable=False),
+    "name": Attribute(Kind.TEXT, 255, nullable=False),
+}
+_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One object of a catalogue; `extra` holds the catalogue's own fields."""
+
+    id: int
+    entity_id: int
+    reference: str
+    name: str
+    extra: dict[str, Any]
+    created_at: datetime
+    modified_at: datetime | None
+
+
+# A catalogue's own rule on a write: (conn, entity_id, the values after the write, the
+# object before it or None on create) → the values to store.
+Rule = Callable[[Connection, int, dict[str, Any], Item | None], Awaitable[dict[str, Any]]]
+
+
+async def _no_rule(
+    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+) -> dict[str, Any]:
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    kind: str  # how messages name one object: "payment type"
+    listing: Listing
+    fields: Mapping[str, Attribute] = field(default_factory=dict)  # beyond reference and name
+    rule: Rule = _no_rule
+    required: tuple[str, ...] = ("reference", "name")
+
+    def item(self, row: Row) -> Item:
+        own = set(_COMMON) | {"entity_id", self.listing.key.name, *_AUDIT}
+        return Item(
+            id=row[self.listing.key.name],
+            entity_id=row["entity_id"],
+            reference=row["reference"],
+            name=row["name"],
+            extra={k: v for k, v in row.items() if k not in own},
+            created_at=row["created_at"],
+            modified_at=row["modified_at"],
+        )
+
+
+async def get(conn: Connection, catalogue: Catalogue, entity_id: int, key: int) -> Item:
+    row = await repository.get(conn, catalogue.listing, entity_id, key)
+    if row is None:
+        raise missing(catalogue.kind, "id", key)
+    return catalogue.item(row)
+
+
+async def by_reference(
+    conn: Connection, catalogue: Catalogue, entity_id: int, reference: str
+) -> Item:
+    row = await repository.by_reference(conn, catalogue.listing, entity_id, reference)
+    if row is None:
+        raise missing(catalogue.kind, "reference", reference)
+    return catalogue.item(row)
+
+
+async def require_all(
+    conn: Connection, catalogue: Catalogue, entity_id: int, keys: Collection[int]
+) -> None:
+    """Every key names an object of the entity, or NotFound for the first that does not."""
+    found = await repository.keys_in_entity(conn, catalogue.listing, entity_id, keys)
+    for key in keys:
+        if key not in found:
+            raise missing(catalogue.kind, "id", key)
+
+
+async def list_page(
+    conn: Connection, caller: Caller, catalogue: Catalogue, query: ListQuery, page: PageRequest
+) -> Page[Item]:
+    listing = catalogue.listing
+    total = await repository.count(conn, listing, caller, query)
+    skipped = (page.page - 1) * page.per_page
+    rows = await repository.page(conn, listing, caller, query, page) if total > skipped else []
+    return Page([catalogue.item(row) for row in rows], total)
+
+
+def _validate(catalogue: Catalogue, values: Mapping[str, Any]) -> None:
+    validate({**_COMMON, **catalogue.fields}, values)
+
+
+async def create(
+    conn: Connection, caller: Caller, catalogue: Catalogue, values: Mapping[str, Any]
+) -> Item:
+    """An object of the caller's entity."""
+    absent = {
+        k: "The {field} field is required." for k in catalogue.required if values.get(k) is None
+    }
+    if absent:
+        raise Invalid(absent)
+    _validate(catalogue, values)
+    stored = await catalogue.rule(conn, caller.entity_id, dict(values), None)
+    row = await repository.insert(
+        conn,
+        catalogue.listing,
+        {
+            **stored,
+            "entity_id": caller.entity_id,
+            "created_at": utcnow(),
+            "created_by": caller.username,
+        },
+    )
+    return catalogue.item(row)
+
+
+async def update(
+    conn: Connection,
+    caller: Caller,
+    catalogue: Catalogue,
+    key: int,
+    changes: Mapping[str, Any],
+) -> Item:
+    existing = await get(conn, catalogue, caller.entity_id, key)
+    _validate(catalogue, changes)
+    if not changes:
+        return existing
+    current = {"reference": existing.reference, "name": existing.name, **existing.extra}
+    stored = await catalogue.rule(conn, caller.entity_id, {**current, **changes}, existing)
+    values = {k: v for k, v in stored.items() if current.get(k) != v or k in changes}
+    values |= {"modified_at": utcnow(), "modified_by": caller.username}
+    return catalogue.item(await repository.update(conn, catalogue.listing, key, values))
+
+
+async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: int) -> None:
+    item = await get(conn, catalogue, caller.entity_id, key)
+    if catalogue is CUSTOMER_CATEGORIES and item.extra["parent_id"] is None:
+        raise InUse("The root category cannot be deleted.")
+    await repository.delete(
+        conn,
+        catalogue.listing,
+        key,
+        f"The {catalogue.kind} {item.reference} is in use and cannot be deleted.",
+    )
+
+
+# --- the category tree ----------------------------------------------------------------------
+
+
+async def root_category(conn: Connection, entity_id: int) -> Item:
+    rows = await repository.where(conn, CATEGORIES, entity_id, parent_id=None)
+    if not rows:  # an entity made before its root: the tree's root always exists
+        await create_root_category(conn, entity_id, "system")
+        rows = await repository.where(conn, CATEGORIES, entity_id, parent_id=None)
+    return CUSTOMER_CATEGORIES.item(rows[0])
+
+
+async def create_root_category(conn: Connection, entity_id: int, username: str) -> None:
+    await repository.insert_root_category(
+        conn,
+        {**ROOT_CATEGORY, "entity_id": entity_id, "created_at": utcnow(), "created_by": username},
+    )
+
+
+async def _ancestors(
+    conn: Connection, catalogue: Catalogue, entity_id: int, key: int
+) -> list[Item]:
+    """`key`'s object and its parents up to the top (a tree is shallow: one query a level)."""
+    chain: list[Item] = []
+    seen: set[int] = set()
+    next_key: int | None = key
+    while next_key is not None and next_key not in seen:
+        seen.add(next_key)
+        item = await get(conn, catalogue, entity_id, next_key)
+        chain.append(item)
+        next_key = item.extra.get("parent_id")
+    return chain
+
+
+async def _parent(
+    conn: Connection, catalogue: Catalogue, entity_id: int, parent_id: int, existing: Item | None
+) -> list[Item]:
+    """The new parent's chain of ancestors; refused if it would put `existing` under itself."""
+    try:
+        chain = await _ancestors(conn, catalogue, entity_id, parent_id)
+    except NotFound:
+        raise missing(f"parent {catalogue.kind}", "id", parent_id) from None
+    if existing is not None and any(item.id == existing.id for item in chain):
+        raise Invalid({"parent_id": f"A {catalogue.kind} cannot be placed under itself."})
+    return chain
+
+
+async def _category_rule(
+    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+) -> dict[str, Any]:
+    is_root = existing is not None and existing.extra["parent_id"] is None
+    parent_id = values.get("parent_id")
+    if is_root:
+        if parent_id is not None:
+            raise Invalid({"parent_id": "The root category cannot have a parent."})
+        return values
+    if parent_id is None:
+        parent_id = (await root_category(conn, entity_id)).id
+    await _parent(conn, CUSTOMER_CATEGORIES, entity_id, parent_id, existing)
+    return {**values, "parent_id": parent_id}
+
+
+# --- region levels --------------------------------------------------------------------------
+
+
+async def _region_rule(
+    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+) -> dict[str, Any]:
+    parent_id = values.get("parent_id")
+    level = values.get("level")
+    if parent_id is not None:
+        parent = (await _parent(conn, CUSTOMER_REGIONS, entity_id, parent_id, existing))[0]
+        if level is None:
+            level = parent.extra["level"] + 1
+        elif level <= parent.extra["level"]:
+            raise Invalid({"level": "{field} must be below its parent region's level."})
+    level = 1 if level is None else level
+    if not 1 <= level <= MAX_REGION_LEVEL:
+        raise Invalid({"level": f"{{field}} must be between 1 and {MAX_REGION_LEVEL}."})
+    if existing is not None:
+        for child in await repository.where(conn, REGIONS, entity_id, parent_id=existing.id):
+            if child["level"] <= level:
+                raise Invalid({"level": "{field} must stay above its sub-regions' levels."})
+    return {**values, "level": level}
+
+
+# --- currencies -----------------------------------------------------------------------------
+
+
+async def _currency_rule(
+    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+) -> dict[str, Any]:
+    found = iso.currency(values["reference"])
+    if found is None:
+        raise missing("currency", "name", values["reference"])
+    rate = values.get("exchange_rate")
+    if rate is None or rate <= 0:
+        raise Invalid({"exchange_rate": "{field} must be a number greater than 0."})
+    is_default = values.get("is_default")
+    if existing is None and is_default is None:  # an entity's first currency is its default
+        is_default = not await repository.where(conn, CURRENCIES, entity_id)
+    if is_default and not (existing and existing.extra["is_default"]):
+        await repository.update_where(
+            conn, CURRENCIES, entity_id, {"is_default": False}, is_default=True
+        )
+    return {**values, "reference": found.code, "name": found.name, "is_default": bool(is_default)}
+
+
+async def configured_currency(conn: Connection, entity_id: int, code_or_name: str) -> int:
+    """The id of the entity's currency named by ISO code or name (the sales wording)."""
+    found = iso.currency(code_or_name)
+    if found is None:
+        raise NotFound(f"The currency with name {code_or_name} doesn't exist.")
+    row = await repository.by_reference(conn, CURRENCIES, entity_id, found.code)
+    if row is None:
+        raise NotFound(f"The currency with name {code_or_name} is not configured.")
+    return int(row["currency_id"])
+
+
+async def default_currency(conn: Connection, entity_id: int) -> int | None:
+    rows = await repository.where(conn, CURRENCIES, entity_id, is_default=True)
+    return int(rows[0]["currency_id"]) if rows else None
+
+
+CUSTOMER_CATEGORIES = Catalogue(
+    "customer category",
+    CATEGORIES,
+    {"parent_id": Attribute(Kind.INT)},
+    _category_rule,
+)
+CUSTOMER_SEGMENTATIONS = Catalogue("customer segmentation", SEGMENTATIONS)
+CUSTOMER_PAYMENT_TYPES = Catalogue("payment type", PAYMENT_TYPES)
+CUSTOMER_REGIONS = Catalogue(
+    "region",
+    REGIONS,
+    {"parent_id": Attribute(Kind.INT), "level": Attribute(Kind.INT)},
+    _region_rule,
+)
+CUSTOMER_CURRENCIES = Catalogue(
+    "currency",
+    CURRENCIES,
+    {"exchange_rate": Attribute(Kind.FLOAT, nullable=False), "is_default": Attribute(Kind.BOOL)},
+    _currency_rule,
+    required=("reference", "exchange_rate"),
+)

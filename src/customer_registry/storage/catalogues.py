@@ -1,0 +1,114 @@
+"""Every query on the sales catalogues (categories, segmentations, payment types, regions,
+currencies): one set of statements for all, since each is an entity's own table of objects
+with a `reference` unique in the entity."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.core.errors import InUse, NotUnique
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
+from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.schema import customer_categories
+
+
+def _in_entity(listing: Listing, entity_id: int) -> sa.Select[Any]:
+    return sa.select(listing.table).where(listing.table.c.entity_id == entity_id)
+
+
+async def get(conn: Connection, listing: Listing, entity_id: int, key: int) -> Row | None:
+    return await conn.fetch_one(_in_entity(listing, entity_id).where(listing.key == key))
+
+
+async def by_reference(
+    conn: Connection, listing: Listing, entity_id: int, reference: str
+) -> Row | None:
+    return await conn.fetch_one(
+        _in_entity(listing, entity_id).where(listing.table.c.reference == reference)
+    )
+
+
+async def where(conn: Connection, listing: Listing, entity_id: int, **equal: Any) -> list[Row]:
+    statement = _in_entity(listing, entity_id)
+    for name, value in equal.items():
+        statement = statement.where(listing.table.c[name] == value)
+    return await conn.fetch_all(statement.order_by(listing.key))
+
+
+async def keys_in_entity(
+    conn: Connection, listing: Listing, entity_id: int, keys: Collection[int]
+) -> set[int]:
+    """Which of `keys` name objects of the entity (one query for a whole list)."""
+    if not keys:
+        return set()
+    rows = await conn.fetch_all(
+        sa.select(listing.key).where(listing.table.c.entity_id == entity_id, listing.key.in_(keys))
+    )
+    return {row[listing.key.name] for row in rows}
+
+
+async def count(conn: Connection, listing: Listing, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(listing, query, caller)))
+
+
+async def page(
+    conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
+) -> list[Row]:
+    statement = page_statement(listing, query, caller, page)
+    return [] if statement is None else await conn.fetch_all(statement)
+
+
+def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
+    if (error.constraint or "").endswith("_reference"):
+        return NotUnique("reference", values.get("reference"), values.get("entity_id"))
+    raise error
+
+
+async def insert(conn: Connection, listing: Listing, values: Mapping[str, Any]) -> Row:
+    statement = sa.insert(listing.table).values(**values).returning(listing.table)
+    try:
+        row = await conn.fetch_one(statement)
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
+    assert row is not None
+    return row
+
+
+async def update(conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]) -> Row:
+    statement = (
+        sa.update(listing.table).where(listing.key == key).values(**values).returning(listing.table)
+    )
+    try:
+        row = await conn.fetch_one(statement)
+    except UniqueViolation as error:
+        raise _not_unique(error, values) from error
+    assert row is not None
+    return row
+
+
+async def update_where(
+    conn: Connection, listing: Listing, entity_id: int, values: Mapping[str, Any], **equal: Any
+) -> None:
+    statement = sa.update(listing.table).where(listing.table.c.entity_id == entity_id)
+    for name, value in equal.items():
+        statement = statement.where(listing.table.c[name] == value)
+    await conn.execute(statement.values(**values))
+
+
+async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> None:
+    """Delete, or InUse (`in_use` says why) while customers or children point at it."""
+    try:
+        await conn.execute(sa.delete(listing.table).where(listing.key == key))
+    except ForeignKeyViolation as error:
+        raise InUse(in_use) from error
+
+
+async def insert_root_category(conn: Connection, values: Mapping[str, Any]) -> None:
+    """The entity's root category, unless it has one (the partial unique index decides)."""
+    await conn.execute(insert_ignoring_conflicts(conn, customer_categories).values(**values))

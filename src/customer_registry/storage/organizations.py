@@ -1,0 +1,27 @@
+"""Every query on an entity's sales settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.schema import organization_settings as settings_table
+
+
+async def settings(conn: Connection, entity_id: int) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(settings_table).where(settings_table.c.entity_id == entity_id)
+    )
+
+
+async def save_settings(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> None:
+    insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
+    statement = insert(settings_table).values(entity_id=entity_id, **values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[settings_table.c.entity_id], set_=dict(values)
+    )
+    await conn.execute(statement)
