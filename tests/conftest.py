@@ -21,7 +21,7 @@ from customer_registry.apis.context import Context
 from customer_registry.app import create_app
 from customer_registry.auth import tokens
 from customer_registry.auth.passwords import hash_password
-from customer_registry.core import entities, users
+from customer_registry.core import catalogues, entities, users
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
 from customer_registry.storage.migrate import upgrade
@@ -49,7 +49,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     import asyncio
 
     tmp = tmp_path_factory.mktemp("db")
-    result = Settings(database_url=_database_url(tmp), token_cache_seconds=0.2)
+    result = Settings(
+        database_url=_database_url(tmp), token_cache_seconds=0.2, media_dir=str(tmp / "media")
+    )
     if result.dialect == "postgresql":
         asyncio.run(_drop_postgres_schema(result))
     upgrade(result)
@@ -57,7 +59,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 async def reset_database(ctx: Context) -> None:
-    """Empty every table and put back entity 1 and brand 1, as fresh migrations leave them."""
+    """Empty every table and put back entity 1, brand 1 and entity 1's root category, as
+    fresh migrations leave them."""
     async with ctx.db.write() as conn:
         if conn.dialect_name == "postgresql":
             names = ", ".join(table.name for table in metadata.sorted_tables)
@@ -80,6 +83,7 @@ async def reset_database(ctx: Context) -> None:
                 name="default", created_at=sa.func.now(), created_by="migration"
             )
         )
+        await catalogues.create_root_category(conn, 1, "migration")
 
 
 @pytest.fixture

@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
 from customer_registry.apis.partner_v1.app import create_partner_app
+from customer_registry.apis.sales_v1_0.app import create_sales_app
 from customer_registry.settings import Settings
 
 
@@ -28,8 +30,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Mount("/v1", app=create_partner_app(ctx)),
-            # /api/v1 and /api/login, /api/version (the sales API will mount /api/v1.0 first).
+            # Before /api: the billing API's mount would otherwise take /api/v1.0 too.
+            Mount("/api/v1.0", app=create_sales_app(ctx)),
+            # /api/v1 and /api/login, /api/version.
             Mount("/api", app=create_billing_app(ctx)),
+            # Customer images, public as in the sales document (names are unguessable).
+            Mount("/media", app=StaticFiles(directory=ctx.settings.media_dir, check_dir=False)),
         ],
         lifespan=lifespan,
     )

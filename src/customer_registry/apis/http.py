@@ -182,12 +182,15 @@ def api_app(
     ctx: Context,
     routes: Sequence[BaseRoute],
     exception_handlers: Mapping[Any, ErrorHandler],
+    *,
+    max_body_bytes: int | None = None,
 ) -> Starlette:
     """One API surface: its routes, its error format, the body limit, the shared context."""
+    limit = max_body_bytes or ctx.settings.max_body_bytes
     app = Starlette(
         routes=list(routes),
         exception_handlers=dict(exception_handlers),
-        middleware=[Middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)],
+        middleware=[Middleware(BodyLimit, max_bytes=limit)],
     )
     app.state.ctx = ctx
     return app

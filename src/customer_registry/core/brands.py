@@ -50,7 +50,7 @@ async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Brand]:
     total = await repository.count(conn, caller, query)
-    skipped = (page.page - 1) * page.per_page
+    skipped = page.start
     rows = await repository.page(conn, caller, query, page) if total > skipped else []
     return Page([Brand.from_row(row) for row in rows], total)
 

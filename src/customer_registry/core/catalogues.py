@@ -115,7 +115,7 @@ async def list_page(
 ) -> Page[Item]:
     listing = catalogue.listing
     total = await repository.count(conn, listing, caller, query)
-    skipped = (page.page - 1) * page.per_page
+    skipped = page.start
     rows = await repository.page(conn, listing, caller, query, page) if total > skipped else []
     return Page([catalogue.item(row) for row in rows], total)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from customer_registry.core import customers
 from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import missing
 from customer_registry.core.fields import Attribute, Kind, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import Condition, ListQuery, Op, Page, PageRequest
@@ -43,13 +44,30 @@ class Contact:
         return cls(**row)
 
 
+async def get(conn: Connection, caller: Caller, contact_id: int) -> Contact:
+    """A contact of a customer the caller may see."""
+    row = await repository.get(conn, caller, contact_id)
+    if row is None:
+        raise missing("contact", "id", contact_id)
+    return Contact.from_row(row)
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[Contact]:
+    """The contacts of every customer the caller may see."""
+    total = await repository.count(conn, caller, query)
+    rows = await repository.page(conn, caller, query, page) if total > page.start else []
+    return Page([Contact.from_row(row) for row in rows], total)
+
+
 async def of_customer(
     conn: Connection, caller: Caller, customer_id: int, page: PageRequest
 ) -> Page[Contact]:
     await customers.get(conn, caller, customer_id)  # a customer the caller cannot see: 404
     query = ListQuery(filters=(Condition("customer_id", Op.EQ, customer_id),))
     total = await repository.count(conn, caller, query)
-    skipped = (page.page - 1) * page.per_page
+    skipped = page.start
     rows = await repository.page(conn, caller, query, page) if total > skipped else []
     return Page([Contact.from_row(row) for row in rows], total)
 
@@ -69,3 +87,19 @@ async def create(
         },
     )
     return Contact.from_row(row)
+
+
+async def update(
+    conn: Connection, caller: Caller, contact_id: int, changes: Mapping[str, Any]
+) -> Contact:
+    existing = await get(conn, caller, contact_id)
+    validate(FIELDS, changes)
+    if not changes:
+        return existing
+    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    return Contact.from_row(await repository.update(conn, contact_id, values))
+
+
+async def delete(conn: Connection, caller: Caller, contact_id: int) -> None:
+    await get(conn, caller, contact_id)
+    await repository.delete(conn, contact_id)

@@ -233,7 +233,7 @@ def _consistent(values: dict[str, Any]) -> dict[str, Any]:
 async def get(conn: Connection, caller: Caller, customer_id: int) -> Customer:
     row = await repository.get(conn, caller, customer_id)
     if row is None:
-        raise NotFound(f"Customer #{customer_id} does not exist.")
+        raise missing("customer", "id", customer_id)
     return Customer.from_row(row)
 
 
@@ -249,7 +249,7 @@ async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Customer]:
     total = await repository.count(conn, caller, query)
-    skipped = (page.page - 1) * page.per_page
+    skipped = page.start
     rows = await repository.page(conn, caller, query, page) if total > skipped else []
     return Page([Customer.from_row(row) for row in rows], total)
 

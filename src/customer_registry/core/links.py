@@ -60,7 +60,7 @@ async def list_page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
 ) -> Page[Link]:
     total = await repository.count(conn, caller, links, query)
-    skipped = (page.page - 1) * page.per_page
+    skipped = page.start
     rows = await repository.page(conn, caller, links, query, page) if total > skipped else []
     return Page([Link.from_row(links, row) for row in rows], total)
 

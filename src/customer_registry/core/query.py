@@ -88,6 +88,12 @@ class ListQuery:
 class PageRequest:
     page: int = 1  # from 1
     per_page: int = 10
+    offset: int | None = None  # rows to skip, for APIs that page by offset (overrides page)
+
+    @property
+    def start(self) -> int:
+        """How many rows come before this page."""
+        return (self.page - 1) * self.per_page if self.offset is None else self.offset
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from datetime import datetime
 from customer_registry.auth.passwords import hash_password_async
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.errors import Invalid, NotFound, missing
 from customer_registry.core.permissions import Caller, Level, Visibility
+from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import identity as repository
 from customer_registry.storage.database import Connection, Row
 
@@ -90,3 +91,26 @@ async def set_disabled(conn: Connection, username: str, disabled: bool = True) -
     """A disabled user cannot log in, and their tokens are refused from the next check on."""
     if not await repository.set_user_disabled(conn, username, disabled, utcnow()):
         raise NotFound(f"User {username!r} does not exist.")
+
+
+async def get(conn: Connection, caller: Caller, user_id: int) -> User:
+    """A user of an entity the caller may see."""
+    row = await repository.visible_user(conn, caller, user_id=user_id)
+    if row is None:
+        raise missing("user", "id", user_id)
+    return User.from_row(row)
+
+
+async def by_username(conn: Connection, caller: Caller, username: str) -> User:
+    row = await repository.visible_user(conn, caller, username=username)
+    if row is None:
+        raise missing("user", "reference", username)
+    return User.from_row(row)
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[User]:
+    total = await repository.count_users(conn, caller, query)
+    rows = await repository.page_users(conn, caller, query, page) if total > page.start else []
+    return Page([User.from_row(row) for row in rows], total)

@@ -28,3 +28,27 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     row = await conn.fetch_one(sa.insert(contacts).values(**values).returning(contacts))
     assert row is not None
     return row
+
+
+async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
+    return await conn.fetch_one(
+        sa.select(contacts).where(
+            contacts.c.contact_id == contact_id, LISTING.scope(caller, contacts)
+        )
+    )
+
+
+async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row:
+    statement = (
+        sa.update(contacts)
+        .where(contacts.c.contact_id == contact_id)
+        .values(**values)
+        .returning(contacts)
+    )
+    row = await conn.fetch_one(statement)
+    assert row is not None
+    return row
+
+
+async def delete(conn: Connection, contact_id: int) -> None:
+    await conn.execute(sa.delete(contacts).where(contacts.c.contact_id == contact_id))

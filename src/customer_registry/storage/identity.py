@@ -10,8 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import Invalid, NotUnique
+from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Prepared, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listings import USERS
 from customer_registry.storage.schema import login_failures, tokens, users
 
 
@@ -121,3 +125,21 @@ async def user_in_entity(conn: Connection, user_id: int, entity_id: int) -> bool
         .where(users.c.user_id == user_id, users.c.entity_id == entity_id)
     )
     return bool(found)
+
+
+async def visible_user(conn: Connection, caller: Caller, **equal: Any) -> Row | None:
+    statement = sa.select(users).where(USERS.scope(caller, users))
+    for name, value in equal.items():
+        statement = statement.where(users.c[name] == value)
+    return await conn.fetch_one(statement)
+
+
+async def count_users(conn: Connection, caller: Caller, query: ListQuery) -> int:
+    return int(await conn.fetch_value(count_statement(USERS, query, caller)))
+
+
+async def page_users(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> list[Row]:
+    statement = page_statement(USERS, query, caller, page)
+    return [] if statement is None else await conn.fetch_all(statement)

@@ -360,7 +360,7 @@ def page_statement(
     page: PageRequest,
 ) -> sa.Select[Any] | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
-    start = (page.page - 1) * page.per_page
+    start = page.start
     size = page.per_page
     if query.limit is not None:
         size = min(size, query.limit - start)

@@ -5,19 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.billing_v1.access import requires_in_entity
+from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import CONTACT_PARAMETERS
-from customer_registry.apis.billing_v1.params import (
-    BadParameters,
-    WrongType,
-    convert,
-    integer,
-    parameters,
-)
+from customer_registry.apis.billing_v1.params import BadParameters, convert
 from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import contact_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
+from customer_registry.apis.params import WrongType, integer, parameters
 from customer_registry.core import contacts
 from customer_registry.core.permissions import Caller, Level
 

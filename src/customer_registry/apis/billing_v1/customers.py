@@ -7,9 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.billing_v1.access import requires_in_entity
+from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import CUSTOMER_PARAMETERS
-from customer_registry.apis.billing_v1.params import convert, parameters
+from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.billing_v1.query import (
     SEARCH_FIELDS,
     contains,
@@ -19,6 +19,7 @@ from customer_registry.apis.billing_v1.query import (
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
+from customer_registry.apis.params import parameters
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level

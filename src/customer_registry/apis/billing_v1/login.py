@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry import __version__
-from customer_registry.apis.billing_v1.params import convert, parameters, text
+from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
+from customer_registry.apis.params import parameters, text
 from customer_registry.auth.login import login
 from customer_registry.core.errors import Unauthenticated
 

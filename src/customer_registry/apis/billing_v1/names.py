@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_registry.apis.billing_v1.params import Converter, boolean, integer, text
+from customer_registry.apis.params import Converter, boolean, integer, text
 
 # Billing parameter -> (core field, converter). `postalCode` is the pack's spelling.
 CUSTOMER_PARAMETERS: dict[str, tuple[str, Converter]] = {

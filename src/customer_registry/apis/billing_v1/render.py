@@ -186,7 +186,7 @@ def paginator(
 ) -> Response:
     """Laravel's LengthAwarePaginator as JSON."""
     last_page = max(1, math.ceil(page.total / asked.per_page))
-    start = (asked.page - 1) * asked.per_page
+    start = asked.start
     path = str(request.url.replace(query=""))
 
     def url(number: int) -> str:

@@ -1,7 +1,7 @@
 """Who may call: the shared permission levels, inside the caller's own entity only.
 
-The billing API is single-organisation: lists, ids and accounts resolve in the caller's
-entity whatever their visibility, so every handler gets an ENTITY-scoped caller.
+The billing and sales APIs are single-organisation: lists, ids and accounts resolve in the
+caller's entity whatever their visibility, so every handler gets an ENTITY-scoped caller.
 """
 
 from __future__ import annotations

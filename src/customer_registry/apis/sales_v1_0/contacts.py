@@ -1,0 +1,76 @@
+"""`/api/v1.0/contacts`: the people to call at a customer (`customerId`), the same contacts
+the billing API shows; also listed in each customer record."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.access import requires_in_entity
+from customer_registry.apis.context import context
+from customer_registry.apis.http import json_response
+from customer_registry.apis.params import parameters
+from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
+from customer_registry.apis.sales_v1_0.names import CONTACT_FILTERS, CONTACT_PARAMETERS
+from customer_registry.apis.sales_v1_0.params import (
+    Id,
+    convert,
+    external_ids,
+    resolve_all,
+)
+from customer_registry.apis.sales_v1_0.render import contact_json, list_json
+from customer_registry.core import contacts
+from customer_registry.core.errors import missing
+from customer_registry.core.permissions import Caller, Level
+
+_CUSTOMER = {"customerId": ("customer_id", Id("customer", "customer id"))}
+
+
+def _contact_id(request: Request) -> int:
+    raw: str = request.path_params["key"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise missing("contact", "id", raw)
+    return int(raw)
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def list_contacts(request: Request, caller: Caller) -> Response:
+    query = parse_list(request, CONTACT_FILTERS, {**CONTACT_PARAMETERS, **_CUSTOMER})
+    page = parse_page(request)
+    async with context(request).db.read() as conn:
+        found = await contacts.list_page(conn, caller, query, page)
+    return list_json([contact_json(request, c) for c in found.items], found, page)
+
+
+@requires_in_entity(Level.OVERVIEW)
+async def get_contact(request: Request, caller: Caller) -> Response:
+    async with context(request).db.read() as conn:
+        contact = await contacts.get(conn, caller, _contact_id(request))
+    return json_response(contact_json(request, contact))
+
+
+@requires_in_entity(Level.ADMIN)
+async def create_contact(request: Request, caller: Caller) -> Response:
+    params = await parameters(request)
+    external = external_ids(params)
+    owner = convert(params, _CUSTOMER, required=("customerId",), external=external)
+    values = convert(params, CONTACT_PARAMETERS)
+    async with context(request).db.write() as conn:
+        customer_id = (await resolve_all(conn, caller, owner))["customer_id"]
+        contact = await contacts.create(conn, caller, customer_id, values)
+    return json_response(contact_json(request, contact), status=201)
+
+
+@requires_in_entity(Level.ADMIN)
+async def update_contact(request: Request, caller: Caller) -> Response:
+    values = convert(await parameters(request), CONTACT_PARAMETERS)
+    async with context(request).db.write() as conn:
+        contact = await contacts.update(conn, caller, _contact_id(request), values)
+    return json_response(contact_json(request, contact))
+
+
+@requires_in_entity(Level.SYSTEM)
+async def delete_contact(request: Request, caller: Caller) -> Response:
+    async with context(request).db.write() as conn:
+        await contacts.delete(conn, caller, _contact_id(request))
+    return Response(status_code=204)

@@ -1,0 +1,339 @@
+"""How the sales API shows things: the full customer record of seed 002, catalogue objects
+with their `href`, lists, and `{"error", "error_description"}` errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.http import ErrorHandler, json_response, message_error_handlers
+from customer_registry.apis.sales_v1_0.names import CORE_TO_SALES
+from customer_registry.apis.sales_v1_0.params import (
+    DUE_DATE_TYPES,
+    InvalidParamType,
+    MissingParam,
+)
+from customer_registry.core import errors
+from customer_registry.core.catalogues import Item
+from customer_registry.core.contacts import Contact
+from customer_registry.core.query import Page, PageRequest
+from customer_registry.core.records import Record, Ref
+from customer_registry.core.users import User
+from customer_registry.storage.errors import IntegrityViolation
+
+Json = dict[str, Any]
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """`2015-12-17T23:00:00Z`."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def href(request: Request, collection: str, key: int) -> str:
+    """A path on this service, under the sales API's mount (`/api/v1.0/…`)."""
+    return f"{request.scope.get('root_path', '')}/{collection}/{key}"
+
+
+def media_url(request: Request, relative: str | None) -> str | None:
+    """The image's public URL; its copies are the same with `small_`/`medium_` before the
+    file name, as the document shows."""
+    if relative is None:
+        return None
+    root = request.scope.get("app_root_path", "")
+    return str(request.url.replace(path=f"{root}/media/{relative}", query=""))
+
+
+def _number(value: float | None) -> float | int | None:
+    """5000, not 5000.0, as the document shows whole amounts."""
+    return int(value) if value is not None and value.is_integer() else value
+
+
+def _ref(request: Request, collection: str, ref: Ref | None) -> Json | None:
+    if ref is None:
+        return None
+    return {
+        "id": ref.id,
+        "reference": ref.reference,
+        "name": ref.name,
+        "href": href(request, collection, ref.id),
+    }
+
+
+# Keys of the document's record this registry does not keep: always null.
+_NOT_KEPT = (
+    "pocTenus",
+    "isCredit",
+    "balance",
+    "maxChequePeriod",
+    "maxChequeValue",
+    "appliedCashBackOutput",
+    "returnDiscount",
+    "invoicesPerRoute",
+    "paymentTerm",
+)
+
+
+def record_json(request: Request, record: Record) -> Json:
+    """Every key of the document's example, in its order."""
+    customer, d = record.customer, record.customer.details
+    category = _ref(request, "customerCategories", record.category)
+    segmentation = _ref(request, "customerSegmentations", record.segmentation)
+    region = _ref(request, "regions", record.region)
+    if region is not None:
+        del region["reference"]  # the document's region shows id, name and href
+    creator = record.creator
+    due_type = d["due_date_config_type"]
+    known: Json = dict.fromkeys(_NOT_KEPT)
+    known |= {
+        "id": customer.customer_id,
+        "reference": customer.code,
+        "reference2": d["secondary_code"],
+        "name": customer.name,
+        "categoryReference": record.category.reference if record.category else None,
+        "customerCategory": category,
+        "isSubCustomer": record.parent is not None,
+        "parentCustomer": _ref(request, "customers", record.parent),
+        "billWithParent": d["bill_with_parent"],
+        "customerSegmentationReference": (
+            record.segmentation.reference if record.segmentation else None
+        ),
+        "customerSegmentation": segmentation,
+        "email": d["email"],
+        "logo": media_url(request, d["logo"]),
+        "phone": d["phone"],
+        "mobile": d["mobile"],
+        "fax": d["fax"],
+        "comment": d["comment"],
+        "barcode": d["barcode"],
+        "isSameAddress": d["is_same_address"],
+        "billingCountry": d["country"],
+        "billingCity": d["city"],
+        "billingPostalCode": d["postal_code"],
+        "billingAddress": d["address_line1"],
+        "billingLat": d["billing_lat"],
+        "billingLng": d["billing_lng"],
+        "country": d["shipping_country"],
+        "city": d["shipping_city"],
+        "postalCode": d["shipping_postal_code"],
+        "address": d["shipping_address"],
+        "latitude": d["shipping_lat"],
+        "longitude": d["shipping_lng"],
+        "creditLimit": _number(d["credit_limit"]),
+        "isActive": d["active"],
+        "onHold": d["on_hold"],
+        "onHoldReason": d["on_hold_reason"],
+        "createdBy": None
+        if creator is None
+        else {
+            "userId": creator.id,
+            "reference": creator.reference,
+            "href": href(request, "users", creator.id),
+        },
+        "dueDateConfigNumber": d["due_date_config_number"],
+        "dueDateConfigType": DUE_DATE_TYPES.get(due_type) if due_type else None,
+        "paymentTypes": [_ref(request, "paymentTypes", ref) for ref in record.payment_types],
+        "website": d["website"],
+        "taxNumber": d["tax_registration_number"],
+        "companyRegistrationNumber": d["registration_number"],
+        "contacts": [contact_json(request, contact) for contact in record.contacts],
+        "currency": record.currency,
+        "customerRisk": d["customer_risk"],
+        "customerRiskColor": d["customer_risk_color"],
+        "organization": record.organization,
+        "dateCreated": timestamp(customer.created_at),
+        "lastUpdated": timestamp(customer.modified_at or customer.created_at),
+        "region": region,
+    }
+    return {key: known[key] for key in RECORD_KEYS}
+
+
+RECORD_KEYS = [
+    "id",
+    "reference",
+    "reference2",
+    "name",
+    "categoryReference",
+    "customerCategory",
+    "isSubCustomer",
+    "parentCustomer",
+    "billWithParent",
+    "customerSegmentationReference",
+    "customerSegmentation",
+    "pocTenus",
+    "email",
+    "logo",
+    "phone",
+    "mobile",
+    "fax",
+    "comment",
+    "barcode",
+    "isSameAddress",
+    "billingCountry",
+    "billingCity",
+    "billingPostalCode",
+    "billingAddress",
+    "billingLat",
+    "billingLng",
+    "country",
+    "city",
+    "postalCode",
+    "address",
+    "latitude",
+    "longitude",
+    "isCredit",
+    "creditLimit",
+    "balance",
+    "maxChequePeriod",
+    "maxChequeValue",
+    "appliedCashBackOutput",
+    "returnDiscount",
+    "invoicesPerRoute",
+    "isActive",
+    "onHold",
+    "onHoldReason",
+    "paymentTerm",
+    "createdBy",
+    "dueDateConfigNumber",
+    "dueDateConfigType",
+    "paymentTypes",
+    "website",
+    "taxNumber",
+    "companyRegistrationNumber",
+    "contacts",
+    "currency",
+    "customerRisk",
+    "customerRiskColor",
+    "organization",
+    "dateCreated",
+    "lastUpdated",
+    "region",
+]
+
+
+def contact_json(request: Request, contact: Contact) -> Json:
+    return {
+        "id": contact.contact_id,
+        "customerId": contact.customer_id,
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "phone": contact.phone,
+        "mobile": contact.mobile,
+        "email": contact.email,
+        "dateCreated": timestamp(contact.created_at),
+        "lastUpdated": timestamp(contact.modified_at or contact.created_at),
+        "href": href(request, "contacts", contact.contact_id),
+    }
+
+
+def user_json(request: Request, user: User) -> Json:
+    return {
+        "id": user.user_id,
+        "reference": user.username,
+        "name": user.display_name,
+        "href": href(request, "users", user.user_id),
+    }
+
+
+def item_json(request: Request, collection: str, item: Item, extra: Json) -> Json:
+    return {
+        "id": item.id,
+        "reference": item.reference,
+        "name": item.name,
+        **extra,
+        "dateCreated": timestamp(item.created_at),
+        "lastUpdated": timestamp(item.modified_at or item.created_at),
+        "href": href(request, collection, item.id),
+    }
+
+
+def list_json(items: list[Json], page: Page[Any], asked: PageRequest) -> Response:
+    """One convention for every sales list: `max`, `offset`, the `total`, the `data`."""
+    return json_response(
+        {"total": page.total, "offset": asked.start, "max": asked.per_page, "data": items}
+    )
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def error(
+    status: int, code: str, description: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return json_response({"error": code, "error_description": description}, status, headers)
+
+
+def _first(exc: errors.Invalid) -> str:
+    return next(iter(exc.worded(CORE_TO_SALES).values()))
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    match exc:
+        case MissingParam():
+            return error(400, "missing_param", exc.message)
+        case InvalidParamType():
+            return error(400, "invalid_param_type", exc.message)
+        case errors.Required():
+            name = CORE_TO_SALES.get(next(iter(exc.errors)), next(iter(exc.errors)))
+            return error(400, "missing_param", f"{name} parameter is missing")
+        case errors.NotUnique():
+            name = CORE_TO_SALES.get(exc.field, exc.field)
+            if exc.field == "code":
+                name = "reference"
+            return error(400, "not_unique", f"{name} already used")
+        case errors.Invalid():
+            return error(400, "invalid_param", _first(exc))
+        case errors.FileTooLarge():
+            return error(400, "exceeded_file_size", exc.message)
+        case errors.UnsupportedFile():
+            return error(400, "unsupported_file_type", exc.message)
+        case errors.NotFound():
+            return error(404, "not_found", exc.message)
+        case errors.Unauthenticated():
+            return error(
+                401, "unauthorized", "Full authentication is required to access this resource."
+            )
+        case errors.Forbidden():
+            return error(403, "access_denied", exc.message)
+        case errors.InUse():
+            return error(400, "in_use", exc.message)
+        case errors.Throttled():
+            return error(
+                429, "too_many_requests", exc.message, {"Retry-After": str(exc.retry_after)}
+            )
+        case errors.Unavailable():
+            return error(503, "service_unavailable", exc.message, {"Retry-After": "5"})
+        case errors.DomainError():  # UnknownField, InvalidQuery
+            return error(400, "invalid_param", exc.message)
+    raise exc
+
+
+def save_failed(request: Request, exc: Exception) -> Response:
+    """What the database refused that no rule foresaw (an object deleted meanwhile)."""
+    return error(400, "save_failed", "Failed to save instance.")
+
+
+def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    codes = {
+        400: "invalid_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        415: "unsupported_media_type",
+        500: "server_error",
+    }
+    return error(status, codes.get(status, "invalid_request"), message, headers)
+
+
+EXCEPTION_HANDLERS: dict[Any, ErrorHandler] = {
+    errors.DomainError: domain_error,
+    IntegrityViolation: save_failed,
+    **message_error_handlers(
+        _message,
+        {404: "The resource doesn't exist.", 405: "Method not allowed."},
+        "Oops! Something went wrong...",
+    ),
+}
