@@ -9,8 +9,9 @@ import asyncio
 from starlette.datastructures import UploadFile
 
 from customer_registry.apis.context import Context
-from customer_registry.core import images
+from customer_registry.core import customers, images
 from customer_registry.core.errors import FileTooLarge, UnsupportedFile
+from customer_registry.core.permissions import Caller
 from customer_registry.storage.database import Connection
 
 
@@ -43,3 +44,11 @@ def forget_image(ctx: Context, conn: Connection, stored: str | None) -> None:
     """Remove an image no longer named, once the transaction that drops it commits."""
     if stored is not None:
         conn.on_outcome(committed=lambda: ctx.media.remove(stored), rolled_back=lambda: None)
+
+
+async def delete_customer_and_image(
+    ctx: Context, conn: Connection, caller: Caller, customer_id: int
+) -> None:
+    """Every API's customer delete: the customer, then its image files once committed."""
+    deleted = await customers.delete(conn, caller, customer_id)
+    forget_image(ctx, conn, deleted.details["logo"])

@@ -19,6 +19,7 @@ from customer_registry.apis.billing_v1.query import (
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
+from customer_registry.apis.media import delete_customer_and_image
 from customer_registry.apis.params import parameters
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
@@ -86,7 +87,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
-        await customers.delete(conn, caller, wanted)
+        await delete_customer_and_image(context(request), conn, caller, wanted)
     return json_response({"response": True})
 
 

@@ -11,7 +11,12 @@ from starlette.responses import Response
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
-from customer_registry.apis.media import forget_image, read_image, store_image
+from customer_registry.apis.media import (
+    delete_customer_and_image,
+    forget_image,
+    read_image,
+    store_image,
+)
 from customer_registry.apis.params import WrongType, boolean, parameters
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.names import CUSTOMER_FILTERS, CUSTOMER_PARAMETERS
@@ -144,6 +149,6 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 @requires_in_entity(Level.SYSTEM)
 async def delete_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
-        deleted = await customers.delete(conn, caller, await _customer_id(conn, caller, request))
-        forget_image(context(request), conn, deleted.details["logo"])
+        wanted = await _customer_id(conn, caller, request)
+        await delete_customer_and_image(context(request), conn, caller, wanted)
     return Response(status_code=204)
