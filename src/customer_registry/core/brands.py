@@ -9,7 +9,7 @@ from typing import Any
 
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import InUse, Invalid, NotFound
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import brands as repository
@@ -34,7 +34,7 @@ class Brand:
 
 
 async def get(conn: Connection, caller: Caller, brand_id: int) -> Brand:
-    row = await repository.get(conn, caller, brand_id)
+    row = await repository.get(conn, caller, brand_id) if is_key(brand_id) else None
     if row is None:
         raise NotFound(f"Brand #{brand_id} does not exist.")
     return Brand.from_row(row)

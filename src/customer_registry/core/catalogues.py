@@ -14,7 +14,7 @@ from typing import Any
 from customer_registry.core import iso
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import InUse, Invalid, NotFound, missing
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import catalogues as repository
@@ -85,7 +85,7 @@ class Catalogue:
 
 
 async def get(conn: Connection, catalogue: Catalogue, entity_id: int, key: int) -> Item:
-    row = await repository.get(conn, catalogue.listing, entity_id, key)
+    row = await repository.get(conn, catalogue.listing, entity_id, key) if is_key(key) else None
     if row is None:
         raise missing(catalogue.kind, "id", key)
     return catalogue.item(row)
@@ -104,7 +104,8 @@ async def require_all(
     conn: Connection, catalogue: Catalogue, entity_id: int, keys: Collection[int]
 ) -> None:
     """Every key names an object of the entity, or NotFound for the first that does not."""
-    found = await repository.keys_in_entity(conn, catalogue.listing, entity_id, keys)
+    possible = [key for key in keys if is_key(key)]
+    found = await repository.keys_in_entity(conn, catalogue.listing, entity_id, possible)
     for key in keys:
         if key not in found:
             raise missing(catalogue.kind, "id", key)

@@ -10,7 +10,7 @@ from typing import Any
 from customer_registry.core import customers
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import missing
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import Condition, ListQuery, Op, Page, PageRequest
 from customer_registry.storage import contacts as repository
@@ -46,7 +46,7 @@ class Contact:
 
 async def get(conn: Connection, caller: Caller, contact_id: int) -> Contact:
     """A contact of a customer the caller may see."""
-    row = await repository.get(conn, caller, contact_id)
+    row = await repository.get(conn, caller, contact_id) if is_key(contact_id) else None
     if row is None:
         raise missing("contact", "id", contact_id)
     return Contact.from_row(row)

@@ -19,7 +19,7 @@ from customer_registry.core.errors import (
     UnknownField,
     missing,
 )
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import INT64, Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import customers as repository
@@ -29,7 +29,6 @@ from customer_registry.storage.schema import DEFAULT_BRAND_ID
 
 NAME_MAX = 255
 CODE_MAX = 100
-INT64 = (-(2**63), 2**63 - 1)
 
 ACCOUNT_PREFIX = "CL"
 _ACCOUNT_ATTEMPTS = 10_000
@@ -231,7 +230,7 @@ def _consistent(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get(conn: Connection, caller: Caller, customer_id: int) -> Customer:
-    row = await repository.get(conn, caller, customer_id)
+    row = await repository.get(conn, caller, customer_id) if is_key(customer_id) else None
     if row is None:
         raise missing("customer", "id", customer_id)
     return Customer.from_row(row)
@@ -296,7 +295,7 @@ async def _check_parent(
             return
         if next_id == customer_id:
             raise Invalid({"parent_customer_id": "A customer cannot be its own parent."})
-        row = await repository.parent_of(conn, entity_id, next_id)
+        row = await repository.parent_of(conn, entity_id, next_id) if is_key(next_id) else None
         if row is None:
             raise missing("parent customer", "id", next_id)
         next_id = row["parent_customer_id"]

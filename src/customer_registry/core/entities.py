@@ -10,6 +10,7 @@ from typing import Any
 from customer_registry.core import catalogues
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
+from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import entities as repository
@@ -63,7 +64,7 @@ def _validate(values: Mapping[str, Any]) -> None:
 
 
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
-    row = await repository.get(conn, caller, entity_id)
+    row = await repository.get(conn, caller, entity_id) if is_key(entity_id) else None
     if row is None:
         raise NotFound(f"Entity #{entity_id} does not exist.")
     return Entity.from_row(row)
@@ -71,7 +72,7 @@ async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
 
 async def require_existing(conn: Connection, caller: Caller, entity_id: int, field: str) -> None:
     """An entity named in a write must exist (and be visible): a field error otherwise."""
-    if await repository.get(conn, caller, entity_id) is None:
+    if not is_key(entity_id) or await repository.get(conn, caller, entity_id) is None:
         raise Invalid({field: f"Entity #{entity_id} does not exist."})
 
 

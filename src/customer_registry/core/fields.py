@@ -17,10 +17,17 @@ from typing import Any
 from customer_registry.core.errors import Invalid, UnknownField
 
 INT64 = (-(2**63), 2**63 - 1)
+INT32 = (-(2**31), 2**31 - 1)  # the range of an INTEGER column, row ids included
+
+
+def is_key(value: object) -> bool:
+    """Whether `value` can be a row id at all (others are simply not found)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT32[1]
 
 
 class Kind(Enum):
-    INT = "integer"
+    INT = "integer"  # 32-bit, an INTEGER column (ids, counts)
+    BIGINT = "big integer"  # 64-bit, a BIGINT column
     TEXT = "string"
     BOOL = "boolean"
     TIME = "timestamp"
@@ -41,11 +48,10 @@ def problem(attribute: Attribute, value: Any) -> str | None:
         return None if attribute.nullable else "{field} may not be null."
     if kind is Kind.BOOL:
         return None if isinstance(value, bool) else "{field} must be true or false."
-    if kind is Kind.INT:
-        valid = isinstance(value, int) and not isinstance(value, bool)
-        return (
-            None if valid and INT64[0] <= value <= INT64[1] else "{field} must be a 64-bit integer."
-        )
+    if kind in (Kind.INT, Kind.BIGINT):
+        low, high = INT32 if kind is Kind.INT else INT64
+        valid = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        return None if valid else f"{{field}} must be an integer from {low} to {high}."
     if kind is Kind.FLOAT:
         valid = isinstance(value, float) and math.isfinite(value)
         return None if valid else "{field} must be a finite number."

@@ -9,6 +9,7 @@ from customer_registry.auth.passwords import hash_password_async
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Invalid, NotFound, missing
+from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller, Level, Visibility
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import identity as repository
@@ -95,7 +96,7 @@ async def set_disabled(conn: Connection, username: str, disabled: bool = True) -
 
 async def get(conn: Connection, caller: Caller, user_id: int) -> User:
     """A user of an entity the caller may see."""
-    row = await repository.visible_user(conn, caller, user_id=user_id)
+    row = await repository.visible_user(conn, caller, user_id=user_id) if is_key(user_id) else None
     if row is None:
         raise missing("user", "id", user_id)
     return User.from_row(row)

@@ -11,6 +11,7 @@ through a to-one relation use a correlated scalar subquery.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.fields import INT32, INT64
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -34,9 +36,6 @@ from customer_registry.core.query import (
     split_path,
 )
 from customer_registry.storage.scope import Scope
-
-_INT64 = (-(2**63), 2**63 - 1)
-
 
 # Joins a row of the outer table (first) to its related rows in the target table (second).
 Link = Callable[[sa.FromClause, sa.FromClause], sa.ColumnElement[bool]]
@@ -127,15 +126,15 @@ class _Source:
 # --- values ---------------------------------------------------------------------------------
 
 
-def _to_int(value: Any) -> int:
+def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
     if isinstance(value, bool):
         raise ValueError("a boolean is not an integer")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         value = int(value)
-    if not isinstance(value, int) or not _INT64[0] <= value <= _INT64[1]:
-        raise ValueError("not an integer")
+    if not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"not an integer from {low} to {high}")
     return value
 
 
@@ -161,8 +160,10 @@ def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return _to_bool
-    if isinstance(kind, sa.Integer):
+    if isinstance(kind, sa.BigInteger):
         return _to_int
+    if isinstance(kind, sa.Integer):  # 32 bits: a larger value would fail in the database
+        return functools.partial(_to_int, low=INT32[0], high=INT32[1])
     if isinstance(kind, sa.DateTime):
         return parse_timestamp
     if isinstance(kind, sa.Float):

@@ -11,7 +11,7 @@ from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import brand_json, paginator
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.params import parameters
 from customer_registry.core import brands
 from customer_registry.core.errors import NotFound
@@ -21,9 +21,10 @@ from customer_registry.core.query import ListQuery
 
 def _brand_id(request: Request) -> int:
     raw: str = request.path_params["brand"]
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise NotFound(f"No query results for model [App\\Brand] {raw}")
-    return int(raw)
+    return key
 
 
 @requires_in_entity(Level.OVERVIEW)

@@ -18,7 +18,7 @@ from customer_registry.apis.billing_v1.query import (
 )
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.media import delete_customer_and_image
 from customer_registry.apis.params import parameters
 from customer_registry.core import customers
@@ -31,9 +31,10 @@ _IDENTITY = ("name", "code")
 
 def customer_id(request: Request) -> int:
     raw: str = request.path_params["customer"]
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise NotFound(f"No query results for model [App\\Customer] {raw}")
-    return int(raw)
+    return key
 
 
 def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
+from customer_registry.apis.http import path_key
 from customer_registry.apis.partner_v1.names import Resource
 from customer_registry.apis.partner_v1.query import parse_page, parse_q
 from customer_registry.apis.partner_v1.render import page_response, single_response
@@ -38,6 +39,7 @@ async def list_response(
 def path_id(request: Request, name: str) -> int:
     """An id from the path; anything that cannot be an id is simply not found."""
     raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise NotFound(f"{name} {raw!r} does not exist.")
-    return int(raw)
+    return key

@@ -20,6 +20,7 @@ from customer_registry.core.permissions import Caller, Level
 
 _BY_KIND: dict[Kind, bodies.Converter] = {
     Kind.INT: bodies.integer,
+    Kind.BIGINT: bodies.integer,
     Kind.TEXT: bodies.text,
     Kind.BOOL: bodies.boolean,
     Kind.TIME: bodies.timestamp,

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
-from customer_registry.apis.http import Endpoint, json_response
+from customer_registry.apis.http import Endpoint, json_response, path_key
 from customer_registry.apis.params import boolean, integer, number, parameters, text
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.params import (
@@ -85,7 +85,7 @@ COLLECTIONS = (
     Collection(
         "customerCategories",
         catalogues.CUSTOMER_CATEGORIES,
-        {**_NAMED, "parentId": ("parent_id", Id("category", "parent category id"))},
+        {**_NAMED, "parentId": ("parent_id", Id("category", "parent customer category id"))},
         lambda request, item: {
             "isRoot": item.extra["parent_id"] is None,
             **_parent("customerCategories")(request, item),
@@ -122,9 +122,10 @@ async def _key(conn: Connection, caller: Caller, collection: Collection, request
     catalogue = collection.catalogue
     if external_ids(request.query_params):
         return (await catalogues.by_reference(conn, catalogue, caller.entity_id, raw)).id
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise missing(catalogue.kind, "id", raw)
-    return int(raw)
+    return key
 
 
 async def _values(

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.params import parameters
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.names import CONTACT_FILTERS, CONTACT_PARAMETERS
@@ -28,9 +28,10 @@ _CUSTOMER = {"customerId": ("customer_id", Id("customer", "customer id"))}
 
 def _contact_id(request: Request) -> int:
     raw: str = request.path_params["key"]
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise missing("contact", "id", raw)
-    return int(raw)
+    return key
 
 
 @requires_in_entity(Level.OVERVIEW)

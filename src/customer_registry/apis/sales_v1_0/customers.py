@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.media import (
     delete_customer_and_image,
     forget_image,
@@ -44,9 +44,10 @@ async def _customer_id(conn: Connection, caller: Caller, request: Request) -> in
             return (await customers.get_by_code(conn, caller, raw)).customer_id
         except NotFound:
             raise missing("customer", "reference", raw) from None
-    if not raw.isdigit() or len(raw) > 18:
+    key = path_key(raw)
+    if key is None:
         raise missing("customer", "id", raw)
-    return int(raw)
+    return key
 
 
 def _is_sub_customer(params: dict[str, Any]) -> bool | None:

@@ -18,7 +18,7 @@ CUSTOMER_PARAMETERS: dict[str, Field] = {
     "reference2": ("secondary_code", text),
     "barcode": ("barcode", text),
     "isActive": ("active", boolean),
-    "categoryId": ("category_id", Id("category", "category id")),
+    "categoryId": ("category_id", Id("category", "customer category id")),
     "parentCustomerId": ("parent_customer_id", Id("parent", "parent customer id")),
     "billWithParent": ("bill_with_parent", boolean),
     "customerSegmentationId": (

@@ -15,6 +15,7 @@ import orjson
 from customer_registry.apis.params import Converter, WrongType, boolean, integer, text
 from customer_registry.core import catalogues, customers, iso, users
 from customer_registry.core.errors import DomainError, NotFound, missing
+from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.storage.database import Connection
 
@@ -35,8 +36,12 @@ class InvalidParamType(DomainError):
 class Id:
     """A parameter naming another object: its id, or its reference with `useExternalId`."""
 
-    kind: str  # a key of _REFERENCE_LOOKUPS
-    label: str  # how messages name the parameter: "payment type id"
+    kind: str  # what resolves a reference: a key of _CATALOGUES, "user", "parent"…
+    label: str  # how messages name the parameter: "<object> id", e.g. "payment type id"
+
+    @property
+    def noun(self) -> str:
+        return self.label.removesuffix(" id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +67,12 @@ def _identifier(value: Any, spec: Id, external: bool) -> int | Reference | None:
         if external:
             found = text(value)
             return None if found in (None, "") else Reference(spec.kind, str(found))
-        return integer(value)
+        key = integer(value)
     except WrongType:
         raise InvalidParamType(spec.label) from None
+    if key is not None and not is_key(key):  # no object can have it
+        raise missing(spec.noun, "id", key)
+    return key
 
 
 def convert(

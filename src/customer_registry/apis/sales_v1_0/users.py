@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.params import external_ids
 from customer_registry.apis.sales_v1_0.render import list_json, user_json
@@ -34,8 +34,8 @@ async def get_user(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
         if external_ids(request.query_params):
             user = await users.by_username(conn, caller, raw)
-        elif raw.isdigit() and len(raw) <= 18:
-            user = await users.get(conn, caller, int(raw))
+        elif (key := path_key(raw)) is not None:
+            user = await users.get(conn, caller, key)
         else:
             raise missing("user", "id", raw)
     return json_response(user_json(request, user))
