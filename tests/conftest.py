@@ -25,7 +25,13 @@ from customer_registry.core import catalogues, entities, users
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
 from customer_registry.storage.migrate import upgrade
-from customer_registry.storage.schema import brands, metadata
+from customer_registry.storage.schema import (
+    brands,
+    customer_categories,
+    customers,
+    metadata,
+    regions,
+)
 
 TEST_URL_VARIABLE = "CUSTOMER_REGISTRY_TEST_DATABASE_URL"
 PASSWORD = "correct horse battery"
@@ -58,6 +64,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return result
 
 
+_SELF_REFERENCES = (
+    (customers, "customer_id", "parent_customer_id"),
+    (customer_categories, "category_id", "parent_id"),
+    (regions, "region_id", "parent_id"),
+)
+
+
 async def reset_database(ctx: Context) -> None:
     """Empty every table and put back entity 1, brand 1 and entity 1's root category, as
     fresh migrations leave them."""
@@ -66,6 +79,11 @@ async def reset_database(ctx: Context) -> None:
             names = ", ".join(table.name for table in metadata.sorted_tables)
             await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # SQLite applies ON DELETE RESTRICT row by row, so a row naming a parent in its
+            # own table (sub-customers, categories, regions) would stop the DELETE: each row
+            # is made its own parent first.
+            for table, key, parent in _SELF_REFERENCES:
+                await conn.execute(sa.update(table).values({parent: table.c[key]}))
             for table in reversed(metadata.sorted_tables):
                 await conn.execute(sa.delete(table))
             await conn.execute(sa.text("DELETE FROM sqlite_sequence"))

@@ -49,9 +49,7 @@ async def require_usable(conn: Connection, entity_id: int, brand_id: int) -> Non
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Brand]:
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Brand.from_row(row) for row in rows], total)
 
 

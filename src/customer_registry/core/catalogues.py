@@ -115,9 +115,7 @@ async def list_page(
     conn: Connection, caller: Caller, catalogue: Catalogue, query: ListQuery, page: PageRequest
 ) -> Page[Item]:
     listing = catalogue.listing
-    total = await repository.count(conn, listing, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, listing, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, listing, caller, query, page)
     return Page([catalogue.item(row) for row in rows], total)
 
 

@@ -56,8 +56,7 @@ async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Contact]:
     """The contacts of every customer the caller may see."""
-    total = await repository.count(conn, caller, query)
-    rows = await repository.page(conn, caller, query, page) if total > page.start else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Contact.from_row(row) for row in rows], total)
 
 
@@ -66,9 +65,7 @@ async def of_customer(
 ) -> Page[Contact]:
     await customers.get(conn, caller, customer_id)  # a customer the caller cannot see: 404
     query = ListQuery(filters=(Condition("customer_id", Op.EQ, customer_id),))
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Contact.from_row(row) for row in rows], total)
 
 

@@ -247,9 +247,7 @@ async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Customer]:
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Customer.from_row(row) for row in rows], total)
 
 

@@ -79,9 +79,7 @@ async def require_existing(conn: Connection, caller: Caller, entity_id: int, fie
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Entity]:
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Entity.from_row(row) for row in rows], total)
 
 

@@ -60,9 +60,7 @@ async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[HistoryRow]:
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([HistoryRow.from_row(row) for row in rows], total)
 
 

@@ -59,9 +59,7 @@ async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) 
 async def list_page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
 ) -> Page[Link]:
-    total = await repository.count(conn, caller, links, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, links, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, links, query, page)
     return Page([Link.from_row(links, row) for row in rows], total)
 
 

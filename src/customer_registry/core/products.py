@@ -90,9 +90,7 @@ async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Product]:
-    total = await repository.count(conn, caller, query)
-    skipped = page.start
-    rows = await repository.page(conn, caller, query, page) if total > skipped else []
+    total, rows = await repository.page(conn, caller, query, page)
     return Page([Product.from_row(row) for row in rows], total)
 
 

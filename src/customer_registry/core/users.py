@@ -112,6 +112,5 @@ async def by_username(conn: Connection, caller: Caller, username: str) -> User:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[User]:
-    total = await repository.count_users(conn, caller, query)
-    rows = await repository.page_users(conn, caller, query, page) if total > page.start else []
+    total, rows = await repository.page_users(conn, caller, query, page)
     return Page([User.from_row(row) for row in rows], total)

@@ -14,7 +14,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.schema import customer_categories
 
 
@@ -53,15 +53,10 @@ async def keys_in_entity(
     return {row[listing.key.name] for row in rows}
 
 
-async def count(conn: Connection, listing: Listing, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(listing, query, caller)))
-
-
 async def page(
     conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
-) -> list[Row]:
-    statement = page_statement(listing, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+) -> tuple[int, list[Row]]:
+    return await fetch_page(conn, listing, caller, query, page)
 
 
 def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:

@@ -10,18 +10,16 @@ import sqlalchemy as sa
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CONTACTS as LISTING
 from customer_registry.storage.schema import contacts
 
 
-async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
-
-
-async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+async def page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The query's total and the asked page of rows."""
+    return await fetch_page(conn, LISTING, caller, query, page)
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:

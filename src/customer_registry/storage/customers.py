@@ -17,7 +17,7 @@ from customer_registry.storage.database import (
     insert_ignoring_conflicts,
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMERS as LISTING
 from customer_registry.storage.schema import (
     account_counters,
@@ -51,13 +51,11 @@ async def get(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
     return await conn.fetch_one(_GET_IN_ENTITY, customer_id=customer_id, entity_id=caller.entity_id)
 
 
-async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
-
-
-async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+async def page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The query's total and the asked page of rows."""
+    return await fetch_page(conn, LISTING, caller, query, page)
 
 
 def _not_unique(error: UniqueViolation, values: Mapping[str, Any], entity_id: int) -> NotUnique:

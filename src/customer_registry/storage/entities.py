@@ -12,7 +12,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import ENTITIES as LISTING
 from customer_registry.storage.schema import entities
 
@@ -29,13 +29,11 @@ async def get(conn: Connection, caller: Caller, entity_id: int) -> Row | None:
     )
 
 
-async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
-
-
-async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+async def page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The query's total and the asked page of rows."""
+    return await fetch_page(conn, LISTING, caller, query, page)
 
 
 def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMER_PRODUCT_HISTORY
 from customer_registry.storage.schema import customer_product_history as history
 
@@ -30,13 +30,11 @@ async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
     )
 
 
-async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
-
-
-async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+async def page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The query's total and the asked page of rows."""
+    return await fetch_page(conn, LISTING, caller, query, page)
 
 
 async def delete(conn: Connection, history_id: int) -> None:

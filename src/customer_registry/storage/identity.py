@@ -14,7 +14,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Prepared, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import USERS
 from customer_registry.storage.schema import login_failures, tokens, users
 
@@ -134,12 +134,7 @@ async def visible_user(conn: Connection, caller: Caller, **equal: Any) -> Row | 
     return await conn.fetch_one(statement)
 
 
-async def count_users(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(USERS, query, caller)))
-
-
 async def page_users(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> list[Row]:
-    statement = page_statement(USERS, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+) -> tuple[int, list[Row]]:
+    return await fetch_page(conn, USERS, caller, query, page)

@@ -17,7 +17,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
-from customer_registry.storage.listing import Listing, count_statement, page_statement
+from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
 from customer_registry.storage.schema import (
     customer_entity_linker,
@@ -71,16 +71,10 @@ async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) 
     )
 
 
-async def count(conn: Connection, caller: Caller, links: LinkTable, query: ListQuery) -> int:
-    statement = count_statement(links.listing, query, caller)
-    return int(await conn.fetch_value(statement))
-
-
 async def page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
-) -> list[Row]:
-    statement = page_statement(links.listing, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+) -> tuple[int, list[Row]]:
+    return await fetch_page(conn, links.listing, caller, query, page)
 
 
 def _refused(links: LinkTable, error: UniqueViolation | ForeignKeyViolation) -> Invalid:

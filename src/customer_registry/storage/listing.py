@@ -35,6 +35,7 @@ from customer_registry.core.query import (
     PageRequest,
     split_path,
 )
+from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.scope import Scope
 
 # Joins a row of the outer table (first) to its related rows in the target table (second).
@@ -374,3 +375,13 @@ def page_statement(
         .offset(query.offset + start)
         .limit(size)
     )
+
+
+async def fetch_page(
+    conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """How many rows the query finds among those the caller may see, and the asked page of
+    them (no second query when the page starts past the end)."""
+    total = int(await conn.fetch_value(count_statement(listing, query, caller)))
+    statement = page_statement(listing, query, caller, page) if total > page.start else None
+    return total, [] if statement is None else await conn.fetch_all(statement)

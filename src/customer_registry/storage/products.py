@@ -12,7 +12,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import UniqueViolation
-from customer_registry.storage.listing import count_statement, page_statement
+from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import PRODUCTS
 from customer_registry.storage.schema import products
 
@@ -30,13 +30,11 @@ async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False
     return await conn.fetch_one(statement)
 
 
-async def count(conn: Connection, caller: Caller, query: ListQuery) -> int:
-    return int(await conn.fetch_value(count_statement(LISTING, query, caller)))
-
-
-async def page(conn: Connection, caller: Caller, query: ListQuery, page: PageRequest) -> list[Row]:
-    statement = page_statement(LISTING, query, caller, page)
-    return [] if statement is None else await conn.fetch_all(statement)
+async def page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The query's total and the asked page of rows."""
+    return await fetch_page(conn, LISTING, caller, query, page)
 
 
 # The key and the device identifiers are unique: which constraint protects which field.

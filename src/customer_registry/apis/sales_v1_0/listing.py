@@ -37,8 +37,12 @@ def parse_page(request: Request) -> PageRequest:
 
 
 def _typed(reader: Any, name: str, raw: str) -> Any:
+    """The value as the parameter's reader types it; without one, the text as sent (the
+    query coerces it to its column's type: ids, timestamps, names)."""
+    if reader is None:
+        return raw
     try:
-        return integer(raw) if isinstance(reader, Id) or reader is None else reader(raw)
+        return integer(raw) if isinstance(reader, Id) else reader(raw)
     except WrongType:
         raise InvalidParamType(name) from None
 
