@@ -13,7 +13,7 @@ from typing import Any
 
 from customer_registry.core import iso
 from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import InUse, Invalid, NotFound, missing
+from customer_registry.core.errors import InUse, Invalid, NotFound, Required, missing
 from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
@@ -131,7 +131,7 @@ async def create(
         k: "The {field} field is required." for k in catalogue.required if values.get(k) is None
     }
     if absent:
-        raise Invalid(absent)
+        raise Required(absent)
     _validate(catalogue, values)
     stored = await catalogue.rule(conn, caller.entity_id, dict(values), None)
     row = await repository.insert(

@@ -43,9 +43,8 @@ class Collection:
 
     @property
     def filters(self) -> dict[str, str]:
-        return {"id": self.catalogue.listing.key.name} | {
-            name: core for name, (core, _) in self.parameters.items()
-        }
+        shown = {"id": self.catalogue.listing.key.name, "reference": "reference", "name": "name"}
+        return shown | {name: core for name, (core, _) in self.parameters.items()}
 
     def json(self, request: Request, item: Item) -> Json:
         return item_json(request, self.path, item, self.own_keys(request, item))

@@ -86,3 +86,11 @@ CONTACT_FILTERS = {
     "customerId": "customer_id",
     **{name: core for name, (core, _) in CONTACT_PARAMETERS.items()},
 }
+# The catalogues' and the organisation's fields, for messages.
+CORE_TO_SALES |= {
+    "parent_id": "parentId",
+    "exchange_rate": "exchangeRate",
+    "is_default": "isDefault",
+    "geographical_locations": "geographicalLocations",
+    "region_level": "regionLevel",
+}
