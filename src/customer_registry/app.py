@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
+from customer_registry.apis.http import ErrorHandler
+from customer_registry.apis.openapi import DOCS_ASSETS
 from customer_registry.apis.partner_v1.app import create_partner_app
 from customer_registry.apis.sales_v1_0.app import create_sales_app
 from customer_registry.settings import Settings
@@ -27,17 +33,39 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await ctx.stop()
 
+    # Before /api: the billing API's mount would otherwise take /api/v1.0 too.
+    # (The billing API's own paths are /api/v1/…, /api/login and /api/version.)
+    apis = [
+        ("/v1", create_partner_app(ctx)),
+        ("/api/v1.0", create_sales_app(ctx)),
+        ("/api", create_billing_app(ctx)),
+    ]
     app = Starlette(
         routes=[
-            Mount("/v1", app=create_partner_app(ctx)),
-            # Before /api: the billing API's mount would otherwise take /api/v1.0 too.
-            Mount("/api/v1.0", app=create_sales_app(ctx)),
-            # /api/v1 and /api/login, /api/version.
-            Mount("/api", app=create_billing_app(ctx)),
+            *(Mount(prefix, app=api) for prefix, api in apis),
+            # Swagger UI's files, for each API's interactive docs (`…/docs`).
+            Mount(DOCS_ASSETS, app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)),
             # Customer images, public as in the sales document (names are unguessable).
             Mount("/media", app=StaticFiles(directory=ctx.settings.media_dir, check_dir=False)),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _unmatched_in_own_format(apis)},
     )
     app.state.ctx = ctx
     return app
+
+
+def _unmatched_in_own_format(apis: list[tuple[str, Starlette]]) -> ErrorHandler:
+    """A path no mount matches (one holding a newline, say: Starlette's patterns stop at it)
+    still gets the 404 of the API its prefix names, in that API's format."""
+
+    def unmatched(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        for prefix, api in apis:
+            if path == prefix or path.startswith(f"{prefix}/"):
+                handler: ErrorHandler = api.exception_handlers[HTTPException]
+                return handler(request, exc)
+        assert isinstance(exc, HTTPException)
+        return PlainTextResponse(str(exc.detail), exc.status_code, exc.headers)
+
+    return unmatched

@@ -16,6 +16,7 @@ from rich.table import Table
 from customer_registry.auth import tokens
 from customer_registry.core import entities, users
 from customer_registry.core.errors import DomainError
+from customer_registry.core.fields import is_decimal
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Database, open_database
@@ -214,7 +215,7 @@ def users_disable(username: Annotated[str, typer.Argument(help="The user to disa
 def _lifetime(expires_in: str) -> int | None:
     if expires_in == "never":
         return None
-    if not expires_in.isdigit() or int(expires_in) < 1:
+    if not is_decimal(expires_in) or int(expires_in) < 1:
         raise _fail("--expires-in must be a number of seconds or 'never'", 2)
     return int(expires_in)
 

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from customer_registry.apis.http import UndecodableBody, is_json, json_body, media_type
+from customer_registry.core.fields import is_decimal
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -52,7 +53,7 @@ def text(value: Any) -> str | None:
 def integer(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 25:
+    if isinstance(value, str) and is_decimal(value.strip().lstrip("-")) and len(value) < 25:
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)

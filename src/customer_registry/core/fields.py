@@ -20,6 +20,12 @@ INT64 = (-(2**63), 2**63 - 1)
 INT32 = (-(2**31), 2**31 - 1)  # the range of an INTEGER column, row ids included
 
 
+def is_decimal(text: str) -> bool:
+    """Only the ASCII digits 0-9 (str.isdigit also takes "³" and "٣", which int() refuses or
+    reads as other numbers)."""
+    return text.isascii() and text.isdigit()
+
+
 def is_key(value: object) -> bool:
     """Whether `value` can be a row id at all (others are simply not found)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT32[1]

@@ -10,7 +10,7 @@ from typing import Any
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import Attribute, Kind, is_decimal, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as link_repository
@@ -75,7 +75,7 @@ class Product:
 
 def valid_imei(imei: object) -> str:
     """A product's primary key: exactly 15 digits."""
-    if not isinstance(imei, str) or len(imei) != IMEI_LENGTH or not imei.isdigit():
+    if not isinstance(imei, str) or len(imei) != IMEI_LENGTH or not is_decimal(imei):
         raise Invalid({"product_imei": "{field} must be a string of exactly 15 digits."})
     return imei
 

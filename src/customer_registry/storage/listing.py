@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import INT32, INT64
+from customer_registry.core.fields import INT32, INT64, is_decimal
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -132,7 +132,7 @@ def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
         raise ValueError("a boolean is not an integer")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and is_decimal(value.strip().lstrip("+-")):
         value = int(value)
     if not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"not an integer from {low} to {high}")

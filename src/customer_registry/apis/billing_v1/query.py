@@ -9,6 +9,7 @@ from starlette.requests import Request
 from customer_registry.apis.billing_v1.names import FILTERABLE
 from customer_registry.apis.billing_v1.params import BadParameters
 from customer_registry.apis.http import HttpError
+from customer_registry.core.fields import is_decimal
 from customer_registry.core.query import (
     BoolOp,
     Condition,
@@ -34,7 +35,7 @@ def _positive(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or not 0 < int(text) < 10**15:
+    if not is_decimal(text) or not 0 < int(text) < 10**15:
         raise BadParameters({name: "The {field} must be a positive integer."})
     return int(text)
 

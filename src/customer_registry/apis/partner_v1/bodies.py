@@ -11,6 +11,7 @@ from starlette.requests import Request
 from customer_registry.apis.http import UndecodableBody, UnsupportedMediaType, is_json, json_body
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import Invalid, UnknownField
+from customer_registry.core.fields import is_decimal
 
 _JSON_REQUIRED = 'Request must have "Content-Type: application/json" header'
 
@@ -33,7 +34,7 @@ def integer(value: Any) -> int | None:
     """An integer, or a string of digits (JSON clients send both); None stays None."""
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 30:
+    if isinstance(value, str) and is_decimal(value.strip().lstrip("-")) and len(value) < 30:
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongType("must be an integer")

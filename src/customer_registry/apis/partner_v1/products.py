@@ -15,7 +15,7 @@ from customer_registry.apis.partner_v1.names import META_FIELDS, PRODUCT_FIELDS,
 from customer_registry.apis.partner_v1.render import product_json
 from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
-from customer_registry.core.fields import Kind
+from customer_registry.core.fields import Kind, is_decimal
 from customer_registry.core.permissions import Caller, Level
 
 _BY_KIND: dict[Kind, bodies.Converter] = {
@@ -35,7 +35,7 @@ _CONVERTERS: dict[str, bodies.Converter] = {
 def _imei(request: Request) -> str:
     """The product's key from the path: anything but 15 digits is simply not found."""
     imei: str = request.path_params["product_imei"]
-    if len(imei) != products.IMEI_LENGTH or not imei.isdigit():
+    if len(imei) != products.IMEI_LENGTH or not is_decimal(imei):
         raise NotFound(f"Product {imei!r} does not exist.")
     return imei
 

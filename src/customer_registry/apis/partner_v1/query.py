@@ -14,6 +14,7 @@ from starlette.requests import Request
 from customer_registry.apis.http import HttpError, UndecodableBody
 from customer_registry.apis.partner_v1.names import RESOURCES, Resource
 from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.fields import is_decimal
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
     PATH_SEPARATOR,
@@ -189,7 +190,7 @@ def _positive(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or int(text) < 1 or len(text) > 15:
+    if not is_decimal(text) or int(text) < 1 or len(text) > 15:
         raise HttpError(f"{name} must be a positive integer")
     return int(text)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from customer_registry.apis import openapi
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import api_app
 from customer_registry.apis.sales_v1_0 import contacts, customers, organization, users
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, endpoints
+from customer_registry.apis.sales_v1_0.openapi import build
 from customer_registry.apis.sales_v1_0.render import EXCEPTION_HANDLERS
 
 ROUTES: list[BaseRoute] = [
@@ -27,6 +29,7 @@ ROUTES: list[BaseRoute] = [
     Route("/contacts/{key}", contacts.delete_contact, methods=["DELETE"]),
     Route("/organization", organization.get_organization, methods=["GET"]),
     Route("/organization", organization.update_organization, methods=["PUT", "PATCH"]),
+    *openapi.routes(build, "Customer Registry — sales API"),
 ]
 
 

@@ -1,0 +1,315 @@
+"""The sales API's OpenAPI document: parameters from the same tables the handlers read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from customer_registry.apis import openapi as oa
+from customer_registry.apis.params import boolean, integer, number
+from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
+from customer_registry.apis.sales_v1_0.names import (
+    CONTACT_FILTERS,
+    CONTACT_PARAMETERS,
+    CUSTOMER_FILTERS,
+    CUSTOMER_PARAMETERS,
+)
+from customer_registry.apis.sales_v1_0.params import Field, Id
+from customer_registry.apis.sales_v1_0.users import USER_FILTERS
+
+FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
+
+
+def _schema(reader: object) -> oa.Schema:
+    if isinstance(reader, Id):
+        return oa.string(description="an id, or a reference with useExternalId=true")
+    if reader is boolean:
+        return oa.string(description="true, false, 1 or 0", example="true")
+    if reader in (integer, number):
+        return oa.string(description="a number", example="7")
+    return oa.string()
+
+
+def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
+    return {name: _schema(reader) for name, (_, reader) in table.items()}
+
+
+_EXTERNAL = {"useExternalId": oa.string(description="true: ids are references")}
+_LIST = {
+    "max": oa.string(description="page size (10 by default, at most 100)"),
+    "offset": oa.string(description="rows to skip"),
+    "sort": oa.string(),
+    "order": oa.string(enum=["asc", "desc"]),
+}
+
+
+def _filters(names: Mapping[str, str]) -> dict[str, oa.Schema]:
+    return {**_LIST, **{name: oa.string() for name in names}}
+
+
+def _page(item: oa.Schema) -> oa.Schema:
+    return oa.record(
+        {
+            "total": oa.integer(nullable=False),
+            "offset": oa.integer(nullable=False),
+            "max": oa.integer(nullable=False),
+            "data": oa.array(item),
+        }
+    )
+
+
+_LINK = oa.record(
+    {"id": oa.ID, "reference": oa.string(), "name": oa.string(), "href": oa.string()},
+    nullable=True,
+)
+_CONTACT = oa.record(
+    {
+        "id": oa.ID,
+        "customerId": oa.ID,
+        "firstName": oa.string(),
+        "lastName": oa.string(),
+        "phone": oa.string(),
+        "mobile": oa.string(),
+        "email": oa.string(),
+        "dateCreated": oa.timestamp(),
+        "lastUpdated": oa.timestamp(),
+        "href": oa.string(nullable=False),
+    }
+)
+_S, _N, _B = oa.string(), oa.number(), oa.boolean()
+_RECORD = oa.record(
+    {
+        "id": oa.ID,
+        "reference": _S,
+        "reference2": _S,
+        "name": oa.string(nullable=False),
+        "categoryReference": _S,
+        "customerCategory": _LINK,
+        "isSubCustomer": _B,
+        "parentCustomer": _LINK,
+        "billWithParent": _B,
+        "customerSegmentationReference": _S,
+        "customerSegmentation": _LINK,
+        "pocTenus": _S,
+        "email": _S,
+        "logo": _S,
+        "phone": _S,
+        "mobile": _S,
+        "fax": _S,
+        "comment": _S,
+        "barcode": _S,
+        "isSameAddress": _B,
+        "billingCountry": _S,
+        "billingCity": _S,
+        "billingPostalCode": _S,
+        "billingAddress": _S,
+        "billingLat": _N,
+        "billingLng": _N,
+        "country": _S,
+        "city": _S,
+        "postalCode": _S,
+        "address": _S,
+        "latitude": _N,
+        "longitude": _N,
+        "isCredit": _B,
+        "creditLimit": _N,
+        "balance": _N,
+        "maxChequePeriod": _N,
+        "maxChequeValue": _N,
+        "appliedCashBackOutput": _N,
+        "returnDiscount": _N,
+        "invoicesPerRoute": _N,
+        "isActive": _B,
+        "onHold": _B,
+        "onHoldReason": _S,
+        "paymentTerm": _S,
+        "createdBy": oa.record(
+            {"userId": oa.ID, "reference": _S, "href": oa.string(nullable=False)}, nullable=True
+        ),
+        "dueDateConfigNumber": oa.integer(),
+        "dueDateConfigType": _S,
+        "paymentTypes": oa.array(_LINK),
+        "website": _S,
+        "taxNumber": _S,
+        "companyRegistrationNumber": _S,
+        "contacts": oa.array(_CONTACT),
+        "currency": _S,
+        "customerRisk": _S,
+        "customerRiskColor": _S,
+        "organization": _S,
+        "dateCreated": oa.timestamp(),
+        "lastUpdated": oa.timestamp(),
+        "region": oa.record(
+            {"id": oa.ID, "name": _S, "href": oa.string(nullable=False)}, nullable=True
+        ),
+    }
+)
+_USER = oa.record({"id": oa.ID, "reference": _S, "name": _S, "href": oa.string(nullable=False)})
+_ORGANIZATION = oa.record(
+    {"id": oa.ID, "name": _S, "geographicalLocations": _B, "regionLevel": oa.integer()}
+)
+_ITEM_KEYS = {"id": oa.ID, "reference": _S, "name": _S}
+_AUDIT_KEYS = {"dateCreated": oa.timestamp(), "lastUpdated": oa.timestamp(), "href": _S}
+_OWN_KEYS = {
+    "customerCategories": {"isRoot": _B, "parentId": oa.integer(), "parentHref": _S},
+    "customerSegmentations": {},
+    "paymentTypes": {},
+    "regions": {"level": oa.integer(), "parentId": oa.integer(), "parentHref": _S},
+    "currencies": {"code": _S, "exchangeRate": _N, "isDefault": _B},
+}
+ERROR = oa.record(
+    {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
+)
+
+_KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
+_CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
+
+
+def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
+    body = oa.fields(
+        {
+            **_parameters(CUSTOMER_PARAMETERS),
+            "isSubCustomer": _schema(boolean),
+            "paymentTypes": oa.string(example='[{"id"=7},{"id"=8}]'),
+            "imageFile": oa.string(format="binary"),
+            **_EXTERNAL,
+        },
+    )
+    create = oa.fields(body["properties"], required=("reference", "name"))
+    item = "/customers/{customer}"
+    return {
+        ("GET", "/customers"): oa.Spec(
+            "List customers", query=_filters(CUSTOMER_FILTERS), response=_page(oa.ref("Customer"))
+        ),
+        ("POST", "/customers"): oa.Spec(
+            "Create a customer",
+            body=create,
+            media_types=FORMS,
+            status=201,
+            response=oa.ref("Customer"),
+        ),
+        ("GET", item): oa.Spec(
+            "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
+        ),
+        ("PUT", item): oa.Spec(
+            "Update a customer (the fields sent)",
+            path=_CUSTOMER_KEY,
+            query=_EXTERNAL,
+            body=body,
+            media_types=FORMS,
+            response=oa.ref("Customer"),
+        ),
+        ("PATCH", item): oa.Spec(
+            "Update a customer (the fields sent)",
+            path=_CUSTOMER_KEY,
+            query=_EXTERNAL,
+            body=body,
+            media_types=FORMS,
+            response=oa.ref("Customer"),
+        ),
+        ("DELETE", item): oa.Spec(
+            "Delete a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, status=204
+        ),
+    }
+
+
+def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
+    name = collection.catalogue.kind
+    answer = oa.ref(collection.path)
+    body = oa.fields(_parameters(collection.parameters))
+    create = oa.fields(body["properties"], required=collection.catalogue.required)
+    path, item = f"/{collection.path}", f"/{collection.path}/{{key}}"
+    return {
+        ("GET", path): oa.Spec(
+            f"List {name} objects", query=_filters(collection.filters), response=_page(answer)
+        ),
+        ("POST", path): oa.Spec(
+            f"Create a {name}", body=create, media_types=FORMS, status=201, response=answer
+        ),
+        ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
+        ("PUT", item): oa.Spec(
+            f"Update a {name}",
+            path=_KEY,
+            query=_EXTERNAL,
+            body=body,
+            media_types=FORMS,
+            response=answer,
+        ),
+        ("PATCH", item): oa.Spec(
+            f"Update a {name}",
+            path=_KEY,
+            query=_EXTERNAL,
+            body=body,
+            media_types=FORMS,
+            response=answer,
+        ),
+        ("DELETE", item): oa.Spec(f"Delete a {name}", path=_KEY, query=_EXTERNAL, status=204),
+    }
+
+
+def _other_specs() -> dict[tuple[str, str], oa.Spec]:
+    contact = oa.fields({"customerId": _schema(Id("", "")), **_parameters(CONTACT_PARAMETERS)})
+    create_contact = oa.fields(contact["properties"], required=("customerId",))
+    change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
+    settings = oa.fields(
+        {"geographicalLocations": _schema(boolean), "regionLevel": _schema(integer)}
+    )
+    return {
+        ("GET", "/users"): oa.Spec(
+            "List the organisation's users", query=_filters(USER_FILTERS), response=_page(_USER)
+        ),
+        ("GET", "/users/{key}"): oa.Spec("Get a user", path=_KEY, query=_EXTERNAL, response=_USER),
+        ("GET", "/contacts"): oa.Spec(
+            "List contacts", query=_filters(CONTACT_FILTERS), response=_page(_CONTACT)
+        ),
+        ("POST", "/contacts"): oa.Spec(
+            "Create a contact",
+            body=create_contact,
+            media_types=FORMS,
+            status=201,
+            response=_CONTACT,
+        ),
+        ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
+        ("PUT", "/contacts/{key}"): oa.Spec(
+            "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
+        ),
+        ("PATCH", "/contacts/{key}"): oa.Spec(
+            "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
+        ),
+        ("DELETE", "/contacts/{key}"): oa.Spec("Delete a contact", status=204),
+        ("GET", "/organization"): oa.Spec(
+            "The caller's organisation and its settings", response=_ORGANIZATION
+        ),
+        ("PUT", "/organization"): oa.Spec(
+            "Change the organisation's settings",
+            body=settings,
+            media_types=FORMS,
+            response=_ORGANIZATION,
+        ),
+        ("PATCH", "/organization"): oa.Spec(
+            "Change the organisation's settings",
+            body=settings,
+            media_types=FORMS,
+            response=_ORGANIZATION,
+        ),
+    }
+
+
+def build() -> oa.Schema:
+    from customer_registry.apis.sales_v1_0.app import ROUTES  # the table this describes
+
+    specs = {**_customer_specs(), **_other_specs()}
+    schemas: dict[str, oa.Schema] = {"Customer": _RECORD, "Error": ERROR}
+    for collection in COLLECTIONS:
+        specs |= _catalogue_specs(collection)
+        schemas[collection.path] = oa.record(
+            {**_ITEM_KEYS, **_OWN_KEYS[collection.path], **_AUDIT_KEYS}
+        )
+    return oa.document(
+        title="Customer Registry — sales API",
+        description="Seed 002 and the conventions it shows; see docs/compatibility/sales_v1_0.md.",
+        server="/api/v1.0",
+        routes=ROUTES,
+        specs=specs,
+        error=oa.ref("Error"),
+        schemas=schemas,
+    )
