@@ -6,12 +6,15 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from customer_registry.apis.context import Context
 from customer_registry.auth import tokens
+from customer_registry.auth.login import login
 from customer_registry.core import users
 from customer_registry.core.clock import utcnow
+from customer_registry.core.errors import Throttled, Unauthenticated
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.storage.schema import tokens as tokens_table
 from customer_registry.storage.schema import users as users_table
@@ -192,3 +195,20 @@ async def test_users_need_a_real_entity_and_password(ctx: Context) -> None:
         with pytest.raises(error):
             async with ctx.db.write() as conn:
                 await users.create(conn, COMMAND_LINE, **args)  # type: ignore[arg-type]
+
+
+async def test_repeated_failures_lock_the_client_address(ctx: Context, make_user: MakeUser) -> None:
+    """One address guessing across many usernames is locked too, whatever the username; other
+    addresses are not, and a valid login does not reset the address's count."""
+    await make_user(username="victim@example.com")
+    settings = ctx.settings.model_copy(update={"login_max_failures_per_address": 3})
+    attacker, other = "203.0.113.7", "198.51.100.1"
+    await login(ctx.db, settings, "victim@example.com", PASSWORD, attacker)  # valid: no reset
+    for n in range(3):
+        with pytest.raises(Unauthenticated):
+            await login(ctx.db, settings, f"guess{n}@example.com", "wrong", attacker)
+    with pytest.raises(Throttled) as locked:
+        await login(ctx.db, settings, "victim@example.com", PASSWORD, attacker)
+    assert locked.value.retry_after > 0
+    session = await login(ctx.db, settings, "victim@example.com", PASSWORD, other)
+    assert session.user.username == "victim@example.com"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -53,18 +54,25 @@ class PayloadTooLarge(HttpError):
     status = 413
 
 
+class RequestTimeout(HttpError):
+    status = 408
+
+
 # --- request bodies -------------------------------------------------------------------------
 
 
 class BodyLimit:
-    """ASGI middleware: a request body longer than `max_bytes` fails as PayloadTooLarge.
+    """ASGI middleware: a request body longer than `max_bytes` fails as PayloadTooLarge, and
+    one whose next part takes longer than `timeout` seconds to arrive as RequestTimeout (a
+    slow client cannot hold its request open for ever).
 
     The error is raised where the handler reads the body, so each API renders it.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +83,11 @@ class BodyLimit:
 
         async def limited_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestTimeout("The request body took too long to arrive.") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -121,6 +133,11 @@ def path_key(raw: str) -> int | None:
 
 
 # --- credentials and permissions ------------------------------------------------------------
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address (behind a trusted proxy, uvicorn's --proxy-headers sets it)."""
+    return request.client.host if request.client else None
 
 
 def token_from(request: Request) -> str | None:
@@ -200,7 +217,9 @@ def api_app(
     app = Starlette(
         routes=list(routes),
         exception_handlers=dict(exception_handlers),
-        middleware=[Middleware(BodyLimit, max_bytes=limit)],
+        middleware=[
+            Middleware(BodyLimit, max_bytes=limit, timeout=ctx.settings.body_timeout_seconds)
+        ],
     )
     app.state.ctx = ctx
     return app

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from customer_registry import __version__
 from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response
+from customer_registry.apis.http import client_address, json_response
 from customer_registry.apis.params import parameters, text
 from customer_registry.auth.login import login
 from customer_registry.core.errors import Unauthenticated
@@ -22,7 +22,7 @@ async def login_endpoint(request: Request) -> Response:
     email, password = credentials["email"], credentials["password"]
     ctx = context(request)
     try:
-        session = await login(ctx.db, ctx.settings, email, password)
+        session = await login(ctx.db, ctx.settings, email, password, client_address(request))
     except Unauthenticated:
         return json_response({"message": _REFUSED}, 401)
     user = session.user

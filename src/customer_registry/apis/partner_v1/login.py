@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
-from customer_registry.apis.http import HttpError, is_json, json_body, json_response
+from customer_registry.apis.http import HttpError, client_address, is_json, json_body, json_response
 from customer_registry.auth.login import login
 
 
@@ -29,7 +29,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
 async def login_endpoint(request: Request) -> Response:
     username, password = await _credentials(request)
     ctx = context(request)
-    session = await login(ctx.db, ctx.settings, username, password)
+    session = await login(ctx.db, ctx.settings, username, password, client_address(request))
     user, token = session.user, session.token
     assert token.expires_at is not None  # login tokens always slide
     return json_response(

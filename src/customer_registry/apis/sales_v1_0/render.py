@@ -321,6 +321,7 @@ def _message(status: int, message: str, headers: Mapping[str, str] | None = None
         400: "invalid_request",
         404: "not_found",
         405: "method_not_allowed",
+        408: "request_timeout",
         413: "request_too_large",
         415: "unsupported_media_type",
         500: "server_error",
