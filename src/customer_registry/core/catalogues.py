@@ -188,6 +188,14 @@ async def root_category(conn: Connection, entity_id: int) -> Item:
     return CUSTOMER_CATEGORIES.item(rows[0])
 
 
+async def new_customer_defaults(conn: Connection, entity_id: int) -> tuple[int, int | None]:
+    """The root category and the default currency a new customer of the entity gets."""
+    found = await repository.new_customer_defaults(conn, entity_id)
+    if found["category_id"] is None:
+        return (await root_category(conn, entity_id)).id, found["currency_id"]
+    return found["category_id"], found["currency_id"]
+
+
 async def create_root_category(conn: Connection, entity_id: int, username: str) -> None:
     await repository.insert_root_category(
         conn,
@@ -293,11 +301,6 @@ async def configured_currency(conn: Connection, entity_id: int, code_or_name: st
     if row is None:
         raise NotFound(f"The currency with name {code_or_name} is not configured.")
     return int(row["currency_id"])
-
-
-async def default_currency(conn: Connection, entity_id: int) -> int | None:
-    rows = await repository.where(conn, CURRENCIES, entity_id, is_default=True)
-    return int(rows[0]["currency_id"]) if rows else None
 
 
 CUSTOMER_CATEGORIES = Catalogue(

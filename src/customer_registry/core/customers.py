@@ -229,8 +229,12 @@ def _consistent(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def get(conn: Connection, caller: Caller, customer_id: int) -> Customer:
-    row = await repository.get(conn, caller, customer_id) if is_key(customer_id) else None
+async def get(
+    conn: Connection, caller: Caller, customer_id: int, *, for_update: bool = False
+) -> Customer:
+    """The customer, if the caller may see it; `for_update` locks it for the transaction."""
+    fetch = repository.get_for_update if for_update else repository.get
+    row = await fetch(conn, caller, customer_id) if is_key(customer_id) else None
     if row is None:
         raise missing("customer", "id", customer_id)
     return Customer.from_row(row)
@@ -256,8 +260,9 @@ async def _check_references(
 ) -> None:
     """Everything a customer names (brand, representative, catalogue objects, parent,
     creator) must exist in its entity."""
-    if values.get("brand_id") is not None:
-        await brands.require_usable(conn, entity_id, values["brand_id"])
+    brand = values.get("brand_id")
+    if brand is not None and brand != DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
+        await brands.require_usable(conn, entity_id, brand)
     representative = values.get("representative_id")
     if representative is not None and not await identity.user_in_entity(
         conn, representative, entity_id
@@ -303,10 +308,8 @@ async def _check_parent(
 async def _defaults(conn: Connection, caller: Caller, entity_id: int) -> dict[str, Any]:
     """What a new customer gets when not told: the root category, the entity's currency, and
     the caller as creator when they belong to the entity."""
-    found = {
-        "category_id": (await catalogues.root_category(conn, entity_id)).id,
-        "currency_id": await catalogues.default_currency(conn, entity_id),
-    }
+    category, currency = await catalogues.new_customer_defaults(conn, entity_id)
+    found: dict[str, Any] = {"category_id": category, "currency_id": currency}
     if caller.user_id is not None and caller.entity_id == entity_id:
         found["creator_id"] = caller.user_id
     return found
@@ -385,7 +388,8 @@ async def update(
 ) -> Customer:
     """Change the fields sent (a partial update); the audit fields follow. `payment_types`,
     when given, replaces the customer's payment types."""
-    existing = await get(conn, caller, customer_id)
+    # Locked first: concurrent updates then apply one after the other, never interleaved.
+    existing = await get(conn, caller, customer_id, for_update=True)
     for name in changes:
         if name not in WRITABLE:
             raise UnknownField(name)

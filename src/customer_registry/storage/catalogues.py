@@ -15,7 +15,7 @@ from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
-from customer_registry.storage.schema import customer_categories
+from customer_registry.storage.schema import currencies, customer_categories
 
 
 def _in_entity(listing: Listing, entity_id: int) -> sa.Select[Any]:
@@ -107,3 +107,22 @@ async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> N
 async def insert_root_category(conn: Connection, values: Mapping[str, Any]) -> None:
     """The entity's root category, unless it has one (the partial unique index decides)."""
     await conn.execute(insert_ignoring_conflicts(conn, customer_categories).values(**values))
+
+
+async def new_customer_defaults(conn: Connection, entity_id: int) -> Row:
+    """The entity's root category and default currency (`category_id`, `currency_id`, either
+    None when absent), in one round trip: every create needs them."""
+    root = sa.select(customer_categories.c.category_id).where(
+        customer_categories.c.entity_id == entity_id, customer_categories.c.parent_id.is_(None)
+    )
+    default = sa.select(currencies.c.currency_id).where(
+        currencies.c.entity_id == entity_id, currencies.c.is_default.is_(True)
+    )
+    row = await conn.fetch_one(
+        sa.select(
+            root.scalar_subquery().label("category_id"),
+            default.scalar_subquery().label("currency_id"),
+        )
+    )
+    assert row is not None
+    return row

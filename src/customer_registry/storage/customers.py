@@ -51,6 +51,17 @@ async def get(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
     return await conn.fetch_one(_GET_IN_ENTITY, customer_id=customer_id, entity_id=caller.entity_id)
 
 
+async def get_for_update(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
+    """`get`, the row locked until the transaction ends (PostgreSQL; SQLite writers are
+    serialised): an update then reads and writes the customer and its payment types alone."""
+    statement = sa.select(customers).where(
+        customers.c.customer_id == customer_id, LISTING.scope(caller, customers)
+    )
+    if conn.dialect_name == "postgresql":
+        statement = statement.with_for_update()
+    return await conn.fetch_one(statement)
+
+
 async def page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> tuple[int, list[Row]]:

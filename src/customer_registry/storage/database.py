@@ -162,7 +162,13 @@ _UNAVAILABLE_PG = (
 )
 
 
+# Two transactions waiting on each other: PostgreSQL cancels one; the client may retry it.
+_CONFLICT_PG = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+
 def _translate_pg_errors(error: Exception) -> Exception:
+    if isinstance(error, _CONFLICT_PG):
+        return Unavailable("The request collided with another one; try it again.")
     if isinstance(error, asyncpg.UniqueViolationError):
         return UniqueViolation(error.constraint_name)
     if isinstance(error, asyncpg.ForeignKeyViolationError):

@@ -132,7 +132,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     await given.read_image(request)
     async with context(request).db.write() as conn:
         customer_id = await _customer_id(conn, caller, request)
-        existing = await customers.get(conn, caller, customer_id)
+        existing = await customers.get(conn, caller, customer_id, for_update=True)
         if (
             given.sub_customer
             and "parent_customer_id" not in given.values
