@@ -39,6 +39,8 @@ class Invalid(DomainError):
     """
 
     def __init__(self, errors: dict[str, str]) -> None:
+        # Plain str keys: a column's name (SQLAlchemy's str subclass) cannot be a JSON key.
+        errors = {str(field): message for field, message in errors.items()}
         super().__init__("; ".join(m.replace("{field}", f) for f, m in errors.items()))
         self.errors = errors
 
