@@ -15,7 +15,7 @@ from rich.table import Table
 
 from customer_registry.auth import tokens
 from customer_registry.core import entities, users
-from customer_registry.core.errors import DomainError
+from customer_registry.core.errors import DomainError, NotUnique
 from customer_registry.core.fields import is_decimal
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
@@ -91,15 +91,18 @@ def _ensure_admin(settings: Settings) -> None:
         async with db.write() as conn:
             if await users.any_exists(conn):
                 return False
-            await users.create(
-                conn,
-                COMMAND_LINE,
-                username=username,
-                password=password,
-                level=Level.SYSTEM,
-                visibility=Visibility.GLOBAL,
-                entity_id=DEFAULT_ENTITY_ID,
-            )
+            try:
+                await users.create(
+                    conn,
+                    COMMAND_LINE,
+                    username=username,
+                    password=password,
+                    level=Level.SYSTEM,
+                    visibility=Visibility.GLOBAL,
+                    entity_id=DEFAULT_ENTITY_ID,
+                )
+            except NotUnique:  # another instance, starting at the same time, made it first
+                return False
         return True
 
     if not _run(work):
