@@ -18,5 +18,8 @@ def parse_timestamp(value: object) -> datetime:
         raise ValueError("not a timestamp")
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before the first representable time
+            raise ValueError("timestamp out of range") from None
     return parsed

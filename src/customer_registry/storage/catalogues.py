@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from customer_registry.core.errors import InUse, NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
-from customer_registry.storage.database import Connection, Row, insert_ignoring_conflicts
+from customer_registry.storage.database import (
+    Connection,
+    Row,
+    insert_ignoring_conflicts,
+    storable,
+)
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.schema import currencies, customer_categories
@@ -29,6 +34,8 @@ async def get(conn: Connection, listing: Listing, entity_id: int, key: int) -> R
 async def by_reference(
     conn: Connection, listing: Listing, entity_id: int, reference: str
 ) -> Row | None:
+    if not storable(reference):
+        return None
     return await conn.fetch_one(
         _in_entity(listing, entity_id).where(listing.table.c.reference == reference)
     )

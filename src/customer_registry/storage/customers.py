@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from customer_registry.core.errors import InUse, Invalid, NotUnique
+from customer_registry.core.fields import INT64
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
@@ -15,6 +16,7 @@ from customer_registry.storage.database import (
     Prepared,
     Row,
     insert_ignoring_conflicts,
+    storable,
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
@@ -202,6 +204,8 @@ async def by_identifier(
     lock: bool = False,
 ) -> Row | None:
     """The customer a partner names by (entity, external id and/or code), if visible."""
+    if not storable(code) or (external_id is not None and not INT64[0] <= external_id <= INT64[1]):
+        return None  # no customer can have it
     statement = sa.select(customers).where(
         customers.c.entity_id == entity_id, LISTING.scope(caller, customers)
     )

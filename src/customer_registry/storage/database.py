@@ -418,6 +418,12 @@ class SqliteDatabase(Database):
             conn._finished(committed=True)
 
 
+def storable(*values: object) -> bool:
+    """Whether every value could be stored: text holding NUL cannot (PostgreSQL refuses it
+    outright), so a lookup by such a value finds nothing without asking the database."""
+    return not any(isinstance(value, str) and "\x00" in value for value in values)
+
+
 def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> Any:
     """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect (both spell it alike)."""
     dialect = postgresql if conn.dialect_name == "postgresql" else sqlite_dialect

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from customer_registry.core.errors import Invalid, NotUnique
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
-from customer_registry.storage.database import Connection, Prepared, Row
+from customer_registry.storage.database import Connection, Prepared, Row, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import USERS
@@ -31,6 +31,8 @@ async def insert_user(conn: Connection, values: Mapping[str, Any]) -> Row:
 
 
 async def user_by_username(conn: Connection, username: str) -> Row | None:
+    if not storable(username):
+        return None
     return await conn.fetch_one(sa.select(users).where(users.c.username == username))
 
 
@@ -128,6 +130,8 @@ async def user_in_entity(conn: Connection, user_id: int, entity_id: int) -> bool
 
 
 async def visible_user(conn: Connection, caller: Caller, **equal: Any) -> Row | None:
+    if not storable(*equal.values()):
+        return None
     statement = sa.select(users).where(USERS.scope(caller, users))
     for name, value in equal.items():
         statement = statement.where(users.c[name] == value)

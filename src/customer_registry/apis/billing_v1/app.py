@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from customer_registry.apis import openapi
 from customer_registry.apis.billing_v1 import brands, contacts, customers, login
+from customer_registry.apis.billing_v1.openapi import build
 from customer_registry.apis.billing_v1.render import EXCEPTION_HANDLERS
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import api_app
@@ -27,6 +29,8 @@ ROUTES = [
     Route("/v1/brands/{brand}", brands.get_brand, methods=["GET"]),
     Route("/v1/brands/{brand}", brands.update_brand, methods=["PUT", "PATCH"]),
     Route("/v1/brands/{brand}", brands.delete_brand, methods=["DELETE"]),
+    # Served at /api/v1/openapi.json and /api/v1/docs, beside the API's own paths.
+    *openapi.routes(build, "Customer Registry — billing API", prefix="/v1"),
 ]
 
 

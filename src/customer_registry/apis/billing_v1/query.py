@@ -24,7 +24,7 @@ DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100
 _FILTER = re.compile(r"^filter\[([A-Za-z_]+)\]$")
 # `>1,<=2`: each part an optional comparison and a value.
-_COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)?(.*)$")
+_COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)?(.*)$", re.DOTALL)
 _OPS = {">=": Op.GE, "<=": Op.LE, "!=": Op.NE, ">": Op.GT, "<": Op.LT, "=": Op.EQ, None: Op.EQ}
 _NUMERIC = {"id", "brand_id", "representative_id", "resellerLevel"}
 TERM_MATCH_FIELDS = ("name", "code", "email", "phone")

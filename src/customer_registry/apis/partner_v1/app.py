@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from customer_registry.apis import openapi
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import api_app
 from customer_registry.apis.partner_v1 import customers, entities, links, login, products
+from customer_registry.apis.partner_v1.openapi import build
 from customer_registry.apis.partner_v1.render import EXCEPTION_HANDLERS
 
 ROUTES = [
@@ -72,6 +74,7 @@ ROUTES = [
         links.delete_history,
         methods=["DELETE"],
     ),
+    *openapi.routes(build, "Customer Registry — partner API"),
 ]
 
 

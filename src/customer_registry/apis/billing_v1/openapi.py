@@ -1,0 +1,377 @@
+"""The billing API's OpenAPI document: parameters from the tables the handlers read
+(`names.py`), the customer object from the renderer's own key list (`render.CUSTOMER_KEYS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from customer_registry.apis import openapi as oa
+from customer_registry.apis.billing_v1.names import (
+    BRAND_PARAMETERS,
+    CONTACT_PARAMETERS,
+    CORE_TO_BILLING,
+    CUSTOMER_PARAMETERS,
+    FILTERABLE,
+)
+from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS
+from customer_registry.apis.params import Converter, boolean, integer
+from customer_registry.core import customers
+from customer_registry.core.fields import Attribute, Kind
+
+FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
+
+# --- parameters ------------------------------------------------------------------------------
+
+# Core fields beside the commercial details (customers.DETAILS), with their limits.
+_IDENTITY = {
+    "name": Attribute(Kind.TEXT, customers.NAME_MAX, nullable=False),
+    "code": Attribute(Kind.TEXT, customers.CODE_MAX),
+}
+
+
+def _attribute(core: str) -> Attribute | None:
+    return _IDENTITY.get(core) or customers.DETAILS.get(core)
+
+
+def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.Schema:
+    """A loosely typed parameter, as a form field carries it (a JSON body may also send
+    numbers and booleans)."""
+    if converter is boolean:
+        return oa.string(description="true, false, 1 or 0", example="true")
+    if converter is integer:
+        return oa.string(description="an integer", example="7")
+    if attribute is not None and attribute.max_length is not None:
+        return oa.string(minLength=1, maxLength=attribute.max_length)
+    return oa.string()
+
+
+def _parameters(table: Mapping[str, tuple[str, Converter]]) -> dict[str, oa.Schema]:
+    return {name: _parameter(convert, _attribute(core)) for name, (core, convert) in table.items()}
+
+
+_PAGE = {
+    "page": oa.integer(nullable=False, minimum=1, description="from 1"),
+    "per_page": oa.integer(
+        nullable=False,
+        minimum=1,
+        description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
+    ),
+}
+_NUMERIC = {
+    name
+    for name, core in FILTERABLE.items()
+    if core == "customer_id" or getattr(_attribute(core), "kind", None) is Kind.INT
+}
+_SORTABLE = "|".join(sorted(FILTERABLE, key=len, reverse=True))
+
+
+def _list_query() -> dict[str, oa.Schema]:
+    """spatie/laravel-query-builder's parameters: `filter[<key>]`, `sort`, and the page."""
+    filters = {
+        f"filter[{name}]": oa.string(
+            nullable=False,
+            description="equal to; also comparisons, comma-separated: `>1,<=2`"
+            if name in _NUMERIC
+            else "equal to",
+        )
+        for name in FILTERABLE
+    }
+    return {
+        **filters,
+        "filter[term_match]": oa.string(
+            nullable=False, description="name, account, e-mail or phone contains it"
+        ),
+        "sort": oa.string(
+            nullable=False,
+            pattern=f"^-?({_SORTABLE})(,-?({_SORTABLE}))*$",
+            description="customer-object keys, comma-separated; `-` for descending",
+            example="-created_at,name",
+        ),
+        **_PAGE,
+    }
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+_TIMESTAMP = oa.timestamp(nullable=False)  # Laravel's `2020-08-04T10:42:27.000000Z`
+_ALWAYS_NULL = {"nullable": True, "enum": [None], "description": "not kept here: always null"}
+
+
+def _detail(attribute: Attribute) -> oa.Schema:
+    nullable = attribute.nullable
+    if attribute.kind is Kind.BOOL:
+        return oa.integer(nullable=nullable, enum=[0, 1], description="a flag: 1 or 0")
+    if attribute.kind in (Kind.INT, Kind.BIGINT):
+        return oa.integer(nullable=nullable)
+    if attribute.kind is Kind.FLOAT:
+        return oa.number(nullable=nullable)
+    if attribute.kind is Kind.TIME:
+        return oa.timestamp(nullable=nullable)
+    return oa.string(nullable=nullable, maxLength=attribute.max_length)
+
+
+def _customer() -> oa.Schema:
+    """Every key of `CUSTOMER_KEYS`: those this registry keeps typed by their core field, the
+    others always null."""
+    kept = {name: core for core, name in CORE_TO_BILLING.items()}
+    properties: dict[str, oa.Schema] = {}
+    for key in CUSTOMER_KEYS:
+        if key == "id":
+            properties[key] = oa.ID
+        elif key in ("created_at", "updated_at"):
+            properties[key] = _TIMESTAMP
+        elif key in kept:
+            attribute = _attribute(kept[key])
+            assert attribute is not None, key  # every billing name is a core field
+            properties[key] = _detail(attribute)
+        else:
+            properties[key] = _ALWAYS_NULL
+    return oa.record(properties)
+
+
+_CONTACT = oa.record(
+    {
+        "id": oa.ID,
+        "contactable_type": oa.string(nullable=False, enum=["App\\Customer"]),
+        "contactable_id": oa.ID,
+        "firstName": oa.string(),
+        "lastName": oa.string(),
+        "phone": oa.string(),
+        "mobilePhone": oa.string(),
+        "emailAddress": oa.string(),
+        "created_at": _TIMESTAMP,
+        "updated_at": _TIMESTAMP,
+    }
+)
+_BRAND = oa.record(
+    {
+        "id": oa.ID,
+        "name": oa.string(nullable=False),
+        "created_at": _TIMESTAMP,
+        "updated_at": _TIMESTAMP,
+    }
+)
+
+
+def _paginator(item: oa.Schema) -> oa.Schema:
+    """Laravel's LengthAwarePaginator."""
+    url, count = oa.string(nullable=False), oa.integer(nullable=False, minimum=0)
+    return oa.record(
+        {
+            "current_page": oa.integer(nullable=False, minimum=1),
+            "data": oa.array(item),
+            "first_page_url": url,
+            "from": oa.integer(minimum=1),
+            "last_page": oa.integer(nullable=False, minimum=1),
+            "last_page_url": url,
+            "next_page_url": oa.string(),
+            "path": url,
+            "per_page": oa.integer(nullable=False, minimum=1, maximum=MAX_PER_PAGE),
+            "prev_page_url": oa.string(),
+            "to": oa.integer(minimum=1),
+            "total": count,
+        }
+    )
+
+
+def _response(value: oa.Schema) -> oa.Schema:
+    return oa.record({"response": value})
+
+
+_DELETED = _response(oa.boolean(nullable=False))
+
+ERROR = {
+    "type": "object",
+    "description": '`{"message": …}`; 422 adds `errors`: each parameter\'s messages',
+    "properties": {
+        "message": oa.string(nullable=False),
+        "errors": {"type": "object", "additionalProperties": oa.array(oa.string(nullable=False))},
+    },
+    "required": ["message"],
+}
+
+# --- operations ------------------------------------------------------------------------------
+
+_CUSTOMER_KEY = {"customer": oa.ID}
+_BODY_OR_QUERY = (
+    " Parameters may be sent in the query string, as form fields or as a JSON object (the "
+    "body's win over the query's); unknown ones are ignored."
+)
+
+
+def _write(
+    summary: str,
+    parameters: Mapping[str, oa.Schema],
+    *,
+    required: tuple[str, ...] = (),
+    status: int = 200,
+    response: oa.Schema,
+    path: Mapping[str, oa.Schema] | None = None,
+) -> oa.Spec:
+    """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
+    body = oa.fields(parameters)
+    if required:
+        names = ", ".join(f"`{name}`" for name in required)
+        body["description"] = f"Required, here or in the query string: {names}."
+    return oa.Spec(
+        summary,
+        query=parameters,
+        path=path or {},
+        body=body,
+        media_types=FORMS,
+        status=status,
+        response=response,
+    )
+
+
+def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
+    parameters = _parameters(CUSTOMER_PARAMETERS)
+    item = "/v1/customers/{customer}"
+    found = oa.record({"customer": oa.ref("Customer")})
+    update = _write(
+        "Change a customer (the parameters sent)",
+        parameters,
+        path=_CUSTOMER_KEY,
+        response=_response(oa.ID),
+    )
+    return {
+        ("GET", "/v1/customers"): oa.Spec(
+            "List the entity's customers",
+            query=_list_query(),
+            response=_paginator(oa.ref("Customer")),
+        ),
+        ("POST", "/v1/customers"): _write(
+            "Create a customer (`customerAccount` CL0001, CL0002… when not given); answers its id",
+            parameters,
+            required=("name",),
+            status=201,
+            response=_response(oa.ID),
+        ),
+        ("GET", "/v1/customers/search"): oa.Spec(
+            "Customers whose name, customerAccount or accountsReference contains `term`",
+            query={"term": oa.string(nullable=False), **_PAGE},
+            response=_paginator(oa.ref("Customer")),
+        ),
+        ("GET", item): oa.Spec("Get a customer", path=_CUSTOMER_KEY, response=found),
+        ("PUT", item): update,
+        ("PATCH", item): update,
+        ("DELETE", item): oa.Spec("Delete a customer", path=_CUSTOMER_KEY, response=_DELETED),
+        ("GET", "/v1/customerAccounts/{customerAccount}"): oa.Spec(
+            "Get a customer by its customerAccount",
+            path={"customerAccount": oa.string(nullable=False)},
+            response=found,
+        ),
+    }
+
+
+def _other_specs() -> dict[tuple[str, str], oa.Spec]:
+    contactable = {
+        "contactable_type": oa.string(
+            nullable=False, enum=["App\\Customer", "App\\Models\\Customer"]
+        ),
+        "contactable_id": oa.string(nullable=False, description="the customer's id"),
+    }
+    brand = _parameters(BRAND_PARAMETERS)
+    key = {"brand": oa.ID}
+    update_brand = _write("Rename a brand", brand, path=key, response=_response(oa.ID))
+    return {
+        ("GET", "/v1/contacts"): oa.Spec(
+            "A customer's contacts (both parameters required)",
+            query={**contactable, **_PAGE},
+            response=_paginator(_CONTACT),
+        ),
+        ("POST", "/v1/contacts"): _write(
+            "Add a contact to a customer; answers its id",
+            {**contactable, **_parameters(CONTACT_PARAMETERS)},
+            required=tuple(contactable),
+            status=201,
+            response=_response(oa.ID),
+        ),
+        ("GET", "/v1/brands"): oa.Spec(
+            "The brands: the shared default and the entity's own",
+            query=_PAGE,
+            response=_paginator(_BRAND),
+        ),
+        ("POST", "/v1/brands"): _write(
+            "Create a brand; answers its id",
+            brand,
+            required=("name",),
+            status=201,
+            response=_response(oa.ID),
+        ),
+        ("GET", "/v1/brands/{brand}"): oa.Spec(
+            "Get a brand", path=key, response=oa.record({"brand": _BRAND})
+        ),
+        ("PUT", "/v1/brands/{brand}"): update_brand,
+        ("PATCH", "/v1/brands/{brand}"): update_brand,
+        ("DELETE", "/v1/brands/{brand}"): oa.Spec(
+            "Delete a brand (not one in use)", path=key, response=_DELETED
+        ),
+        ("POST", "/login"): oa.Spec(
+            "Log in: a token for `Authorization: Bearer <token>`",
+            body=oa.fields(
+                {"email": oa.string(nullable=False), "password": oa.string(nullable=False)},
+                required=("email", "password"),
+            ),
+            media_types=FORMS,
+            response=oa.record(
+                {
+                    "token": oa.string(nullable=False),
+                    "user": oa.record(
+                        {
+                            "id": oa.ID,
+                            "name": oa.string(nullable=False),
+                            "email": oa.string(nullable=False),
+                        }
+                    ),
+                }
+            ),
+        ),
+        ("GET", "/version"): oa.Spec(
+            "This service's version",
+            response=oa.record(
+                {
+                    "version": oa.string(nullable=False),
+                    "status": oa.string(nullable=False, enum=["ok"]),
+                    "vendor": oa.string(nullable=False),
+                    "url": oa.string(nullable=False),
+                }
+            ),
+        ),
+    }
+
+
+def _optional_bodies(document: oa.Schema, specs: Mapping[tuple[str, str], oa.Spec]) -> None:
+    """Writes take their parameters from the query string or the body: the body is optional
+    (the seed's own request sends none), and what is required is said in words."""
+    for (method, path), spec in specs.items():
+        if spec.query and spec.body is not None:
+            operation = document["paths"][path][method.lower()]
+            operation["requestBody"]["required"] = False
+            operation["description"] += _BODY_OR_QUERY
+
+
+def _required_query(document: oa.Schema, path: str, names: tuple[str, ...]) -> None:
+    for parameter in document["paths"][path]["get"]["parameters"]:
+        if parameter["name"] in names:
+            parameter["required"] = True
+
+
+def build() -> oa.Schema:
+    from customer_registry.apis.billing_v1.app import ROUTES  # the table this describes
+
+    specs = {**_customer_specs(), **_other_specs()}
+    document = oa.document(
+        title="Customer Registry — billing API",
+        description="The BlueRockTEL v1 API (seed 003, `shared/reference/bluerocktel-api-v1`); "
+        "see docs/compatibility/billing_v1.md.",
+        server="/api",
+        routes=ROUTES,
+        specs=specs,
+        error=oa.ref("Error"),
+        schemas={"Customer": _customer(), "Error": ERROR},
+    )
+    _optional_bodies(document, specs)
+    _required_query(document, "/v1/contacts", ("contactable_type", "contactable_id"))
+    return document

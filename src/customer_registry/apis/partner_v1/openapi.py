@@ -1,0 +1,483 @@
+"""The partner API's OpenAPI document: fields from the tables the handlers read (`names.py`),
+typed by the columns that store them (`storage/schema.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from customer_registry.apis import openapi as oa
+from customer_registry.apis.partner_v1.names import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_LINK_FIELDS,
+    ENTITY_FIELDS,
+    HISTORY_FIELDS,
+    META_FIELDS,
+    PRODUCT_FIELDS,
+    PRODUCT_LINK_FIELDS,
+    RESOURCES,
+)
+from customer_registry.apis.partner_v1.query import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    MAX_WINDOW,
+    OPERATORS,
+    RELATION_SEPARATOR,
+)
+from customer_registry.core.fields import INT32, INT64
+from customer_registry.core.history import REASON_MAX
+from customer_registry.core.permissions import Level, Visibility
+from customer_registry.core.products import IMEI_LENGTH
+from customer_registry.storage import schema as tables
+
+# --- fields, typed by their columns ------------------------------------------------------------
+
+# What the API answers: ISO 8601, UTC, no zone designator, always with microseconds.
+_TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}$"
+
+
+def _column(column: sa.Column[Any], *, request: bool) -> oa.Schema:
+    """The JSON schema of one column's values, as answered (or, `request`, as accepted)."""
+    kind, nullable = column.type, bool(column.nullable)
+    if isinstance(kind, sa.Boolean):
+        return oa.boolean(nullable=nullable)
+    if isinstance(kind, sa.Integer):  # BigInteger included
+        low, high = INT64 if isinstance(kind, sa.BigInteger) else INT32
+        described = {"description": "a string of digits is accepted too"} if request else {}
+        return oa.integer(nullable=nullable, minimum=low, maximum=high, **described)
+    if isinstance(kind, sa.Float):
+        return oa.number(nullable=nullable)
+    if isinstance(kind, sa.DateTime):
+        if request:
+            return oa.string(
+                nullable=nullable,
+                format="date-time",
+                description="ISO 8601, `T` or a space between date and time (`2016-07-01 "
+                "12:34:45`); a zone, if given, is converted to UTC",
+            )
+        return oa.string(
+            nullable=nullable,
+            pattern=_TIMESTAMP_PATTERN,
+            description="ISO 8601, UTC, no zone designator",
+            example="2016-07-28T08:43:09.501636",
+        )
+    if isinstance(kind, sa.String):
+        limits = {"minLength": 1} if request else {}
+        return oa.string(nullable=nullable, maxLength=kind.length, **limits)
+    raise TypeError(f"no schema for column {column.name} of type {kind!r}")
+
+
+def _record(fields: Mapping[str, str], table: sa.Table) -> oa.Schema:
+    """One object as the API answers it: every field, typed by its column."""
+    return oa.record({name: _column(table.c[core], request=False) for name, core in fields.items()})
+
+
+def _writable(
+    fields: Mapping[str, str],
+    table: sa.Table,
+    ignored: Collection[str],
+    required: tuple[str, ...] = (),
+) -> oa.Schema:
+    """A write's body: the fields a client may set; the system's own are accepted and ignored;
+    any other is refused (400 "Model does not have field …")."""
+    properties: dict[str, oa.Schema] = {}
+    for name, core in fields.items():
+        if name in ignored:
+            properties[name] = {"description": "set by the system: ignored"}
+        else:
+            properties[name] = _column(table.c[core], request=True)
+    body = oa.fields(properties, required)
+    body["additionalProperties"] = False
+    return body
+
+
+# --- the resources ---------------------------------------------------------------------------
+
+_IMEI = oa.string(nullable=False, pattern=f"^[0-9]{{{IMEI_LENGTH}}}$", example="013777894687000")
+
+# Resource key in RESOURCES -> (component name, fields, table).
+_RESOURCES: dict[str, tuple[str, Mapping[str, str], sa.Table]] = {
+    "customers": ("Customer", CUSTOMER_FIELDS, tables.customers),
+    "entities": ("Entity", ENTITY_FIELDS, tables.entities),
+    "products": ("Product", PRODUCT_FIELDS, tables.products),
+    "customer_entity_linker": (
+        "CustomerEntityLinker",
+        CUSTOMER_LINK_FIELDS,
+        tables.customer_entity_linker,
+    ),
+    "product_entity_linker": (
+        "ProductEntityLinker",
+        PRODUCT_LINK_FIELDS,
+        tables.product_entity_linker,
+    ),
+    "customer_product_history": (
+        "CustomerProductHistory",
+        HISTORY_FIELDS,
+        tables.customer_product_history,
+    ),
+}
+
+
+def _query_names(resource_key: str) -> tuple[list[str], list[str]]:
+    """What `q` may name on a resource: its fields and `<relation>__<field>`; and its
+    relations (for `has` and `any`)."""
+    resource = RESOURCES[resource_key]
+    fields = list(resource.fields)
+    for relation, names in resource.relations.items():
+        fields += [f"{relation}{RELATION_SEPARATOR}{f}" for f in RESOURCES[names.resource].fields]
+    return fields, list(resource.relations)
+
+
+def _filter(resource_key: str) -> oa.Schema:
+    """One of `q`'s filters on a resource: a condition, or a boolean formula of filters."""
+    fields, relations = _query_names(resource_key)
+    condition = {
+        "type": "object",
+        "description": "`{name, op, val}`, or `{name, op, field}` to compare two fields; "
+        "`has`/`any` name a relation and take a filter (or a list of filters) of the related "
+        "resource as `val`",
+        "properties": {
+            "name": {"type": "string", "enum": fields + relations},
+            "op": {"type": "string", "enum": list(OPERATORS)},
+            "val": {"description": "any JSON value; a filter for `has` and `any`"},
+            "field": {"type": "string", "enum": fields},
+            "fieldname": {"type": "string", "enum": fields, "description": "as `field`"},
+        },
+        "required": ["name", "op"],
+        "additionalProperties": False,
+    }
+    formulas = [
+        {
+            "type": "object",
+            "properties": {kind: oa.array(oa.ref(_filter_name(resource_key)))},
+            "required": [kind],
+            "additionalProperties": False,
+        }
+        for kind in ("and", "or")
+    ]
+    return {"oneOf": [condition, *formulas]}
+
+
+def _filter_name(resource_key: str) -> str:
+    return f"{_RESOURCES[resource_key][0]}Filter"
+
+
+def _q(resource_key: str) -> oa.Schema:
+    """Flask-Restless's `q`: a JSON object (`_query_format.md`)."""
+    field = {"type": "string", "enum": _query_names(resource_key)[0]}
+    window = {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}
+    return {
+        "type": "object",
+        "properties": {
+            "filters": oa.array(oa.ref(_filter_name(resource_key))),
+            "order_by": oa.array(
+                {
+                    "type": "object",
+                    "properties": {"field": field, "direction": {"enum": ["asc", "desc"]}},
+                    "required": ["field"],
+                }
+            ),
+            "group_by": oa.array(
+                {"type": "object", "properties": {"field": field}, "required": ["field"]}
+            ),
+            "limit": window,
+            "offset": window,
+            "single": {
+                "type": "boolean",
+                "description": "true: the one matching object itself (404 if none, 400 if "
+                "several) instead of a page",
+            },
+        },
+    }
+
+
+_PATH = {"products": {"product_imei": _IMEI}}  # other keys are integer ids
+_PAGE_QUERY = {
+    "page": oa.integer(nullable=False, minimum=1, description="from 1"),
+    "results_per_page": oa.integer(
+        nullable=False,
+        minimum=1,
+        description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
+    ),
+}
+
+
+def _list_answer(name: str) -> oa.Schema:
+    page = oa.record(
+        {
+            "num_results": oa.integer(nullable=False, minimum=0),
+            "objects": oa.array(oa.ref(name)),
+            "page": oa.integer(nullable=False, minimum=1),
+            "total_pages": oa.integer(nullable=False, minimum=0),
+        }
+    )
+    return {
+        "description": 'A page (with a `Link` header), or with `"single": true` in `q` the '
+        "matching object itself",
+        "oneOf": [page, oa.ref(name)],
+    }
+
+
+def _resource_specs(
+    key: str, path: str, item: str, *, write: oa.Schema | None = None
+) -> dict[tuple[str, str], oa.Spec]:
+    """List and get; update (with `write`) and delete."""
+    name = _RESOURCES[key][0]
+    specs = {
+        ("GET", path): oa.Spec(
+            f"List {key}",
+            query={"q": {"type": "string"}, **_PAGE_QUERY},
+            response=_list_answer(name),
+        ),
+        ("GET", item): oa.Spec(f"Get one of {key}", path=_PATH.get(key, {}), response=oa.ref(name)),
+        ("DELETE", item): oa.Spec(f"Delete one of {key}", path=_PATH.get(key, {}), status=204),
+    }
+    if write is not None:
+        specs[("PUT", item)] = oa.Spec(
+            f"Change one of {key} (the fields sent)",
+            path=_PATH.get(key, {}),
+            body=write,
+            response=oa.ref(name),
+        )
+    return specs
+
+
+_SUCCESS = oa.string(nullable=False, enum=["success"])
+
+
+def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
+    customer = tables.customers.c
+    new_customer = oa.fields(
+        {
+            "entity_id": _column(customer.entity_id, request=True),
+            "name": _column(customer.name, request=True),
+            "external_customer_id": _column(customer.external_id, request=True),
+            "external_customer_code": _column(customer.code, request=True),
+            "reason": oa.string(description="accepted, not stored"),
+        },
+        required=("entity_id", "name"),
+    )
+    new_customer["description"] = "`external_customer_id`, `external_customer_code` or both"
+    new_customer["anyOf"] = [
+        {"required": ["external_customer_id"]},
+        {"required": ["external_customer_code"]},
+    ]
+    created = oa.record(
+        {
+            "status": _SUCCESS,
+            "message": oa.string(
+                nullable=False, example="Created Test Customer(1234) successfully"
+            ),
+            "data": oa.record(
+                {
+                    "name": _column(customer.name, request=False),
+                    "customer_id": _column(customer.customer_id, request=False),
+                    "external_customer_id": _column(customer.external_id, request=False),
+                    "external_customer_code": _column(customer.code, request=False),
+                    "entity_id": _column(customer.entity_id, request=False),
+                    "customer_entity_linker_id": _column(
+                        tables.customer_entity_linker.c.customer_entity_linker_id, request=False
+                    ),
+                }
+            ),
+        }
+    )
+    create = oa.Spec(
+        "Create a customer in an entity (POST in the endpoint table, PUT in the examples)",
+        body=new_customer,
+        status=201,
+        response=created,
+    )
+    path = "/customers/create_customer"
+    update = _writable(CUSTOMER_FIELDS, tables.customers, META_FIELDS | {"customer_id"})
+    return {
+        ("POST", path): create,
+        ("PUT", path): create,
+        **_resource_specs("customers", "/customers", "/customers/{customer_id}", write=update),
+    }
+
+
+def _entity_specs() -> dict[tuple[str, str], oa.Spec]:
+    ignored = META_FIELDS | {"entity_id"}
+    specs = _resource_specs(
+        "entities",
+        "/entities",
+        "/entities/{entity_id}",
+        write=_writable(ENTITY_FIELDS, tables.entities, ignored),
+    )
+    specs[("POST", "/entities")] = oa.Spec(
+        "Create an entity",
+        body=_writable(ENTITY_FIELDS, tables.entities, ignored, required=("name",)),
+        status=201,
+        response=oa.ref("Entity"),
+    )
+    return specs
+
+
+def _product_specs() -> dict[tuple[str, str], oa.Spec]:
+    item = "/products/{product_imei}"
+    update = _writable(PRODUCT_FIELDS, tables.products, META_FIELDS | {"product_imei"})
+    new = _writable(PRODUCT_FIELDS, tables.products, META_FIELDS, required=("product_imei",))
+    new["properties"]["product_imei"] = _IMEI
+    customer, history = tables.customers.c, tables.customer_product_history.c
+    reason = oa.string(maxLength=REASON_MAX, description="recorded on the rows it ends")
+    move = oa.fields(
+        {
+            "entity_id": _column(customer.entity_id, request=True),
+            "external_customer_id": _column(customer.external_id, request=True),
+            "external_customer_code": _column(customer.code, request=True),
+            "reason": reason,
+        },
+        required=("entity_id",),
+    )
+    move["description"] = (
+        "the customer, by `external_customer_id`, `external_customer_code` or both (they must "
+        "name the same customer)"
+    )
+    move["anyOf"] = [
+        {"required": ["external_customer_id"]},
+        {"required": ["external_customer_code"]},
+    ]
+    moved = oa.record(
+        {
+            "status": _SUCCESS,
+            "message": oa.string(nullable=False),
+            "data": oa.record(
+                {
+                    "name": _column(customer.name, request=False),
+                    "customer_id": _column(customer.customer_id, request=False),
+                    "external_customer_id": _column(customer.external_id, request=False),
+                    "external_customer_code": _column(customer.code, request=False),
+                    "new_product_imei": _IMEI,
+                    "removal_reason": _column(history.removal_reason, request=False),
+                }
+            ),
+        }
+    )
+    expired = oa.record(
+        {
+            "status": _SUCCESS,
+            "message": oa.string(nullable=False),
+            "data": {"nullable": True, "enum": [None]},
+        }
+    )
+    imei = {"product_imei": _IMEI}
+    return {
+        **_resource_specs("products", "/products", item, write=update),
+        ("POST", "/products"): oa.Spec(
+            "Create a product", body=new, status=201, response=oa.ref("Product")
+        ),
+        (
+            "PUT",
+            f"{item}/change_customer",
+        ): oa.Spec("Give the product to a customer", path=imei, body=move, response=moved),
+        ("PUT", f"{item}/expire_customer"): oa.Spec(
+            "Take the product back from its customer",
+            path=imei,
+            body=oa.fields({"reason": reason}),
+            response=expired,
+        ),
+    }
+
+
+def _link_specs() -> dict[tuple[str, str], oa.Spec]:
+    specs: dict[tuple[str, str], oa.Spec] = {}
+    for key in ("customer_entity_linker", "product_entity_linker"):
+        _, fields, table = _RESOURCES[key]
+        write = _writable(fields, table, META_FIELDS | {f"{key}_id"})
+        specs |= _resource_specs(key, f"/{key}", f"/{key}/{{{key}_id}}", write=write)
+    key = "customer_product_history"
+    return specs | _resource_specs(key, f"/{key}", f"/{key}/{{{key}_id}}")
+
+
+def _login_spec() -> oa.Spec:
+    users = tables.users.c
+    session = oa.record(
+        {
+            "username": oa.string(nullable=False),
+            "entity_id": _column(users.entity_id, request=False),
+            "display_name": oa.string(nullable=False),
+            "name": oa.string(nullable=False, enum=[""]),
+            "user_product_visibility": oa.string(nullable=False, enum=list(Visibility)),
+            "hub_id": {"nullable": True, "enum": [None]},
+            "shop_id": {"nullable": True, "enum": [None]},
+            "API_token": oa.string(nullable=False),
+            "token_expiry": oa.string(
+                nullable=False,
+                description="RFC 1123, GMT",
+                example="Mon, 01 Aug 2016 17:05:11 GMT",
+            ),
+            "permissions": oa.string(nullable=False, enum=[level.name for level in Level]),
+        }
+    )
+    return oa.Spec(
+        "Log in: a token for `Authorization: Token token=<token>` (or `Bearer <token>`)",
+        body=oa.fields(
+            {"username": oa.string(nullable=False), "password": oa.string(nullable=False)},
+            required=("username", "password"),
+        ),
+        media_types=(oa.FORM, oa.MULTIPART, oa.JSON),
+        response=oa.record(
+            {"status": _SUCCESS, "message": oa.record({"login_successful": session})}
+        ),
+    )
+
+
+ERROR = {
+    "description": '`{"message": …}`, or for input that breaks a rule `{"validation_errors": '
+    "{<field>: <message>}}`",
+    "oneOf": [
+        oa.record({"message": oa.string(nullable=False)}),
+        oa.record(
+            {
+                "validation_errors": {
+                    "type": "object",
+                    "additionalProperties": oa.string(nullable=False),
+                }
+            }
+        ),
+    ],
+}
+
+
+def _with_json_q(document: oa.Schema) -> oa.Schema:
+    """`q` is JSON in the query string: described as such (`content`), per resource."""
+    for path, key in ((f"/{key}", key) for key in _RESOURCES):
+        for parameter in document["paths"][path]["get"]["parameters"]:
+            if parameter["name"] == "q":
+                del parameter["schema"]
+                parameter["content"] = {oa.JSON: {"schema": _q(key)}}
+                parameter["description"] = (
+                    "Flask-Restless's query: filters, order_by, group_by, limit, offset, single"
+                )
+    return document
+
+
+def build() -> oa.Schema:
+    from customer_registry.apis.partner_v1.app import ROUTES  # the table this describes
+
+    specs = {
+        ("POST", "/auth/login"): _login_spec(),
+        **_customer_specs(),
+        **_entity_specs(),
+        **_product_specs(),
+        **_link_specs(),
+    }
+    schemas: dict[str, oa.Schema] = {
+        name: _record(fields, table) for name, fields, table in _RESOURCES.values()
+    }
+    schemas |= {_filter_name(key): _filter(key) for key in _RESOURCES}
+    schemas["Error"] = ERROR
+    document = oa.document(
+        title="Customer Registry — partner API",
+        description="The SMARTSolar v1 API (seeds 000 and 001, `shared/reference/smartsolar-v1`)"
+        "; see docs/compatibility/partner_v1.md.",
+        server="/v1",
+        routes=ROUTES,
+        specs=specs,
+        error=oa.ref("Error"),
+        schemas=schemas,
+    )
+    return _with_json_q(document)
