@@ -30,6 +30,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.util import LRUCache
 
 from customer_registry.core.errors import Unavailable
 from customer_registry.settings import Settings
@@ -58,6 +59,28 @@ def _compile(stmt: Executable, dialect: Dialect, *, expand: bool) -> CompiledSQL
     compiled = stmt.compile(dialect=dialect, compile_kwargs=kwargs)  # type: ignore[attr-defined]
     columns = tuple(getattr(stmt, "exported_columns", ()))
     return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), compiled.params, columns)
+
+
+# Ad hoc statements (list queries, partial updates…) are compiled once per shape: SQLAlchemy's
+# cache key tells two statements apart by structure, not by their values, which it extracts.
+_SHAPES: LRUCache[Any, Any] = LRUCache(1000)
+
+
+def _compile_cached(stmt: Executable, dialect: Dialect) -> CompiledSQL:
+    compiled: Any
+    compiled, extracted, collected, _ = stmt._compile_w_cache(
+        dialect, compiled_cache=_SHAPES, column_keys=[]
+    )
+    params: dict[str, Any] = compiled.construct_params(
+        extracted_parameters=extracted, escape_names=False, _collected_params=collected
+    )
+    columns = tuple(getattr(stmt, "exported_columns", ()))
+    if compiled.literal_execute_params or compiled.post_compile_params:  # IN (…) lists
+        expanded = compiled._process_parameters_for_postcompile(params)
+        return CompiledSQL(
+            expanded.statement, tuple(expanded.positiontup or ()), expanded.parameters, columns
+        )
+    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), params, columns)
 
 
 class Prepared:
@@ -103,7 +126,7 @@ class Connection(ABC):
         if isinstance(stmt, Prepared):
             compiled = stmt.compiled(self.dialect_name)
             return compiled, [params[name] for name in compiled.names]
-        compiled = _compile(stmt, _DIALECTS[self.dialect_name], expand=True)
+        compiled = _compile_cached(stmt, _DIALECTS[self.dialect_name])
         values = {**compiled.values, **params}
         return compiled, [values[name] for name in compiled.names]
 
