@@ -1,4 +1,5 @@
-"""The benchmark: `python -m bench` measures GET /v1/customers/<id> against a bare baseline.
+"""The benchmark suite: `python -m bench` measures every scenario of the three APIs on
+PostgreSQL and SQLite against a bare ASGI baseline doing the same SQL.
 
 See bench/README.md for what it does and how to read its answer.
 """

@@ -1,20 +1,40 @@
-"""The baseline: the least a Python server can do to answer GET /v1/customers/<id>.
+"""The baseline: the least a Python server can do to answer the suite's requests.
 
-A raw ASGI callable, no framework, no authentication: parse the id from the path, run the
-same SELECT of every customer column by primary key on an asyncpg pool as large as the
-service's default, and answer the row as the partner API's JSON with orjson. Served by
-uvicorn exactly as the service is (`uvicorn bench.baseline:app`).
+A raw ASGI callable, no framework, no authentication, no validation beyond parsing: it routes
+the suite's paths by hand, runs the equivalent SQL straight on the driver the service uses
+(an asyncpg pool for PostgreSQL, a few aiosqlite connections for SQLite, with the service's
+pool sizes and session settings), and answers the same JSON as the service with orjson. It
+acts as the bench user would (entity BENCH_ENTITY_ID, user BENCH_USER_ID / BENCH_USERNAME).
+Served by uvicorn exactly as the service is (`uvicorn bench.baseline:app`).
 
-Settings: BENCH_DATABASE_URL, BENCH_POOL_SIZE (10), BENCH_STATEMENT_TIMEOUT_MS (10000).
+What each request costs it (bench/README.md has the table):
+- get by id / by code: one SELECT (the sales record: the record's SELECT with its joins, its
+  payment types and its contacts: three);
+- list pages: the count, then the page (sales: the page of records, then their payment types
+  and contacts);
+- create: one transaction, the INSERT of the customer (the entity's root category and default
+  currency looked up inside it) and of its entity link (billing: after bumping the entity's
+  account counter); sales then reads the record back as get does;
+- update: one UPDATE … RETURNING (sales then reads the record back).
+
+Settings: BENCH_DATABASE_URL (postgresql://… or sqlite:///…), BENCH_POOL_SIZE (10),
+BENCH_STATEMENT_TIMEOUT_MS (10000), BENCH_ENTITY_ID, BENCH_USER_ID, BENCH_USERNAME.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import os
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
+import aiosqlite
 import asyncpg
 import orjson
 
@@ -22,100 +42,898 @@ Message = dict[str, Any]
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+Row = Any  # an asyncpg Record or a sqlite3.Row: both indexed by name and by position
+Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
-PREFIX = "/v1/customers/"
-SELECT = (
-    "SELECT customer_id, entity_id, name, external_id, code, created_at, created_by, "
-    "modified_at, modified_by FROM customers WHERE customer_id = $1"
+SQLITE_POOL_SIZE = 4  # as the service's SQLite pool
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA case_sensitive_like=ON",
 )
-# The partner API's customer keys, in its order.
-CUSTOMER_KEYS = (
-    "customer_id",
-    "name",
-    "external_customer_id",
-    "external_customer_code",
-    "created_at",
-    "created_by",
-    "modified_at",
-    "modified_by",
+
+# --- SQL: written for PostgreSQL ($n); SQLite runs the same text with ?n ------------------
+
+GET = "SELECT * FROM customers WHERE customer_id = $1 AND entity_id = $2"
+BY_CODE = "SELECT * FROM customers WHERE entity_id = $1 AND code = $2"
+RECORD = """
+SELECT c.*, e.name AS organization,
+  cat.reference AS category_reference, cat.name AS category_name,
+  seg.reference AS segmentation_reference, seg.name AS segmentation_name,
+  reg.reference AS region_reference, reg.name AS region_name,
+  cur.reference AS currency_reference,
+  u.username AS creator_username, u.display_name AS creator_display_name,
+  parent.code AS parent_code, parent.name AS parent_name
+FROM customers AS c
+JOIN entities AS e ON e.entity_id = c.entity_id
+LEFT JOIN customer_categories AS cat ON cat.category_id = c.category_id
+LEFT JOIN customer_segmentations AS seg ON seg.segmentation_id = c.segmentation_id
+LEFT JOIN regions AS reg ON reg.region_id = c.region_id
+LEFT JOIN currencies AS cur ON cur.currency_id = c.currency_id
+LEFT JOIN users AS u ON u.user_id = c.creator_id
+LEFT JOIN customers AS parent ON parent.customer_id = c.parent_customer_id
+"""
+PAYMENT_TYPES = (
+    "SELECT l.customer_id, p.payment_type_id, p.reference, p.name "
+    "FROM customer_payment_types AS l "
+    "JOIN payment_types AS p ON p.payment_type_id = l.payment_type_id "
+    "WHERE l.customer_id IN ({ids}) ORDER BY l.customer_id, p.payment_type_id"
 )
-NOT_FOUND = orjson.dumps({"message": "No result found"})
-NOT_ALLOWED = orjson.dumps({"message": "Method not allowed"})
+CONTACTS = "SELECT * FROM contacts WHERE customer_id IN ({ids}) ORDER BY customer_id, contact_id"
+ROOT_CATEGORY = (
+    "(SELECT category_id FROM customer_categories WHERE entity_id = $1 AND parent_id IS NULL)"
+)
+DEFAULT_CURRENCY = "(SELECT currency_id FROM currencies WHERE entity_id = $1 AND is_default)"
+INSERT_LINK = (
+    "INSERT INTO customer_entity_linker (customer_id, entity_id, date_added, created_at, "
+    "created_by) VALUES ($1, $2, $3, $3, $4) RETURNING customer_entity_linker_id"
+)
+BUMP_ACCOUNT = (
+    "UPDATE account_counters SET last_number = last_number + 1 WHERE entity_id = $1 "
+    "RETURNING last_number"
+)
+FIRST_ACCOUNT = (
+    "INSERT INTO account_counters (entity_id, last_number) VALUES ($1, 0) ON CONFLICT DO NOTHING"
+)
+# The customer fields each create sends (besides name and code), and the shipping copies
+# the service keeps while the shipping address is the billing one.
+_SHIPPING = {"country": "shipping_country", "city": "shipping_city"}
 
 
-def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(timespec="microseconds")
-
-
-def customer_body(row: Mapping[str, Any]) -> bytes:
-    return orjson.dumps(
-        {
-            "customer_id": row["customer_id"],
-            "name": row["name"],
-            "external_customer_id": row["external_id"],
-            "external_customer_code": row["code"],
-            "created_at": _timestamp(row["created_at"]),
-            "created_by": row["created_by"],
-            "modified_at": _timestamp(row["modified_at"]),
-            "modified_by": row["modified_by"],
-        }
+def insert_customer(columns: Sequence[str]) -> str:
+    """INSERT of a new customer of entity $1 with the given columns ($2…), its root category
+    and default currency, creator, and audit fields."""
+    names = ["entity_id", *columns, "category_id", "currency_id", "creator_id", "created_at",
+             "created_by"]  # fmt: skip
+    n = len(columns)
+    values = ["$1", *(f"${k + 2}" for k in range(n)), ROOT_CATEGORY, DEFAULT_CURRENCY,
+              f"${n + 2}", f"${n + 3}", f"${n + 4}"]  # fmt: skip
+    return (
+        f"INSERT INTO customers ({', '.join(names)}) VALUES ({', '.join(values)}) "
+        "RETURNING customer_id"
     )
 
 
-def _customer_id(path: str) -> int | None:
-    raw = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+def update_name(returning: str) -> str:
+    return (
+        "UPDATE customers SET name = $1, modified_at = $2, modified_by = $3 "
+        f"WHERE customer_id = $4 AND entity_id = $5 RETURNING {returning}"
+    )
 
 
-async def _respond(send: Send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+_ORDERABLE = {"name": "name", "customer_id": "customer_id", "code": "code"}
+_PARTNER_FIELDS = {
+    "name": "name",
+    "external_customer_code": "code",
+    "external_customer_id": "external_id",
+    "customer_id": "customer_id",
+}
+
+# --- drivers --------------------------------------------------------------------------------
+
+
+class Driver(ABC):
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    def read(self) -> Any:
+        """`async with driver.read() as conn`: one connection, autocommit."""
+
+    @abstractmethod
+    def write(self, transaction: bool) -> Any:
+        """`async with driver.write(transaction) as conn`: for writes (in one transaction)."""
+
+    @abstractmethod
+    def stamp(self, value: datetime) -> Any:
+        """A timestamp as the driver stores it."""
+
+    @abstractmethod
+    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """`sql` with its `{ids}` standing for the list `ids`, and the arguments."""
+
+
+class Conn(ABC):
+    @abstractmethod
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else row[0]
+
+    @abstractmethod
+    async def execute(self, sql: str, *args: Any) -> None: ...
+
+
+class _PgConn(Conn):
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self._raw = raw
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        rows: list[Row] = await self._raw.fetch(sql, *args)
+        return rows
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        await self._raw.execute(sql, *args)
+
+
+class PgDriver(Driver):
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._pool: asyncpg.Pool | None = None
+
+    async def start(self) -> None:
+        """As the service's pool: min 1, max the pool size, the same session settings."""
+        self._pool = await asyncpg.create_pool(
+            self._url,
+            min_size=1,
+            max_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
+            server_settings={
+                "statement_timeout": os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "10000"),
+                "timezone": "UTC",
+            },
+        )
+
+    async def stop(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        assert self._pool is not None
+        async with self._pool.acquire() as raw:
+            yield _PgConn(raw)
+
+    @asynccontextmanager
+    async def write(self, transaction: bool) -> AsyncIterator[Conn]:
+        assert self._pool is not None
+        async with self._pool.acquire() as raw:
+            if not transaction:
+                yield _PgConn(raw)
+                return
+            async with raw.transaction():
+                yield _PgConn(raw)
+
+    def stamp(self, value: datetime) -> Any:
+        return value
+
+    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return sql.format(ids="SELECT unnest($1::integer[])"), [list(ids)]
+
+
+class _SqliteConn(Conn):
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self._raw = raw
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        async with self._raw.execute(_sqlite_sql(sql), args) as cursor:
+            rows: list[Row] = list(await cursor.fetchall())
+        return rows
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        cursor = await self._raw.execute(_sqlite_sql(sql), args)
+        await cursor.close()
+
+
+_SQLITE_SQL: dict[str, str] = {}
+
+
+def _sqlite_sql(sql: str) -> str:
+    """$n → ?n (SQLite's numbered parameters), converted once per statement."""
+    found = _SQLITE_SQL.get(sql)
+    if found is None:
+        found = _SQLITE_SQL[sql] = sql.replace("$", "?")
+    return found
+
+
+class SqliteDriver(Driver):
+    """As the service's SQLite pool: a few connections, one writer at a time per process."""
+
+    def __init__(self, url: str) -> None:
+        self._path = url.split(":///", 1)[1]
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all: list[aiosqlite.Connection] = []
+        self._write_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        for _ in range(SQLITE_POOL_SIZE):
+            raw = await aiosqlite.connect(self._path, isolation_level=None)
+            raw.row_factory = sqlite3.Row
+            for pragma in _SQLITE_PRAGMAS:
+                cursor = await raw.execute(pragma)
+                await cursor.close()
+            self._all.append(raw)
+            self._idle.put_nowait(raw)
+
+    async def stop(self) -> None:
+        for raw in self._all:
+            await raw.close()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        raw = await self._idle.get()
+        try:
+            yield _SqliteConn(raw)
+        finally:
+            self._idle.put_nowait(raw)
+
+    @asynccontextmanager
+    async def write(self, transaction: bool) -> AsyncIterator[Conn]:
+        async with self._write_lock, self.read() as conn:
+            if not transaction:
+                yield conn
+                return
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    def stamp(self, value: datetime) -> Any:
+        return value.isoformat(sep=" ", timespec="microseconds")
+
+    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return sql.format(ids=", ".join("?" * len(ids))), list(ids)
+
+
+# --- rendering: the service's JSON, built directly from rows --------------------------------
+
+
+class Formats:
+    """Timestamps and flags as each API shows them, from the driver's values."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
+
+    def iso(self, value: Any) -> str | None:  # partner: 2021-01-04T08:00:00.123456
+        if value is None:
+            return None
+        if self.sqlite:
+            return str(value).replace(" ", "T")
+        return str(value.isoformat(timespec="microseconds"))
+
+    def laravel(self, value: Any) -> str | None:  # billing: 2021-01-04T08:00:00.123456Z
+        if value is None:
+            return None
+        if self.sqlite:
+            return str(value).replace(" ", "T") + "Z"
+        return str(value.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+    def zulu(self, value: Any) -> str | None:  # sales: 2021-01-04T08:00:00Z
+        if value is None:
+            return None
+        if self.sqlite:
+            return str(value)[:19].replace(" ", "T") + "Z"
+        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def partner_customer(row: Row, f: Formats) -> dict[str, Any]:
+    return {
+        "customer_id": row["customer_id"],
+        "name": row["name"],
+        "external_customer_id": row["external_id"],
+        "external_customer_code": row["code"],
+        "created_at": f.iso(row["created_at"]),
+        "created_by": row["created_by"],
+        "modified_at": f.iso(row["modified_at"]),
+        "modified_by": row["modified_by"],
+    }
+
+
+# The billing customer object: (key, column, kind) in the document's order. Kind: "" as is,
+# "flag" 0/1, None always null (a key this registry does not keep).
+_BILLING: tuple[tuple[str, str | None, str], ...] = tuple(
+    (key, column or None, kind)
+    for key, column, kind in (
+        ("id", "customer_id", ""), ("brand_id", "brand_id", ""),
+        ("representative_id", "representative_id", ""), ("customerAccount", "code", ""),
+        ("accountsReference", "secondary_code", ""), ("name", "name", ""),
+        ("brand", "trading_name", ""), ("registrationNumber", "registration_number", ""),
+        ("taxRegistrationNumber", "tax_registration_number", ""),
+        ("mainContactFirstName", "", ""), ("mainContactLastName", "", ""),
+        ("type", "company_type", ""), ("capital", "capital", ""), ("activityCode", "", ""),
+        ("sector_id", "", ""), ("origin_id", "", ""), ("mainAddressLine1", "address_line1", ""),
+        ("mainAddressLine2", "address_line2", ""), ("mainAddressPostalCode", "postal_code", ""),
+        ("mainAddressCity", "city", ""), ("mainAddressCountry", "country", ""),
+        ("emailAddress", "email", ""), ("accountEmailAddress", "", ""),
+        ("website", "website", ""), ("phone", "phone", ""), ("mobilePhone", "mobile", ""),
+        ("fax", "fax", ""), ("logo", "", ""), ("active", "active", "flag"),
+        ("activity", "", ""), ("category", "", ""), ("qualification", "", ""),
+        ("prospection_code_id", "", ""), ("isReseller", "is_reseller", "flag"),
+        ("resellerLevel", "reseller_level", ""), ("language_id", "", ""),
+        ("acceptEmails", "", ""), ("acceptCalls", "", ""), ("supplier", "", ""),
+        ("chargeVAT", "charge_vat", "flag"),
+        ("applyVATAutoReverseOperators", "apply_vat_auto_reverse", "flag"),
+        ("language", "", ""), ("comment", "comment", ""), ("mergeInvoices", "", ""),
+        ("isGroupingAccount", "", ""), ("chargeGroupingAccount", "", ""), ("isPayer", "", ""),
+        ("ftp", "", ""), ("ftpServer", "", ""), ("ftpUsername", "", ""),
+        ("ftpPassword", "", ""), ("ftpHomeDirectory", "", ""), ("ftpAccountId", "", ""),
+        ("ftpAssociatedEmail", "", ""), ("quickSearch", "", ""), ("suppliers", "", ""),
+        ("onCallDuty", "on_call_duty", "flag"), ("vip", "vip", "flag"),
+        ("canSendSms", "", ""), ("smsAuthorisation", "", ""), ("numberOfInvoices", "", ""),
+        ("lastInvoice", "", ""), ("quickSearchLabel", "", ""), ("quickSearchIndex", "", ""),
+    )
+)  # fmt: skip
+
+
+def billing_customer(row: Row, f: Formats) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, column, kind in _BILLING:
+        if column is None:
+            found[key] = None
+        elif kind:
+            value = row[column]
+            found[key] = None if value is None else int(value)
+        else:
+            found[key] = row[column]
+    found["created_at"] = f.laravel(row["created_at"])
+    found["updated_at"] = f.laravel(row["modified_at"] or row["created_at"])
+    return found
+
+
+_DUE_DATE_TYPES = {1: "daysAfterInvoiceDate", 2: "daysAfterEndOfInvoiceMonth"}
+
+
+def _ref(row: Row, key: str, prefix: str, collection: str, reference: str = "reference",
+         name: str = "name") -> dict[str, Any] | None:  # fmt: skip
+    value = row[key]
+    if value is None:
+        return None
+    return {
+        "id": value,
+        "reference": row[f"{prefix}_{reference}"],
+        "name": row[f"{prefix}_{name}"],
+        "href": f"/api/v1.0/{collection}/{value}",
+    }
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and value.is_integer() else value
+
+
+def sales_record(
+    row: Row,
+    payment_types: list[dict[str, Any]],
+    contacts: list[dict[str, Any]],
+    f: Formats,
+    host: str,
+) -> dict[str, Any]:
+    """Seed 002's customer record, every key in its order."""
+    category = _ref(row, "category_id", "category", "customerCategories")
+    segmentation = _ref(row, "segmentation_id", "segmentation", "customerSegmentations")
+    region = _ref(row, "region_id", "region", "regions")
+    if region is not None:
+        del region["reference"]
+    creator = row["creator_id"]
+    due_type = row["due_date_config_type"]
+    logo = row["logo"]
+    return {
+        "id": row["customer_id"],
+        "reference": row["code"],
+        "reference2": row["secondary_code"],
+        "name": row["name"],
+        "categoryReference": row["category_reference"] if category else None,
+        "customerCategory": category,
+        "isSubCustomer": row["parent_customer_id"] is not None,
+        "parentCustomer": _ref(row, "parent_customer_id", "parent", "customers", "code"),
+        "billWithParent": _flag(row["bill_with_parent"]),
+        "customerSegmentationReference": row["segmentation_reference"] if segmentation else None,
+        "customerSegmentation": segmentation,
+        "pocTenus": None,
+        "email": row["email"],
+        "logo": None if logo is None else f"http://{host}/media/{logo}",
+        "phone": row["phone"],
+        "mobile": row["mobile"],
+        "fax": row["fax"],
+        "comment": row["comment"],
+        "barcode": row["barcode"],
+        "isSameAddress": _flag(row["is_same_address"]),
+        "billingCountry": row["country"],
+        "billingCity": row["city"],
+        "billingPostalCode": row["postal_code"],
+        "billingAddress": row["address_line1"],
+        "billingLat": row["billing_lat"],
+        "billingLng": row["billing_lng"],
+        "country": row["shipping_country"],
+        "city": row["shipping_city"],
+        "postalCode": row["shipping_postal_code"],
+        "address": row["shipping_address"],
+        "latitude": row["shipping_lat"],
+        "longitude": row["shipping_lng"],
+        "isCredit": None,
+        "creditLimit": _number(row["credit_limit"]),
+        "balance": None,
+        "maxChequePeriod": None,
+        "maxChequeValue": None,
+        "appliedCashBackOutput": None,
+        "returnDiscount": None,
+        "invoicesPerRoute": None,
+        "isActive": _flag(row["active"]),
+        "onHold": _flag(row["on_hold"]),
+        "onHoldReason": row["on_hold_reason"],
+        "paymentTerm": None,
+        "createdBy": None
+        if creator is None
+        else {
+            "userId": creator,
+            "reference": row["creator_username"],
+            "href": f"/api/v1.0/users/{creator}",
+        },
+        "dueDateConfigNumber": row["due_date_config_number"],
+        "dueDateConfigType": _DUE_DATE_TYPES.get(due_type) if due_type else None,
+        "paymentTypes": payment_types,
+        "website": row["website"],
+        "taxNumber": row["tax_registration_number"],
+        "companyRegistrationNumber": row["registration_number"],
+        "contacts": contacts,
+        "currency": row["currency_reference"],
+        "customerRisk": row["customer_risk"],
+        "customerRiskColor": row["customer_risk_color"],
+        "organization": row["organization"],
+        "dateCreated": f.zulu(row["created_at"]),
+        "lastUpdated": f.zulu(row["modified_at"] or row["created_at"]),
+        "region": region,
+    }
+
+
+def _contact(row: Row, f: Formats) -> dict[str, Any]:
+    return {
+        "id": row["contact_id"],
+        "customerId": row["customer_id"],
+        "firstName": row["first_name"],
+        "lastName": row["last_name"],
+        "phone": row["phone"],
+        "mobile": row["mobile"],
+        "email": row["email"],
+        "dateCreated": f.zulu(row["created_at"]),
+        "lastUpdated": f.zulu(row["modified_at"] or row["created_at"]),
+        "href": f"/api/v1.0/contacts/{row['contact_id']}",
+    }
+
+
+# --- the app --------------------------------------------------------------------------------
+
+_JSON = [(b"content-type", b"application/json")]
+NOT_FOUND: Answer = (404, b'{"message":"Not found"}', _JSON)
+BAD_REQUEST: Answer = (400, b'{"message":"Bad request"}', _JSON)
+
+
+def _json(data: Any, status: int = 200, headers: list[tuple[bytes, bytes]] | None = None) -> Answer:
+    return status, orjson.dumps(data), _JSON if headers is None else _JSON + headers
+
+
+def _key(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) <= 10 else None
+
+
+def _page_size(params: Mapping[str, str], name: str, default: int) -> int:
+    raw = params.get(name, "")
+    return min(int(raw), 100) if raw.isdigit() and 0 < int(raw) < 10**9 else default
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Baseline:
     def __init__(self) -> None:
-        self._pool: asyncpg.Pool | None = None
+        self.driver: Driver | None = None
+        self.formats = Formats(sqlite=False)
+        self.entity_id = 0
+        self.user_id = 0
+        self.username = ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            await _respond(send, *await self._answer(scope))
+            return
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        try:
+            status, payload, headers = await self._answer(scope, body)
+        except (ValueError, KeyError, orjson.JSONDecodeError):
+            status, payload, headers = BAD_REQUEST
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*headers, (b"content-length", b"%d" % len(payload))],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
 
-    async def _answer(self, scope: Scope) -> tuple[int, bytes]:
-        if scope["method"] != "GET":
-            return 405, NOT_ALLOWED
-        customer_id = _customer_id(scope["path"])
-        if customer_id is None or self._pool is None:
-            return 404, NOT_FOUND
-        row = await self._pool.fetchrow(SELECT, customer_id)
-        return (404, NOT_FOUND) if row is None else (200, customer_body(row))
+    async def _answer(self, scope: Scope, body: bytes) -> Answer:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+        if path.startswith("/v1/customers"):
+            return await self._partner(method, path[len("/v1/customers") :], params, body, scope)
+        if path.startswith("/api/v1.0/customers"):
+            rest = path[len("/api/v1.0/customers") :]
+            return await self._sales(method, rest, params, body, _host(scope))
+        if path.startswith("/api/v1/customerAccounts/") and method == "GET":
+            return await self._billing_by_code(path[len("/api/v1/customerAccounts/") :])
+        if path.startswith("/api/v1/customers"):
+            rest = path[len("/api/v1/customers") :]
+            return await self._billing(method, rest, params, scope)
+        return NOT_FOUND
+
+    # --- partner ----------------------------------------------------------------------------
+
+    async def _partner(
+        self, method: str, rest: str, params: dict[str, str], body: bytes, scope: Scope
+    ) -> Answer:
+        if rest == "" and method == "GET":
+            return await self._partner_list(params, scope)
+        if rest == "/create_customer" and method in ("POST", "PUT"):
+            return await self._partner_create(orjson.loads(body))
+        customer_id = _key(rest[1:]) if rest.startswith("/") else None
+        if customer_id is None:
+            return NOT_FOUND
+        if method == "GET":
+            async with self._driver.read() as conn:
+                row = await conn.fetchrow(GET, customer_id, self.entity_id)
+        elif method == "PUT":
+            name = orjson.loads(body)["name"]
+            row = await self._update(update_name("*"), name, customer_id)
+        else:
+            return NOT_FOUND
+        return NOT_FOUND if row is None else _json(partner_customer(row, self.formats))
+
+    async def _partner_list(self, params: dict[str, str], scope: Scope) -> Answer:
+        query = orjson.loads(params["q"]) if params.get("q") else {}
+        where: list[str] = ["entity_id = $1"]
+        args: list[Any] = [self.entity_id]
+        for item in query.get("filters", ()):
+            if item.get("op") not in ("eq", "==", "equals"):
+                return BAD_REQUEST
+            args.append(item["val"])
+            where.append(f"{_PARTNER_FIELDS[item['name']]} = ${len(args)}")
+        order = [
+            f"{_PARTNER_FIELDS[o['field']]} {'DESC' if o.get('direction') == 'desc' else 'ASC'}"
+            for o in query.get("order_by", ())
+        ]
+        per_page = _page_size(params, "results_per_page", 10)
+        page = int(params.get("page", "1"))
+        condition = " AND ".join(where)
+        async with self._driver.read() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM customers WHERE {condition}", *args)
+            rows = []
+            if total > (page - 1) * per_page:
+                rows = await conn.fetch(
+                    f"SELECT * FROM customers WHERE {condition} "
+                    f"ORDER BY {', '.join([*order, 'customer_id ASC'])} "
+                    f"LIMIT {per_page} OFFSET {(page - 1) * per_page}",
+                    *args,
+                )
+        f = self.formats
+        total_pages = math.ceil(total / per_page)
+        base = f"http://{_host(scope)}{scope['path']}"
+
+        def url(number: int) -> str:
+            return f"{base}?{urlencode({**params, 'page': number, 'results_per_page': per_page})}"
+
+        links = [f'<{url(page + 1)}>; rel="next"'] if page < total_pages else []
+        links.append(f'<{url(max(total_pages, 1))}>; rel="last"')
+        answer = {
+            "num_results": total,
+            "objects": [partner_customer(row, f) for row in rows],
+            "page": page,
+            "total_pages": total_pages,
+        }
+        return _json(answer, headers=[(b"link", ", ".join(links).encode())])
+
+    async def _partner_create(self, body: dict[str, Any]) -> Answer:
+        entity_id, name = int(body["entity_id"]), body["name"]
+        external_id, code = body.get("external_customer_id"), body.get("external_customer_code")
+        now = self._driver.stamp(_now())
+        async with self._driver.write(transaction=True) as conn:
+            customer_id = await conn.fetchval(
+                insert_customer(("name", "external_id", "code")),
+                entity_id, name, external_id, code, self.user_id, now, self.username,
+            )  # fmt: skip
+            link_id = await conn.fetchval(INSERT_LINK, customer_id, entity_id, now, self.username)
+        return _json(
+            {
+                "status": "success",
+                "message": f"Created {name}({external_id}) successfully",
+                "data": {
+                    "name": name,
+                    "customer_id": customer_id,
+                    "external_customer_id": external_id,
+                    "external_customer_code": code,
+                    "entity_id": entity_id,
+                    "customer_entity_linker_id": link_id,
+                },
+            },
+            201,
+        )
+
+    # --- sales ------------------------------------------------------------------------------
+
+    async def _sales(
+        self, method: str, rest: str, params: dict[str, str], body: bytes, host: str
+    ) -> Answer:
+        if rest == "" and method == "GET":
+            return await self._sales_list(params, host)
+        if rest == "" and method == "POST":
+            return await self._sales_create(dict(parse_qsl(body.decode())), host)
+        customer_id = _key(rest[1:]) if rest.startswith("/") else None
+        if customer_id is None:
+            return NOT_FOUND
+        if method == "PUT":
+            name = dict(parse_qsl(body.decode()))["name"]
+            if await self._update(update_name("customer_id"), name, customer_id) is None:
+                return NOT_FOUND
+        elif method != "GET":
+            return NOT_FOUND
+        async with self._driver.read() as conn:
+            found = await self._records(
+                conn, f"{RECORD} WHERE c.customer_id = $1 AND c.entity_id = $2",
+                [customer_id, self.entity_id], host,
+            )  # fmt: skip
+        return _json(found[0]) if found else NOT_FOUND
+
+    async def _records(
+        self, conn: Conn, sql: str, args: Sequence[Any], host: str
+    ) -> list[dict[str, Any]]:
+        """Full records: the customers with what they name, their payment types, contacts."""
+        rows = await conn.fetch(sql, *args)
+        if not rows:
+            return []
+        ids = [row["customer_id"] for row in rows]
+        f = self.formats
+        payment_types: dict[int, list[dict[str, Any]]] = {key: [] for key in ids}
+        for row in await conn.fetch(*_spread(self._driver.in_list(PAYMENT_TYPES, ids))):
+            payment_types[row["customer_id"]].append(
+                {
+                    "id": row["payment_type_id"],
+                    "reference": row["reference"],
+                    "name": row["name"],
+                    "href": f"/api/v1.0/paymentTypes/{row['payment_type_id']}",
+                }
+            )
+        contacts: dict[int, list[dict[str, Any]]] = {key: [] for key in ids}
+        for row in await conn.fetch(*_spread(self._driver.in_list(CONTACTS, ids))):
+            contacts[row["customer_id"]].append(_contact(row, f))
+        return [
+            sales_record(row, payment_types[key], contacts[key], f, host)
+            for row in rows
+            for key in (row["customer_id"],)
+        ]
+
+    async def _sales_list(self, params: dict[str, str], host: str) -> Answer:
+        size = _page_size(params, "max", 10)
+        offset = int(params.get("offset", "0"))
+        columns: list[str] = ["entity_id"]
+        args: list[Any] = [self.entity_id]
+        if "name" in params:
+            columns.append("name")
+            args.append(params["name"])
+        sort = params.get("sort")
+        order = f"c.{_ORDERABLE[sort]} ASC, " if sort else ""
+        condition = _equal(columns)
+        async with self._driver.read() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM customers WHERE {condition}", *args)
+            found = []
+            if total > offset:
+                found = await self._records(
+                    conn,
+                    f"{RECORD} WHERE {_equal(columns, 'c.')} "
+                    f"ORDER BY {order}c.customer_id ASC LIMIT {size} OFFSET {offset}",
+                    args,
+                    host,
+                )
+        return _json({"total": total, "offset": offset, "max": size, "data": found})
+
+    async def _sales_create(self, form: dict[str, str], host: str) -> Answer:
+        city, country = form.get("billingCity"), form.get("billingCountry")
+        now = self._driver.stamp(_now())
+        columns = ("name", "code", "email", "phone", "active", "city", "country",
+                   "shipping_city", "shipping_country")  # fmt: skip
+        async with self._driver.write(transaction=True) as conn:
+            customer_id = await conn.fetchval(
+                insert_customer(columns),
+                self.entity_id, form["name"], form["reference"], form.get("email"),
+                form.get("phone"), form.get("isActive", "true") == "true", city, country, city,
+                country, self.user_id, now, self.username,
+            )  # fmt: skip
+            await conn.execute(INSERT_LINK, customer_id, self.entity_id, now, self.username)
+            found = await self._records(
+                conn, f"{RECORD} WHERE c.customer_id = $1", [customer_id], host
+            )
+        return _json(found[0], 201)
+
+    # --- billing ----------------------------------------------------------------------------
+
+    async def _billing(
+        self, method: str, rest: str, params: dict[str, str], scope: Scope
+    ) -> Answer:
+        if rest == "" and method == "GET":
+            return await self._billing_list(params, scope)
+        if rest == "" and method == "POST":
+            return await self._billing_create(params)
+        customer_id = _key(rest[1:]) if rest.startswith("/") else None
+        if customer_id is None:
+            return NOT_FOUND
+        if method == "GET":
+            async with self._driver.read() as conn:
+                row = await conn.fetchrow(GET, customer_id, self.entity_id)
+            return NOT_FOUND if row is None else self._billing_one(row)
+        if method == "PUT":
+            row = await self._update(update_name("customer_id"), params["name"], customer_id)
+            return NOT_FOUND if row is None else _json({"response": row["customer_id"]})
+        return NOT_FOUND
+
+    def _billing_one(self, row: Row) -> Answer:
+        return _json({"customer": billing_customer(row, self.formats)})
+
+    async def _billing_by_code(self, code: str) -> Answer:
+        async with self._driver.read() as conn:
+            row = await conn.fetchrow(BY_CODE, self.entity_id, code)
+        return NOT_FOUND if row is None else self._billing_one(row)
+
+    async def _billing_list(self, params: dict[str, str], scope: Scope) -> Answer:
+        per_page = _page_size(params, "per_page", 15)
+        page = int(params.get("page", "1"))
+        where: list[str] = ["entity_id = $1"]
+        args: list[Any] = [self.entity_id]
+        if "filter[name]" in params:
+            args.append(params["filter[name]"])
+            where.append(f"name = ${len(args)}")
+        sort = params.get("sort", "")
+        order = ""
+        if sort:
+            order = f"{_ORDERABLE[sort.lstrip('-')]} {'DESC' if sort[:1] == '-' else 'ASC'}, "
+        condition = " AND ".join(where)
+        start = (page - 1) * per_page
+        async with self._driver.read() as conn:
+            total = await conn.fetchval(f"SELECT count(*) FROM customers WHERE {condition}", *args)
+            rows = []
+            if total > start:
+                rows = await conn.fetch(
+                    f"SELECT * FROM customers WHERE {condition} "
+                    f"ORDER BY {order}customer_id ASC "
+                    f"LIMIT {per_page} OFFSET {start}",
+                    *args,
+                )
+        f = self.formats
+        last_page = max(1, math.ceil(total / per_page))
+        path = f"http://{_host(scope)}{scope['path']}"
+        query = {k: v for k, v in params.items() if k != "page"}
+
+        def url(number: int) -> str:
+            return f"{path}?{urlencode({**query, 'page': number})}"
+
+        return _json(
+            {
+                "current_page": page,
+                "data": [billing_customer(row, f) for row in rows],
+                "first_page_url": url(1),
+                "from": start + 1 if rows else None,
+                "last_page": last_page,
+                "last_page_url": url(last_page),
+                "next_page_url": url(page + 1) if page < last_page else None,
+                "path": path,
+                "per_page": per_page,
+                "prev_page_url": url(page - 1) if page > 1 else None,
+                "to": start + len(rows) if rows else None,
+                "total": total,
+            }
+        )
+
+    async def _billing_create(self, params: dict[str, str]) -> Answer:
+        now = self._driver.stamp(_now())
+        city, country = params.get("mainAddressCity"), params.get("mainAddressCountry")
+        columns = ("name", "code", "email", "phone", "city", "country", "shipping_city",
+                   "shipping_country")  # fmt: skip
+        async with self._driver.write(transaction=True) as conn:
+            number = await conn.fetchval(BUMP_ACCOUNT, self.entity_id)
+            if number is None:
+                await conn.execute(FIRST_ACCOUNT, self.entity_id)
+                number = await conn.fetchval(BUMP_ACCOUNT, self.entity_id)
+            customer_id = await conn.fetchval(
+                insert_customer(columns),
+                self.entity_id, params["name"], f"CL{number:04d}", params.get("emailAddress"),
+                params.get("phone"), city, country, city, country, self.user_id, now,
+                self.username,
+            )  # fmt: skip
+            await conn.execute(INSERT_LINK, customer_id, self.entity_id, now, self.username)
+        return _json({"response": customer_id}, 201)
+
+    # --- shared -----------------------------------------------------------------------------
+
+    async def _update(self, sql: str, name: str, customer_id: int) -> Row | None:
+        now = self._driver.stamp(_now())
+        async with self._driver.write(transaction=False) as conn:
+            return await conn.fetchrow(sql, name, now, self.username, customer_id, self.entity_id)
+
+    @property
+    def _driver(self) -> Driver:
+        assert self.driver is not None
+        return self.driver
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self._pool = await _create_pool()
+                url = os.environ["BENCH_DATABASE_URL"]
+                sqlite = url.startswith("sqlite")
+                self.driver = SqliteDriver(url) if sqlite else PgDriver(url)
+                self.formats = Formats(sqlite)
+                self.entity_id = int(os.environ["BENCH_ENTITY_ID"])
+                self.user_id = int(os.environ["BENCH_USER_ID"])
+                self.username = os.environ["BENCH_USERNAME"]
+                await self.driver.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._pool is not None:
-                    await self._pool.close()
+                if self.driver is not None:
+                    await self.driver.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
 
-async def _create_pool() -> asyncpg.Pool:
-    """As the service's pool: min 1, max the pool size, the same session settings."""
-    return await asyncpg.create_pool(
-        os.environ["BENCH_DATABASE_URL"],
-        min_size=1,
-        max_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
-        server_settings={
-            "statement_timeout": os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "10000"),
-            "timezone": "UTC",
-        },
-    )
+def _host(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    server = scope.get("server") or ("127.0.0.1", 80)
+    return f"{server[0]}:{server[1]}"
+
+
+def _equal(columns: Sequence[str], prefix: str = "") -> str:
+    """`a = $1 AND b = $2 …` for the columns, in order."""
+    return " AND ".join(f"{prefix}{c} = ${k}" for k, c in enumerate(columns, start=1))
+
+
+def _spread(statement: tuple[str, list[Any]]) -> list[Any]:
+    sql, args = statement
+    return [sql, *args]
 
 
 app = Baseline()

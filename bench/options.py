@@ -6,32 +6,52 @@ import argparse
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.errors import BenchError
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_registry"
+DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent / "results" / "bench.db"
 LOCALHOST = "127.0.0.1"
+DATABASES = ("postgresql", "sqlite")
 _DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _PROTECTED_DATABASES = frozenset({"postgres", "template0", "template1"})
 
 
 @dataclass(frozen=True, slots=True)
-class Options:
-    customers: int
-    duration: int
-    connections: int
-    database_url: str
-    check: bool
+class Target:
+    """One database the suite runs on."""
+
+    kind: str  # "postgresql" or "sqlite"
+    url: str  # the service's CUSTOMER_REGISTRY_DATABASE_URL
+    sizes: tuple[int, ...]  # customers to load, ascending
 
     @property
     def database_name(self) -> str:
-        return urlsplit(self.database_url).path.lstrip("/")
+        return urlsplit(self.url).path.lstrip("/")
 
     @property
     def maintenance_url(self) -> str:
         """The same server's `postgres` database, from which the bench database is recreated."""
-        return urlunsplit(urlsplit(self.database_url)._replace(path="/postgres"))
+        return urlunsplit(urlsplit(self.url)._replace(path="/postgres"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.url.split(":///", 1)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    targets: tuple[Target, ...]
+    scenarios: tuple[str, ...]  # names, in the suite's order
+    duration: int
+    warmup: int
+    rounds: int
+    connections: int
+    list_connections: int
+    latency_connections: int
+    check: bool
 
 
 def _positive(text: str) -> int:
@@ -41,26 +61,53 @@ def _positive(text: str) -> int:
     return value
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(sorted({int(part.replace("_", "")) for part in text.split(",")}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text}") from None
+    if not sizes or sizes[0] < 100:
+        raise argparse.ArgumentTypeError("each size must be at least 100 customers")
+    return sizes
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def _parser() -> argparse.ArgumentParser:
+    from bench.scenarios import GROUPS, SCENARIOS
+
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmark GET /v1/customers/<id> of the service against a bare ASGI "
-        "baseline on the same PostgreSQL data, with wrk.",
+        description="The benchmark suite: every scenario of the three APIs, on PostgreSQL and "
+        "SQLite, against a bare ASGI baseline doing the same SQL, with wrk. See bench/README.md.",
     )
-    parser.add_argument("--customers", type=_positive, default=100_000, help="rows to load")
-    parser.add_argument("--duration", type=_positive, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=_positive, default=64, help="wrk connections")
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database to DROP and recreate (host must be 127.0.0.1)",
-    )
-    parser.add_argument(
-        "--no-check",
-        dest="check",
-        action="store_false",
-        help="do not fail when ours/baseline req/s is below the target",
-    )
+    add = parser.add_argument
+    add("--databases", type=_names, default=DATABASES,
+        help="comma-separated: postgresql, sqlite (default both)")  # fmt: skip
+    add("--sizes", type=_sizes, default=(10_000, 1_000_000),
+        help="PostgreSQL: customers to load, comma-separated (default 10000,1000000); the "
+        "largest runs every scenario, the others the read scenarios, for the growth")  # fmt: skip
+    add("--sqlite-sizes", type=_sizes, default=(10_000, 1_000_000),
+        help="the same for SQLite (default 10000,1000000)")  # fmt: skip
+    add("--scenarios", type=_names, default=("all",),
+        help=f"comma-separated names or groups ({', '.join(GROUPS)}) or all; names: "
+        f"{', '.join(s.name for s in SCENARIOS)}")  # fmt: skip
+    add("--duration", type=_positive, default=5, help="seconds per measured wrk run (5)")
+    add("--warmup", type=int, default=2, help="seconds of warm-up per server and scenario (2)")
+    add("--rounds", type=_positive, default=2, help="measured runs per server, alternating (2)")
+    add("--connections", type=_positive, default=64, help="wrk connections (64)")
+    add("--list-connections", type=_positive, default=8,
+        help="wrk connections of the list scenarios (8)")  # fmt: skip
+    add("--latency-connections", type=_positive, default=1,
+        help="wrk connections of the extra latency run of the list scenarios (1)")  # fmt: skip
+    add("--database-url", default=DEFAULT_DATABASE_URL,
+        help="PostgreSQL database to DROP and recreate (host must be 127.0.0.1)")  # fmt: skip
+    add("--sqlite-path", type=Path, default=DEFAULT_SQLITE_PATH,
+        help="SQLite file to delete and recreate (default bench/results/bench.db)")  # fmt: skip
+    add("--no-check", dest="check", action="store_false",
+        help="exit 0 even when a target is missed")  # fmt: skip
     return parser
 
 
@@ -76,13 +123,45 @@ def validate_database_url(url: str) -> None:
         raise BenchError(f"--database-url must name a plain, non-system database, not {name!r}")
 
 
+def _selected(names: Sequence[str]) -> tuple[str, ...]:
+    from bench.scenarios import GROUPS, SCENARIOS
+
+    wanted: set[str] = set()
+    known = {s.name for s in SCENARIOS}
+    for name in names:
+        if name == "all":
+            wanted |= known
+        elif name in GROUPS:
+            wanted |= {s.name for s in SCENARIOS if s.group == name}
+        elif name in known:
+            wanted.add(name)
+        else:
+            raise BenchError(f"--scenarios: no scenario or group {name!r}")
+    return tuple(s.name for s in SCENARIOS if s.name in wanted)
+
+
 def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = _parser().parse_args(argv)
-    validate_database_url(args.database_url)
+    targets = []
+    for kind in args.databases:
+        if kind not in DATABASES:
+            raise BenchError(f"--databases: {kind!r} is neither postgresql nor sqlite")
+        if kind == "postgresql":
+            validate_database_url(args.database_url)
+            targets.append(Target(kind, args.database_url, args.sizes))
+        else:
+            path = args.sqlite_path.resolve()
+            targets.append(Target(kind, f"sqlite:///{path}", args.sqlite_sizes))
+    if not targets:
+        raise BenchError("--databases: name at least one")
     return Options(
-        customers=args.customers,
+        targets=tuple(targets),
+        scenarios=_selected(args.scenarios),
         duration=args.duration,
+        warmup=max(args.warmup, 0),
+        rounds=args.rounds,
         connections=args.connections,
-        database_url=args.database_url,
+        list_connections=args.list_connections,
+        latency_connections=args.latency_connections,
         check=args.check,
     )

@@ -1,11 +1,12 @@
-"""The answer: a table on the terminal and bench/results/latest.json."""
+"""The answer: one table on the terminal, and bench/results/latest.json with every run."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,83 +14,184 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.errors import BenchError
 from bench.options import Options
+from bench.scenarios import (
+    BY_NAME,
+    GROWTH_TARGET,
+    LIST_P99_MS,
+    MEMORY_TARGET_MB,
+)
 from bench.wrk import Measurement
 
 BASELINE = "baseline"
 OURS = "ours"
+THROUGHPUT = "throughput"
+LATENCY = "latency"
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    baseline: Measurement  # best run of each, by req/s
-    ours: Measurement
-    target: float
-    rounds: int
+class Line:
+    """One row of the table: a scenario at one size, a growth, or the memory."""
 
-    @property
-    def ratio(self) -> float:
-        return self.ours.requests_per_s / self.baseline.requests_per_s
-
-    @property
-    def passed(self) -> bool:
-        return self.ratio >= self.target
-
-
-def _best(measurements: list[Measurement], scenario: str) -> Measurement:
-    runs = [m for m in measurements if m.scenario == scenario and m.run > 0]
-    if not runs:
-        raise BenchError(f"no measured run of {scenario}")
-    return max(runs, key=lambda m: m.requests_per_s)
+    database: str
+    customers: str
+    scenario: str
+    requests_per_s: float | None = None
+    p50: str = ""
+    p99: str = ""
+    baseline_requests_per_s: float | None = None
+    ratio: str = ""
+    target: str = "—"
+    passed: bool | None = None  # None: no target
 
 
-def summarize(measurements: list[Measurement], target: float, rounds: int) -> Summary:
-    return Summary(_best(measurements, BASELINE), _best(measurements, OURS), target, rounds)
+@dataclass
+class Results:
+    measurements: list[Measurement] = field(default_factory=list)
+    memory_mb: dict[str, float] = field(default_factory=dict)  # "database size" → peak RSS
+    load: dict[str, list[float]] = field(default_factory=dict)  # when → load averages
+    loads_s: dict[str, float] = field(default_factory=dict)  # "database size" → load time
+
+    def best(self, database: str, customers: int, scenario: str, server: str,
+             kind: str = THROUGHPUT) -> Measurement | None:  # fmt: skip
+        """The run with the most req/s (best of the alternating rounds)."""
+        runs = [
+            m
+            for m in self.measurements
+            if (m.run.database, m.run.customers, m.run.scenario, m.run.server, m.run.kind)
+            == (database, customers, scenario, server, kind)
+        ]
+        return max(runs, key=lambda m: m.requests_per_s, default=None)
 
 
-def print_table(console: Console, summary: Summary, options: Options) -> None:
-    table = Table(
-        title=f"GET /v1/customers/<random id in 1..{options.customers:,}>",
-        caption=f"best of {summary.rounds} alternating runs each (baseline, ours, …) to damp "
-        f"noise; wrk -c{options.connections} -d{options.duration}s; baseline: raw ASGI + "
-        f"asyncpg; target ratio ≥ {summary.target}",
+def _ms(value: float) -> str:
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _scenario_line(results: Results, database: str, size: int, name: str,
+                   largest: bool) -> Line | None:  # fmt: skip
+    ours = results.best(database, size, name, OURS)
+    base = results.best(database, size, name, BASELINE)
+    if ours is None or base is None:
+        return None
+    ratio = ours.requests_per_s / base.requests_per_s
+    scenario = BY_NAME[name]
+    target, passed = "—", None
+    if scenario.ratio_target is not None:
+        target = f"ratio ≥ {scenario.ratio_target}"
+        passed = ratio >= scenario.ratio_target
+    else:
+        latency = results.best(database, size, name, OURS, LATENCY)
+        if latency is not None:
+            c = latency.run.connections
+            target = f"p99 {_ms(latency.p99_ms)} ms @c{c}"
+            if database == "postgresql" and largest:
+                target += f" < {LIST_P99_MS:.0f}"
+                passed = latency.p99_ms < LIST_P99_MS
+    return Line(database, f"{size:,}", name, ours.requests_per_s, _ms(ours.p50_ms),
+                _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", target,
+                passed)  # fmt: skip
+
+
+def _growth_line(results: Results, database: str, sizes: Sequence[int], name: str) -> Line | None:
+    small = results.best(database, sizes[0], name, OURS)
+    large = results.best(database, sizes[-1], name, OURS)
+    if small is None or large is None or len(sizes) < 2:
+        return None
+    growth = large.p50_ms / small.p50_ms
+    return Line(
+        database,
+        f"{sizes[0]:,}→{sizes[-1]:,}",
+        f"growth {name}",
+        p50=f"{_ms(small.p50_ms)}→{_ms(large.p50_ms)}",
+        ratio=f"{growth:.2f}x",
+        target=f"p50 growth ≤ {GROWTH_TARGET}x",
+        passed=growth <= GROWTH_TARGET,
     )
-    for column in ("scenario", "req/s", "p50 (ms)", "p99 (ms)", "ours/baseline req/s"):
-        table.add_column(column, justify="left" if column == "scenario" else "right")
-    for m, ratio in ((summary.baseline, "1.00"), (summary.ours, f"{summary.ratio:.2f}")):
+
+
+def lines(results: Results, options: Options) -> list[Line]:
+    found: list[Line] = []
+    for target in options.targets:
+        database = target.kind
+        for size in target.sizes:
+            for name in options.scenarios:
+                line = _scenario_line(results, database, size, name, size == target.sizes[-1])
+                if line is not None:
+                    found.append(line)
+        for name in options.scenarios:
+            line = _growth_line(results, database, target.sizes, name)
+            if line is not None:
+                found.append(line)
+        peak = [mb for key, mb in results.memory_mb.items() if key.startswith(database)]
+        if peak:
+            found.append(
+                Line(
+                    database,
+                    "all",
+                    "memory: ours, peak RSS of the worker",
+                    target=f"{max(peak):.0f} MB < {MEMORY_TARGET_MB:.0f} MB",
+                    passed=max(peak) < MEMORY_TARGET_MB,
+                )
+            )
+    return found
+
+
+def _verdict(passed: bool | None) -> str:
+    return "" if passed is None else "[green]pass[/green]" if passed else "[red]FAIL[/red]"
+
+
+def print_table(console: Console, found: Sequence[Line], options: Options) -> None:
+    table = Table(
+        title="python -m bench: ours against the baseline, one worker each",
+        caption=f"req/s, p50, p99: ours, best of {options.rounds} alternating runs "
+        f"(wrk -d{options.duration}s, -c{options.connections}, lists -c{options.list_connections})"
+        f"; ratio: ours/baseline req/s; list targets: p99 of an extra run at "
+        f"-c{options.latency_connections}",
+    )
+    for column in ("database", "customers", "scenario", "req/s", "p50 ms", "p99 ms",
+                   "baseline req/s", "ratio", "target", "result"):  # fmt: skip
+        left = column in ("database", "customers", "scenario", "target")
+        table.add_column(column, justify="left" if left else "right")
+    previous = None
+    for line in found:
+        if previous is not None and (line.database, line.customers) != previous:
+            table.add_section()
+        previous = (line.database, line.customers)
         table.add_row(
-            m.scenario, f"{m.requests_per_s:,.0f}", f"{m.p50_ms:.2f}", f"{m.p99_ms:.2f}", ratio
+            line.database,
+            line.customers,
+            line.scenario,
+            "" if line.requests_per_s is None else f"{line.requests_per_s:,.0f}",
+            line.p50,
+            line.p99,
+            "" if line.baseline_requests_per_s is None else f"{line.baseline_requests_per_s:,.0f}",
+            line.ratio,
+            line.target,
+            _verdict(line.passed),
         )
     console.print(table)
 
 
-def _machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
+def machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        # Before the benchmark started: anything well above 0 means other work shared the CPUs.
-        "load_average_before": [round(x, 2) for x in load_before],
     }
 
 
-def write_json(
-    path: Path,
-    summary: Summary,
-    measurements: list[Measurement],
-    options: Options,
-    load_before: tuple[float, float, float],
-) -> None:
+def write_json(path: Path, results: Results, found: Sequence[Line], options: Options) -> None:
     document = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": asdict(options),
-        "machine": _machine(load_before),
-        "runs": [m.as_json() for m in measurements],  # run 0: warm-up, not counted
-        "best": {BASELINE: summary.baseline.as_json(), OURS: summary.ours.as_json()},
-        "ratio": round(summary.ratio, 4),
-        "target": summary.target,
-        "passed": summary.passed,
+        "machine": machine(),
+        # Anything well above 0 before the start means other work shared the CPUs.
+        "load_average": results.load,
+        "load_seconds": results.loads_s,
+        "memory_peak_mb": results.memory_mb,
+        "table": [asdict(line) for line in found],
+        "runs": [m.as_json() for m in results.measurements],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")

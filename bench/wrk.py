@@ -1,4 +1,4 @@
-"""Load generation with wrk and bench/random_id.lua; one Measurement per run."""
+"""Load generation with wrk and bench/request.lua; one Measurement per run."""
 
 from __future__ import annotations
 
@@ -11,17 +11,31 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
+from bench.scenarios import Scenario
 
-SCRIPT = Path(__file__).with_name("random_id.lua")
+SCRIPT = Path(__file__).with_name("request.lua")
 THREADS = 2
 TIMEOUT_MARGIN = 30.0  # seconds a wrk run may take beyond its --duration
 _MARKER = "BENCH_RESULT "
 
 
 @dataclass(frozen=True, slots=True)
-class Measurement:
+class Run:
+    """Which run: on what data, of which scenario, against which server."""
+
+    database: str
+    customers: int
     scenario: str
-    run: int  # 0: warm-up
+    server: str  # "ours" or "baseline"
+    kind: str  # "warm-up", "throughput" or "latency"
+    round: int
+    connections: int
+    duration: int
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    run: Run
     requests: int
     duration_s: float
     requests_per_s: float
@@ -45,18 +59,20 @@ def find_wrk() -> str:
 
 def _command(wrk: str, url: str, duration: int, connections: int) -> list[str]:
     threads = min(THREADS, connections)
-    return [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-            "-s", str(SCRIPT), url]  # fmt: skip
+    # A slow answer is measured, not dropped: wrk's own timeout (2 s) would count it as an
+    # error and fail the run.
+    timeout = max(10, 2 * duration)
+    return [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout}s",
+            "--latency", "-s", str(SCRIPT), url]  # fmt: skip
 
 
-def _parse(scenario: str, run: int, stdout: str) -> Measurement:
+def _parse(run: Run, stdout: str) -> Measurement:
     lines = [line for line in stdout.splitlines() if line.startswith(_MARKER)]
     if not lines:
-        raise BenchError(f"wrk printed no result for {scenario}:\n{stdout}")
+        raise BenchError(f"wrk printed no result for {run.scenario}:\n{stdout}")
     raw = json.loads(lines[-1][len(_MARKER) :])
     duration_s = raw["duration_us"] / 1e6
     return Measurement(
-        scenario=scenario,
         run=run,
         requests=raw["requests"],
         duration_s=round(duration_s, 3),
@@ -75,30 +91,35 @@ def _check(measurement: Measurement, raw_output: str) -> None:
     """A run that had failed responses or broken connections measured something else."""
     failures = measurement.non_2xx_3xx + sum(measurement.socket_errors.values())
     if failures:
+        run = measurement.run
         raise BenchError(
-            f"{measurement.scenario} run {measurement.run}: {measurement.non_2xx_3xx} non-2xx "
-            f"responses, socket errors {measurement.socket_errors}:\n{raw_output}"
+            f"{run.server} {run.scenario} ({run.kind} {run.round}): {measurement.non_2xx_3xx} "
+            f"responses ≥ 400, socket errors {measurement.socket_errors}:\n{raw_output}"
         )
 
 
-def measure(
-    scenario: str, run: int, url: str, *, duration: int, connections: int, env: dict[str, str]
-) -> Measurement:
-    """One wrk run against `url`; BenchError if any request failed."""
-    command = _command(find_wrk(), url, duration, connections)
+def measure(run: Run, scenario: Scenario, url: str, env: dict[str, str]) -> Measurement:
+    """One wrk run of `scenario` against `url`; BenchError if any request failed."""
+    command = _command(find_wrk(), url, run.duration, run.connections)
+    script_env = {
+        "BENCH_METHOD": scenario.method,
+        "BENCH_PATH": scenario.path,
+        "BENCH_BODY": scenario.body,
+        "BENCH_CONTENT_TYPE": scenario.content_type,
+    }
     try:
         done = subprocess.run(
             command,
-            env={**os.environ, **env},
+            env={**os.environ, **env, **script_env},
             check=True,
             capture_output=True,
             text=True,
-            timeout=duration + TIMEOUT_MARGIN,
+            timeout=run.duration + max(10, 2 * run.duration) + TIMEOUT_MARGIN,
         )
     except subprocess.CalledProcessError as error:
-        raise BenchError(f"wrk failed on {scenario}: {error.stderr.strip()}") from error
+        raise BenchError(f"wrk failed on {scenario.name}: {error.stderr.strip()}") from error
     except subprocess.TimeoutExpired as error:
-        raise BenchError(f"wrk on {scenario} did not finish in time") from error
-    measurement = _parse(scenario, run, done.stdout)
+        raise BenchError(f"wrk on {scenario.name} did not finish in time") from error
+    measurement = _parse(run, done.stdout)
     _check(measurement, done.stdout)
     return measurement
