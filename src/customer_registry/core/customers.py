@@ -343,7 +343,8 @@ async def create(
     """
     if not caller.can_see_entity(new.entity_id):
         raise Forbidden("You may only create customers in your own entity.")
-    await entities.require_existing(conn, caller, new.entity_id, field="entity_id")
+    if new.entity_id != caller.entity_id:  # the caller's own exists: it holds their user
+        await entities.require_existing(conn, caller, new.entity_id, field="entity_id")
     for name in new.details:
         if name not in DETAILS:
             raise UnknownField(name)

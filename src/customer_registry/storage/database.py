@@ -74,7 +74,10 @@ def _compile_cached(stmt: Executable, dialect: Dialect) -> CompiledSQL:
     params: dict[str, Any] = compiled.construct_params(
         extracted_parameters=extracted, escape_names=False, _collected_params=collected
     )
-    columns = tuple(getattr(stmt, "exported_columns", ()))
+    # The result columns (for SQLite's decoding) are the same for every statement of a shape.
+    columns = getattr(compiled, "_registry_columns", None)
+    if columns is None:
+        columns = compiled._registry_columns = tuple(getattr(stmt, "exported_columns", ()))
     if compiled.literal_execute_params or compiled.post_compile_params:  # IN (…) lists
         expanded = compiled._process_parameters_for_postcompile(params)
         return CompiledSQL(

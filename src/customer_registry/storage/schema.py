@@ -347,6 +347,8 @@ customers = sa.Table(
     sa.Index(None, "entity_id", "code", unique=True),
     sa.Index(None, "entity_id", "secondary_code", unique=True),
     sa.Index(None, "name"),
+    # An entity's customers by name: lists filtered or sorted by name, and their counts.
+    sa.Index(None, "entity_id", "name", "customer_id"),
     sa.Index(None, "category_id"),
     sa.Index(None, "segmentation_id"),
     sa.Index(None, "region_id"),
