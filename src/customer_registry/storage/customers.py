@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import InUse, Invalid, NotUnique
 from customer_registry.core.fields import INT64
@@ -53,15 +55,19 @@ async def get(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
     return await conn.fetch_one(_GET_IN_ENTITY, customer_id=customer_id, entity_id=caller.entity_id)
 
 
+_GET_FOR_UPDATE_ANY = Prepared(_GET_ANY.statement.with_for_update())  # type: ignore[attr-defined]
+_GET_FOR_UPDATE_IN_ENTITY = Prepared(_GET_IN_ENTITY.statement.with_for_update())  # type: ignore[attr-defined]
+
+
 async def get_for_update(conn: Connection, caller: Caller, customer_id: int) -> Row | None:
     """`get`, the row locked until the transaction ends (PostgreSQL; SQLite writers are
-    serialised): an update then reads and writes the customer and its payment types alone."""
-    statement = sa.select(customers).where(
-        customers.c.customer_id == customer_id, LISTING.scope(caller, customers)
+    serialised, and SQLite renders no FOR UPDATE): an update then reads and writes the
+    customer and its payment types alone."""
+    if caller.sees_all_entities:
+        return await conn.fetch_one(_GET_FOR_UPDATE_ANY, customer_id=customer_id)
+    return await conn.fetch_one(
+        _GET_FOR_UPDATE_IN_ENTITY, customer_id=customer_id, entity_id=caller.entity_id
     )
-    if conn.dialect_name == "postgresql":
-        statement = statement.with_for_update()
-    return await conn.fetch_one(statement)
 
 
 async def page(
@@ -88,9 +94,9 @@ async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row
     the identifier is looked up, so the answer is the same on both databases and the
     external id is named first when several are taken, as the partner document shows.
     """
-    statement = insert_ignoring_conflicts(conn, customers).values(**values).returning(customers)
+    statement = _insert_statement(conn.dialect_name, tuple(sorted(values)))
     try:
-        row = await conn.fetch_one(statement)
+        row = await conn.fetch_one(statement, **_bound(values))
     except ForeignKeyViolation as error:
         raise _missing_reference() from error
     if row is not None:
@@ -107,6 +113,28 @@ async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row
             return field
     # The holder was deleted since: still a conflict, and the client may simply retry.
     return given[0]
+
+
+def _bound(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"v_{name}": value for name, value in values.items()}
+
+
+# Writes are compiled once per set of columns written (a few shapes in practice).
+@functools.lru_cache(maxsize=256)
+def _insert_statement(dialect_name: str, columns: tuple[str, ...]) -> Prepared:
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    statement = insert(customers).values({name: sa.bindparam(f"v_{name}") for name in columns})
+    return Prepared(statement.on_conflict_do_nothing().returning(customers))
+
+
+@functools.lru_cache(maxsize=256)
+def _update_statement(columns: tuple[str, ...]) -> Prepared:
+    return Prepared(
+        sa.update(customers)
+        .where(customers.c.customer_id == sa.bindparam("key"))
+        .values({name: sa.bindparam(f"v_{name}") for name in columns})
+        .returning(customers)
+    )
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
@@ -145,14 +173,9 @@ async def next_account_number(conn: Connection, entity_id: int) -> int:
 async def update(
     conn: Connection, customer_id: int, entity_id: int, values: Mapping[str, Any]
 ) -> Row:
-    statement = (
-        sa.update(customers)
-        .where(customers.c.customer_id == customer_id)
-        .values(**values)
-        .returning(customers)
-    )
+    statement = _update_statement(tuple(sorted(values)))
     try:
-        row = await conn.fetch_one(statement)
+        row = await conn.fetch_one(statement, key=customer_id, **_bound(values))
     except UniqueViolation as error:
         raise _not_unique(error, values, entity_id) from error
     except ForeignKeyViolation as error:
@@ -206,13 +229,21 @@ async def by_identifier(
     """The customer a partner names by (entity, external id and/or code), if visible."""
     if not storable(code) or (external_id is not None and not INT64[0] <= external_id <= INT64[1]):
         return None  # no customer can have it
-    statement = sa.select(customers).where(
-        customers.c.entity_id == entity_id, LISTING.scope(caller, customers)
+    if not caller.can_see_entity(entity_id):
+        return None
+    statement = _by_identifier(external_id is not None, code is not None, lock)
+    given = {"external_id": external_id, "code": code}
+    return await conn.fetch_one(
+        statement, entity_id=entity_id, **{k: v for k, v in given.items() if v is not None}
     )
-    if external_id is not None:
-        statement = statement.where(customers.c.external_id == external_id)
-    if code is not None:
-        statement = statement.where(customers.c.code == code)
-    if lock and conn.dialect_name == "postgresql":
-        statement = statement.with_for_update()
-    return await conn.fetch_one(statement)
+
+
+@functools.lru_cache(maxsize=8)
+def _by_identifier(by_external_id: bool, by_code: bool, lock: bool) -> Prepared:
+    statement = sa.select(customers).where(customers.c.entity_id == sa.bindparam("entity_id"))
+    if by_external_id:
+        statement = statement.where(customers.c.external_id == sa.bindparam("external_id"))
+    if by_code:
+        statement = statement.where(customers.c.code == sa.bindparam("code"))
+    # SQLite renders no FOR UPDATE: its writers are serialised anyway.
+    return Prepared(statement.with_for_update() if lock else statement)

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Prepared, Row
 from customer_registry.storage.schema import (
     contacts,
     currencies,
@@ -55,10 +55,35 @@ _RECORDS = sa.select(
 )
 
 
+_link = customer_payment_types
+_PAYMENT_TYPES = (
+    sa.select(_link.c.customer_id, payment_types)
+    .join(payment_types, payment_types.c.payment_type_id == _link.c.payment_type_id)
+    .order_by(_link.c.customer_id, payment_types.c.payment_type_id)
+)
+_CONTACTS = sa.select(contacts).order_by(contacts.c.customer_id, contacts.c.contact_id)
+
+# One customer's record (the hot path: get by id), compiled once.
+_ONE: sa.BindParameter[int] = sa.bindparam("customer_id")
+_RECORD_ANY = Prepared(_RECORDS.where(customers.c.customer_id == _ONE))
+_RECORD_IN_ENTITY = Prepared(
+    _RECORDS.where(
+        customers.c.customer_id == _ONE, customers.c.entity_id == sa.bindparam("entity_id")
+    )
+)
+_PAYMENT_TYPES_OF_ONE = Prepared(_PAYMENT_TYPES.where(_link.c.customer_id == _ONE))
+_CONTACTS_OF_ONE = Prepared(_CONTACTS.where(contacts.c.customer_id == _ONE))
+
+
 async def customers_with_names(
     conn: Connection, ids: Collection[int], entity_id: int | None
 ) -> list[Row]:
     """The customers `ids` (of `entity_id` only, unless None) with what they name."""
+    if len(ids) == 1:
+        (key,) = ids
+        if entity_id is None:
+            return await conn.fetch_all(_RECORD_ANY, customer_id=key)
+        return await conn.fetch_all(_RECORD_IN_ENTITY, customer_id=key, entity_id=entity_id)
     statement = _RECORDS.where(customers.c.customer_id.in_(ids))
     if entity_id is not None:
         statement = statement.where(customers.c.entity_id == entity_id)
@@ -66,18 +91,14 @@ async def customers_with_names(
 
 
 async def payment_types_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    link = customer_payment_types
-    return await conn.fetch_all(
-        sa.select(link.c.customer_id, payment_types)
-        .join(payment_types, payment_types.c.payment_type_id == link.c.payment_type_id)
-        .where(link.c.customer_id.in_(ids))
-        .order_by(link.c.customer_id, payment_types.c.payment_type_id)
-    )
+    if len(ids) == 1:
+        (key,) = ids
+        return await conn.fetch_all(_PAYMENT_TYPES_OF_ONE, customer_id=key)
+    return await conn.fetch_all(_PAYMENT_TYPES.where(_link.c.customer_id.in_(ids)))
 
 
 async def contacts_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    return await conn.fetch_all(
-        sa.select(contacts)
-        .where(contacts.c.customer_id.in_(ids))
-        .order_by(contacts.c.customer_id, contacts.c.contact_id)
-    )
+    if len(ids) == 1:
+        (key,) = ids
+        return await conn.fetch_all(_CONTACTS_OF_ONE, customer_id=key)
+    return await conn.fetch_all(_CONTACTS.where(contacts.c.customer_id.in_(ids)))
