@@ -381,7 +381,10 @@ async def fetch_page(
     conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
 ) -> tuple[int, list[Row]]:
     """How many rows the query finds among those the caller may see, and the asked page of
-    them (no second query when the page starts past the end)."""
-    total = int(await conn.fetch_value(count_statement(listing, query, caller)))
-    statement = page_statement(listing, query, caller, page) if total > page.start else None
-    return total, [] if statement is None else await conn.fetch_all(statement)
+    them. A page that is not full tells the total by itself (a lookup by an identifier, a
+    short list, the last page): the count is asked only when it cannot be known otherwise."""
+    statement = page_statement(listing, query, caller, page)
+    rows = [] if statement is None else await conn.fetch_all(statement)
+    if (rows or page.start == 0) and len(rows) < page.per_page:
+        return page.start + len(rows), rows
+    return int(await conn.fetch_value(count_statement(listing, query, caller))), rows

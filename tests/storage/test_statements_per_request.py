@@ -1,0 +1,81 @@
+"""No query per row anywhere: a list page costs the same number of SQL statements whether it
+shows 3 customers or 50, on every API (counted at the one place every statement passes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import pytest
+
+from customer_registry.core.permissions import Level, Visibility
+from customer_registry.storage.database import Connection, Statement
+from tests.conftest import MakeUser
+
+LISTS = [
+    "/v1/customers?results_per_page=50",
+    "/api/v1/customers?per_page=50",
+    "/api/v1/customers?per_page=50&sort=name",
+    "/api/v1.0/customers?max=50",
+    "/api/v1.0/customers?max=50&sort=name",
+    "/v1/customer_entity_linker?results_per_page=50",
+]
+
+
+class Counter:
+    statements = 0
+    seen: list[str] = []
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> type[Counter]:
+    """Counts statements where each is compiled for its driver: once per statement."""
+    original = Connection._compile
+
+    def counted(self: Connection, stmt: Statement, params: Mapping[str, Any]) -> Any:
+        Counter.statements += 1
+        Counter.seen.append(str(getattr(stmt, "statement", stmt))[:80])
+        return original(self, stmt, params)
+
+    monkeypatch.setattr(Connection, "_compile", counted)
+    Counter.statements = 0
+    return Counter
+
+
+async def _statements(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, counter: type[Counter]
+) -> int:
+    await client.get(path, headers=headers)  # the token is checked and cached first
+    counter.statements = 0
+    counter.seen = []
+    response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return counter.statements
+
+
+async def _create(
+    client: httpx.AsyncClient, headers: dict[str, str], first: int, count: int
+) -> None:
+    for n in range(first, first + count):
+        response = await client.post(
+            "/api/v1.0/customers", data={"reference": f"R{n}", "name": f"N{n}"}, headers=headers
+        )
+        assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_a_page_costs_the_same_statements_for_3_or_50_rows(
+    client: httpx.AsyncClient, make_user: MakeUser, counter: type[Counter], path: str
+) -> None:
+    headers = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await _create(client, headers, 0, 3)
+    few = await _statements(client, headers, path, counter)
+    await _create(client, headers, 3, 57)  # a full page of 50, and more
+    many = await _statements(client, headers, path, counter)
+    assert few <= many <= few + 1, (
+        few,
+        many,
+        counter.seen,
+    )  # a full page adds the count, nothing per row
+    assert many <= 6, many
