@@ -9,6 +9,10 @@ from typing import Any
 from starlette.requests import Request
 
 from customer_registry.apis.http import UndecodableBody, UnsupportedMediaType, is_json, json_body
+
+# Re-exported: the partner handlers read text and refuse wrong types as the form APIs do.
+from customer_registry.apis.params import WrongType as WrongType
+from customer_registry.apis.params import text as text
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import Invalid, UnknownField
 from customer_registry.core.fields import is_decimal
@@ -26,12 +30,9 @@ async def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-class WrongType(ValueError):
-    pass
-
-
 def integer(value: Any) -> int | None:
-    """An integer, or a string of digits (JSON clients send both); None stays None."""
+    """An integer, or a string of digits (JSON clients send both); None stays None. Stricter
+    than the form APIs' (apis/params.integer): JSON has real numbers, so no "" or 7.0."""
     if value is None:
         return None
     if isinstance(value, str) and is_decimal(value.strip().lstrip("-")) and len(value) < 30:
@@ -39,15 +40,6 @@ def integer(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongType("must be an integer")
     return value
-
-
-def text(value: Any) -> str | None:
-    """A string; a number is taken as its decimal text; None stays None."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise WrongType("must be a string")
 
 
 def timestamp(value: Any) -> datetime | None:

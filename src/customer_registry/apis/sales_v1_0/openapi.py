@@ -176,6 +176,14 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     )
     create = oa.fields(body["properties"], required=("reference", "name"))
     item = "/customers/{customer}"
+    update = oa.Spec(
+        "Update a customer (the fields sent)",
+        path=_CUSTOMER_KEY,
+        query=_EXTERNAL,
+        body=body,
+        media_types=FORMS,
+        response=oa.ref("Customer"),
+    )
     return {
         ("GET", "/customers"): oa.Spec(
             "List customers", query=_filters(CUSTOMER_FILTERS), response=_page(oa.ref("Customer"))
@@ -190,22 +198,8 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         ("GET", item): oa.Spec(
             "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
         ),
-        ("PUT", item): oa.Spec(
-            "Update a customer (the fields sent)",
-            path=_CUSTOMER_KEY,
-            query=_EXTERNAL,
-            body=body,
-            media_types=FORMS,
-            response=oa.ref("Customer"),
-        ),
-        ("PATCH", item): oa.Spec(
-            "Update a customer (the fields sent)",
-            path=_CUSTOMER_KEY,
-            query=_EXTERNAL,
-            body=body,
-            media_types=FORMS,
-            response=oa.ref("Customer"),
-        ),
+        ("PUT", item): update,
+        ("PATCH", item): update,
         ("DELETE", item): oa.Spec(
             "Delete a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, status=204
         ),
@@ -218,6 +212,14 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(_parameters(collection.parameters))
     create = oa.fields(body["properties"], required=collection.catalogue.required)
     path, item = f"/{collection.path}", f"/{collection.path}/{{key}}"
+    update = oa.Spec(
+        f"Update a {name}",
+        path=_KEY,
+        query=_EXTERNAL,
+        body=body,
+        media_types=FORMS,
+        response=answer,
+    )
     return {
         ("GET", path): oa.Spec(
             f"List {name} objects", query=_filters(collection.filters), response=_page(answer)
@@ -226,22 +228,8 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
             f"Create a {name}", body=create, media_types=FORMS, status=201, response=answer
         ),
         ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
-        ("PUT", item): oa.Spec(
-            f"Update a {name}",
-            path=_KEY,
-            query=_EXTERNAL,
-            body=body,
-            media_types=FORMS,
-            response=answer,
-        ),
-        ("PATCH", item): oa.Spec(
-            f"Update a {name}",
-            path=_KEY,
-            query=_EXTERNAL,
-            body=body,
-            media_types=FORMS,
-            response=answer,
-        ),
+        ("PUT", item): update,
+        ("PATCH", item): update,
         ("DELETE", item): oa.Spec(f"Delete a {name}", path=_KEY, query=_EXTERNAL, status=204),
     }
 
@@ -252,6 +240,15 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
     settings = oa.fields(
         {"geographicalLocations": _schema(boolean), "regionLevel": _schema(integer)}
+    )
+    update_contact = oa.Spec(
+        "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
+    )
+    update_settings = oa.Spec(
+        "Change the organisation's settings",
+        body=settings,
+        media_types=FORMS,
+        response=_ORGANIZATION,
     )
     return {
         ("GET", "/users"): oa.Spec(
@@ -269,28 +266,14 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             response=_CONTACT,
         ),
         ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
-        ("PUT", "/contacts/{key}"): oa.Spec(
-            "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
-        ),
-        ("PATCH", "/contacts/{key}"): oa.Spec(
-            "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
-        ),
+        ("PUT", "/contacts/{key}"): update_contact,
+        ("PATCH", "/contacts/{key}"): update_contact,
         ("DELETE", "/contacts/{key}"): oa.Spec("Delete a contact", status=204),
         ("GET", "/organization"): oa.Spec(
             "The caller's organisation and its settings", response=_ORGANIZATION
         ),
-        ("PUT", "/organization"): oa.Spec(
-            "Change the organisation's settings",
-            body=settings,
-            media_types=FORMS,
-            response=_ORGANIZATION,
-        ),
-        ("PATCH", "/organization"): oa.Spec(
-            "Change the organisation's settings",
-            body=settings,
-            media_types=FORMS,
-            response=_ORGANIZATION,
-        ),
+        ("PUT", "/organization"): update_settings,
+        ("PATCH", "/organization"): update_settings,
     }
 
 
