@@ -34,8 +34,12 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> type[Counter]:
     original = Connection._compile
 
     def counted(self: Connection, stmt: Statement, params: Mapping[str, Any]) -> Any:
-        Counter.statements += 1
-        Counter.seen.append(str(getattr(stmt, "statement", stmt))[:80])
+        sql = str(getattr(stmt, "statement", stmt))
+        # The token check runs whenever the worker's cache (0.2 s in tests) has expired: it is
+        # per request, not per row, so it is left out to keep the count exact.
+        if "tokens" not in sql:
+            Counter.statements += 1
+            Counter.seen.append(sql[:80])
         return original(self, stmt, params)
 
     monkeypatch.setattr(Connection, "_compile", counted)
@@ -78,4 +82,4 @@ async def test_a_page_costs_the_same_statements_for_3_or_50_rows(
         many,
         counter.seen,
     )  # a full page adds the count, nothing per row
-    assert many <= 6, many
+    assert many <= 5, many
