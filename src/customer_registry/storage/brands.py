@@ -14,6 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import BRANDS as LISTING
+from customer_registry.storage.rows import insert_row, update_row
 from customer_registry.storage.schema import brands
 
 
@@ -47,18 +48,11 @@ async def page(
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    row = await conn.fetch_one(sa.insert(brands).values(**values).returning(brands))
-    assert row is not None
-    return row
+    return await insert_row(conn, brands, values)
 
 
 async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row:
-    statement = (
-        sa.update(brands).where(brands.c.brand_id == brand_id).values(**values).returning(brands)
-    )
-    row = await conn.fetch_one(statement)
-    assert row is not None
-    return row
+    return await update_row(conn, brands, brands.c.brand_id, brand_id, values)
 
 
 async def delete(conn: Connection, brand_id: int) -> None:

@@ -20,6 +20,7 @@ from customer_registry.storage.database import (
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
+from customer_registry.storage.rows import insert_row, update_row
 from customer_registry.storage.schema import currencies, customer_categories
 
 
@@ -73,25 +74,11 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
 
 
 async def insert(conn: Connection, listing: Listing, values: Mapping[str, Any]) -> Row:
-    statement = sa.insert(listing.table).values(**values).returning(listing.table)
-    try:
-        row = await conn.fetch_one(statement)
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
+    return await insert_row(conn, listing.table, values, not_unique=_not_unique)
 
 
 async def update(conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]) -> Row:
-    statement = (
-        sa.update(listing.table).where(listing.key == key).values(**values).returning(listing.table)
-    )
-    try:
-        row = await conn.fetch_one(statement)
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
+    return await update_row(conn, listing.table, listing.key, key, values, not_unique=_not_unique)
 
 
 async def update_where(

@@ -12,6 +12,7 @@ from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CONTACTS as LISTING
+from customer_registry.storage.rows import insert_row, update_row
 from customer_registry.storage.schema import contacts
 
 
@@ -23,9 +24,7 @@ async def page(
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    row = await conn.fetch_one(sa.insert(contacts).values(**values).returning(contacts))
-    assert row is not None
-    return row
+    return await insert_row(conn, contacts, values)
 
 
 async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
@@ -37,15 +36,7 @@ async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
 
 
 async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row:
-    statement = (
-        sa.update(contacts)
-        .where(contacts.c.contact_id == contact_id)
-        .values(**values)
-        .returning(contacts)
-    )
-    row = await conn.fetch_one(statement)
-    assert row is not None
-    return row
+    return await update_row(conn, contacts, contacts.c.contact_id, contact_id, values)
 
 
 async def delete(conn: Connection, contact_id: int) -> None:

@@ -14,6 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import ENTITIES as LISTING
+from customer_registry.storage.rows import insert_row, update_row
 from customer_registry.storage.schema import entities
 
 _UNIQUE_FIELDS = {"uq_entities_name": "name", "uq_entities_geic": "geic"}
@@ -44,27 +45,13 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    try:
-        row = await conn.fetch_one(sa.insert(entities).values(**values).returning(entities))
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
+    return await insert_row(conn, entities, values, not_unique=_not_unique)
 
 
 async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row:
-    statement = (
-        sa.update(entities)
-        .where(entities.c.entity_id == entity_id)
-        .values(**values)
-        .returning(entities)
+    return await update_row(
+        conn, entities, entities.c.entity_id, entity_id, values, not_unique=_not_unique
     )
-    try:
-        row = await conn.fetch_one(statement)
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
 
 
 async def delete(conn: Connection, entity_id: int) -> None:

@@ -14,6 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import PRODUCTS
+from customer_registry.storage.rows import insert_row, update_row
 from customer_registry.storage.schema import products
 
 LISTING = PRODUCTS
@@ -52,27 +53,13 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
-    try:
-        row = await conn.fetch_one(sa.insert(products).values(**values).returning(products))
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
+    return await insert_row(conn, products, values, not_unique=_not_unique)
 
 
 async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row:
-    statement = (
-        sa.update(products)
-        .where(products.c.product_imei == imei)
-        .values(**values)
-        .returning(products)
+    return await update_row(
+        conn, products, products.c.product_imei, imei, values, not_unique=_not_unique
     )
-    try:
-        row = await conn.fetch_one(statement)
-    except UniqueViolation as error:
-        raise _not_unique(error, values) from error
-    assert row is not None
-    return row
 
 
 async def delete(conn: Connection, imei: str) -> None:
