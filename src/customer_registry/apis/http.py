@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -133,6 +134,38 @@ def path_key(raw: str) -> int | None:
 
 
 # --- credentials and permissions ------------------------------------------------------------
+
+
+def url_without_query(request: Request) -> str:
+    """The request's absolute URL without its query, as Starlette builds it; remembered by
+    what it is built from, since building it costs more than a lookup's SQL."""
+    scope = request.scope
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    server = scope.get("server")
+    return _url_without_query(
+        scope.get("scheme", "http"),
+        host,
+        None if server is None else tuple(server),
+        scope.get("root_path", ""),
+        scope["path"],
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _url_without_query(
+    scheme: str, host: bytes | None, server: tuple[Any, ...] | None, root_path: str, path: str
+) -> str:
+    headers = [] if host is None else [(b"host", host)]
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root_path,
+        "path": path,
+        "query_string": b"",
+        "headers": headers,
+    }
+    return str(URL(scope=scope))
 
 
 def client_address(request: Request) -> str | None:

@@ -13,7 +13,12 @@ from starlette.responses import Response
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
 from customer_registry.apis.billing_v1.params import BadParameters
-from customer_registry.apis.http import ErrorHandler, json_response, message_error_handlers
+from customer_registry.apis.http import (
+    ErrorHandler,
+    json_response,
+    message_error_handlers,
+    url_without_query,
+)
 from customer_registry.core import errors
 from customer_registry.core.brands import Brand
 from customer_registry.core.contacts import Contact
@@ -187,11 +192,13 @@ def paginator(
     """Laravel's LengthAwarePaginator as JSON."""
     last_page = max(1, math.ceil(page.total / asked.per_page))
     start = asked.start
-    path = str(request.url.replace(query=""))
+    path = url_without_query(request)
+    # The other parameters, encoded once for the four links.
+    kept = urlencode({k: v for k, v in request.query_params.items() if k != "page"})
+    before_page = f"{path}?{kept}&" if kept else f"{path}?"
 
     def url(number: int) -> str:
-        query = {k: v for k, v in request.query_params.items() if k != "page"}
-        return f"{path}?{urlencode({**query, 'page': number})}"
+        return f"{before_page}page={number}"
 
     return json_response(
         {

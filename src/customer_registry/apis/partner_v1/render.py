@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +16,7 @@ from customer_registry.apis.http import (
     HttpError,
     json_response,
     message_error_handlers,
+    url_without_query,
 )
 from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
@@ -112,11 +114,11 @@ def page_response(
 ) -> Response:
     """Flask-Restless's page body, with a Link header to the next and last pages."""
     total_pages = math.ceil(page.total / asked.per_page)
+    page_url = _page_urls(request, asked.per_page)
     links = []
     if asked.page < total_pages:
-        links.append(f'<{_page_url(request, asked.page + 1, asked.per_page)}>; rel="next"')
-    last_url = _page_url(request, max(total_pages, 1), asked.per_page)
-    links.append(f'<{last_url}>; rel="last"')
+        links.append(f'<{page_url(asked.page + 1)}>; rel="next"')
+    links.append(f'<{page_url(max(total_pages, 1))}>; rel="last"')
     body = {
         "num_results": page.total,
         "objects": [render(item) for item in page.items],
@@ -126,8 +128,15 @@ def page_response(
     return json_response(body, headers={"Link": ", ".join(links)})
 
 
-def _page_url(request: Request, page: int, per_page: int) -> str:
-    return str(request.url.include_query_params(page=page, results_per_page=per_page))
+def _page_urls(request: Request, per_page: int) -> Callable[[int], str]:
+    """The request's URL for another page: its other parameters as they came (encoded once,
+    not once per link), then the page's own."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGE_PARAMETERS]
+    prefix = f"{url_without_query(request)}?{urlencode(kept)}{'&' if kept else ''}"
+    return lambda number: f"{prefix}page={number}&results_per_page={per_page}"
+
+
+_PAGE_PARAMETERS = ("page", "results_per_page")
 
 
 class MultipleResults(HttpError):
