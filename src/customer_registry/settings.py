@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     db_pool_size: int = Field(default=10, ge=1, le=200)
     statement_timeout_ms: int = Field(default=10_000, ge=100)
+    exact_total_limit: int = Field(default=10_000, ge=0)
     token_idle_seconds: int = Field(default=3 * 3600, ge=60)
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     token_touch_seconds: int = Field(default=60, ge=1)

@@ -13,6 +13,7 @@ when the block ends and rolls back if it raises.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 from abc import ABC, abstractmethod
@@ -54,11 +55,12 @@ class CompiledSQL:
     columns: tuple[sa.ColumnElement[Any], ...]  # result columns, for type decoding
 
 
-def _compile(stmt: Executable, dialect: Dialect, *, expand: bool) -> CompiledSQL:
-    kwargs = {"render_postcompile": True} if expand else {}
-    compiled = stmt.compile(dialect=dialect, compile_kwargs=kwargs)  # type: ignore[attr-defined]
+def _compile(stmt: Executable, dialect: Dialect) -> CompiledSQL:
+    compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
     columns = tuple(getattr(stmt, "exported_columns", ()))
-    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), compiled.params, columns)
+    # Bind parameters without a value are the ones each execution passes.
+    bound = {name: value for name, value in compiled.params.items() if value is not None}
+    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), bound, columns)
 
 
 # Ad hoc statements (list queries, partial updates…) are compiled once per shape: SQLAlchemy's
@@ -98,7 +100,7 @@ class Prepared:
     def compiled(self, dialect_name: str) -> CompiledSQL:
         found = self._compiled.get(dialect_name)
         if found is None:
-            found = _compile(self.statement, _DIALECTS[dialect_name], expand=False)
+            found = _compile(self.statement, _DIALECTS[dialect_name])
             self._compiled[dialect_name] = found
         return found
 
@@ -128,6 +130,8 @@ class Connection(ABC):
     def _compile(self, stmt: Statement, params: Mapping[str, Any]) -> tuple[CompiledSQL, list[Any]]:
         if isinstance(stmt, Prepared):
             compiled = stmt.compiled(self.dialect_name)
+            if compiled.values:  # values bound when the statement was built
+                params = {**compiled.values, **params}
             return compiled, [params[name] for name in compiled.names]
         compiled = _compile_cached(stmt, _DIALECTS[self.dialect_name])
         values = {**compiled.values, **params}
@@ -149,6 +153,14 @@ class Connection(ABC):
         """Run a statement that returns no rows; answer how many rows it touched."""
         compiled, args = self._compile(stmt, params)
         return await self._execute(compiled, args)
+
+    # A total above this many rows may be the planner's estimate (None: always counted).
+    exact_total_limit: int | None = None
+
+    async def estimate_rows(self, stmt: Statement, **params: Any) -> int | None:
+        """How many rows the planner expects `stmt` to answer, without running it (None:
+        this database gives no estimate)."""
+        return None
 
     @abstractmethod
     async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]: ...
@@ -207,8 +219,19 @@ def _translate_pg_errors(error: Exception) -> Exception:
 class _PgConnection(Connection):
     dialect_name = "postgresql"
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: asyncpg.Connection, exact_total_limit: int | None = None) -> None:
         self._raw = raw
+        self.exact_total_limit = exact_total_limit
+
+    async def estimate_rows(self, stmt: Statement, **params: Any) -> int | None:
+        compiled, args = self._compile(stmt, params)
+        try:
+            plan = await self._raw.fetchval(f"EXPLAIN (FORMAT JSON) {compiled.sql}", *args)
+        except Exception as error:
+            raise _translate_pg_errors(error) from error
+        # Parameters are planned with their values (a custom plan), so the estimate is the
+        # one the statistics give for these values, not an average.
+        return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
     async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
         try:
@@ -265,7 +288,7 @@ class PostgresDatabase(Database):
         except Exception as error:
             raise _translate_pg_errors(error) from error
         try:
-            yield _PgConnection(raw)
+            yield _PgConnection(raw, self._settings.exact_total_limit or None)
         finally:
             await self._require_pool().release(raw)
 

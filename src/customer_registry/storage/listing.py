@@ -12,11 +12,13 @@ through a to-one relation use a correlated scalar subquery.
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.util import LRUCache
 
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
@@ -32,10 +34,11 @@ from customer_registry.core.query import (
     Filter,
     ListQuery,
     Op,
+    Order,
     PageRequest,
     split_path,
 )
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Prepared, Row, Statement
 from customer_registry.storage.scope import Scope
 
 # Joins a row of the outer table (first) to its related rows in the target table (second).
@@ -75,6 +78,10 @@ class Listing:
     fields: Mapping[str, sa.Column[Any]]
     scope: Scope
     relations: dict[str, Relation] = field(default_factory=dict)
+    # The statements of the common list shapes, built once per caller and shape (see _plan).
+    built: LRUCache[Any, Any] = field(
+        default_factory=lambda: LRUCache(128), repr=False, compare=False
+    )
 
     def column(self, name: str) -> sa.Column[Any]:
         try:
@@ -340,19 +347,55 @@ def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnEle
     return condition
 
 
-def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> sa.Select[Any]:
-    condition = matching(listing, query, caller)
+def _keys(
+    listing: Listing, query: ListQuery, caller: Caller, condition: sa.ColumnElement[bool]
+) -> sa.Select[Any]:
+    """The keys of the rows the query finds, inside its own offset/limit window if it has one."""
+    keys = sa.select(listing.key).where(condition)
     if query.limit is None and not query.offset:
-        return sa.select(sa.func.count()).select_from(listing.table).where(condition)
+        return keys
     window = (
-        sa.select(listing.key)
-        .where(condition)
-        .order_by(*_ordering(listing, query, caller))
+        keys.order_by(*_ordering(listing, query, caller))
         .offset(query.offset)
         .limit(query.limit)
         .subquery()
     )
-    return sa.select(sa.func.count()).select_from(window)
+    return sa.select(window.c[listing.key.name])
+
+
+def _counted(keys: sa.Select[Any], cap: Any) -> sa.Select[Any]:
+    """How many rows `keys` answers, counting no further than `cap` (None: to the end)."""
+    if cap is not None:
+        keys = keys.limit(cap)
+    return sa.select(sa.func.count()).select_from(keys.subquery())
+
+
+def count_statement(
+    listing: Listing, query: ListQuery, caller: Caller, cap: int | None = None
+) -> sa.Select[Any]:
+    return _counted(_keys(listing, query, caller, matching(listing, query, caller)), cap)
+
+
+def _page(
+    listing: Listing,
+    query: ListQuery,
+    caller: Caller,
+    condition: sa.ColumnElement[bool],
+    page: PageRequest,
+) -> sa.Select[Any] | None:
+    start = page.start
+    size = page.per_page
+    if query.limit is not None:
+        size = min(size, query.limit - start)
+        if size <= 0:
+            return None
+    return (
+        sa.select(listing.table)
+        .where(condition)
+        .order_by(*_ordering(listing, query, caller))
+        .offset(query.offset + start)
+        .limit(size)
+    )
 
 
 def page_statement(
@@ -362,19 +405,143 @@ def page_statement(
     page: PageRequest,
 ) -> sa.Select[Any] | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
-    start = page.start
-    size = page.per_page
-    if query.limit is not None:
-        size = min(size, query.limit - start)
-        if size <= 0:
-            return None
-    return (
-        sa.select(listing.table)
-        .where(matching(listing, query, caller))
-        .order_by(*_ordering(listing, query, caller))
-        .offset(query.offset + start)
-        .limit(size)
-    )
+    return _page(listing, query, caller, matching(listing, query, caller), page)
+
+
+# --- the statements of one request ----------------------------------------------------------
+
+Bound = tuple[Statement, dict[str, Any]]  # a statement and the values it is run with
+
+
+class _Plan(ABC):
+    """The statements one list request may run."""
+
+    @abstractmethod
+    def page(self, page: PageRequest) -> Bound | None:
+        """The page's rows (None: the query's own window leaves none)."""
+
+    @abstractmethod
+    def count(self, cap: int | None) -> Bound:
+        """How many rows match, counting no further than `cap` (None: to the end)."""
+
+    @abstractmethod
+    def keys(self) -> Bound:
+        """The matching rows' keys (to estimate how many there are)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _AdHoc(_Plan):
+    """Any query: its statements are built for this request (and compiled once per shape)."""
+
+    listing: Listing
+    query: ListQuery
+    caller: Caller
+    condition: sa.ColumnElement[bool]
+
+    def page(self, page: PageRequest) -> Bound | None:
+        statement = _page(self.listing, self.query, self.caller, self.condition, page)
+        return None if statement is None else (statement, {})
+
+    def count(self, cap: int | None) -> Bound:
+        return _counted(self._keys(), cap), {}
+
+    def keys(self) -> Bound:
+        return self._keys(), {}
+
+    def _keys(self) -> sa.Select[Any]:
+        return _keys(self.listing, self.query, self.caller, self.condition)
+
+
+# The shape most list requests take: no filter or one equality, on the listing's own fields,
+# ordered by its own fields, no grouping and no window of its own.
+_Shape = tuple[str | None, tuple[tuple[str, bool], ...]]  # (field compared, order)
+
+
+def _shape(listing: Listing, query: ListQuery) -> _Shape | None:
+    if query.group_by or query.limit is not None or query.offset or len(query.filters) > 1:
+        return None
+    order = tuple((item.field, item.descending) for item in query.order_by)
+    if not all(name in listing.fields for name, _ in order):
+        return None
+    if not query.filters:
+        return None, order
+    cond = query.filters[0]
+    if (
+        not isinstance(cond, Condition)
+        or cond.op is not Op.EQ
+        or cond.other_field is not None
+        or cond.value is None  # `== null` is IS NULL: the general path knows it
+        or cond.field not in listing.fields
+    ):
+        return None
+    return cond.field, order
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A shape's statements, built and compiled once; a request binds only its values."""
+
+    page: Prepared  # binds list_start and list_size
+    count: Prepared
+    capped_count: Prepared  # binds list_cap
+    keys: Prepared
+
+    @classmethod
+    def build(cls, listing: Listing, caller: Caller, shape: _Shape) -> _Built:
+        name, order = shape
+        query = ListQuery(order_by=tuple(Order(field, desc) for field, desc in order))
+        condition = listing.scope(caller, listing.table)
+        if name is not None:
+            column = listing.column(name)
+            condition = sa.and_(condition, column == sa.bindparam("list_value", type_=column.type))
+        keys = _keys(listing, query, caller, condition)
+        page = (
+            sa.select(listing.table)
+            .where(condition)
+            .order_by(*_ordering(listing, query, caller))
+            .offset(sa.bindparam("list_start", type_=sa.Integer))
+            .limit(sa.bindparam("list_size", type_=sa.Integer))
+        )
+        return cls(
+            page=Prepared(page),
+            count=Prepared(_counted(keys, None)),
+            capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.Integer))),
+            keys=Prepared(keys),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Shaped(_Plan):
+    built: _Built
+    values: dict[str, Any]  # the compared value, if any
+
+    def page(self, page: PageRequest) -> Bound:
+        window = {"list_start": page.start, "list_size": page.per_page}
+        return self.built.page, {**self.values, **window}
+
+    def count(self, cap: int | None) -> Bound:
+        if cap is None:
+            return self.built.count, self.values
+        return self.built.capped_count, {**self.values, "list_cap": cap}
+
+    def keys(self) -> Bound:
+        return self.built.keys, self.values
+
+
+def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
+    shape = _shape(listing, query)
+    if shape is None:
+        return _AdHoc(listing, query, caller, matching(listing, query, caller))
+    # Keyed by the whole caller: the scope is built from it, and baked into the statements.
+    key = (caller, shape)
+    built = listing.built.get(key)
+    if built is None:
+        built = listing.built[key] = _Built.build(listing, caller, shape)
+    name = shape[0]
+    if name is None:
+        return _Shaped(built, {})
+    value = query.filters[0].value  # type: ignore[union-attr]
+    return _Shaped(built, {"list_value": _coerce(listing.column(name), value)})
 
 
 async def fetch_page(
@@ -383,8 +550,30 @@ async def fetch_page(
     """How many rows the query finds among those the caller may see, and the asked page of
     them. A page that is not full tells the total by itself (a lookup by an identifier, a
     short list, the last page): the count is asked only when it cannot be known otherwise."""
-    statement = page_statement(listing, query, caller, page)
-    rows = [] if statement is None else await conn.fetch_all(statement)
+    plan = _plan(listing, caller, query)
+    found = plan.page(page)
+    rows = [] if found is None else await conn.fetch_all(found[0], **found[1])
     if (rows or page.start == 0) and len(rows) < page.per_page:
         return page.start + len(rows), rows
-    return int(await conn.fetch_value(count_statement(listing, query, caller))), rows
+    return await _total(conn, plan, page, rows), rows
+
+
+async def _total(conn: Connection, plan: _Plan, page: PageRequest, rows: list[Row]) -> int:
+    """The exact count up to the connection's `exact_total_limit`; past it, the planner's
+    estimate (counting a million rows takes longer than the page itself).
+
+    An estimate never says less than what is known: more rows than the limit, the rows up to
+    this page's end, and one more when the page is full, so that a client following the
+    `next` pages always reaches the last one (at worst an empty page past the end)."""
+    limit = conn.exact_total_limit
+    statement, values = plan.count(None if limit is None else limit + 1)
+    counted = int(await conn.fetch_value(statement, **values))
+    if limit is None or counted <= limit:
+        return counted
+    statement, values = plan.keys()
+    estimate = await conn.estimate_rows(statement, **values)
+    if estimate is None:  # this database cannot estimate: count to the end after all
+        statement, values = plan.count(None)
+        return int(await conn.fetch_value(statement, **values))
+    known = page.start + len(rows) + (len(rows) == page.per_page)
+    return max(estimate, counted, known)

@@ -1,0 +1,219 @@
+"""List pages in storage/listing.py: the statements built once per shape, and the totals.
+
+The common shapes (no filter or one equality, ordered by own fields) run statements built
+once per caller and shape; they must answer exactly what the general path answers, and
+never mix two callers up. Past the connection's `exact_total_limit`, PostgreSQL totals are
+the planner's estimate, bounded below by what is known; SQLite always counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from customer_registry.apis.context import Context
+from customer_registry.core import customers
+from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
+from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
+from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.listing import (
+    _plan,
+    _Shaped,
+    _total,
+    count_statement,
+    fetch_page,
+    page_statement,
+)
+from customer_registry.storage.listings import CUSTOMERS
+from customer_registry.storage.schema import customers as customers_table
+
+NAMES = ["Kigali", "Huye", "Musanze", "Rubavu"]
+
+
+@pytest.fixture
+async def entities(ctx: Context, make_entity: Callable[[str], Awaitable[int]]) -> tuple[int, int]:
+    """Entity a with 12 customers (names repeat), entity b with 3."""
+    a, b = await make_entity("alpha"), await make_entity("beta")
+    async with ctx.db.write() as conn:
+        for n in range(12):
+            new = customers.NewCustomer(a, NAMES[n % 4], None, f"A-{n}")
+            await customers.create(conn, COMMAND_LINE, new)
+        for n in range(3):
+            new = customers.NewCustomer(b, NAMES[n], None, f"B-{n}")
+            await customers.create(conn, COMMAND_LINE, new)
+    return a, b
+
+
+def _caller(entity_id: int) -> Caller:
+    return Caller(None, f"probe-{entity_id}", entity_id, Level.OVERVIEW, Visibility.ENTITY)
+
+
+QUERIES = [
+    ListQuery(),
+    ListQuery(filters=(Condition("name", Op.EQ, "Huye"),)),
+    ListQuery(filters=(Condition("code", Op.EQ, "A-3"),)),
+    ListQuery(filters=(Condition("customer_id", Op.EQ, "2"),)),  # coerced, as everywhere
+    ListQuery(order_by=(Order("name"),)),
+    ListQuery(order_by=(Order("name", descending=True), Order("code"))),
+    ListQuery(filters=(Condition("name", Op.EQ, "Kigali"),), order_by=(Order("code", True),)),
+]
+
+
+async def _general(
+    conn: Connection, query: ListQuery, caller: Caller, page: PageRequest
+) -> tuple[int, list[Row]]:
+    """The same page through the general path: statements built for the request."""
+    statement = page_statement(CUSTOMERS, query, caller, page)
+    assert statement is not None
+    rows = await conn.fetch_all(statement)
+    return int(await conn.fetch_value(count_statement(CUSTOMERS, query, caller))), rows
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_the_common_shapes_answer_what_the_general_path_answers(
+    ctx: Context, entities: tuple[int, int], query: ListQuery
+) -> None:
+    a, b = entities
+    assert isinstance(_plan(CUSTOMERS, COMMAND_LINE, query), _Shaped)
+    for caller in (_caller(a), _caller(b), COMMAND_LINE):
+        for page in (PageRequest(1, 5), PageRequest(2, 5), PageRequest(1, 100)):
+            async with ctx.db.read() as conn:
+                total, rows = await fetch_page(conn, CUSTOMERS, caller, query, page)
+                expected_total, expected = await _general(conn, query, caller, page)
+            assert [r["customer_id"] for r in rows] == [r["customer_id"] for r in expected]
+            assert total == expected_total
+
+
+async def test_one_shape_never_shows_one_callers_rows_to_another(
+    ctx: Context, entities: tuple[int, int]
+) -> None:
+    a, b = entities
+    query = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
+    async with ctx.db.read() as conn:
+        total_a, rows_a = await fetch_page(conn, CUSTOMERS, _caller(a), query, PageRequest(1, 50))
+        total_b, rows_b = await fetch_page(conn, CUSTOMERS, _caller(b), query, PageRequest(1, 50))
+    assert (total_a, {r["entity_id"] for r in rows_a}) == (3, {a})
+    assert (total_b, {r["entity_id"] for r in rows_b}) == (1, {b})
+
+
+async def test_other_shapes_take_the_general_path(ctx: Context, entities: tuple[int, int]) -> None:
+    for query in (
+        ListQuery(filters=(Condition("name", Op.EQ, None),)),  # IS NULL
+        ListQuery(filters=(Condition("name", Op.NE, "Huye"),)),
+        ListQuery(filters=(Condition("name", Op.EQ, "Huye"), Condition("code", Op.EQ, "A-1"))),
+        ListQuery(filters=(BoolOp("or", (Condition("name", Op.EQ, "Huye"),)),)),
+        ListQuery(order_by=(Order("entity.name"),)),
+        ListQuery(limit=3),
+        ListQuery(group_by=("name",)),
+    ):
+        assert not isinstance(_plan(CUSTOMERS, COMMAND_LINE, query), _Shaped), query
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        Condition("customer_id", Op.EQ, "seven"),
+        Condition("customer_id", Op.EQ, 2**40),  # past a 32-bit key
+        Condition("name", Op.EQ, "a\x00b"),
+        Condition("name", Op.EQ, ["a list"]),
+        Condition("nope", Op.EQ, "x"),
+    ],
+)
+async def test_a_bad_value_in_a_common_shape_is_an_invalid_query(
+    ctx: Context, entities: tuple[int, int], condition: Condition
+) -> None:
+    query = ListQuery(filters=(condition,))
+    async with ctx.db.read() as conn:
+        with pytest.raises(InvalidQuery):
+            await fetch_page(conn, CUSTOMERS, COMMAND_LINE, query, PageRequest(1, 5))
+
+
+async def _walk(conn: Connection, caller: Caller, per_page: int) -> tuple[list[int], list[int]]:
+    """Every page as a client following `next` goes: while the page is not the last."""
+    ids: list[int] = []
+    totals: list[int] = []
+    number = 1
+    while True:
+        page = PageRequest(number, per_page)
+        total, rows = await fetch_page(conn, CUSTOMERS, caller, ListQuery(), page)
+        ids += [r["customer_id"] for r in rows]
+        totals.append(total)
+        if number * per_page >= total:
+            return ids, totals
+        number += 1
+
+
+async def test_totals_are_exact_up_to_the_limit(ctx: Context, entities: tuple[int, int]) -> None:
+    a, _ = entities
+    async with ctx.db.read() as conn:
+        conn.exact_total_limit = 12
+        ids, totals = await _walk(conn, _caller(a), 5)
+    assert len(ids) == len(set(ids)) == 12
+    assert totals == [12, 12, 12]
+
+
+async def test_past_the_limit_a_client_following_next_still_sees_every_row(
+    ctx: Context, entities: tuple[int, int]
+) -> None:
+    a, _ = entities
+    async with ctx.db.read() as conn:
+        conn.exact_total_limit = 4
+        ids, totals = await _walk(conn, _caller(a), 5)
+    assert len(ids) == len(set(ids)) == 12
+    if ctx.settings.dialect == "sqlite":
+        assert totals == [12, 12, 12]  # SQLite gives no estimate: it counts
+    else:
+        assert totals[0] >= 6  # past the limit, and one more than the full page
+        assert totals[1] >= 11
+        assert totals[-1] == 12  # the last page is not full: it knows
+
+
+async def test_postgresql_estimates_and_sqlite_does_not(ctx: Context) -> None:
+    async with ctx.db.read() as conn:
+        estimate = await conn.estimate_rows(customers_table.select())
+    if ctx.settings.dialect == "sqlite":
+        assert estimate is None
+    else:
+        assert isinstance(estimate, int)
+        assert estimate >= 0
+
+
+class _Estimating:
+    """A connection whose count and estimate are set by the test."""
+
+    def __init__(self, counted: int, estimate: int | None, limit: int | None) -> None:
+        self.exact_total_limit = limit
+        self._counted = counted
+        self._estimate = estimate
+        self.caps: list[Any] = []
+
+    async def fetch_value(self, statement: Any, **values: Any) -> int:
+        self.caps.append(values.get("list_cap"))
+        cap = values.get("list_cap")
+        return self._counted if cap is None else min(self._counted, cap)
+
+    async def estimate_rows(self, statement: Any, **values: Any) -> int | None:
+        return self._estimate
+
+
+@pytest.mark.parametrize(
+    ("counted", "estimate", "page", "rows", "expected"),
+    [
+        (8, 5000, PageRequest(1, 5), 5, 8),  # within the limit: the count
+        (50_000, 5000, PageRequest(1, 5), 5, 5000),  # past it: the estimate
+        (50_000, 3, PageRequest(1, 5), 5, 11),  # never below the limit + 1
+        (50_000, 3, PageRequest(40, 5), 5, 201),  # nor below this page's end + 1
+        (50_000, None, PageRequest(1, 5), 5, 50_000),  # no estimate: counted to the end
+    ],
+)
+async def test_the_total_past_the_limit(
+    counted: int, estimate: int | None, page: PageRequest, rows: int, expected: int
+) -> None:
+    conn = _Estimating(counted, estimate, limit=10)
+    plan = _plan(CUSTOMERS, COMMAND_LINE, ListQuery())
+    total = await _total(conn, plan, page, [{}] * rows)  # type: ignore[arg-type]
+    assert total == expected
+    assert conn.caps[0] == 11  # the first count stops after the limit + 1 rows
