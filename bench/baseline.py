@@ -188,17 +188,23 @@ class _PgConn(Conn):
         await self._raw.execute(sql, *args)
 
 
+async def _keep_session(raw: asyncpg.Connection) -> None:
+    """No reset query when a connection goes back to the pool (the service's choice too)."""
+
+
 class PgDriver(Driver):
     def __init__(self, url: str) -> None:
         self._url = url
         self._pool: asyncpg.Pool | None = None
 
     async def start(self) -> None:
-        """As the service's pool: min 1, max the pool size, the same session settings."""
+        """As the service's pool: min 1, max the pool size, the same session settings, and
+        the same reset (none beyond asyncpg's rollback of an open transaction)."""
         self._pool = await asyncpg.create_pool(
             self._url,
             min_size=1,
             max_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
+            reset=_keep_session,
             server_settings={
                 "statement_timeout": os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "10000"),
                 "timezone": "UTC",

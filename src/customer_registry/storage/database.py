@@ -250,6 +250,14 @@ class _PgConnection(Connection):
         return int(last) if last.isdigit() else 0
 
 
+async def _keep_session(raw: asyncpg.Connection) -> None:
+    """Readies a connection for its next borrower: asyncpg has already rolled back a
+    transaction left open. Its default reset query (advisory unlocks, CLOSE ALL, UNLISTEN,
+    RESET ALL) would add a round trip to every request, and undo nothing: the service never
+    changes session state on pooled connections (its advisory locks end with their
+    transaction; it opens no cursors, listens to nothing and SETs nothing)."""
+
+
 class PostgresDatabase(Database):
     dialect_name = "postgresql"
 
@@ -263,6 +271,7 @@ class PostgresDatabase(Database):
                 self._settings.postgres_dsn,
                 min_size=1,
                 max_size=self._settings.db_pool_size,
+                reset=_keep_session,
                 server_settings={
                     "statement_timeout": str(self._settings.statement_timeout_ms),
                     "timezone": "UTC",
