@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customer_registry.apis.context import Context, context
@@ -238,6 +239,18 @@ def message_error_handlers(
     return {HttpError: http_error, HTTPException: routing_error, Exception: server_error}
 
 
+def _plain(endpoint: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+    """A route's endpoint as a plain ASGI app. Starlette's own wrapper would look for an
+    exception handler a second time on every request; the API's app already does, with the
+    same handlers, so an exception still gets the API's own error format."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
+
+
 def api_app(
     ctx: Context,
     routes: Sequence[BaseRoute],
@@ -247,6 +260,9 @@ def api_app(
 ) -> Starlette:
     """One API surface: its routes, its error format, the body limit, the shared context."""
     limit = max_body_bytes or ctx.settings.max_body_bytes
+    for route in routes:
+        if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
+            route.app = _plain(route.endpoint)
     app = Starlette(
         routes=list(routes),
         exception_handlers=dict(exception_handlers),
