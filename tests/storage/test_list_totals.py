@@ -217,3 +217,17 @@ async def test_the_total_past_the_limit(
     total = await _total(conn, plan, page, [{}] * rows)  # type: ignore[arg-type]
     assert total == expected
     assert conn.caps[0] == 11  # the first count stops after the limit + 1 rows
+
+
+async def test_a_page_far_past_the_end_is_empty_on_both_databases(
+    ctx: Context, entities: tuple[int, int]
+) -> None:
+    """Its offset is past 32 bits (the fuzzer found a 500 on PostgreSQL when it was bound
+    as an INTEGER)."""
+    a, _ = entities
+    page = PageRequest(444_389_987_870, 774)
+    async with ctx.db.read() as conn:
+        conn.exact_total_limit = 4  # past the limit, too
+        total, rows = await fetch_page(conn, CUSTOMERS, _caller(a), ListQuery(), page)
+    assert rows == []
+    assert total >= 12

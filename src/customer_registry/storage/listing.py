@@ -499,13 +499,13 @@ class _Built:
             sa.select(listing.table)
             .where(condition)
             .order_by(*_ordering(listing, query, caller))
-            .offset(sa.bindparam("list_start", type_=sa.Integer))
-            .limit(sa.bindparam("list_size", type_=sa.Integer))
+            .offset(sa.bindparam("list_start", type_=sa.BigInteger))
+            .limit(sa.bindparam("list_size", type_=sa.BigInteger))
         )
         return cls(
             page=Prepared(page),
             count=Prepared(_counted(keys, None)),
-            capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.Integer))),
+            capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
         )
 
