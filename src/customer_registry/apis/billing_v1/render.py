@@ -38,45 +38,6 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-# Keys of the documented customer object this registry does not keep: always null.
-_UNKNOWN = [
-    "mainContactFirstName",
-    "mainContactLastName",
-    "activityCode",
-    "sector_id",
-    "origin_id",
-    "accountEmailAddress",
-    "logo",
-    "activity",
-    "category",
-    "qualification",
-    "prospection_code_id",
-    "language_id",
-    "acceptEmails",
-    "acceptCalls",
-    "supplier",
-    "language",
-    "mergeInvoices",
-    "isGroupingAccount",
-    "chargeGroupingAccount",
-    "isPayer",
-    "ftp",
-    "ftpServer",
-    "ftpUsername",
-    "ftpPassword",
-    "ftpHomeDirectory",
-    "ftpAccountId",
-    "ftpAssociatedEmail",
-    "quickSearch",
-    "suppliers",
-    "canSendSms",
-    "smsAuthorisation",
-    "numberOfInvoices",
-    "lastInvoice",
-    "quickSearchLabel",
-    "quickSearchIndex",
-]
-
 # The documented key order (customers.md), every key present.
 CUSTOMER_KEYS = [
     "id",
@@ -148,18 +109,27 @@ CUSTOMER_KEYS = [
 ]
 
 
+# Each key of the customer object, in order, with the core detail it shows (None: a key this
+# registry does not keep, or one customer_json fills itself).
+_SOURCES = tuple(
+    (key, next((core for core, name in CORE_TO_BILLING.items() if name == key), None))
+    for key in CUSTOMER_KEYS
+)
+
+
 def customer_json(customer: Customer) -> Json:
-    known: Json = dict.fromkeys(_UNKNOWN)
-    known["id"] = customer.customer_id
-    known["customerAccount"] = customer.code
-    known["name"] = customer.name
-    for core, value in customer.details.items():
-        name = CORE_TO_BILLING.get(core)
-        if name is not None:
-            known[name] = _flag(value) if isinstance(value, bool) else value
-    known["created_at"] = timestamp(customer.created_at)
-    known["updated_at"] = timestamp(customer.modified_at or customer.created_at)
-    return {key: known.get(key) for key in CUSTOMER_KEYS}
+    details = customer.details
+    body: Json = {}
+    for key, core in _SOURCES:
+        value = None if core is None else details.get(core)
+        body[key] = _flag(value) if isinstance(value, bool) else value
+    # Already in place above (None), so the order stays the document's.
+    body["id"] = customer.customer_id
+    body["customerAccount"] = customer.code
+    body["name"] = customer.name
+    body["created_at"] = timestamp(customer.created_at)
+    body["updated_at"] = timestamp(customer.modified_at or customer.created_at)
+    return body
 
 
 def contact_json(contact: Contact) -> Json:
