@@ -127,7 +127,7 @@ def serve(
     import uvicorn  # here, not at the top: every other command starts faster without it
 
     uvicorn.run(
-        "customer_registry.app:create_app",
+        "customer_registry.app:serving_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
