@@ -370,10 +370,27 @@ def _counted(keys: sa.Select[Any], cap: Any) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(keys.subquery())
 
 
-def count_statement(
-    listing: Listing, query: ListQuery, caller: Caller, cap: int | None = None
+def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> sa.Select[Any]:
+    return _counted(_keys(listing, query, caller, matching(listing, query, caller)), None)
+
+
+def _rows(
+    listing: Listing,
+    query: ListQuery,
+    caller: Caller,
+    condition: sa.ColumnElement[bool],
+    skip: Any,
+    size: Any,
 ) -> sa.Select[Any]:
-    return _counted(_keys(listing, query, caller, matching(listing, query, caller)), cap)
+    """The rows meeting `condition` in the query's order, `skip`ped and `size`d: values, or
+    bind parameters in statements built once."""
+    return (
+        sa.select(listing.table)
+        .where(condition)
+        .order_by(*_ordering(listing, query, caller))
+        .offset(skip)
+        .limit(size)
+    )
 
 
 def _page(
@@ -389,13 +406,7 @@ def _page(
         size = min(size, query.limit - start)
         if size <= 0:
             return None
-    return (
-        sa.select(listing.table)
-        .where(condition)
-        .order_by(*_ordering(listing, query, caller))
-        .offset(query.offset + start)
-        .limit(size)
-    )
+    return _rows(listing, query, caller, condition, query.offset + start, size)
 
 
 def page_statement(
@@ -495,15 +506,10 @@ class _Built:
             column = listing.column(name)
             condition = sa.and_(condition, column == sa.bindparam("list_value", type_=column.type))
         keys = _keys(listing, query, caller, condition)
-        page = (
-            sa.select(listing.table)
-            .where(condition)
-            .order_by(*_ordering(listing, query, caller))
-            .offset(sa.bindparam("list_start", type_=sa.BigInteger))
-            .limit(sa.bindparam("list_size", type_=sa.BigInteger))
-        )
+        start = sa.bindparam("list_start", type_=sa.BigInteger)
+        size = sa.bindparam("list_size", type_=sa.BigInteger)
         return cls(
-            page=Prepared(page),
+            page=Prepared(_rows(listing, query, caller, condition, start, size)),
             count=Prepared(_counted(keys, None)),
             capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
