@@ -7,6 +7,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from starlette.applications import Starlette
@@ -150,6 +151,13 @@ def url_without_query(request: Request) -> str:
         scope.get("root_path", ""),
         scope["path"],
     )
+
+
+def link_before_page(request: Request, kept: Sequence[tuple[str, str]]) -> str:
+    """The start of a link to another page of this list: its URL and the parameters `kept`
+    (encoded once for all of a page's links), ready for the paging parameters."""
+    query = urlencode(kept)
+    return f"{url_without_query(request)}?{query}&" if query else f"{url_without_query(request)}?"
 
 
 @functools.lru_cache(maxsize=256)

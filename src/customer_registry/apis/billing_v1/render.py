@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +15,7 @@ from customer_registry.apis.billing_v1.params import BadParameters
 from customer_registry.apis.http import (
     ErrorHandler,
     json_response,
+    link_before_page,
     message_error_handlers,
     url_without_query,
 )
@@ -163,9 +163,9 @@ def paginator(
     last_page = max(1, math.ceil(page.total / asked.per_page))
     start = asked.start
     path = url_without_query(request)
-    # The other parameters, encoded once for the four links.
-    kept = urlencode({k: v for k, v in request.query_params.items() if k != "page"})
-    before_page = f"{path}?{kept}&" if kept else f"{path}?"
+    # Laravel keeps one value per parameter: the last.
+    kept = [(k, v) for k, v in request.query_params.items() if k != "page"]
+    before_page = link_before_page(request, kept)
 
     def url(number: int) -> str:
         return f"{before_page}page={number}"

@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,8 +14,8 @@ from customer_registry.apis.http import (
     ErrorHandler,
     HttpError,
     json_response,
+    link_before_page,
     message_error_handlers,
-    url_without_query,
 )
 from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
@@ -132,7 +131,7 @@ def _page_urls(request: Request, per_page: int) -> Callable[[int], str]:
     """The request's URL for another page: its other parameters as they came (encoded once,
     not once per link), then the page's own."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGE_PARAMETERS]
-    prefix = f"{url_without_query(request)}?{urlencode(kept)}{'&' if kept else ''}"
+    prefix = link_before_page(request, kept)
     return lambda number: f"{prefix}page={number}&results_per_page={per_page}"
 
 
