@@ -111,10 +111,8 @@ CUSTOMER_KEYS = [
 
 # Each key of the customer object, in order, with the core detail it shows (None: a key this
 # registry does not keep, or one customer_json fills itself).
-_SOURCES = tuple(
-    (key, next((core for core, name in CORE_TO_BILLING.items() if name == key), None))
-    for key in CUSTOMER_KEYS
-)
+_BILLING_TO_CORE = {name: core for core, name in CORE_TO_BILLING.items()}
+_SOURCES = tuple((key, _BILLING_TO_CORE.get(key)) for key in CUSTOMER_KEYS)
 
 
 def customer_json(customer: Customer) -> Json:
