@@ -127,7 +127,7 @@ class TokenAuthenticator:
             self._cache.pop(digest, None)
             raise Unauthenticated("The token is invalid or has expired.")
         if row["idle_seconds"] and now - row["last_used_at"] >= self._touch_after:
-            async with self._db.write() as conn:
+            async with self._db.write(transaction=False) as conn:  # one statement
                 await repository.touch_token(conn, row["token_id"], now)
             expires_at = _expiry({**row, "last_used_at": now})
         checked = _Checked(
