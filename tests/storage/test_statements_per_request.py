@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from customer_registry.core.permissions import Level, Visibility
-from customer_registry.storage.database import Connection, Statement
+from customer_registry.storage.database import (
+    Connection,
+    Statement,
+    _PgConnection,
+    _SqliteConnection,
+)
 from tests.conftest import MakeUser
 
 LISTS = [
@@ -83,3 +88,64 @@ async def test_a_page_costs_the_same_statements_for_3_or_50_rows(
         counter.seen,
     )  # a full page adds the count, nothing per row
     assert many <= 5, many
+
+
+# An update of fields no rule checks is one UPDATE in autocommit, as the bench baseline's;
+# a change the rules check reads the customer locked first, in a transaction.
+RENAMES = {
+    "partner": ("/v1/customers/1", {"json": {"name": "Renamed"}}),
+    "billing": ("/api/v1/customers/1", {"params": {"name": "Renamed"}}),
+}
+RECODES = {
+    "partner": ("/v1/customers/1", {"json": {"external_customer_code": "R0b"}}),
+    "billing": ("/api/v1/customers/1", {"params": {"customerAccount": "R0b"}}),
+}
+
+
+@pytest.fixture
+def transactions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each `conn.transaction()` opened, on either database."""
+    opened: list[str] = []
+    for cls in (_PgConnection, _SqliteConnection):
+        original = cls.transaction
+
+        def recorded(self: Connection, original: Any = original) -> Any:
+            opened.append(self.dialect_name)
+            return original(self)
+
+        monkeypatch.setattr(cls, "transaction", recorded)
+    return opened
+
+
+async def _put(
+    client: httpx.AsyncClient, headers: dict[str, str], counter: type[Counter], sent: Any
+) -> list[str]:
+    path, arguments = sent
+    counter.statements = 0
+    counter.seen = []
+    response = await client.put(path, headers=headers, **arguments)
+    assert response.status_code == 200, response.text
+    return counter.seen
+
+
+@pytest.mark.parametrize("api", sorted(RENAMES))
+async def test_a_rename_is_one_statement_and_a_checked_change_locks_first(
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counter: type[Counter],
+    transactions: list[str],
+    api: str,
+) -> None:
+    headers = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await _create(client, headers, 0, 1)
+    await client.get("/api/v1/customers/1", headers=headers)  # the token is checked and cached
+    transactions.clear()
+
+    seen = await _put(client, headers, counter, RENAMES[api])
+    assert [sql.split(" ", 2)[:2] for sql in seen] == [["UPDATE", "customers"]], seen
+    assert transactions == []
+
+    seen = await _put(client, headers, counter, RECODES[api])
+    assert [sql.split(" ", 2)[:2] for sql in seen][1:] == [["UPDATE", "customers"]], seen
+    assert seen[0].startswith("SELECT customers.customer_id"), seen
+    assert len(transactions) == 1

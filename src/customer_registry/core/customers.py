@@ -287,6 +287,18 @@ _CATALOGUE_LINKS = {
     "currency_id": catalogues.CUSTOMER_CURRENCIES,
 }
 
+# Fields whose change is a single UPDATE: no rule reads the stored record or another row for
+# them. The others name other rows (`_check_references`), are identifiers (NotUnique names
+# the entity), feed a rule across fields (`_consistent`) or stand for an image file.
+_CHANGED_ALONE = WRITABLE - {
+    *("external_id", "code", "secondary_code"),
+    *("brand_id", "representative_id", "creator_id", "parent_customer_id", *_CATALOGUE_LINKS),
+    *("is_same_address", "due_date_config_type", "due_date_config_number"),
+    *SHIPPING_FROM_BILLING,
+    *SHIPPING_FROM_BILLING.values(),
+    "logo",
+}
+
 
 async def _check_parent(
     conn: Connection, entity_id: int, parent_id: int, customer_id: int | None
@@ -388,7 +400,43 @@ async def update(
     payment_types: Collection[int] | None = None,
 ) -> Customer:
     """Change the fields sent (a partial update); the audit fields follow. `payment_types`,
-    when given, replaces the customer's payment types."""
+    when given, replaces the customer's payment types.
+
+    `conn` need not be in a transaction: a change of fields that no rule checks is one
+    statement, and anything else opens one (or joins the caller's).
+    """
+    if changes and payment_types is None and changes.keys() <= _CHANGED_ALONE:
+        return await _update_alone(conn, caller, customer_id, changes)
+    async with conn.transaction():
+        return await _update_checked(conn, caller, customer_id, changes, payment_types)
+
+
+async def _update_alone(
+    conn: Connection, caller: Caller, customer_id: int, changes: Mapping[str, Any]
+) -> Customer:
+    try:
+        _validate(changes)
+    except Invalid:
+        await get(conn, caller, customer_id)  # a missing customer is told first, as below
+        raise
+    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    row = (
+        await repository.update_if_visible(conn, caller, customer_id, values)
+        if is_key(customer_id)
+        else None
+    )
+    if row is None:
+        raise missing("customer", "id", customer_id)
+    return Customer.from_row(row)
+
+
+async def _update_checked(
+    conn: Connection,
+    caller: Caller,
+    customer_id: int,
+    changes: Mapping[str, Any],
+    payment_types: Collection[int] | None,
+) -> Customer:
     # Locked first: concurrent updates then apply one after the other, never interleaved.
     existing = await get(conn, caller, customer_id, for_update=True)
     for name in changes:

@@ -128,13 +128,12 @@ def _insert_statement(dialect_name: str, columns: tuple[str, ...]) -> Prepared:
 
 
 @functools.lru_cache(maxsize=256)
-def _update_statement(columns: tuple[str, ...]) -> Prepared:
-    return Prepared(
-        sa.update(customers)
-        .where(customers.c.customer_id == sa.bindparam("key"))
-        .values({name: sa.bindparam(f"v_{name}") for name in columns})
-        .returning(customers)
-    )
+def _update_statement(columns: tuple[str, ...], in_entity: bool = False) -> Prepared:
+    statement = sa.update(customers).where(customers.c.customer_id == sa.bindparam("key"))
+    if in_entity:
+        statement = statement.where(customers.c.entity_id == sa.bindparam("entity_id"))
+    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in columns}
+    return Prepared(statement.values(values).returning(customers))
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
@@ -182,6 +181,22 @@ async def update(
         raise _missing_reference() from error
     assert row is not None
     return row
+
+
+async def update_if_visible(
+    conn: Connection, caller: Caller, customer_id: int, values: Mapping[str, Any]
+) -> Row | None:
+    """Update the customer in one statement if the caller may see it (None: no such customer
+    for them). Only for fields that no unique index or foreign key guards."""
+    columns = tuple(sorted(values))
+    if caller.sees_all_entities:
+        return await conn.fetch_one(_update_statement(columns), key=customer_id, **_bound(values))
+    return await conn.fetch_one(
+        _update_statement(columns, in_entity=True),
+        key=customer_id,
+        entity_id=caller.entity_id,
+        **_bound(values),
+    )
 
 
 async def delete(conn: Connection, customer_id: int) -> None:

@@ -7,7 +7,9 @@ wrapped in `Prepared` and compiled once; others are compiled at each call.
 
 Transactions belong to the edge: `read()` lends a connection in autocommit mode (one
 statement is its own transaction), `write()` lends one inside a transaction that commits
-when the block ends and rolls back if it raises.
+when the block ends and rolls back if it raises. `write(transaction=False)` is for an
+operation that may be one statement: BEGIN and COMMIT would be two more round trips, so the
+operation opens `conn.transaction()` itself only when it needs several statements.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +156,11 @@ class Connection(ABC):
         compiled, args = self._compile(stmt, params)
         return await self._execute(compiled, args)
 
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """`async with conn.transaction()`: the block's statements commit together, or not at
+        all if it raises. Inside a transaction already, the block is simply part of it."""
+
     # A total above this many rows may be the planner's estimate (None: always counted).
     exact_total_limit: int | None = None
 
@@ -183,8 +190,10 @@ class Database(ABC):
         """`async with db.read() as conn`: a connection for reads, no transaction."""
 
     @abstractmethod
-    def write(self) -> Any:
-        """`async with db.write() as conn`: a connection inside one transaction."""
+    def write(self, *, transaction: bool = True) -> Any:
+        """`async with db.write() as conn`: a connection inside one transaction. With
+        `transaction=False`, each statement commits on its own unless the code opens
+        `conn.transaction()`. Either way `on_outcome` hooks run when the block ends."""
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -249,6 +258,14 @@ class _PgConnection(Connection):
         last = status.rsplit(" ", 1)[-1]
         return int(last) if last.isdigit() else 0
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        if self._raw.is_in_transaction():
+            yield
+            return
+        async with self._raw.transaction():
+            yield
+
 
 async def _keep_session(raw: asyncpg.Connection) -> None:
     """Readies a connection for its next borrower: asyncpg has already rolled back a
@@ -302,11 +319,10 @@ class PostgresDatabase(Database):
             await self._require_pool().release(raw)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Connection]:
+    async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
         async with self.read() as conn:
-            raw = conn._raw  # type: ignore[attr-defined]
             try:
-                async with raw.transaction():
+                async with conn.transaction() if transaction else nullcontext():
                     yield conn
             except asyncpg.PostgresError as error:
                 conn._finished(committed=False)
@@ -404,6 +420,27 @@ class _SqliteConnection(Connection):
             raise _translate_sqlite_errors(error) from error
         return count
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        if self._raw.in_transaction:
+            yield
+            return
+        # IMMEDIATE: take the write lock now, not at the first write (no upgrade deadlock).
+        try:
+            await self._raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise _translate_sqlite_errors(error) from error
+        try:
+            yield
+        except BaseException:
+            await self._raw.execute("ROLLBACK")
+            raise
+        try:
+            await self._raw.execute("COMMIT")
+        except sqlite3.Error as error:
+            await self._raw.execute("ROLLBACK")
+            raise _translate_sqlite_errors(error) from error
+
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -454,25 +491,15 @@ class SqliteDatabase(Database):
             self._idle.put_nowait(raw)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Connection]:
+    async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
+        # Writers wait for each other here rather than in SQLite's busy timeout.
         async with self._write_lock, self.read() as conn:
-            raw: aiosqlite.Connection = conn._raw  # type: ignore[attr-defined]
             try:
-                await raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as error:
-                raise _translate_sqlite_errors(error) from error
-            try:
-                yield conn
+                async with conn.transaction() if transaction else nullcontext():
+                    yield conn
             except BaseException:
-                await raw.execute("ROLLBACK")
                 conn._finished(committed=False)
                 raise
-            try:
-                await raw.execute("COMMIT")
-            except sqlite3.Error as error:
-                await raw.execute("ROLLBACK")
-                conn._finished(committed=False)
-                raise _translate_sqlite_errors(error) from error
             conn._finished(committed=True)
 
 

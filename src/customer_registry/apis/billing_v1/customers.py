@@ -79,7 +79,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     params = await parameters(request)
     changes = convert(params, CUSTOMER_PARAMETERS, required=("name",) if "name" in params else ())
-    async with context(request).db.write() as conn:
+    async with context(request).db.write(transaction=False) as conn:
         customer = await customers.update(conn, caller, wanted, changes)
     return json_response({"response": customer.customer_id})
 

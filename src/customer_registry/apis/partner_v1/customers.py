@@ -48,7 +48,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     body = await bodies.json_object(request)
     changes = bodies.writable(body, CUSTOMER_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
-    async with context(request).db.write() as conn:
+    async with context(request).db.write(transaction=False) as conn:
         customer = await customers.update(conn, caller, customer_id, changes)
     return json_response(customer_json(customer))
 
