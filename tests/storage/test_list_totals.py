@@ -3,7 +3,8 @@
 The common shapes (no filter or one equality, ordered by own fields) run statements built
 once per caller and shape; they must answer exactly what the general path answers, and
 never mix two callers up. Past the connection's `exact_total_limit`, PostgreSQL totals are
-the planner's estimate, bounded below by what is known; SQLite always counts.
+the planner's estimate, bounded below by what is known, and remembered for a moment;
+SQLite always counts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from customer_registry.core import customers
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
+from customer_registry.storage import listing
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import (
     _plan,
@@ -31,6 +33,12 @@ from customer_registry.storage.listings import CUSTOMERS
 from customer_registry.storage.schema import customers as customers_table
 
 NAMES = ["Kigali", "Huye", "Musanze", "Rubavu"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_large_totals() -> None:
+    """Each test starts with no total remembered from another (they share the listing)."""
+    CUSTOMERS.large_totals.clear()
 
 
 @pytest.fixture
@@ -189,6 +197,7 @@ class _Estimating:
         self._counted = counted
         self._estimate = estimate
         self.caps: list[Any] = []
+        self.estimates = 0
 
     async def fetch_value(self, statement: Any, **values: Any) -> int:
         self.caps.append(values.get("list_cap"))
@@ -196,6 +205,7 @@ class _Estimating:
         return self._counted if cap is None else min(self._counted, cap)
 
     async def estimate_rows(self, statement: Any, **values: Any) -> int | None:
+        self.estimates += 1
         return self._estimate
 
 
@@ -214,7 +224,7 @@ async def test_the_total_past_the_limit(
 ) -> None:
     conn = _Estimating(counted, estimate, limit=10)
     plan = _plan(CUSTOMERS, COMMAND_LINE, ListQuery())
-    total = await _total(conn, plan, page, [{}] * rows)  # type: ignore[arg-type]
+    total = await _total(conn, CUSTOMERS, plan, page, [{}] * rows)  # type: ignore[arg-type]
     assert total == expected
     assert conn.caps[0] == 11  # the first count stops after the limit + 1 rows
 
@@ -231,3 +241,51 @@ async def test_a_page_far_past_the_end_is_empty_on_both_databases(
         total, rows = await fetch_page(conn, CUSTOMERS, _caller(a), ListQuery(), page)
     assert rows == []
     assert total >= 12
+
+
+async def _total_of(conn: _Estimating, query: ListQuery, caller: Caller = COMMAND_LINE) -> int:
+    plan = _plan(CUSTOMERS, caller, query)
+    return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)  # type: ignore[arg-type]
+
+
+async def test_a_total_past_the_limit_is_remembered_for_a_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conn = _Estimating(50_000, 40_000, limit=10)
+    assert await _total_of(conn, ListQuery()) == 40_000
+    assert (len(conn.caps), conn.estimates) == (1, 1)
+
+    assert await _total_of(conn, ListQuery()) == 40_000  # neither counted nor estimated again
+    assert (len(conn.caps), conn.estimates) == (1, 1)
+
+    # Another value, caller or limit is another query.
+    by_name = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
+    await _total_of(conn, by_name)
+    await _total_of(conn, ListQuery(), _caller(7))
+    conn.exact_total_limit = 20
+    await _total_of(conn, ListQuery())
+    assert (len(conn.caps), conn.estimates) == (4, 4)
+
+    monkeypatch.setattr(listing, "LARGE_TOTAL_SECONDS", 0.0)  # remembered no time at all
+    conn.exact_total_limit = 10
+    CUSTOMERS.large_totals.clear()
+    await _total_of(conn, ListQuery())
+    await _total_of(conn, ListQuery())
+    assert (len(conn.caps), conn.estimates) == (6, 6)
+
+
+async def test_a_total_within_the_limit_is_counted_every_time() -> None:
+    conn = _Estimating(8, 40_000, limit=10)
+    assert await _total_of(conn, ListQuery()) == 8
+    conn._counted = 9  # a customer created meanwhile
+    assert await _total_of(conn, ListQuery()) == 9
+    assert (len(conn.caps), conn.estimates) == (2, 0)
+
+
+async def test_a_remembered_total_is_never_below_what_the_page_shows() -> None:
+    conn = _Estimating(50_000, 12, limit=10)
+    plan = _plan(CUSTOMERS, COMMAND_LINE, ListQuery())
+    assert await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5) == 12  # type: ignore[arg-type]
+    far = await _total(conn, CUSTOMERS, plan, PageRequest(30, 5), [{}] * 5)  # type: ignore[arg-type]
+    assert far == 151  # this page's end, and one more
+    assert len(conn.caps) == 1

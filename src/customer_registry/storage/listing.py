@@ -12,6 +12,7 @@ through a to-one relation use a correlated scalar subquery.
 from __future__ import annotations
 
 import functools
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,10 @@ class Listing:
     # The statements of the common list shapes, built once per caller and shape (see _plan).
     built: LRUCache[Any, Any] = field(
         default_factory=lambda: LRUCache(128), repr=False, compare=False
+    )
+    # Totals past the exact limit, remembered for a moment (see _total).
+    large_totals: LRUCache[Any, tuple[int, float]] = field(
+        default_factory=lambda: LRUCache(1024), repr=False, compare=False
     )
 
     def column(self, name: str) -> sa.Column[Any]:
@@ -427,6 +432,10 @@ Bound = tuple[Statement, dict[str, Any]]  # a statement and the values it is run
 class _Plan(ABC):
     """The statements one list request may run."""
 
+    # What tells this query's rows from any other's (caller, shape, values); None when the
+    # plan has no such key, and its totals are never remembered.
+    memo: Any = None
+
     @abstractmethod
     def page(self, page: PageRequest) -> Bound | None:
         """The page's rows (None: the query's own window leaves none)."""
@@ -520,6 +529,7 @@ class _Built:
 class _Shaped(_Plan):
     built: _Built
     values: dict[str, Any]  # the compared value, if any
+    memo: Any
 
     def page(self, page: PageRequest) -> Bound:
         window = {"list_start": page.start, "list_size": page.per_page}
@@ -545,9 +555,9 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
         built = listing.built[key] = _Built.build(listing, caller, shape)
     name = shape[0]
     if name is None:
-        return _Shaped(built, {})
-    value = query.filters[0].value  # type: ignore[union-attr]
-    return _Shaped(built, {"list_value": _coerce(listing.column(name), value)})
+        return _Shaped(built, {}, key)
+    value = _coerce(listing.column(name), query.filters[0].value)  # type: ignore[union-attr]
+    return _Shaped(built, {"list_value": value}, (*key, value))
 
 
 async def fetch_page(
@@ -561,10 +571,19 @@ async def fetch_page(
     rows = [] if found is None else await conn.fetch_all(found[0], **found[1])
     if (rows or page.start == 0) and len(rows) < page.per_page:
         return page.start + len(rows), rows
-    return await _total(conn, plan, page, rows), rows
+    return await _total(conn, listing, plan, page, rows), rows
 
 
-async def _total(conn: Connection, plan: _Plan, page: PageRequest, rows: list[Row]) -> int:
+# How long a total past the exact limit is remembered. Within it the same query (same caller,
+# shape and value) is neither counted nor estimated again: the total would be the planner's
+# estimate anyway, which changes only with the table's statistics. Kept short, so that a
+# result which falls back under the limit is counted exactly again within a second.
+LARGE_TOTAL_SECONDS = 1.0
+
+
+async def _total(
+    conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: list[Row]
+) -> int:
     """The exact count up to the connection's `exact_total_limit`; past it, the planner's
     estimate (counting a million rows takes longer than the page itself).
 
@@ -572,6 +591,11 @@ async def _total(conn: Connection, plan: _Plan, page: PageRequest, rows: list[Ro
     this page's end, and one more when the page is full, so that a client following the
     `next` pages always reaches the last one (at worst an empty page past the end)."""
     limit = conn.exact_total_limit
+    known = page.start + len(rows) + (len(rows) == page.per_page)
+    memo = None if plan.memo is None or limit is None else (plan.memo, limit)
+    remembered = None if memo is None else listing.large_totals.get(memo)
+    if remembered is not None and time.monotonic() < remembered[1]:
+        return max(remembered[0], known)
     statement, values = plan.count(None if limit is None else limit + 1)
     counted = int(await conn.fetch_value(statement, **values))
     if limit is None or counted <= limit:
@@ -581,5 +605,7 @@ async def _total(conn: Connection, plan: _Plan, page: PageRequest, rows: list[Ro
     if estimate is None:  # this database cannot estimate: count to the end after all
         statement, values = plan.count(None)
         return int(await conn.fetch_value(statement, **values))
-    known = page.start + len(rows) + (len(rows) == page.per_page)
+    if memo is not None:
+        until = time.monotonic() + LARGE_TOTAL_SECONDS
+        listing.large_totals[memo] = (max(estimate, counted), until)
     return max(estimate, counted, known)
