@@ -28,6 +28,7 @@ import asyncio
 import math
 import os
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -181,6 +182,7 @@ class Conn(ABC):
 
 # The service's default CUSTOMER_REGISTRY_EXACT_TOTAL_LIMIT.
 EXACT_TOTAL_LIMIT = 10_000
+LARGE_TOTAL_SECONDS = 1.0  # as storage/listing.py: a total past the limit is remembered
 
 
 async def total(
@@ -188,18 +190,28 @@ async def total(
 ) -> int:
     """A list's total as the service makes it (README, Benchmark): a page that is not full
     knows it; otherwise a count that stops after the limit + 1 rows, and past the limit the
-    planner's estimate, never below what is known (SQLite: a count, always)."""
+    planner's estimate, never below what is known, remembered for LARGE_TOTAL_SECONDS
+    (SQLite: a count, always)."""
     if (rows or start == 0) and rows < per_page:
         return start + rows
     everything = f"SELECT customer_id FROM customers WHERE {condition}"
     if isinstance(conn, _SqliteConn):
         return int(await conn.fetchval(f"SELECT count(*) FROM ({everything}) AS found", *args))
+    known = start + rows + (rows == per_page)
+    key = (condition, tuple(args))
+    remembered = _LARGE_TOTALS.get(key)
+    if remembered is not None and time.monotonic() < remembered[1]:
+        return max(remembered[0], known)
     capped = f"SELECT count(*) FROM ({everything} LIMIT {EXACT_TOTAL_LIMIT + 1}) AS found"
     counted = int(await conn.fetchval(capped, *args))
     if counted <= EXACT_TOTAL_LIMIT:
         return counted
-    estimate = await conn.estimate(everything, *args) or 0
-    return max(estimate, counted, start + rows + (rows == per_page))
+    estimate = max(await conn.estimate(everything, *args) or 0, counted)
+    _LARGE_TOTALS[key] = (estimate, time.monotonic() + LARGE_TOTAL_SECONDS)
+    return max(estimate, known)
+
+
+_LARGE_TOTALS: dict[tuple[str, tuple[Any, ...]], tuple[int, float]] = {}  # the suite's few
 
 
 class _PgConn(Conn):
