@@ -190,25 +190,27 @@ async def total(
 ) -> int:
     """A list's total as the service makes it (README, Benchmark): a page that is not full
     knows it; otherwise a count that stops after the limit + 1 rows, and past the limit the
-    planner's estimate, never below what is known, remembered for LARGE_TOTAL_SECONDS
-    (SQLite: a count, always)."""
+    planner's estimate, never below what is known (SQLite: a count to the end), remembered
+    for LARGE_TOTAL_SECONDS."""
     if (rows or start == 0) and rows < per_page:
         return start + rows
-    everything = f"SELECT customer_id FROM customers WHERE {condition}"
-    if isinstance(conn, _SqliteConn):
-        return int(await conn.fetchval(f"SELECT count(*) FROM ({everything}) AS found", *args))
     known = start + rows + (rows == per_page)
     key = (condition, tuple(args))
     remembered = _LARGE_TOTALS.get(key)
     if remembered is not None and time.monotonic() < remembered[1]:
         return max(remembered[0], known)
+    everything = f"SELECT customer_id FROM customers WHERE {condition}"
     capped = f"SELECT count(*) FROM ({everything} LIMIT {EXACT_TOTAL_LIMIT + 1}) AS found"
     counted = int(await conn.fetchval(capped, *args))
     if counted <= EXACT_TOTAL_LIMIT:
         return counted
-    estimate = max(await conn.estimate(everything, *args) or 0, counted)
-    _LARGE_TOTALS[key] = (estimate, time.monotonic() + LARGE_TOTAL_SECONDS)
-    return max(estimate, known)
+    if isinstance(conn, _SqliteConn):
+        found = f"SELECT count(*) FROM ({everything}) AS found"
+        found_total = int(await conn.fetchval(found, *args))
+    else:
+        found_total = max(await conn.estimate(everything, *args) or 0, counted, known)
+    _LARGE_TOTALS[key] = (found_total, time.monotonic() + LARGE_TOTAL_SECONDS)
+    return found_total
 
 
 _LARGE_TOTALS: dict[tuple[str, tuple[Any, ...]], tuple[int, float]] = {}  # the suite's few

@@ -3,8 +3,8 @@
 The common shapes (no filter or one equality, ordered by own fields) run statements built
 once per caller and shape; they must answer exactly what the general path answers, and
 never mix two callers up. Past the connection's `exact_total_limit`, PostgreSQL totals are
-the planner's estimate, bounded below by what is known, and remembered for a moment;
-SQLite always counts.
+the planner's estimate, bounded below by what is known; SQLite, which has no estimate,
+counts to the end. Either is remembered for a moment.
 """
 
 from __future__ import annotations
@@ -248,15 +248,20 @@ async def _total_of(conn: _Estimating, query: ListQuery, caller: Caller = COMMAN
     return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("estimate", "expected", "counts"),
+    [(40_000, 40_000, 1), (None, 50_000, 2)],  # PostgreSQL; SQLite: no estimate, a full count
+    ids=["estimated", "counted to the end"],
+)
 async def test_a_total_past_the_limit_is_remembered_for_a_moment(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, estimate: int | None, expected: int, counts: int
 ) -> None:
-    conn = _Estimating(50_000, 40_000, limit=10)
-    assert await _total_of(conn, ListQuery()) == 40_000
-    assert (len(conn.caps), conn.estimates) == (1, 1)
+    conn = _Estimating(50_000, estimate, limit=10)
+    assert await _total_of(conn, ListQuery()) == expected
+    assert (len(conn.caps), conn.estimates) == (counts, 1)
 
-    assert await _total_of(conn, ListQuery()) == 40_000  # neither counted nor estimated again
-    assert (len(conn.caps), conn.estimates) == (1, 1)
+    assert await _total_of(conn, ListQuery()) == expected  # neither counted nor estimated again
+    assert (len(conn.caps), conn.estimates) == (counts, 1)
 
     # Another value, caller or limit is another query.
     by_name = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
@@ -264,14 +269,14 @@ async def test_a_total_past_the_limit_is_remembered_for_a_moment(
     await _total_of(conn, ListQuery(), _caller(7))
     conn.exact_total_limit = 20
     await _total_of(conn, ListQuery())
-    assert (len(conn.caps), conn.estimates) == (4, 4)
+    assert (len(conn.caps), conn.estimates) == (4 * counts, 4)
 
     monkeypatch.setattr(listing, "LARGE_TOTAL_SECONDS", 0.0)  # remembered no time at all
     conn.exact_total_limit = 10
     CUSTOMERS.large_totals.clear()
     await _total_of(conn, ListQuery())
     await _total_of(conn, ListQuery())
-    assert (len(conn.caps), conn.estimates) == (6, 6)
+    assert (len(conn.caps), conn.estimates) == (6 * counts, 6)
 
 
 async def test_a_total_within_the_limit_is_counted_every_time() -> None:

@@ -161,7 +161,8 @@ class Connection(ABC):
         """`async with conn.transaction()`: the block's statements commit together, or not at
         all if it raises. Inside a transaction already, the block is simply part of it."""
 
-    # A total above this many rows may be the planner's estimate (None: always counted).
+    # A total above this many rows is the planner's estimate, or a count up to a second old
+    # (None: always counted at once; see storage/listing.py).
     exact_total_limit: int | None = None
 
     async def estimate_rows(self, stmt: Statement, **params: Any) -> int | None:
@@ -388,8 +389,9 @@ def _sqlite_arg(value: Any) -> Any:
 class _SqliteConnection(Connection):
     dialect_name = "sqlite"
 
-    def __init__(self, raw: aiosqlite.Connection) -> None:
+    def __init__(self, raw: aiosqlite.Connection, exact_total_limit: int | None = None) -> None:
         self._raw = raw
+        self.exact_total_limit = exact_total_limit
 
     async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
         try:
@@ -460,6 +462,7 @@ class SqliteDatabase(Database):
 
     def __init__(self, settings: Settings, pool_size: int = 4) -> None:
         self._path = settings.sqlite_path
+        self._exact_total_limit = settings.exact_total_limit or None
         self._pool_size = pool_size
         self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all: list[aiosqlite.Connection] = []
@@ -486,7 +489,7 @@ class SqliteDatabase(Database):
     async def read(self) -> AsyncIterator[Connection]:
         raw = await self._idle.get()
         try:
-            yield _SqliteConnection(raw)
+            yield _SqliteConnection(raw, self._exact_total_limit)
         finally:
             self._idle.put_nowait(raw)
 

@@ -575,9 +575,10 @@ async def fetch_page(
 
 
 # How long a total past the exact limit is remembered. Within it the same query (same caller,
-# shape and value) is neither counted nor estimated again: the total would be the planner's
-# estimate anyway, which changes only with the table's statistics. Kept short, so that a
-# result which falls back under the limit is counted exactly again within a second.
+# shape and value) is neither counted nor estimated again: on PostgreSQL the total is the
+# planner's estimate anyway, which changes only with the table's statistics; SQLite, which has
+# no estimate, counts to the end once a second instead of at every page. Kept short, so that
+# a result which falls back under the limit is counted exactly again within a second.
 LARGE_TOTAL_SECONDS = 1.0
 
 
@@ -585,7 +586,8 @@ async def _total(
     conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: list[Row]
 ) -> int:
     """The exact count up to the connection's `exact_total_limit`; past it, the planner's
-    estimate (counting a million rows takes longer than the page itself).
+    estimate (counting a million rows takes longer than the page itself), or where there is
+    none a count to the end, either remembered for LARGE_TOTAL_SECONDS.
 
     An estimate never says less than what is known: more rows than the limit, the rows up to
     this page's end, and one more when the page is full, so that a client following the
@@ -604,8 +606,9 @@ async def _total(
     estimate = await conn.estimate_rows(statement, **values)
     if estimate is None:  # this database cannot estimate: count to the end after all
         statement, values = plan.count(None)
-        return int(await conn.fetch_value(statement, **values))
+        total = int(await conn.fetch_value(statement, **values))
+    else:
+        total = max(estimate, counted, known)
     if memo is not None:
-        until = time.monotonic() + LARGE_TOTAL_SECONDS
-        listing.large_totals[memo] = (max(estimate, counted), until)
-    return max(estimate, counted, known)
+        listing.large_totals[memo] = (total, time.monotonic() + LARGE_TOTAL_SECONDS)
+    return total
