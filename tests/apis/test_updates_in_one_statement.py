@@ -32,6 +32,15 @@ async def _create(client: httpx.AsyncClient, headers: Headers, entity_id: int, n
     return customer_id
 
 
+async def _renamed(
+    client: httpx.AsyncClient, users: dict[str, Headers], who: str, api: str, names: tuple[str, str]
+) -> tuple[int, httpx.Response]:
+    """A customer of entity 1 created with the first name, then renamed by `who`."""
+    customer_id = await _create(client, users["global"], 1, names[0])
+    path, sent = _rename(api, customer_id, names[1])
+    return customer_id, await client.put(path, headers=users[who], **sent)
+
+
 async def _name(client: httpx.AsyncClient, headers: Headers, customer_id: int) -> str:
     r = await client.get(f"/v1/customers/{customer_id}", headers=headers)
     assert r.status_code == 200, r.text
@@ -53,9 +62,7 @@ async def users(make_user: MakeUser, make_entity: Any) -> dict[str, Headers]:
 async def test_a_rename_is_stored_with_its_audit_fields(
     client: httpx.AsyncClient, users: dict[str, Headers], api: str
 ) -> None:
-    customer_id = await _create(client, users["global"], 1, "Before")
-    path, sent = _rename(api, customer_id, "After")
-    r = await client.put(path, headers=users["entity"], **sent)
+    customer_id, r = await _renamed(client, users, "entity", api, ("Before", "After"))
     assert r.status_code == 200, r.text
     shown = (await client.get(f"/v1/customers/{customer_id}", headers=users["global"])).json()
     assert shown["name"] == "After"
@@ -78,9 +85,7 @@ async def test_a_missing_customer_is_404_before_a_bad_value(
 async def test_another_entitys_customer_is_404_and_unchanged(
     client: httpx.AsyncClient, users: dict[str, Headers], api: str
 ) -> None:
-    customer_id = await _create(client, users["global"], 1, "Mine")
-    path, sent = _rename(api, customer_id, "Taken over")
-    r = await client.put(path, headers=users["other_entity"], **sent)
+    customer_id, r = await _renamed(client, users, "other_entity", api, ("Mine", "Taken over"))
     assert r.status_code == 404, r.text
     assert await _name(client, users["global"], customer_id) == "Mine"
 
@@ -89,9 +94,7 @@ async def test_another_entitys_customer_is_404_and_unchanged(
 async def test_a_bad_name_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, users: dict[str, Headers], api: str
 ) -> None:
-    customer_id = await _create(client, users["global"], 1, "Kept")
-    path, sent = _rename(api, customer_id, "x" * 256)
-    r = await client.put(path, headers=users["entity"], **sent)
+    customer_id, r = await _renamed(client, users, "entity", api, ("Kept", "x" * 256))
     assert r.status_code in (400, 422), r.text
     assert "name" in r.text
     assert await _name(client, users["global"], customer_id) == "Kept"
