@@ -3,6 +3,7 @@ a whole page of customers at once (three queries, however many customers)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from typing import Any
 
@@ -63,42 +64,51 @@ _PAYMENT_TYPES = (
 )
 _CONTACTS = sa.select(contacts).order_by(contacts.c.customer_id, contacts.c.contact_id)
 
-# One customer's record (the hot path: get by id), compiled once.
-_ONE: sa.BindParameter[int] = sa.bindparam("customer_id")
-_RECORD_ANY = Prepared(_RECORDS.where(customers.c.customer_id == _ONE))
-_RECORD_IN_ENTITY = Prepared(
-    _RECORDS.where(
-        customers.c.customer_id == _ONE, customers.c.entity_id == sa.bindparam("entity_id")
-    )
-)
-_PAYMENT_TYPES_OF_ONE = Prepared(_PAYMENT_TYPES.where(_link.c.customer_id == _ONE))
-_CONTACTS_OF_ONE = Prepared(_CONTACTS.where(contacts.c.customer_id == _ONE))
+
+def _among(column: sa.Column[Any], count: int) -> sa.ColumnElement[bool]:
+    """`column IN (:k0, :k1, …)`: one bind parameter per key, so that a statement is compiled
+    once per number of keys (a page size, or one for a get by id) rather than expanded and
+    rendered again at every call, which cost a sales page of 50 about a sixth of its time."""
+    return column.in_([sa.bindparam(f"k{n}", type_=column.type) for n in range(count)])
+
+
+def _keys(ids: Collection[int]) -> dict[str, int]:
+    return {f"k{n}": key for n, key in enumerate(ids)}
+
+
+@functools.lru_cache(maxsize=128)
+def _records_of(count: int, in_entity: bool) -> Prepared:
+    statement = _RECORDS.where(_among(customers.c.customer_id, count))
+    if in_entity:
+        statement = statement.where(customers.c.entity_id == sa.bindparam("entity_id"))
+    return Prepared(statement)
+
+
+@functools.lru_cache(maxsize=128)
+def _payment_types_of(count: int) -> Prepared:
+    return Prepared(_PAYMENT_TYPES.where(_among(_link.c.customer_id, count)))
+
+
+@functools.lru_cache(maxsize=128)
+def _contacts_of(count: int) -> Prepared:
+    return Prepared(_CONTACTS.where(_among(contacts.c.customer_id, count)))
 
 
 async def customers_with_names(
     conn: Connection, ids: Collection[int], entity_id: int | None
 ) -> list[Row]:
     """The customers `ids` (of `entity_id` only, unless None) with what they name."""
-    if len(ids) == 1:
-        (key,) = ids
-        if entity_id is None:
-            return await conn.fetch_all(_RECORD_ANY, customer_id=key)
-        return await conn.fetch_all(_RECORD_IN_ENTITY, customer_id=key, entity_id=entity_id)
-    statement = _RECORDS.where(customers.c.customer_id.in_(ids))
-    if entity_id is not None:
-        statement = statement.where(customers.c.entity_id == entity_id)
-    return await conn.fetch_all(statement)
+    if not ids:
+        return []
+    if entity_id is None:
+        return await conn.fetch_all(_records_of(len(ids), False), **_keys(ids))
+    statement = _records_of(len(ids), True)
+    return await conn.fetch_all(statement, entity_id=entity_id, **_keys(ids))
 
 
 async def payment_types_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    if len(ids) == 1:
-        (key,) = ids
-        return await conn.fetch_all(_PAYMENT_TYPES_OF_ONE, customer_id=key)
-    return await conn.fetch_all(_PAYMENT_TYPES.where(_link.c.customer_id.in_(ids)))
+    return await conn.fetch_all(_payment_types_of(len(ids)), **_keys(ids)) if ids else []
 
 
 async def contacts_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    if len(ids) == 1:
-        (key,) = ids
-        return await conn.fetch_all(_CONTACTS_OF_ONE, customer_id=key)
-    return await conn.fetch_all(_CONTACTS.where(contacts.c.customer_id.in_(ids)))
+    return await conn.fetch_all(_contacts_of(len(ids)), **_keys(ids)) if ids else []
