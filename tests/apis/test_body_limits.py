@@ -32,9 +32,9 @@ async def test_a_body_that_stops_arriving_times_out() -> None:
         await asyncio.sleep(10)
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    limit = BodyLimit(_read_body, max_bytes=1024, timeout=0.1)
+    limit = BodyLimit(max_bytes=1024, timeout=0.1)
     with pytest.raises(RequestTimeout):
-        await asyncio.wait_for(limit(_scope(), slow, _never), timeout=5)
+        await asyncio.wait_for(_read_body(_scope(), limit.receive(_scope(), slow), _never), 5)
 
 
 async def test_a_body_over_the_limit_is_refused_while_it_streams() -> None:
@@ -43,15 +43,15 @@ async def test_a_body_over_the_limit_is_refused_while_it_streams() -> None:
     async def streamed() -> Message:
         return {"type": "http.request", "body": next(chunks), "more_body": True}
 
-    limit = BodyLimit(_read_body, max_bytes=1024, timeout=5)
+    limit = BodyLimit(max_bytes=1024, timeout=5)
     with pytest.raises(PayloadTooLarge):
-        await limit(_scope(), streamed, _never)
+        await _read_body(_scope(), limit.receive(_scope(), streamed), _never)
 
 
 async def test_a_declared_length_over_the_limit_is_refused_before_reading() -> None:
     async def unread() -> Message:
         raise AssertionError("the body is not read")
 
-    limit = BodyLimit(_read_body, max_bytes=1024, timeout=5)
+    limit = BodyLimit(max_bytes=1024, timeout=5)
     with pytest.raises(PayloadTooLarge):
-        await limit(_scope(length=4096), unread, _never)
+        await _read_body(_scope(), limit.receive(_scope(length=4096), unread), _never)

@@ -329,7 +329,7 @@ def _message(status: int, message: str, headers: Mapping[str, str] | None = None
     return error(status, codes.get(status, "invalid_request"), message, headers)
 
 
-EXCEPTION_HANDLERS: dict[Any, ErrorHandler] = {
+EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {
     errors.DomainError: domain_error,
     IntegrityViolation: save_failed,
     **message_error_handlers(
