@@ -14,6 +14,7 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
     Connection,
+    Prepared,
     Row,
     insert_ignoring_conflicts,
     storable,
@@ -103,20 +104,29 @@ async def insert_root_category(conn: Connection, values: Mapping[str, Any]) -> N
     await conn.execute(insert_ignoring_conflicts(conn, customer_categories).values(**values))
 
 
+_NEW_CUSTOMER_DEFAULTS = Prepared(
+    sa.select(
+        sa.select(customer_categories.c.category_id)
+        .where(
+            customer_categories.c.entity_id == sa.bindparam("entity_id"),
+            customer_categories.c.parent_id.is_(None),
+        )
+        .scalar_subquery()
+        .label("category_id"),
+        sa.select(currencies.c.currency_id)
+        .where(
+            currencies.c.entity_id == sa.bindparam("entity_id"),
+            currencies.c.is_default.is_(True),
+        )
+        .scalar_subquery()
+        .label("currency_id"),
+    )
+)
+
+
 async def new_customer_defaults(conn: Connection, entity_id: int) -> Row:
     """The entity's root category and default currency (`category_id`, `currency_id`, either
     None when absent), in one round trip: every create needs them."""
-    root = sa.select(customer_categories.c.category_id).where(
-        customer_categories.c.entity_id == entity_id, customer_categories.c.parent_id.is_(None)
-    )
-    default = sa.select(currencies.c.currency_id).where(
-        currencies.c.entity_id == entity_id, currencies.c.is_default.is_(True)
-    )
-    row = await conn.fetch_one(
-        sa.select(
-            root.scalar_subquery().label("category_id"),
-            default.scalar_subquery().label("currency_id"),
-        )
-    )
+    row = await conn.fetch_one(_NEW_CUSTOMER_DEFAULTS, entity_id=entity_id)
     assert row is not None
     return row

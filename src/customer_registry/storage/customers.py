@@ -153,20 +153,22 @@ def _missing_reference() -> Invalid:
 async def next_account_number(conn: Connection, entity_id: int) -> int:
     """The entity's next account number. The counter row stays locked until the transaction
     ends (PostgreSQL; SQLite writers are serialised), so two creates never get the same."""
-    bump = (
-        sa.update(account_counters)
-        .where(account_counters.c.entity_id == entity_id)
-        .values(last_number=account_counters.c.last_number + 1)
-        .returning(account_counters.c.last_number)
-    )
-    number = await conn.fetch_value(bump)
-    if number is None:
+    number = await conn.fetch_value(_BUMP_ACCOUNT, entity_id=entity_id)
+    if number is None:  # the entity's first generated account
         first = insert_ignoring_conflicts(conn, account_counters).values(
             entity_id=entity_id, last_number=0
         )
         await conn.execute(first)
-        number = await conn.fetch_value(bump)
+        number = await conn.fetch_value(_BUMP_ACCOUNT, entity_id=entity_id)
     return int(number)
+
+
+_BUMP_ACCOUNT = Prepared(
+    sa.update(account_counters)
+    .where(account_counters.c.entity_id == sa.bindparam("entity_id"))
+    .values(last_number=account_counters.c.last_number + 1)
+    .returning(account_counters.c.last_number)
+)
 
 
 async def update(
@@ -227,9 +229,15 @@ async def set_payment_types(
 
 
 async def insert_link(conn: Connection, values: Mapping[str, Any]) -> Row:
-    row = await conn.fetch_one(sa.insert(links).values(**values).returning(links))
+    row = await conn.fetch_one(_insert_link_statement(tuple(sorted(values))), **_bound(values))
     assert row is not None
     return row
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_link_statement(columns: tuple[str, ...]) -> Prepared:
+    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in columns}
+    return Prepared(sa.insert(links).values(values).returning(links))
 
 
 async def by_identifier(
