@@ -35,44 +35,45 @@ HANDLERS: dict[type[Exception], ErrorHandler] = {HttpError: _answer(), Exception
 LIMIT = BodyLimit(max_bytes=1024, timeout=5)
 
 
-async def _run(app: Any, headers: list[tuple[bytes, bytes]] | None = None) -> list[Message]:
-    scope = {"type": "http", "method": "POST", "path": "/", "headers": headers or []}
-    sent: list[Message] = []
+class _Client:
+    """The other end of one request: a 10-byte body, and what the edge sends back."""
 
-    async def receive() -> Message:
+    def __init__(self, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        self.scope = {"type": "http", "method": "POST", "path": "/", "headers": headers or []}
+        self.sent: list[Message] = []
+
+    async def receive(self) -> Message:
         return {"type": "http.request", "body": b"x" * 10, "more_body": False}
 
-    async def send(message: Message) -> None:
-        sent.append(message)
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
 
-    await ApiEdge(app, HANDLERS, LIMIT)(scope, receive, send)
-    return sent
+    async def call(
+        self, app: Any, handlers: dict[type[Exception], ErrorHandler] = HANDLERS
+    ) -> None:
+        await ApiEdge(app, handlers, LIMIT)(self.scope, self.receive, self.send)
 
-
-def _status_and_body(sent: list[Message]) -> tuple[int, Any]:
-    return sent[0]["status"], orjson.loads(sent[1]["body"])
+    def answer(self) -> tuple[int, Any]:
+        return self.sent[0]["status"], orjson.loads(self.sent[1]["body"])
 
 
 async def test_an_expected_error_is_answered_by_the_handler_of_its_nearest_class() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise PayloadTooLarge("too big")  # an HttpError: its handler, not Exception's
 
-    assert _status_and_body(await _run(app)) == (413, {"error": "too big"})
+    client = _Client()
+    await client.call(app)
+    assert client.answer() == (413, {"error": "too big"})
 
 
 async def test_an_unexpected_error_is_a_500_then_raised_for_the_log() -> None:
-    sent: list[Message] = []
-
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("boom")
 
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    client = _Client()
     with pytest.raises(RuntimeError, match="boom"):
-        await ApiEdge(app, HANDLERS, LIMIT)(scope, _never_called, send)
-    assert _status_and_body(sent) == (500, {"error": "boom"})
+        await client.call(app)
+    assert client.answer() == (500, {"error": "boom"})
 
 
 async def test_an_error_after_the_answer_started_is_raised_and_nothing_more_is_sent() -> None:
@@ -80,36 +81,29 @@ async def test_an_error_after_the_answer_started_is_raised_and_nothing_more_is_s
         await send({"type": "http.response.start", "status": 200, "headers": []})
         raise HttpError("too late")
 
+    client = _Client()
     with pytest.raises(HttpError):
-        await _run(app)
+        await client.call(app)
+    assert [m["type"] for m in client.sent] == ["http.response.start"]
 
 
 async def test_an_error_no_handler_knows_is_raised_unanswered() -> None:
-    sent: list[Message] = []
-
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise KeyError("x")
 
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    client = _Client()
     with pytest.raises(KeyError):
-        await ApiEdge(app, {HttpError: _answer()}, LIMIT)(scope, _never_called, send)
-    assert sent == []
+        await client.call(app, {HttpError: _answer()})
+    assert client.sent == []
 
 
 async def test_the_app_reads_the_body_within_the_limit() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
 
-    declared_too_long = [(b"content-length", b"4096")]
-    status, body = _status_and_body(await _run(app, declared_too_long))
-    assert (status, body) == (413, {"error": "The request body exceeds 1024 bytes."})
-
-
-async def _never_called() -> Message:
-    raise AssertionError("the body is not read")
+    client = _Client(headers=[(b"content-length", b"4096")])  # declared too long
+    await client.call(app)
+    assert client.answer() == (413, {"error": "The request body exceeds 1024 bytes."})
 
 
 @pytest.mark.parametrize(

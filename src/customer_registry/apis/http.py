@@ -269,14 +269,22 @@ def api_app(
     for route in routes:
         if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
             route.app = _plain(route.endpoint)
-    app = _ApiApp(routes=list(routes), exception_handlers=dict(exception_handlers))
+    app = _ApiApp(list(routes), exception_handlers, limit)
     app.state.ctx = ctx
-    app.body_limit = limit
     return app
 
 
 class _ApiApp(Starlette):
-    body_limit: BodyLimit
+    """A Starlette app whose only middleware is ApiEdge."""
+
+    def __init__(
+        self,
+        routes: list[BaseRoute],
+        exception_handlers: Mapping[type[Exception], ErrorHandler],
+        body_limit: BodyLimit,
+    ) -> None:
+        super().__init__(routes=routes, exception_handlers=dict(exception_handlers))
+        self.body_limit = body_limit
 
     def build_middleware_stack(self) -> ASGIApp:
         return ApiEdge(self.router, self.exception_handlers, self.body_limit)
