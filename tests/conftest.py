@@ -22,6 +22,7 @@ from customer_registry.app import create_app
 from customer_registry.auth import tokens
 from customer_registry.auth.passwords import hash_password
 from customer_registry.core import catalogues, entities, users
+from customer_registry.core.clock import utcnow
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
 from customer_registry.storage.migrate import upgrade
@@ -92,7 +93,7 @@ async def reset_database(ctx: Context) -> None:
             {
                 "name": "default",
                 "bboxx_company_flag": False,
-                "created_at": sa.func.now(),
+                "created_at": utcnow(),
                 "created_by": "migration",
             },
         )

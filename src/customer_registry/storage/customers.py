@@ -23,6 +23,7 @@ from customer_registry.storage.database import (
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMERS as LISTING
+from customer_registry.storage.rows import bound, insert_row, written_values
 from customer_registry.storage.schema import (
     account_counters,
     customer_payment_types,
@@ -96,7 +97,7 @@ async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row
     """
     statement = _insert_statement(conn.dialect_name, tuple(sorted(values)))
     try:
-        row = await conn.fetch_one(statement, **_bound(values))
+        row = await conn.fetch_one(statement, **bound(values))
     except ForeignKeyViolation as error:
         raise _missing_reference() from error
     if row is not None:
@@ -115,15 +116,11 @@ async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row
     return given[0]
 
 
-def _bound(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {f"v_{name}": value for name, value in values.items()}
-
-
 # Writes are compiled once per set of columns written (a few shapes in practice).
 @functools.lru_cache(maxsize=256)
 def _insert_statement(dialect_name: str, columns: tuple[str, ...]) -> Prepared:
     insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    statement = insert(customers).values({name: sa.bindparam(f"v_{name}") for name in columns})
+    statement = insert(customers).values(written_values(columns))
     return Prepared(statement.on_conflict_do_nothing().returning(customers))
 
 
@@ -132,8 +129,7 @@ def _update_statement(columns: tuple[str, ...], in_entity: bool = False) -> Prep
     statement = sa.update(customers).where(customers.c.customer_id == sa.bindparam("key"))
     if in_entity:
         statement = statement.where(customers.c.entity_id == sa.bindparam("entity_id"))
-    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in columns}
-    return Prepared(statement.values(values).returning(customers))
+    return Prepared(statement.values(written_values(columns)).returning(customers))
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
@@ -176,7 +172,7 @@ async def update(
 ) -> Row:
     statement = _update_statement(tuple(sorted(values)))
     try:
-        row = await conn.fetch_one(statement, key=customer_id, **_bound(values))
+        row = await conn.fetch_one(statement, key=customer_id, **bound(values))
     except UniqueViolation as error:
         raise _not_unique(error, values, entity_id) from error
     except ForeignKeyViolation as error:
@@ -192,12 +188,12 @@ async def update_if_visible(
     for them). Only for fields that no unique index or foreign key guards."""
     columns = tuple(sorted(values))
     if caller.sees_all_entities:
-        return await conn.fetch_one(_update_statement(columns), key=customer_id, **_bound(values))
+        return await conn.fetch_one(_update_statement(columns), key=customer_id, **bound(values))
     return await conn.fetch_one(
         _update_statement(columns, in_entity=True),
         key=customer_id,
         entity_id=caller.entity_id,
-        **_bound(values),
+        **bound(values),
     )
 
 
@@ -229,15 +225,7 @@ async def set_payment_types(
 
 
 async def insert_link(conn: Connection, values: Mapping[str, Any]) -> Row:
-    row = await conn.fetch_one(_insert_link_statement(tuple(sorted(values))), **_bound(values))
-    assert row is not None
-    return row
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_link_statement(columns: tuple[str, ...]) -> Prepared:
-    values: dict[str, Any] = {name: sa.bindparam(f"v_{name}") for name in columns}
-    return Prepared(sa.insert(links).values(values).returning(links))
+    return await insert_row(conn, links, values)
 
 
 async def by_identifier(
