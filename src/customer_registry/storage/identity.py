@@ -93,31 +93,49 @@ async def delete_token(conn: Connection, token_hash: str) -> bool:
     return await conn.execute(sa.delete(tokens).where(tokens.c.token_hash == token_hash)) > 0
 
 
-async def login_failure(conn: Connection, username: str) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(login_failures).where(login_failures.c.username == username)
-    )
+async def login_failure(conn: Connection, key: str) -> Row | None:
+    return await conn.fetch_one(sa.select(login_failures).where(login_failures.c.username == key))
 
 
-async def record_login_failure(
-    conn: Connection, username: str, now: datetime, window_start_before: datetime
-) -> None:
-    """Count one failure atomically; a window older than `window_start_before` starts again."""
+async def claim_login_attempt(
+    conn: Connection, key: str, limit: int, now: datetime, window_start_before: datetime
+) -> datetime | None:
+    """Count one login attempt for `key` (a username or a client address), unless `limit` are
+    counted already in its window: the window's start, or None when the key is at its limit
+    (nothing counted). A window older than `window_start_before` starts again at `now`.
+
+    The test and the count are one statement, so attempts arriving together cannot all pass
+    the test before any of them is counted (PostgreSQL locks the row for the upsert; SQLite
+    has one writer at a time)."""
     insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
     stale = login_failures.c.window_started_at < window_start_before
-    statement = insert(login_failures).values(username=username, failures=1, window_started_at=now)
+    statement = insert(login_failures).values(username=key, failures=1, window_started_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[login_failures.c.username],
         set_={
             "failures": sa.case((stale, 1), else_=login_failures.c.failures + 1),
             "window_started_at": sa.case((stale, now), else_=login_failures.c.window_started_at),
         },
+        where=sa.or_(stale, login_failures.c.failures < limit),
     )
-    await conn.execute(statement)
+    started: datetime | None = await conn.fetch_value(
+        statement.returning(login_failures.c.window_started_at)
+    )
+    return started
 
 
-async def clear_login_failures(conn: Connection, username: str) -> None:
-    await conn.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+async def release_login_attempt(conn: Connection, key: str, window_started_at: datetime) -> None:
+    """Take back one attempt counted by `claim_login_attempt` in the window that started at
+    `window_started_at` (none if that window has ended and another begun)."""
+    await conn.execute(
+        sa.update(login_failures)
+        .where(
+            login_failures.c.username == key,
+            login_failures.c.window_started_at == window_started_at,
+            login_failures.c.failures > 0,
+        )
+        .values(failures=login_failures.c.failures - 1)
+    )
 
 
 async def user_in_entity(conn: Connection, user_id: int, entity_id: int) -> bool:
