@@ -75,6 +75,18 @@ async def test_wrong_credentials(client: httpx.AsyncClient, make_user: MakeUser)
     assert r.status_code == 400
 
 
+async def test_credentials_in_the_query_string_are_not_read(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    """A URL is written to access logs: the login reads its credentials from the body only."""
+    await make_user(username="a@example.com")
+    credentials = {"username": "a@example.com", "password": PASSWORD}
+    for body in ({}, {"data": {"username": "a@example.com"}}):
+        r = await client.post(LOGIN, params=credentials, **body)
+        assert r.status_code == 400, r.text
+        assert r.json() == {"message": "Both username and password are required."}
+
+
 async def test_repeated_failures_lock_the_username(
     client: httpx.AsyncClient, make_user: MakeUser, ctx: Context
 ) -> None:

@@ -21,21 +21,26 @@ async def parameters(request: Request, *, files: bool = False) -> dict[str, Any]
     """Query parameters, overridden by the body's (a form or a JSON object). Uploaded files
     are kept only when `files` is set."""
     merged: dict[str, Any] = dict(request.query_params)
+    merged.update(await body_parameters(request, files=files))
+    return merged
+
+
+async def body_parameters(request: Request, *, files: bool = False) -> dict[str, Any]:
+    """The body's parameters alone (a form or a JSON object), for what must never travel in
+    a URL, such as credentials: URLs end up in access logs, proxies' logs and histories."""
     if is_json(request):
         body = await json_body(request) if await request.body() else {}
         if not isinstance(body, dict):
             raise UndecodableBody("The request body must be a JSON object.")
-        merged.update(body)
-    elif media_type(request) in _FORMS:
+        return body
+    if media_type(request) in _FORMS:
         form = await request.form()
-        merged.update(
-            {
-                k: v
-                for k, v in form.items()
-                if isinstance(v, str) or (files and isinstance(v, UploadFile))
-            }
-        )
-    return merged
+        return {
+            k: v
+            for k, v in form.items()
+            if isinstance(v, str) or (files and isinstance(v, UploadFile))
+        }
+    return {}
 
 
 class WrongType(ValueError):

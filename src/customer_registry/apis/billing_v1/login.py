@@ -9,7 +9,7 @@ from customer_registry import __version__
 from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.context import context
 from customer_registry.apis.http import client_address, json_response
-from customer_registry.apis.params import parameters, text
+from customer_registry.apis.params import body_parameters, text
 from customer_registry.auth.login import login
 from customer_registry.core.errors import Unauthenticated
 
@@ -18,7 +18,8 @@ _REFUSED = "These credentials do not match our records."
 
 async def login_endpoint(request: Request) -> Response:
     fields = {"email": ("email", text), "password": ("password", text)}
-    credentials = convert(await parameters(request), fields, required=("email", "password"))
+    # From the body only, unlike every other billing route: a URL is logged and kept.
+    credentials = convert(await body_parameters(request), fields, required=("email", "password"))
     email, password = credentials["email"], credentials["password"]
     ctx = context(request)
     try:
