@@ -18,6 +18,7 @@ from customer_registry.core import entities, users
 from customer_registry.core.errors import DomainError, NotUnique
 from customer_registry.core.fields import is_decimal
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
+from customer_registry.logs import uvicorn_log_config
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Database, open_database
 from customer_registry.storage.migrate import upgrade
@@ -133,6 +134,7 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         access_log=access_log,
+        log_config=uvicorn_log_config(),
         server_header=False,
     )
 

@@ -1,0 +1,123 @@
+"""The access log's mask: secret-looking query parameters lose their values, nothing else
+changes. Judged by the parser the APIs read query strings with (Starlette's), so what the
+service would take as a secret is exactly what the log no longer shows."""
+
+from __future__ import annotations
+
+import logging
+import string
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.datastructures import QueryParams
+
+from customer_registry.logs import MASK, RedactSecrets, is_secret_name, redact, uvicorn_log_config
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "PassWord",
+        "token",
+        "api_token",
+        "API_TOKEN",
+        "secret",
+        "client_secret",
+        "access-token",
+        "apiKey",
+        "user[password]",
+        "pass%77ord",  # percent-encoded
+        "pass%2577ord",  # encoded twice
+        "%70%61%73%73%77%6F%72%64",
+        "new+password",
+    ],
+)
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", ["page", "per_page", "name", "filter[name]", "q", "sort", ""])
+def test_ordinary_names(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    ("target", "logged"),
+    [
+        (
+            "/api/v1/customers?api_token=abc&password=x",
+            "/api/v1/customers?api_token=***&password=***",
+        ),
+        ("/v1/customers?page=2&Token=abc", "/v1/customers?page=2&Token=***"),
+        ("/x?a=1;secret=s;b=2", "/x?a=1;secret=***;b=2"),
+        ("/x?password=", "/x?password=***"),
+        ("/x?password", "/x?password"),  # no value to hide
+        ("/x?name=password%3Dx", "/x?name=password%3Dx"),  # a value, not a parameter
+        ("/media/a.png", "/media/a.png"),
+        ("/x?q=%7B%22name%22%3A1%7D", "/x?q=%7B%22name%22%3A1%7D"),
+    ],
+)
+def test_redact(target: str, logged: str) -> None:
+    assert redact(target) == logged
+
+
+_TEXT = st.text(string.ascii_letters + string.digits + "-_.~ []%&;=+?/", max_size=12)
+_SECRET = st.sampled_from(["password", "token", "api_token", "secret", "Password", "TOKEN"])
+
+
+@st.composite
+def _queries(draw: st.DrawFn) -> list[tuple[str, str, bool]]:
+    """(name as sent, value as sent, secret?) for a query string's parameters."""
+    parameters = []
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.booleans()):
+            name = draw(_SECRET)
+            if draw(st.booleans()):
+                name = "".join(f"%{ord(c):02X}" if draw(st.booleans()) else c for c in name)
+            secret = True
+        else:
+            name = quote(draw(_TEXT), safe="")
+            secret = is_secret_name(name)
+        parameters.append((name, quote(draw(_TEXT), safe=""), secret))
+    return parameters
+
+
+@given(_queries())
+def test_every_secret_value_is_masked_and_nothing_else_changes(
+    parameters: list[tuple[str, str, bool]],
+) -> None:
+    query = "&".join(f"{name}={value}" for name, value, _ in parameters)
+    logged = redact(f"/api/v1/customers?{query}")
+    path, _, logged_query = logged.partition("?")
+    assert path == "/api/v1/customers"
+    expected = [
+        (name, MASK if secret else value)
+        for (name, value, secret) in parameters
+        for name, value in QueryParams(f"{name}={value}").multi_items()
+    ]
+    assert QueryParams(logged_query).multi_items() == expected
+
+
+def test_the_filter_masks_uvicorns_access_record() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/customers?api_token=abc&page=2", "1.1", 200),
+        None,
+    )
+    assert RedactSecrets().filter(record)
+    assert record.getMessage() == (
+        '127.0.0.1:5000 - "GET /api/v1/customers?api_token=***&page=2 HTTP/1.1" 200'
+    )
+
+
+def test_serve_puts_the_filter_on_the_access_logger() -> None:
+    config = uvicorn_log_config()
+    assert config["loggers"]["uvicorn.access"]["filters"] == ["redact_secrets"]
+    assert config["filters"]["redact_secrets"] == {"()": "customer_registry.logs.RedactSecrets"}
