@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import sys
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, TypeVar
@@ -42,6 +44,44 @@ VisibilityName = Enum("VisibilityName", {v.value: v.value for v in Visibility}) 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code)
+
+
+# Where a secret can be given without showing it to the machine's other users, who can read
+# every process's arguments (ps, /proc/PID/cmdline) but not its input or environment.
+PASSWORD_VARIABLE = "CUSTOMER_REGISTRY_USER_PASSWORD"  # noqa: S105 (a variable's name)
+TOKEN_VARIABLE = "CUSTOMER_REGISTRY_TOKEN_TO_REVOKE"  # noqa: S105 (a variable's name)
+FROM_STDIN = "-"
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _secret(given: str | None, *, name: str, argument: str, variable: str, new: bool) -> str:
+    """A secret (`name`: "password", "token"), from the first of: the command line (kept for
+    scripts, with a warning: other users see it), one line of stdin when given as `-`, the
+    environment variable, a hidden prompt on a terminal (twice for a `new` secret), and
+    otherwise one line of stdin (piped)."""
+    if given is not None and given != FROM_STDIN:
+        err.print(
+            f"[yellow]warning:[/yellow] a {name} given as {argument} is visible to other users "
+            f"of this machine (ps); leave it out to be asked for it, give {FROM_STDIN} to read "
+            f"it from stdin, or set {variable}.",
+            highlight=False,
+            soft_wrap=True,  # one line, however narrow the terminal
+        )
+        return given
+    if given is None and (from_environment := os.environ.get(variable)):
+        return from_environment
+    if given is None and _on_terminal():
+        prompted: str = typer.prompt(
+            name.capitalize(), hide_input=True, confirmation_prompt=new, err=True
+        )
+        return prompted
+    line = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not line:
+        raise _fail(f"no {name} on stdin (or give it in {variable})", 2)
+    return line
 
 
 def _settings() -> Settings:
@@ -161,12 +201,23 @@ def entities_create(name: Annotated[str, typer.Option(help="Unique entity name."
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Option(help="Login name (an e-mail address).")],
-    password: Annotated[str, typer.Option(help="At least 8 characters.")],
     permissions: Annotated[LevelName, typer.Option(help="Permission level.")],
     visibility: Annotated[VisibilityName, typer.Option(help="GLOBAL or ENTITY.")],
     entity: Annotated[int, typer.Option(help="Entity the user belongs to.")] = DEFAULT_ENTITY_ID,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help=f"At least 8 characters. Best left out: then it is taken from "
+            f"{PASSWORD_VARIABLE}, asked for (hidden, twice) on a terminal, or read from "
+            f"stdin when piped; {FROM_STDIN} reads stdin. Given here, other users can see it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Create a user."""
+    password = _secret(
+        password, name="password", argument="--password", variable=PASSWORD_VARIABLE, new=True
+    )
 
     async def work(db: Database) -> int:
         async with db.write() as conn:
@@ -244,8 +295,20 @@ def tokens_create(
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")]) -> None:
+def tokens_revoke(
+    token: Annotated[
+        str | None,
+        typer.Argument(
+            help=f"The token to revoke. Best left out: then it is taken from {TOKEN_VARIABLE}, "
+            f"asked for (hidden) on a terminal, or read from stdin when piped; {FROM_STDIN} "
+            "reads stdin. Given here, other users can see it.",
+            metavar="TOKEN",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
     """Revoke a token (a login token or an API key) at once."""
+    token = _secret(token, name="token", argument="TOKEN", variable=TOKEN_VARIABLE, new=False)
 
     async def work(db: Database) -> None:
         async with db.write() as conn:
