@@ -128,7 +128,6 @@ def test_login(server: Server) -> None:
     for sent in (
         {"data": {"email": server.username, "password": server.password}},
         {"json": {"email": server.username, "password": server.password}},
-        {"params": {"email": server.username, "password": server.password}},
     ):
         r = requests.post(server.url + "/api/login", **sent)
 
@@ -146,6 +145,12 @@ def test_login(server: Server) -> None:
         )
         assert listed.status_code == 200, listed.text
 
+    # Credentials in the URL are not read (URLs are logged): as if the body lacked them.
+    r = requests.post(
+        server.url + "/api/login", params={"email": server.username, "password": server.password}
+    )
+    assert r.status_code == 422, r.text
+    assert set(r.json()["errors"]) == {"email", "password"}
     r = requests.post(
         server.url + "/api/login", data={"email": server.username, "password": "wrong password"}
     )
