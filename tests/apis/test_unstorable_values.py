@@ -284,3 +284,74 @@ async def test_a_link_update_with_an_unstorable_value_is_a_400(
     response = await client.put(path, json=body, headers=headers)
     assert response.status_code == 400, response.text
     assert field in response.json()["validation_errors"]
+
+
+# --- an answer that cannot be rendered ------------------------------------------------------
+
+
+class Unrenderable(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("module", "method", "path", "kwargs"),
+    [
+        (
+            "customer_registry.apis.sales_v1_0.customers",
+            "POST",
+            "/api/v1.0/customers",
+            {"data": {"reference": "R1", "name": "N"}},
+        ),
+        (
+            "customer_registry.apis.billing_v1.customers",
+            "POST",
+            "/api/v1/customers",
+            {"data": {"name": "N"}},
+        ),
+        (
+            "customer_registry.apis.partner_v1.customers",
+            "POST",
+            "/v1/customers/create_customer",
+            {"json": {"entity_id": 1, "name": "N", "external_customer_code": "C1"}},
+        ),
+        (
+            "customer_registry.apis.partner_v1.entities",
+            "POST",
+            "/v1/entities",
+            {"json": {"name": "E"}},
+        ),
+    ],
+)
+async def test_a_write_whose_answer_cannot_be_rendered_is_not_committed(
+    app: Any,
+    ctx: Context,
+    admin: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+) -> None:
+    """The answer is built inside the write's transaction: if building it fails, nothing the
+    request wrote stays (the client, told 500, would otherwise retry a write that was made)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise Unrenderable
+
+    before = await _all_rows(ctx)
+    monkeypatch.setattr(f"{module}.json_response", refuse)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.request(method, path, headers=admin, **kwargs)
+    assert response.status_code == 500
+    assert await _all_rows(ctx) == before
+
+
+async def _all_rows(ctx: Context) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table but the tokens' (whose last use a request may touch)."""
+    async with ctx.db.read() as conn:
+        return {
+            table.name: [dict(row) for row in await conn.fetch_all(sa.select(table))]
+            for table in metadata.sorted_tables
+            if table.name not in ("tokens", "login_failures")
+        }
