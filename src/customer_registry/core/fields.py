@@ -3,6 +3,10 @@
 A record's optional fields (a product's device fields, a customer's commercial details) are
 declared as `Attribute`s; `validate` checks values already converted by an API to Python
 types, and answers every problem at once, worded with the `{field}` placeholder.
+
+Also the rules every API shares below its own conventions: the one integer parser (and its
+sibling for numbers), and what each column can store (`check_storable`, which every write
+runs first), derived from the schema's types.
 """
 
 from __future__ import annotations
