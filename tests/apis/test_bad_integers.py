@@ -111,6 +111,11 @@ async def operations(client: httpx.AsyncClient) -> list[Operation]:
     return found
 
 
+# Parameters naming the object a contact belongs to: the documents do not mark them required
+# (a form may send them in the query), but a contact needs them.
+OWNERS = {"customerId", "contactable_type", "contactable_id"}
+
+
 @dataclass
 class Valid:
     """Valid values for the parameters a request needs beside the one under test."""
@@ -156,11 +161,19 @@ def request_for(
         if p_where == "path"
     }
     url = ROOTS[operation.api] + operation.path.format(**path_values)
-    query = {name: bad} if where == "query" else {}
+    query: Json = {name: bad} if where == "query" else {}
     body: Json = {}
     schema = operation.body_schema()
     for required in schema.get("required", []):
         body[required] = valid.value(required, schema["properties"].get(required, {}))
+    for wanted in OWNERS & set(schema.get("properties", {})) - {name}:
+        body[wanted] = valid.value(wanted, {})
+    for parameter in operation.document.get("parameters", []):
+        wanted = parameter["name"]
+        needed = parameter.get("required") or wanted in OWNERS
+        if parameter["in"] == "query" and needed and wanted != name and not schema:
+            value = valid.value(wanted, parameter.get("schema", {}))
+            (body if operation.body_type() else query)[wanted] = value
     if where == "body":
         body[name] = bad
     if operation.body_type() == "application/json":

@@ -132,6 +132,17 @@ def _out_of_column(column: sa.Column[Any], value: Any) -> bool:
     return False
 
 
+def _names_public_fields(body: dict[str, Any], public: set[str]) -> bool:
+    """Whether a validation error names only fields as the route's clients know them (its
+    parameters), never a column; other refusals (a missing object, a 415) name no field."""
+    fields = body.get("validation_errors", body.get("errors"))
+    if isinstance(fields, dict):
+        return set(fields) <= public | {"missing_data"}
+    if body.get("error") == "invalid_param":  # (invalid_param_type uses the seed's labels)
+        return body["error_description"].split(" ", 1)[0] in public
+    return True
+
+
 async def _stored_out_of_range(ctx: Context) -> list[str]:
     found = []
     async with ctx.db.read() as conn:
@@ -235,6 +246,10 @@ async def test_no_writable_field_stores_what_cannot_be_stored_or_shown(
                         failures.append(f"{label}: {status} {response.text[:160]}")
                     elif status >= 400 and not FORMATS[operation.api](response.json()):
                         failures.append(f"{label}: not the API's format {response.text[:160]}")
+                    elif status in (400, 422) and not _names_public_fields(
+                        response.json(), {n for _, n, _ in operation.parameters()}
+                    ):
+                        failures.append(f"{label}: names a non-public field {response.text[:160]}")
         failures += await _stored_out_of_range(ctx)
         failures += await _list_routes_render(client, headers, valid)
     print(  # the README's figures: pytest -s shows them

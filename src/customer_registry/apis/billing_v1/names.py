@@ -60,4 +60,7 @@ CONTACT_PARAMETERS: dict[str, tuple[str, Converter]] = {
     "emailAddress": ("email", text),
 }
 
+# The contacts' own fields (their phone, mobile and email share the customers' names).
+CORE_TO_BILLING |= {core: name for name, (core, _) in CONTACT_PARAMETERS.items()}
+
 BRAND_PARAMETERS: dict[str, tuple[str, Converter]] = {"name": ("name", text)}
