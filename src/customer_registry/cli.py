@@ -18,7 +18,7 @@ from rich.table import Table
 from customer_registry.auth import tokens
 from customer_registry.core import entities, users
 from customer_registry.core.errors import DomainError, NotUnique
-from customer_registry.core.fields import is_decimal
+from customer_registry.core.fields import INT32, NotAnInteger, parse_integer
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.logs import uvicorn_log_config
 from customer_registry.settings import Settings
@@ -271,9 +271,13 @@ def users_disable(username: Annotated[str, typer.Argument(help="The user to disa
 def _lifetime(expires_in: str) -> int | None:
     if expires_in == "never":
         return None
-    if not is_decimal(expires_in) or int(expires_in) < 1:
+    try:
+        seconds = parse_integer(expires_in)
+    except NotAnInteger:
+        seconds = None
+    if seconds is None or not 1 <= seconds <= INT32[1]:
         raise _fail("--expires-in must be a number of seconds or 'never'", 2)
-    return int(expires_in)
+    return seconds
 
 
 @tokens_app.command("create")

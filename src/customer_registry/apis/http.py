@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customer_registry.apis.context import Context, context
 from customer_registry.core.errors import Unauthenticated
-from customer_registry.core.fields import is_decimal, is_key
+from customer_registry.core.fields import NotAnInteger, is_key, parse_integer
 from customer_registry.core.permissions import Caller, Level
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -125,9 +125,10 @@ async def json_body(request: Request) -> Any:
 def path_key(raw: str) -> int | None:
     """The row id a path segment names, or None when it cannot name one (each API then
     answers its own not-found): digits only, within the id columns' range."""
-    if not is_decimal(raw) or len(raw) > 10:
+    try:
+        key = parse_integer(raw)
+    except NotAnInteger:
         return None
-    key = int(raw)
     return key if is_key(key) else None
 
 

@@ -4,7 +4,6 @@ strings for numbers, 0/1 for booleans)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from customer_registry.apis.http import UndecodableBody, is_json, json_body, media_type
-from customer_registry.core.fields import is_decimal
+from customer_registry.core.fields import NotAnInteger, NotANumber, parse_integer, parse_number
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -56,15 +55,12 @@ def text(value: Any) -> str | None:
 
 
 def integer(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and is_decimal(value.strip().lstrip("-")) and len(value) < 25:
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise WrongType("must be an integer")
-    return value
+    """The one integer parser (core/fields.py), as form fields are read: "" is no value, and
+    a JSON body's 7.0 is 7."""
+    try:
+        return parse_integer(value, blank=True, whole_floats=True)
+    except NotAnInteger:
+        raise WrongType("must be an integer") from None
 
 
 _TRUE = (True, 1, "1", "true", "on", "yes")
@@ -84,18 +80,11 @@ def boolean(value: Any) -> bool | None:
 
 
 def number(value: Any) -> float | None:
-    """A finite number, from JSON or from text ("5000", "43.7")."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise WrongType("must be a number")
+    """A finite number, from JSON or from text ("5000", "43.7"); "" is no value."""
     try:
-        found = float(value) if isinstance(value, int | float | str) else math.nan
-    except (ValueError, OverflowError):
+        return parse_number(value, blank=True)
+    except NotANumber:
         raise WrongType("must be a number") from None
-    if not math.isfinite(found):
-        raise WrongType("must be a number")
-    return found
 
 
 Converter = Callable[[Any], Any]

@@ -16,6 +16,7 @@ from typing import Any
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
+from customer_registry.core.fields import check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as repository
@@ -77,6 +78,7 @@ async def _check(
     for field in changes:
         if field not in (links.owner.name, "entity_id", *_DATES):
             raise UnknownField(field)
+    check_storable(links.table, changes)  # before the lookups below use the values
     if "entity_id" in changes:
         entity_id = changes["entity_id"]
         if not caller.can_see_entity(entity_id):

@@ -52,6 +52,7 @@ class Condition:
     op: Op
     value: Any = None
     other_field: str | None = None
+    label: str | None = None  # the API's name for the field, for messages (default: field)
 
 
 @dataclass(frozen=True, slots=True)

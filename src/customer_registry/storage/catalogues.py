@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from customer_registry.core.errors import InUse, NotUnique
+from customer_registry.core.fields import check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
@@ -85,6 +86,7 @@ async def update(conn: Connection, listing: Listing, key: int, values: Mapping[s
 async def update_where(
     conn: Connection, listing: Listing, entity_id: int, values: Mapping[str, Any], **equal: Any
 ) -> None:
+    check_storable(listing.table, values)
     statement = sa.update(listing.table).where(listing.table.c.entity_id == entity_id)
     for name, value in equal.items():
         statement = statement.where(listing.table.c[name] == value)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import InUse, Invalid, NotUnique
-from customer_registry.core.fields import INT64
+from customer_registry.core.fields import INT64, check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import (
@@ -95,6 +95,7 @@ async def insert_or_conflict(conn: Connection, values: Mapping[str, Any]) -> Row
     the identifier is looked up, so the answer is the same on both databases and the
     external id is named first when several are taken, as the partner document shows.
     """
+    check_storable(customers, values)
     statement = _insert_statement(conn.dialect_name, tuple(sorted(values)))
     try:
         row = await conn.fetch_one(statement, **bound(values))
@@ -170,6 +171,7 @@ _BUMP_ACCOUNT = Prepared(
 async def update(
     conn: Connection, customer_id: int, entity_id: int, values: Mapping[str, Any]
 ) -> Row:
+    check_storable(customers, values)
     statement = _update_statement(tuple(sorted(values)))
     try:
         row = await conn.fetch_one(statement, key=customer_id, **bound(values))
@@ -186,6 +188,7 @@ async def update_if_visible(
 ) -> Row | None:
     """Update the customer in one statement if the caller may see it (None: no such customer
     for them). Only for fields that no unique index or foreign key guards."""
+    check_storable(customers, values)
     columns = tuple(sorted(values))
     if caller.sees_all_entities:
         return await conn.fetch_one(_update_statement(columns), key=customer_id, **bound(values))

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from customer_registry.core.fields import check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
@@ -50,6 +51,7 @@ async def current_for_product(conn: Connection, imei: str) -> Row | None:
 async def close_current(
     conn: Connection, condition: sa.ColumnElement[bool], values: Mapping[str, Any]
 ) -> None:
+    check_storable(history, values)
     await conn.execute(sa.update(history).where(condition, _CURRENT).values(**values))
 
 
@@ -62,6 +64,7 @@ def of_customer(customer_id: int) -> sa.ColumnElement[bool]:
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    check_storable(history, values)
     row = await conn.fetch_one(sa.insert(history).values(**values).returning(history))
     assert row is not None
     return row

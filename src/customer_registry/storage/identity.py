@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import Invalid, NotUnique
+from customer_registry.core.fields import check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Prepared, Row, storable
@@ -20,6 +21,7 @@ from customer_registry.storage.schema import login_failures, tokens, users
 
 
 async def insert_user(conn: Connection, values: Mapping[str, Any]) -> Row:
+    check_storable(users, values)
     try:
         row = await conn.fetch_one(sa.insert(users).values(**values).returning(users))
     except UniqueViolation as error:

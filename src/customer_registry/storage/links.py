@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from customer_registry.core.errors import Invalid
+from customer_registry.core.fields import check_storable
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
@@ -86,6 +87,7 @@ def _refused(links: LinkTable, error: UniqueViolation | ForeignKeyViolation) -> 
 
 
 async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) -> Row:
+    check_storable(links.table, values)
     try:
         row = await conn.fetch_one(sa.insert(links.table).values(**values).returning(links.table))
     except (UniqueViolation, ForeignKeyViolation) as error:
@@ -97,6 +99,7 @@ async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) 
 async def update(
     conn: Connection, links: LinkTable, link_id: int, values: Mapping[str, Any]
 ) -> Row:
+    check_storable(links.table, values)
     statement = (
         sa.update(links.table).where(links.key == link_id).values(**values).returning(links.table)
     )
@@ -116,6 +119,7 @@ async def close_current(
     conn: Connection, links: LinkTable, owner: object, values: Mapping[str, Any]
 ) -> None:
     """End the owner's current link (if any): `values` carry date_removed and the audit."""
+    check_storable(links.table, values)
     await conn.execute(
         sa.update(links.table)
         .where(links.owner == owner, links.table.c.date_removed.is_(None))

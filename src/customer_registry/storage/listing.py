@@ -23,7 +23,7 @@ from sqlalchemy.util import LRUCache
 
 from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import INT32, INT64, is_decimal
+from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -140,15 +140,20 @@ class _Source:
 
 
 def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an integer")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str) and is_decimal(value.strip().lstrip("+-")):
-        value = int(value)
-    if not isinstance(value, int) or not low <= value <= high:
+    found = parse_integer(value, whole_floats=True)
+    if found is None or not low <= found <= high:
         raise ValueError(f"not an integer from {low} to {high}")
-    return value
+    return found
+
+
+_to_int32 = functools.partial(_to_int, low=INT32[0], high=INT32[1])
+
+
+def _to_float(value: Any) -> float:
+    found = parse_number(value)
+    if found is None or abs(found) > FLOAT_LIMIT:
+        raise ValueError("not a number a column holds")
+    return found
 
 
 def _to_str(value: Any) -> str:
@@ -176,19 +181,21 @@ def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     if isinstance(kind, sa.BigInteger):
         return _to_int
     if isinstance(kind, sa.Integer):  # 32 bits: a larger value would fail in the database
-        return functools.partial(_to_int, low=INT32[0], high=INT32[1])
+        return _to_int32
     if isinstance(kind, sa.DateTime):
         return parse_timestamp
     if isinstance(kind, sa.Float):
-        return lambda v: float(_to_str(v))
+        return _to_float
     return _to_str
 
 
-def _coerce(column: sa.ColumnElement[Any], value: Any) -> Any:
+def _coerce(column: sa.ColumnElement[Any], value: Any, label: str) -> Any:
+    """`value` as `column`'s type; `label` names the field in the message as the client
+    named it (never the column, whose table name is no client's business)."""
     try:
         return _coercer(column)(value)
     except (ValueError, TypeError, OverflowError):
-        raise InvalidQuery(f"bad value for {column}") from None
+        raise InvalidQuery(f"bad value for {label}") from None
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -206,6 +213,10 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
 _Build = Callable[["_Source", int], sa.ColumnElement[bool]]
 
 
+def _label(cond: Condition) -> str:
+    return cond.label or cond.field
+
+
 def _comparison(
     column: sa.ColumnElement[Any], cond: Condition, other: sa.ColumnElement[Any] | None
 ) -> sa.ColumnElement[bool]:
@@ -221,7 +232,7 @@ def _comparison(
     if cond.op in (Op.IN, Op.NOT_IN):
         if not isinstance(cond.value, list) or len(cond.value) > MAX_IN_VALUES:
             raise InvalidQuery("in needs a list")
-        values = [_coerce(column, v) for v in cond.value]
+        values = [_coerce(column, v, _label(cond)) for v in cond.value]
         return column.in_(values) if cond.op is Op.IN else column.not_in(values)
     if cond.op in (Op.LIKE, Op.ILIKE):
         if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
@@ -244,7 +255,8 @@ def _comparison(
         if cond.op is Op.NE:
             return column.is_not(None)
         raise InvalidQuery("cannot order against null")
-    return _COMPARE[cond.op](column, _coerce(column, cond.value))  # type: ignore[no-any-return]
+    value = _coerce(column, cond.value, _label(cond))
+    return _COMPARE[cond.op](column, value)  # type: ignore[no-any-return]
 
 
 class _FilterCompiler:
@@ -556,7 +568,8 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
     name = shape[0]
     if name is None:
         return _Shaped(built, {}, key)
-    value = _coerce(listing.column(name), query.filters[0].value)  # type: ignore[union-attr]
+    first: Condition = query.filters[0]  # type: ignore[assignment]
+    value = _coerce(listing.column(name), first.value, _label(first))
     return _Shaped(built, {"list_value": value}, (*key, value))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from customer_registry.core.fields import check_storable
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.schema import organization_settings as settings_table
 
@@ -19,6 +20,7 @@ async def settings(conn: Connection, entity_id: int) -> Row | None:
 
 
 async def save_settings(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> None:
+    check_storable(settings_table, values)
     insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
     statement = insert(settings_table).values(entity_id=entity_id, **values)
     statement = statement.on_conflict_do_update(

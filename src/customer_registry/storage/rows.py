@@ -1,5 +1,9 @@
 """Writing one row and reading it back, as every repository's plain insert and update do.
 
+Every write of this package first checks its values against their columns
+(`core.fields.check_storable`), so no client value reaches the database that it would refuse
+or that an API could not show back.
+
 A unique index that refuses the write is turned into the repository's own NotUnique by
 `not_unique`, which names the field from the index (or re-raises an index it does not know).
 """
@@ -13,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from customer_registry.core.errors import NotUnique
+from customer_registry.core.fields import check_storable
 from customer_registry.storage.database import Connection, Prepared, Row, Statement
 from customer_registry.storage.errors import UniqueViolation
 
@@ -54,6 +59,7 @@ async def insert_row(
     *,
     not_unique: NotUniqueNamer | None = None,
 ) -> Row:
+    check_storable(table, values)
     statement = _insert_statement(table, tuple(sorted(values)))
     return await _written(conn, statement, values, not_unique, **bound(values))
 
@@ -75,5 +81,6 @@ async def update_row(
     not_unique: NotUniqueNamer | None = None,
 ) -> Row:
     """Update the row whose `key` is `key_value` (it must exist) and answer it."""
+    check_storable(table, values)
     statement = sa.update(table).where(key == key_value).values(**values).returning(table)
     return await _written(conn, statement, values, not_unique)

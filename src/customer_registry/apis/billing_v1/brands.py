@@ -48,7 +48,7 @@ async def create_brand(request: Request, caller: Caller) -> Response:
     values = convert(await parameters(request), BRAND_PARAMETERS, required=("name",))
     async with context(request).db.write() as conn:
         brand = await brands.create(conn, caller, values)
-    return json_response({"response": brand.brand_id}, status=201)
+        return json_response({"response": brand.brand_id}, status=201)
 
 
 @requires_in_entity(Level.ADMIN)
@@ -57,7 +57,7 @@ async def update_brand(request: Request, caller: Caller) -> Response:
     values = convert(await parameters(request), BRAND_PARAMETERS)
     async with context(request).db.write() as conn:
         brand = await brands.update(conn, caller, brand_id, values)
-    return json_response({"response": brand.brand_id})
+        return json_response({"response": brand.brand_id})
 
 
 @requires_in_entity(Level.SYSTEM)
@@ -65,4 +65,4 @@ async def delete_brand(request: Request, caller: Caller) -> Response:
     brand_id = _brand_id(request)
     async with context(request).db.write() as conn:
         await brands.delete(conn, caller, brand_id)
-    return json_response({"response": True})
+        return json_response({"response": True})

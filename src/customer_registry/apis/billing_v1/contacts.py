@@ -52,4 +52,4 @@ async def create_contact(request: Request, caller: Caller) -> Response:
     values = convert(params, CONTACT_PARAMETERS)
     async with context(request).db.write() as conn:
         contact = await contacts.create(conn, caller, customer_id, values)
-    return json_response({"response": contact.contact_id}, status=201)
+        return json_response({"response": contact.contact_id}, status=201)

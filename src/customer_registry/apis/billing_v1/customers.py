@@ -55,7 +55,7 @@ async def create_customer(request: Request, caller: Caller) -> Response:
     )
     async with context(request).db.write() as conn:
         created = await customers.create(conn, caller, new, generate_code=True)
-    return json_response({"response": created.customer.customer_id}, status=201)
+        return json_response({"response": created.customer.customer_id}, status=201)
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -81,7 +81,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     changes = convert(params, CUSTOMER_PARAMETERS, required=("name",) if "name" in params else ())
     async with context(request).db.write(transaction=False) as conn:
         customer = await customers.update(conn, caller, wanted, changes)
-    return json_response({"response": customer.customer_id})
+        return json_response({"response": customer.customer_id})
 
 
 @requires_in_entity(Level.SYSTEM)
@@ -89,7 +89,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
         await delete_customer_and_image(context(request), conn, caller, wanted)
-    return json_response({"response": True})
+        return json_response({"response": True})
 
 
 async def _list(request: Request, caller: Caller, query: ListQuery) -> Response:

@@ -60,4 +60,9 @@ CONTACT_PARAMETERS: dict[str, tuple[str, Converter]] = {
     "emailAddress": ("email", text),
 }
 
+# How error messages name a core field: the customers' names, and the contacts' own (their
+# phone, mobile and email share the customers'). Kept apart from CORE_TO_BILLING, whose
+# inverse lays out the customer object.
+FIELD_NAMES = CORE_TO_BILLING | {core: name for name, (core, _) in CONTACT_PARAMETERS.items()}
+
 BRAND_PARAMETERS: dict[str, tuple[str, Converter]] = {"name": ("name", text)}

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from customer_registry.apis.billing_v1.names import FILTERABLE
 from customer_registry.apis.billing_v1.params import BadParameters
 from customer_registry.apis.http import HttpError
-from customer_registry.core.fields import is_decimal
+from customer_registry.core.fields import NotAnInteger, parse_integer
 from customer_registry.core.query import (
     BoolOp,
     Condition,
@@ -35,9 +35,13 @@ def _positive(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not is_decimal(text) or not 0 < int(text) < 10**15:
+    try:
+        value = parse_integer(text)
+    except NotAnInteger:
+        value = None
+    if value is None or not 0 < value < 10**15:
         raise BadParameters({name: "The {field} must be a positive integer."})
-    return int(text)
+    return value
 
 
 def parse_page(request: Request) -> PageRequest:
@@ -59,12 +63,12 @@ def _not_allowed(kind: str, names: list[str]) -> HttpError:
 def _field_filter(name: str, value: str) -> Filter:
     field = FILTERABLE[name]
     if name not in _NUMERIC:
-        return Condition(field, Op.EQ, value)
+        return Condition(field, Op.EQ, value, label=name)
     parts = []
     for part in value.split(","):
         match = _COMPARISON.match(part.strip())
         assert match is not None  # the pattern matches any text
-        parts.append(Condition(field, _OPS[match.group(1)], match.group(2)))
+        parts.append(Condition(field, _OPS[match.group(1)], match.group(2).strip(), label=name))
     return BoolOp("and", tuple(parts))
 
 

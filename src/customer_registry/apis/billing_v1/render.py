@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
+from customer_registry.apis.billing_v1.names import CORE_TO_BILLING, FIELD_NAMES
 from customer_registry.apis.billing_v1.params import BadParameters
 from customer_registry.apis.http import (
     ErrorHandler,
@@ -208,10 +208,10 @@ def domain_error(request: Request, exc: Exception) -> Response:
         case BadParameters():
             return unprocessable(exc.worded({}))
         case errors.NotUnique():
-            name = CORE_TO_BILLING.get(exc.field, exc.field)
+            name = FIELD_NAMES.get(exc.field, exc.field)
             return unprocessable({name: f"The {name} has already been taken."})
         case errors.Invalid():
-            return unprocessable(exc.worded(CORE_TO_BILLING))
+            return unprocessable(exc.worded(FIELD_NAMES))
         case errors.NotFound():
             return _message(404, exc.message)
         case errors.Unauthenticated():

@@ -50,7 +50,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     changes = bodies.writable(body, CUSTOMER_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
     async with context(request).db.write(transaction=False) as conn:
         customer = await customers.update(conn, caller, customer_id, changes)
-    return json_response(customer_json(customer))
+        return json_response(customer_json(customer))
 
 
 @requires(Level.SYSTEM)
@@ -77,20 +77,20 @@ async def create_customer(request: Request, caller: Caller) -> Response:
     new = _new_customer(await bodies.json_object(request))
     async with context(request).db.write() as conn:
         created = await customers.create(conn, caller, new)
-    customer = created.customer
-    return json_response(
-        {
-            "status": "success",
-            # Python's str(None) as in the seed: "Created Test Customer(None) successfully".
-            "message": f"Created {customer.name}({customer.external_id}) successfully",
-            "data": {
-                "name": customer.name,
-                "customer_id": customer.customer_id,
-                "external_customer_id": customer.external_id,
-                "external_customer_code": customer.code,
-                "entity_id": customer.entity_id,
-                "customer_entity_linker_id": created.customer_entity_linker_id,
+        customer = created.customer
+        return json_response(
+            {
+                "status": "success",
+                # Python's str(None) as in the seed: "Created Test Customer(None) successfully".
+                "message": f"Created {customer.name}({customer.external_id}) successfully",
+                "data": {
+                    "name": customer.name,
+                    "customer_id": customer.customer_id,
+                    "external_customer_id": customer.external_id,
+                    "external_customer_code": customer.code,
+                    "entity_id": customer.entity_id,
+                    "customer_entity_linker_id": created.customer_entity_linker_id,
+                },
             },
-        },
-        status=201,
-    )
+            status=201,
+        )

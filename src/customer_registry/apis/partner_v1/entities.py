@@ -52,7 +52,7 @@ async def create_entity(request: Request, caller: Caller) -> Response:
     values = await _changes(request)
     async with context(request).db.write() as conn:
         entity = await entities.create(conn, caller, values)
-    return json_response(entity_json(entity), status=201)
+        return json_response(entity_json(entity), status=201)
 
 
 @requires(Level.SYSTEM)
@@ -61,7 +61,7 @@ async def update_entity(request: Request, caller: Caller) -> Response:
     changes = await _changes(request)
     async with context(request).db.write() as conn:
         entity = await entities.update(conn, caller, entity_id, changes)
-    return json_response(entity_json(entity))
+        return json_response(entity_json(entity))
 
 
 @requires(Level.SYSTEM)

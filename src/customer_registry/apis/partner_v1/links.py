@@ -64,7 +64,7 @@ def _link_endpoints(
                 changes.pop(required)  # not-null columns: null means "leave it"
         async with context(request).db.write() as conn:
             link = await links.update(conn, caller, table, link_id, changes)
-        return json_response(render(link))
+            return json_response(render(link))
 
     @requires(Level.SYSTEM)
     async def delete_link(request: Request, caller: Caller) -> Response:

@@ -69,7 +69,7 @@ async def create_product(request: Request, caller: Caller) -> Response:
     entity_id = values.pop("entity_id", None)
     async with context(request).db.write() as conn:
         product = await products.create(conn, caller, imei, entity_id, values)
-    return json_response(product_json(product), status=201)
+        return json_response(product_json(product), status=201)
 
 
 @requires(Level.SYSTEM)
@@ -79,7 +79,7 @@ async def update_product(request: Request, caller: Caller) -> Response:
     changes = bodies.writable(body, PRODUCT_FIELDS, _CONVERTERS, META_FIELDS | {"product_imei"})
     async with context(request).db.write() as conn:
         product = await products.update(conn, caller, imei, changes)
-    return json_response(product_json(product))
+        return json_response(product_json(product))
 
 
 @requires(Level.SYSTEM)
@@ -109,21 +109,21 @@ async def change_customer(request: Request, caller: Caller) -> Response:
         moved = await history.change_customer(
             conn, caller, imei, reason=body.get("reason"), **arguments
         )
-    customer = moved.customer
-    return json_response(
-        {
-            "status": "success",
-            "message": f"Customer {customer.name} ({customer.customer_id}) changed to {imei}",
-            "data": {
-                "name": customer.name,
-                "customer_id": customer.customer_id,
-                "external_customer_id": customer.external_id,
-                "external_customer_code": customer.code,
-                "new_product_imei": imei,
-                "removal_reason": moved.history.removal_reason,
-            },
-        }
-    )
+        customer = moved.customer
+        return json_response(
+            {
+                "status": "success",
+                "message": f"Customer {customer.name} ({customer.customer_id}) changed to {imei}",
+                "data": {
+                    "name": customer.name,
+                    "customer_id": customer.customer_id,
+                    "external_customer_id": customer.external_id,
+                    "external_customer_code": customer.code,
+                    "new_product_imei": imei,
+                    "removal_reason": moved.history.removal_reason,
+                },
+            }
+        )
 
 
 @requires(Level.ADMIN)
@@ -132,6 +132,6 @@ async def expire_customer(request: Request, caller: Caller) -> Response:
     body = await bodies.json_object(request)
     async with context(request).db.write() as conn:
         await history.expire_customer(conn, caller, imei, body.get("reason"))
-    return json_response(
-        {"status": "success", "message": f"Product {imei} removed from customer", "data": None}
-    )
+        return json_response(
+            {"status": "success", "message": f"Product {imei} removed from customer", "data": None}
+        )

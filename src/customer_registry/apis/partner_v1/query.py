@@ -14,7 +14,7 @@ from starlette.requests import Request
 from customer_registry.apis.http import HttpError, UndecodableBody
 from customer_registry.apis.partner_v1.names import RESOURCES, Resource
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import is_decimal
+from customer_registry.core.fields import NotAnInteger, parse_integer
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
     PATH_SEPARATOR,
@@ -190,9 +190,13 @@ def _positive(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None or text == "":
         return default
-    if not is_decimal(text) or int(text) < 1 or len(text) > 15:
+    try:
+        value = parse_integer(text)
+    except NotAnInteger:
+        value = None
+    if value is None or not 0 < value < 10**15:
         raise HttpError(f"{name} must be a positive integer")
-    return int(text)
+    return value
 
 
 def parse_page(request: Request) -> PageRequest:

@@ -158,7 +158,7 @@ def endpoints(collection: Collection) -> list[Route]:
         async with context(request).db.write() as conn:
             values = await _values(request, conn, caller, collection, params)
             item = await catalogues.create(conn, caller, catalogue, values)
-        return json_response(collection.json(request, item), status=201)
+            return json_response(collection.json(request, item), status=201)
 
     @requires_in_entity(Level.ADMIN)
     async def update_item(request: Request, caller: Caller) -> Response:
@@ -167,7 +167,7 @@ def endpoints(collection: Collection) -> list[Route]:
             key = await _key(conn, caller, collection, request)
             values = await _values(request, conn, caller, collection, params)
             item = await catalogues.update(conn, caller, catalogue, key, values)
-        return json_response(collection.json(request, item))
+            return json_response(collection.json(request, item))
 
     @requires_in_entity(Level.SYSTEM)
     async def delete_item(request: Request, caller: Caller) -> Response:

@@ -59,7 +59,7 @@ async def create_contact(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
         customer_id = (await resolve_all(conn, caller, owner))["customer_id"]
         contact = await contacts.create(conn, caller, customer_id, values)
-    return json_response(contact_json(request, contact), status=201)
+        return json_response(contact_json(request, contact), status=201)
 
 
 @requires_in_entity(Level.ADMIN)
@@ -67,7 +67,7 @@ async def update_contact(request: Request, caller: Caller) -> Response:
     values = convert(await parameters(request), CONTACT_PARAMETERS)
     async with context(request).db.write() as conn:
         contact = await contacts.update(conn, caller, _contact_id(request), values)
-    return json_response(contact_json(request, contact))
+        return json_response(contact_json(request, contact))
 
 
 @requires_in_entity(Level.SYSTEM)

@@ -106,7 +106,7 @@ async def create_customer(request: Request, caller: Caller) -> Response:
         )
         created = await customers.create(conn, caller, new, payment_types=types)
         record = await records.record(conn, caller, created.customer.customer_id)
-    return json_response(record_json(request, record), status=201)
+        return json_response(record_json(request, record), status=201)
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -144,7 +144,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
             forget_image(context(request), conn, existing.details["logo"])
         await customers.update(conn, caller, customer_id, values, payment_types=types)
         record = await records.record(conn, caller, customer_id)
-    return json_response(record_json(request, record))
+        return json_response(record_json(request, record))
 
 
 @requires_in_entity(Level.SYSTEM)

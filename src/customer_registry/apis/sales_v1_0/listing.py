@@ -58,7 +58,7 @@ def parse_list(
         if name not in fields:
             raise InvalidQuery(f"{name} is not a field that can filter this list.")
         reader = readers[name][1] if name in readers else None
-        conditions.append(Condition(fields[name], Op.EQ, _typed(reader, name, raw)))
+        conditions.append(Condition(fields[name], Op.EQ, _typed(reader, name, raw), label=name))
     order: tuple[Order, ...] = ()
     sort = request.query_params.get("sort")
     if sort:

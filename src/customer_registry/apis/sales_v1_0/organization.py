@@ -44,4 +44,4 @@ async def update_organization(request: Request, caller: Caller) -> Response:
     changes = convert(await parameters(request), _PARAMETERS)
     async with context(request).db.write() as conn:
         found = await organizations.update(conn, caller, caller.entity_id, changes)
-    return json_response(_json(found))
+        return json_response(_json(found))

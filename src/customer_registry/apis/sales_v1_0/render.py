@@ -20,6 +20,7 @@ from customer_registry.apis.sales_v1_0.params import (
 from customer_registry.core import errors
 from customer_registry.core.catalogues import Item
 from customer_registry.core.contacts import Contact
+from customer_registry.core.fields import FLOAT_LIMIT
 from customer_registry.core.query import Page, PageRequest
 from customer_registry.core.records import Record, Ref
 from customer_registry.core.users import User
@@ -48,8 +49,11 @@ def media_url(request: Request, relative: str | None) -> str | None:
 
 
 def _number(value: float | None) -> float | int | None:
-    """5000, not 5000.0, as the document shows whole amounts."""
-    return int(value) if value is not None and value.is_integer() else value
+    """5000, not 5000.0, as the document shows whole amounts (within FLOAT_LIMIT, which every
+    stored float is: a larger whole float would be an integer past JSON's 64 bits)."""
+    if value is not None and value.is_integer() and abs(value) <= FLOAT_LIMIT:
+        return int(value)
+    return value
 
 
 def _ref(request: Request, collection: str, ref: Ref | None) -> Json | None:
