@@ -126,6 +126,8 @@ def serve(
     _ensure_admin(settings)
     import uvicorn  # here, not at the top: every other command starts faster without it
 
+    from customer_registry.protocol import DeadlineProtocol
+
     uvicorn.run(
         "customer_registry.app:serving_app",
         factory=True,
@@ -134,6 +136,7 @@ def serve(
         workers=workers or settings.workers,
         access_log=access_log,
         server_header=False,
+        http=DeadlineProtocol,
     )
 
 
