@@ -10,8 +10,8 @@ small on the wire (a solid colour compresses to a few hundred KB) but large once
   `CUSTOMER_REGISTRY_IMAGE_THREADS` (2) are decoded at a time, each without a full-size
   copy, and the freed memory goes back to the system at once.
 
-Before these limits, four of the first took the worker from 96 MB to 1,951 MB (1,036 MB a
-second later), and four of the 3800-pixel ones from 96 MB to 720 MB (283 MB after).
+Before these limits, the first burst took the worker from 96 MB to 1,951 MB (1,036 MB a
+second later), and the second from 96 MB to 539 MB (434 MB after).
 
 The worker's resident memory is read from /proc before the burst, at its peak (the kernel's
 high-water mark, reset just before the burst) and a moment after. The figures are printed
