@@ -167,6 +167,8 @@ def serve(
     _ensure_admin(settings)
     import uvicorn  # here, not at the top: every other command starts faster without it
 
+    from customer_registry.protocol import DeadlineProtocol
+
     uvicorn.run(
         "customer_registry.app:serving_app",
         factory=True,
@@ -176,6 +178,7 @@ def serve(
         access_log=access_log,
         log_config=uvicorn_log_config(),
         server_header=False,
+        http=DeadlineProtocol,
     )
 
 

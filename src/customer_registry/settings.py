@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     token_touch_seconds: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    body_deadline_seconds: float = Field(default=120.0, gt=0, le=3600)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     max_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=40_000_000, ge=10_000)
+    max_image_decoded_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    image_threads: int = Field(default=2, ge=1, le=64)
     media_dir: str = "media"
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)

@@ -32,7 +32,7 @@ def _answer(status: int | None = None) -> ErrorHandler:
 
 
 HANDLERS: dict[type[Exception], ErrorHandler] = {HttpError: _answer(), Exception: _answer(500)}
-LIMIT = BodyLimit(max_bytes=1024, timeout=5)
+LIMIT = BodyLimit(max_bytes=1024, timeout=5, deadline=5)
 
 
 class _Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +20,17 @@ class Context:
     db: Database = field(init=False)
     authenticator: TokenAuthenticator = field(init=False)
     media: MediaStore = field(init=False)
+    # Images are decoded here, at most `image_threads` at a time: each may take up to
+    # `max_image_decoded_bytes`, and a burst of uploads queues rather than adding up.
+    image_threads: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = open_database(self.settings)
         self.authenticator = TokenAuthenticator(self.db, self.settings)
         self.media = MediaStore(Path(self.settings.media_dir))
+        self.image_threads = ThreadPoolExecutor(
+            self.settings.image_threads, thread_name_prefix="images"
+        )
 
     async def start(self) -> None:
         await self.db.start()

@@ -66,18 +66,20 @@ class RequestTimeout(HttpError):
 
 @dataclass(frozen=True, slots=True)
 class BodyLimit:
-    """A request body longer than `max_bytes` fails as PayloadTooLarge, and one whose next
-    part takes longer than `timeout` seconds to arrive as RequestTimeout (a slow client
-    cannot hold its request open for ever).
+    """A request body longer than `max_bytes` fails as PayloadTooLarge; one whose next part
+    takes longer than `timeout` seconds to arrive, or that is not complete `deadline`
+    seconds after the request reached the application, as RequestTimeout (a slow client
+    cannot hold its request open, whether it stops or sends a byte now and then).
 
     The error is raised where the handler reads the body, so each API renders it.
     """
 
     max_bytes: int
     timeout: float
+    deadline: float
 
     def receive(self, scope: Scope, receive: Receive) -> Receive:
-        """The request's `receive`, within the limits."""
+        """The request's `receive`, within the limits (the deadline counts from now)."""
         limit = self.max_bytes
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
@@ -86,12 +88,17 @@ class BodyLimit:
                     raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
 
                 return refuse
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.deadline
         received = 0
+        complete = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, complete
+            if complete:  # after the body, only a disconnect can come: no time limit
+                return await receive()
             try:
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout_at(min(loop.time() + self.timeout, deadline)):
                     message = await receive()
             except TimeoutError:
                 raise RequestTimeout("The request body took too long to arrive.") from None
@@ -99,6 +106,7 @@ class BodyLimit:
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+                complete = not message.get("more_body", False)
             return message
 
         return limited_receive
@@ -264,8 +272,11 @@ def api_app(
     max_body_bytes: int | None = None,
 ) -> Starlette:
     """One API surface: its routes, its error format, the body limit, the shared context."""
+    settings = ctx.settings
     limit = BodyLimit(
-        max_body_bytes or ctx.settings.max_body_bytes, ctx.settings.body_timeout_seconds
+        max_body_bytes or settings.max_body_bytes,
+        settings.body_timeout_seconds,
+        settings.body_deadline_seconds,
     )
     for route in routes:
         if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
@@ -324,6 +335,9 @@ class ApiEdge:
             if kind is None or started:
                 raise
             response = self.handlers[kind](Request(scope, receive, send), exc)
+            if isinstance(exc, RequestTimeout):
+                # The body is still arriving, too late to be read: the connection closes.
+                response.headers["connection"] = "close"
             await response(scope, receive, send)
             if kind is Exception:
                 raise

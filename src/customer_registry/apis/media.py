@@ -1,6 +1,6 @@
-"""Customer images at the HTTP edge: an upload read and checked off the event loop, stored
-with the transaction that names it (removed again if that transaction fails), and removed
-once the customer that named it no longer does."""
+"""Customer images at the HTTP edge: an upload read and checked off the event loop, in the
+worker's few image threads, stored with the transaction that names it (removed again if that
+transaction fails), and removed once the customer that named it no longer does."""
 
 from __future__ import annotations
 
@@ -23,7 +23,15 @@ async def read_image(ctx: Context, upload: object) -> images.PreparedImage:
     if upload.size is not None and upload.size > limit:
         raise FileTooLarge(images.TOO_LARGE)
     data = await upload.read(limit + 1)
-    return await asyncio.to_thread(images.prepare, data, limit, ctx.settings.max_image_pixels)
+    settings = ctx.settings
+    return await asyncio.get_running_loop().run_in_executor(
+        ctx.image_threads,
+        images.prepare,
+        data,
+        limit,
+        settings.max_image_pixels,
+        settings.max_image_decoded_bytes,
+    )
 
 
 def store_image(

@@ -10,7 +10,8 @@
 * At most 2 MiB (2,097,152 bytes): one byte more is 400 `exceeded_file_size` "image size should
   not exceed 2Mo"; exactly the limit, or just under it, is accepted.
 * A decompression bomb (a small file whose header declares a huge picture) is refused with 400
-  `exceeded_file_size`, quickly and without being decoded.
+  `exceeded_file_size`, quickly and without being decoded; so is a picture whose decoded size
+  (pixels x bytes a pixel) is over 64 MiB.
 * No partial write: a create or update that fails with a valid image stores neither the
   customer (or the change) nor any file; a PUT with a new image removes the old files once
   committed; deleting the customer removes its files.
@@ -354,6 +355,25 @@ async def test_a_huge_declared_size_is_refused_from_the_header(
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "exceeded_file_size", r.text
     assert await _references(client, admin, "HUGE") == []
+
+
+async def test_a_picture_too_large_once_decoded_is_refused_before_decoding(
+    client: httpx.AsyncClient, admin: Headers, settings: Settings
+) -> None:
+    """4200 x 4200 RGBA: 17.6 million pixels (under the pixel limit) but 67 MiB decoded, over
+    CUSTOMER_REGISTRY_MAX_IMAGE_DECODED_BYTES (64 MiB); a solid colour, so 70 KB sent."""
+    out = io.BytesIO()
+    Image.new("RGBA", (4200, 4200), (10, 20, 30, 255)).save(out, format="PNG")
+    assert len(out.getvalue()) < LIMIT
+    before = _files(settings)
+    r = await _create(client, admin, "DEEP", ("deep.png", out.getvalue(), "image/png"))
+    assert r.status_code == 400, r.text
+    assert r.json() == {
+        "error": "exceeded_file_size",
+        "error_description": "image should not exceed 67108864 bytes once decoded",
+    }
+    assert await _references(client, admin, "DEEP") == []
+    assert _files(settings) == before
 
 
 # --- no partial write ---------------------------------------------------------------------------
