@@ -228,8 +228,11 @@ def _forwarded_host(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
 
 
 class Router(routing.Router):
-    """Starlette's router, for the service and each API, with an answer of its own:
+    """Starlette's router, with two answers of its own, for the service and each API:
 
+    - a method the path does not accept gets 405 with an `Allow` naming every method some
+      route of that path accepts (HEAD with GET). Starlette names only the first matching
+      route's, and the route tables give a path's methods routes of their own;
     - a path found only with or without its trailing slash is redirected, as Starlette
       does, but to this service's absolute URL (see absolute_url), not the Host header's.
     """
@@ -237,6 +240,25 @@ class Router(routing.Router):
     def __init__(self, routes: Sequence[BaseRoute], lifespan: Any = None) -> None:
         super().__init__(list(routes), redirect_slashes=False, lifespan=lifespan)
         self.default = self._redirect_or_not_found
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().app(scope, receive, send)
+        except HTTPException as exc:
+            # Raised by a route that matched the path but not the method (Route.handle).
+            if exc.status_code != 405 or not isinstance(scope.get("route"), Route):
+                raise
+            raise HTTPException(405, headers={"Allow": self.allowed_methods(scope)}) from None
+
+    def allowed_methods(self, scope: Scope) -> str:
+        """Every method of the routes that match the scope's path, in a stable order."""
+        methods: set[str] = set()
+        for route in self.routes:
+            if not isinstance(route, Route) or not route.methods:
+                continue
+            if route.matches(scope)[0] is not routing.Match.NONE:
+                methods |= route.methods
+        return ", ".join(sorted(methods))
 
     async def _redirect_or_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         route_path = get_route_path(scope)
