@@ -202,3 +202,24 @@ def test_a_public_url_that_is_not_one_is_refused_at_start(value: str) -> None:
 )
 def test_a_public_url_is_kept_without_its_trailing_slash(value: str, kept: str | None) -> None:
     assert Settings(public_url=value).public_url == kept
+
+
+@pytest.mark.parametrize(
+    ("peer", "expected"),
+    [("127.0.0.1", ("203.0.113.5", "https")), ("198.51.100.1", ("198.51.100.1", "http"))],
+)
+async def test_the_client_address_and_scheme_are_still_uvicorns(
+    peer: str, expected: tuple[str, str]
+) -> None:
+    """ForwardedHeaders keeps uvicorn's X-Forwarded-For and -Proto handling (login
+    throttling counts per client address), from the same trusted addresses only."""
+    seen: list[tuple[str, str]] = []
+
+    async def record(scope: Any, receive: Any, send: Any) -> None:
+        seen.append((scope["client"][0], scope["scheme"]))
+
+    served = ForwardedHeaders(record, "127.0.0.1")
+    headers = [(b"x-forwarded-for", b"203.0.113.5"), (b"x-forwarded-proto", b"https")]
+    scope = {"type": "http", "scheme": "http", "client": (peer, 1234), "headers": headers}
+    await served(scope, None, None)  # type: ignore[arg-type]
+    assert seen == [expected]
