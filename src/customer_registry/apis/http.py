@@ -280,7 +280,8 @@ class Router(routing.Router):
 
 
 def client_address(request: Request) -> str | None:
-    """The client's address (behind a trusted proxy, uvicorn's --proxy-headers sets it)."""
+    """The client's address (behind a trusted proxy, the X-Forwarded-For that
+    ForwardedHeaders applies)."""
     return request.client.host if request.client else None
 
 
