@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
-from customer_registry.apis.http import ErrorHandler
+from customer_registry.apis.http import ErrorHandler, ForwardedHeaders, Router
 from customer_registry.apis.openapi import DOCS_ASSETS
 from customer_registry.apis.partner_v1.app import create_partner_app
 from customer_registry.apis.sales_v1_0.app import create_sales_app
@@ -76,6 +77,8 @@ class _Service(Starlette):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # The outer router too redirects `/v1` to `/v1/`: to this service's own URL.
+        self.router = Router(kwargs["routes"], lifespan=kwargs["lifespan"])
         self._mounts = [route for route in self.routes if isinstance(route, _PrefixMount)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,9 +111,12 @@ class _PrefixMount(Mount):
         }
 
 
-def serving_app() -> Starlette:
-    """The app `customer-registry serve` runs in each worker process."""
-    return create_app(serving=True)
+def serving_app() -> ASGIApp:
+    """The app `customer-registry serve` runs in each worker process, behind the proxy
+    headers of the addresses uvicorn trusts (FORWARDED_ALLOW_IPS, read as uvicorn reads it:
+    the server runs without its own handling of them, see ForwardedHeaders)."""
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+    return ForwardedHeaders(create_app(serving=True), trusted)
 
 
 def _unmatched_in_own_format(apis: list[tuple[str, Starlette]]) -> ErrorHandler:

@@ -172,6 +172,7 @@ def serve(
     uvicorn.run(
         "customer_registry.app:serving_app",
         factory=True,
+        proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,

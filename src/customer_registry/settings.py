@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DialectName = Literal["sqlite", "postgresql"]
@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    public_url: str | None = Field(
+        default=None,
+        description="the URL clients reach the service at (http[s]://host[:port][/prefix]); "
+        "the absolute URLs of its answers start with it",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +58,19 @@ class Settings(BaseSettings):
         if scheme not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        """Normalised (host lower-cased, IDNA-encoded) and without a trailing slash, so a
+        path is appended to it as is. Credentials, a query or a fragment would end up in
+        every link: refused."""
+        if not url:
+            return None
+        parsed = HttpUrl(url)
+        if parsed.username or parsed.password or parsed.query or parsed.fragment:
+            raise ValueError("must be http[s]://host[:port][/path], nothing more")
+        return str(parsed).rstrip("/")
 
     @cached_property
     def dialect(self) -> DialectName:

@@ -11,13 +11,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from starlette import routing
+from starlette._utils import get_route_path, parse_host_header
 from starlette.applications import Starlette
-from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from customer_registry.apis.context import Context, context
 from customer_registry.core.errors import Unauthenticated
@@ -140,22 +142,35 @@ def path_key(raw: str) -> int | None:
     return key if is_key(key) else None
 
 
-# --- credentials and permissions ------------------------------------------------------------
+# --- this service's absolute URLs -----------------------------------------------------------
+#
+# Page links, image URLs and redirects name this service. The request's Host header is the
+# client's to choose, so it is never used: a forged one would otherwise be handed, in links,
+# to the next client reading a shared cache. The origin is, in order: the configured public
+# URL; the host a trusted proxy forwards (ForwardedHeaders); the address the connection
+# reached (the server's own), with the scheme the proxy forwards.
+
+FORWARDED_HOST = "customer_registry.forwarded_host"
+"""The scope key under which ForwardedHeaders leaves a trusted proxy's X-Forwarded-Host."""
+
+
+def absolute_url(request: Request, path: str) -> str:
+    """`path` (a path on this server, as in the scope) as an absolute URL on this service."""
+    scope = request.scope
+    server = scope.get("server")
+    origin = _origin(
+        context(request).settings.public_url,
+        scope.get("scheme", "http"),
+        scope.get(FORWARDED_HOST),
+        None if server is None else tuple(server),
+    )
+    # Escaped as Starlette escapes a request's URL.
+    return origin + path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 def url_without_query(request: Request) -> str:
-    """The request's absolute URL without its query, as Starlette builds it; remembered by
-    what it is built from, since building it costs more than a lookup's SQL."""
-    scope = request.scope
-    host = next((value for key, value in scope["headers"] if key == b"host"), None)
-    server = scope.get("server")
-    return _url_without_query(
-        scope.get("scheme", "http"),
-        host,
-        None if server is None else tuple(server),
-        scope.get("root_path", ""),
-        scope["path"],
-    )
+    """The request's absolute URL without its query."""
+    return absolute_url(request, request.scope["path"])
 
 
 def link_before_page(request: Request, kept: Sequence[tuple[str, str]]) -> str:
@@ -165,25 +180,117 @@ def link_before_page(request: Request, kept: Sequence[tuple[str, str]]) -> str:
     return f"{url_without_query(request)}?{query}&" if query else f"{url_without_query(request)}?"
 
 
-@functools.lru_cache(maxsize=256)
-def _url_without_query(
-    scheme: str, host: bytes | None, server: tuple[Any, ...] | None, root_path: str, path: str
+@functools.lru_cache(maxsize=64)
+def _origin(
+    public_url: str | None, scheme: str, forwarded_host: str | None, server: tuple[Any, ...] | None
 ) -> str:
-    headers = [] if host is None else [(b"host", host)]
-    scope = {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "root_path": root_path,
-        "path": path,
-        "query_string": b"",
-        "headers": headers,
-    }
-    return str(URL(scope=scope))
+    """`scheme://host[:port]`, or the public URL (which may add a path); remembered, since
+    building it costs about 1 µs and a list page asks for it once per link."""
+    if public_url is not None:
+        return public_url
+    if forwarded_host is not None:
+        return f"{scheme}://{forwarded_host}"
+    if server is None:  # a Unix socket: no address to name, links relative to this host
+        return ""
+    host, port = server
+    if ":" in host:
+        host = f"[{host}]"
+    if port not in (None, {"http": 80, "https": 443}.get(scheme)):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
+
+
+class ForwardedHeaders:
+    """uvicorn's proxy headers (X-Forwarded-Proto and -For, from the addresses in
+    FORWARDED_ALLOW_IPS only), and X-Forwarded-Host from the same trusted proxies, which
+    uvicorn ignores: kept under FORWARDED_HOST for this service's absolute URLs. The host
+    must be decided here, before uvicorn's middleware replaces the connection's address with
+    the forwarded client's; the server runs without its own (`proxy_headers=False`)."""
+
+    def __init__(self, app: ASGIApp, trusted: str) -> None:
+        self.proxied = ProxyHeadersMiddleware(app, trusted)  # type: ignore[arg-type]
+        self.trusted = self.proxied.trusted_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            if client and client[0] in self.trusted:
+                host = _forwarded_host(scope["headers"])
+                if host is not None:
+                    scope[FORWARDED_HOST] = host
+        await self.proxied(scope, receive, send)  # type: ignore[arg-type]
+
+
+def _forwarded_host(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The host the nearest proxy forwards (the last of a list), if it is a valid host and
+    port and nothing else: any other value is ignored, not passed on to links."""
+    value = next((v for k, v in reversed(headers) if k == b"x-forwarded-host"), None)
+    if value is None:
+        return None
+    parsed = parse_host_header(value.decode("latin-1").rsplit(",", 1)[-1].strip())
+    if parsed is None or not parsed.is_valid_port:
+        return None
+    return parsed.authority.lower()
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+class Router(routing.Router):
+    """Starlette's router, with two answers of its own, for the service and each API:
+
+    - a method the path does not accept gets 405 with an `Allow` naming every method some
+      route of that path accepts (HEAD with GET). Starlette names only the first matching
+      route's, and the route tables give a path's methods routes of their own;
+    - a path found only with or without its trailing slash is redirected, as Starlette
+      does, but to this service's absolute URL (see absolute_url), not the Host header's.
+    """
+
+    def __init__(self, routes: Sequence[BaseRoute], lifespan: Any = None) -> None:
+        super().__init__(list(routes), redirect_slashes=False, lifespan=lifespan)
+        self.default = self._redirect_or_not_found
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().app(scope, receive, send)
+        except HTTPException as exc:
+            # Raised by a route that matched the path but not the method (Route.handle).
+            if exc.status_code != 405 or not isinstance(scope.get("route"), Route):
+                raise
+            raise HTTPException(405, headers={"Allow": self.allowed_methods(scope)}) from None
+
+    def allowed_methods(self, scope: Scope) -> str:
+        """Every method of the routes that match the scope's path, in a stable order."""
+        methods: set[str] = set()
+        for route in self.routes:
+            if not isinstance(route, Route) or not route.methods:
+                continue
+            if route.matches(scope)[0] is not routing.Match.NONE:
+                methods |= route.methods
+        return ", ".join(sorted(methods))
+
+    async def _redirect_or_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route_path = get_route_path(scope)
+        if scope["type"] == "http" and route_path != "/":
+            other = dict(scope)
+            path: str = scope["path"]
+            other["path"] = path.rstrip("/") if route_path.endswith("/") else f"{path}/"
+            if any(route.matches(other)[0] is not routing.Match.NONE for route in self.routes):
+                url = absolute_url(Request(scope), other["path"])
+                # latin-1: any bytes decode (Starlette's UTF-8 would fail on some).
+                query = scope.get("query_string", b"").decode("latin-1")
+                response = RedirectResponse(f"{url}?{query}" if query else url)
+                await response(scope, receive, send)
+                return
+        await self.not_found(scope, receive, send)
+
+
+# --- credentials and permissions ------------------------------------------------------------
 
 
 def client_address(request: Request) -> str | None:
-    """The client's address (behind a trusted proxy, uvicorn's --proxy-headers sets it)."""
+    """The client's address (behind a trusted proxy, the X-Forwarded-For that
+    ForwardedHeaders applies)."""
     return request.client.host if request.client else None
 
 
@@ -296,6 +403,7 @@ class _ApiApp(Starlette):
         body_limit: BodyLimit,
     ) -> None:
         super().__init__(routes=routes, exception_handlers=dict(exception_handlers))
+        self.router = Router(routes)
         self.body_limit = body_limit
 
     def build_middleware_stack(self) -> ASGIApp:

@@ -38,6 +38,7 @@ from sqlalchemy.util import LRUCache
 from customer_registry.core.errors import Unavailable
 from customer_registry.settings import Settings
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
+from customer_registry.storage.files import create_private_file
 from customer_registry.storage.schema import metadata
 
 Row = Mapping[str, Any]
@@ -454,6 +455,14 @@ _SQLITE_PRAGMAS = (
 )
 
 
+def create_sqlite_file(path: str) -> None:
+    """The database file, created its owner's only before SQLite opens it: SQLite would
+    create it world-readable, and gives its -wal, -shm and -journal files the database
+    file's permissions."""
+    if path != ":memory:":
+        create_private_file(path)
+
+
 class SqliteDatabase(Database):
     """A small pool of SQLite connections. Writers take one lock per process; across
     processes (several workers) SQLite's own lock and busy timeout order them."""
@@ -469,6 +478,7 @@ class SqliteDatabase(Database):
         self._write_lock = asyncio.Lock()
 
     async def start(self) -> None:
+        create_sqlite_file(self._path)
         for _ in range(self._pool_size):
             raw = await aiosqlite.connect(self._path, isolation_level=None)
             for pragma in _SQLITE_PRAGMAS:

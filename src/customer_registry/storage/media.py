@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from customer_registry.core.images import SIZES, PreparedImage
+from customer_registry.storage.files import make_private_directories, write_private_file
 
 
 class MediaStore:
@@ -18,12 +19,12 @@ class MediaStore:
     def save(self, entity_id: int, name: str, image: PreparedImage) -> str:
         """Write the image and its copies; answer its path relative to the root."""
         folder = Path(f"entity{entity_id}") / "photoCustomer"
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
+        make_private_directories(self.root, folder)
         # A time stamp as the document shows, and a random part so names cannot be guessed.
         unique = f"{time.time_ns() // 1_000_000}{secrets.token_hex(8)}_{name}"
-        (self.root / folder / unique).write_bytes(image.original)
+        write_private_file(self.root / folder / unique, image.original)
         for prefix, data in image.copies.items():
-            (self.root / folder / f"{prefix}{unique}").write_bytes(data)
+            write_private_file(self.root / folder / f"{prefix}{unique}", data)
         return f"{folder.as_posix()}/{unique}"
 
     def remove(self, relative: str) -> None:

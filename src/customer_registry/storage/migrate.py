@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from customer_registry.settings import Settings
+from customer_registry.storage.database import create_sqlite_file
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -21,4 +22,6 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database to `revision`. Must not be called from inside an event loop."""
+    if settings.dialect == "sqlite":
+        create_sqlite_file(settings.sqlite_path)
     command.upgrade(alembic_config(settings), revision)

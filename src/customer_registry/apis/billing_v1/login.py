@@ -8,7 +8,7 @@ from starlette.responses import Response
 from customer_registry import __version__
 from customer_registry.apis.billing_v1.params import convert
 from customer_registry.apis.context import context
-from customer_registry.apis.http import client_address, json_response
+from customer_registry.apis.http import absolute_url, client_address, json_response
 from customer_registry.apis.params import body_parameters, text
 from customer_registry.auth.login import login
 from customer_registry.core.errors import Unauthenticated
@@ -45,6 +45,6 @@ async def version(request: Request) -> Response:
             "version": __version__,
             "status": "ok",
             "vendor": "Customer Registry",
-            "url": str(request.base_url).rstrip("/"),
+            "url": absolute_url(request, request.scope.get("app_root_path", "")),
         }
     )

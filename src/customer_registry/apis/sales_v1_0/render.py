@@ -10,7 +10,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.http import ErrorHandler, json_response, message_error_handlers
+from customer_registry.apis.http import (
+    ErrorHandler,
+    absolute_url,
+    json_response,
+    message_error_handlers,
+)
 from customer_registry.apis.sales_v1_0.names import CORE_TO_SALES
 from customer_registry.apis.sales_v1_0.params import (
     DUE_DATE_TYPES,
@@ -45,7 +50,7 @@ def media_url(request: Request, relative: str | None) -> str | None:
     if relative is None:
         return None
     root = request.scope.get("app_root_path", "")
-    return str(request.url.replace(path=f"{root}/media/{relative}", query=""))
+    return absolute_url(request, f"{root}/media/{relative}")
 
 
 def _number(value: float | None) -> float | int | None:
