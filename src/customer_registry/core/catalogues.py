@@ -169,12 +169,9 @@ async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: in
     item = await get(conn, catalogue, caller.entity_id, key)
     if catalogue is CUSTOMER_CATEGORIES and item.extra["parent_id"] is None:
         raise InUse("The root category cannot be deleted.")
-    await repository.delete(
-        conn,
-        catalogue.listing,
-        key,
-        f"The {catalogue.kind} {item.reference} is in use and cannot be deleted.",
-    )
+    in_use = f"The {catalogue.kind} {item.reference} is in use and cannot be deleted."
+    if not await repository.delete(conn, catalogue.listing, key, in_use):
+        raise missing(catalogue.kind, "id", key)  # another request deleted it first
 
 
 # --- the category tree ----------------------------------------------------------------------

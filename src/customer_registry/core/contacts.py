@@ -99,4 +99,5 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, contact_id: int) -> None:
     await get(conn, caller, contact_id)
-    await repository.delete(conn, contact_id)
+    if not await repository.delete(conn, contact_id):
+        raise missing("contact", "id", contact_id)  # another request deleted it first

@@ -66,8 +66,12 @@ def _validate(values: Mapping[str, Any]) -> None:
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
     row = await repository.get(conn, caller, entity_id) if is_key(entity_id) else None
     if row is None:
-        raise NotFound(f"Entity #{entity_id} does not exist.")
+        raise _missing(entity_id)
     return Entity.from_row(row)
+
+
+def _missing(entity_id: int) -> NotFound:
+    return NotFound(f"Entity #{entity_id} does not exist.")
 
 
 async def require_existing(conn: Connection, caller: Caller, entity_id: int, field: str) -> None:
@@ -110,4 +114,5 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, entity_id: int) -> None:
     await get(conn, caller, entity_id)
-    await repository.delete(conn, entity_id)
+    if not await repository.delete(conn, entity_id):
+        raise _missing(entity_id)  # another request deleted it first

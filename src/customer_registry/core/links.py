@@ -52,8 +52,12 @@ class Link:
 async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
     row = await repository.get(conn, caller, links, link_id)
     if row is None:
-        raise NotFound(f"Link #{link_id} does not exist.")
+        raise _missing(link_id)
     return Link.from_row(links, row)
+
+
+def _missing(link_id: int) -> NotFound:
+    return NotFound(f"Link #{link_id} does not exist.")
 
 
 async def list_page(
@@ -106,5 +110,6 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> None:
     existing = await get(conn, caller, links, link_id)
-    await repository.delete(conn, links, link_id)
+    if not await repository.delete(conn, links, link_id):
+        raise _missing(link_id)  # another request deleted it first
     await _follow(conn, links, existing.owner)

@@ -21,7 +21,7 @@ from customer_registry.storage.database import (
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import currencies, customer_categories
 
 
@@ -91,10 +91,11 @@ async def update_where(
     await conn.execute(statement.values(**values))
 
 
-async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> None:
-    """Delete, or InUse (`in_use` says why) while customers or children point at it."""
+async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> bool:
+    """Delete, or InUse (`in_use` says why) while customers or children point at it;
+    whether the row was there to delete (see `rows.deleted`)."""
     try:
-        await conn.execute(sa.delete(listing.table).where(listing.key == key))
+        return deleted(await conn.execute(sa.delete(listing.table).where(listing.key == key)))
     except ForeignKeyViolation as error:
         raise InUse(in_use) from error
 

@@ -19,6 +19,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
+from customer_registry.storage.rows import deleted
 from customer_registry.storage.schema import (
     customer_entity_linker,
     customers,
@@ -108,8 +109,9 @@ async def update(
     return row
 
 
-async def delete(conn: Connection, links: LinkTable, link_id: int) -> None:
-    await conn.execute(sa.delete(links.table).where(links.key == link_id))
+async def delete(conn: Connection, links: LinkTable, link_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
+    return deleted(await conn.execute(sa.delete(links.table).where(links.key == link_id)))
 
 
 async def close_current(

@@ -77,3 +77,10 @@ async def update_row(
     """Update the row whose `key` is `key_value` (it must exist) and answer it."""
     statement = sa.update(table).where(key == key_value).values(**values).returning(table)
     return await _written(conn, statement, values, not_unique)
+
+
+def deleted(count: int) -> bool:
+    """Whether a DELETE of one row found it. The statement's own row count decides, never a
+    read before it: on PostgreSQL two transactions may both read the row, and the second
+    DELETE then waits for the first to commit and deletes nothing."""
+    return count > 0
