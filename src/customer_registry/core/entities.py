@@ -21,6 +21,9 @@ WRITABLE = frozenset({"name", "bboxx_company_flag", "tariff", "financier", "geic
 _TEXT_FIELDS = ("name", "tariff", "geic")
 _BOOL_FIELDS = ("bboxx_company_flag", "financier")
 _REQUIRED = ("name", "bboxx_company_flag")
+# Unique across every entity: a caller who sees only their own entity may not change them,
+# or "not unique" would tell them that another entity (which they cannot see) holds a value.
+_UNIQUE_ACROSS_ENTITIES = ("name", "geic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +111,22 @@ async def update(
     _validate(changes)
     if not changes:
         return existing
+    _check_unique_fields_are_allowed(caller, existing, changes)
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
     return Entity.from_row(await repository.update(conn, entity_id, values))
+
+
+def _check_unique_fields_are_allowed(
+    caller: Caller, existing: Entity, changes: Mapping[str, Any]
+) -> None:
+    """Only GLOBAL callers change the fields unique across entities (sending the value the
+    entity already has changes nothing, and is allowed): the refusal comes before the value
+    is compared with any other entity's, so it is the same whether one holds it or not."""
+    if caller.sees_all_entities:
+        return
+    current = {"name": existing.name, "geic": existing.geic}
+    if any(f in changes and changes[f] != current[f] for f in _UNIQUE_ACROSS_ENTITIES):
+        raise Forbidden("Only users with GLOBAL visibility can change an entity's name or geic.")
 
 
 async def delete(conn: Connection, caller: Caller, entity_id: int) -> None:
