@@ -8,6 +8,10 @@ does not exist (status and body, the missing id put in place of the object's). O
 a read before the DELETE let several transactions see the row, and the later DELETEs, which
 waited for the first to commit and then deleted nothing, answered success too.
 
+The same bursts mix deletes with updates on every route that has both: an update that read
+the object before a delete committed finds no row to write, and must answer as for a missing
+object (it answered 500 on PostgreSQL), or succeed if it ran first.
+
 The routes come from the applications' route tables: a new DELETE route fails
 `test_every_delete_route_is_raced` until this module knows how to make its object.
 """
@@ -228,5 +232,89 @@ async def test_concurrent_deletes_of_one_object_succeed_once(
         f"answers {dict(sorted(statuses.items()))}, {len(problems)} rounds wrong"
     )
     record_property("delete_race", summary)
+    print("\n" + summary)
+    assert not problems, summary + "\n" + "\n".join(problems)
+
+
+# --- deletes racing updates -------------------------------------------------------------------
+
+# A body each route's PUT accepts (an update of a field no other object holds).
+UPDATES: dict[str, dict[str, Any]] = {
+    "/v1/customers/{customer_id}": {"name": "renamed"},
+    "/v1/entities/{entity_id}": {"tariff": "renamed"},
+    "/v1/products/{product_imei}": {"assembler": "renamed"},
+    "/v1/customer_entity_linker/{customer_entity_linker_id}": {"date_added": "2020-01-02T03:04:05"},
+    "/v1/product_entity_linker/{product_entity_linker_id}": {"date_added": "2020-01-02T03:04:05"},
+    "/api/v1.0/customers/{customer}": {"name": "renamed"},
+    "/api/v1.0/contacts/{key}": {"firstName": "renamed"},
+    **{
+        f"/api/v1.0/{c.path}/{{key}}": (
+            {"exchangeRate": "2.5"} if c.catalogue is CUSTOMER_CURRENCIES else {"name": "renamed"}
+        )
+        for c in COLLECTIONS
+    },
+    "/api/v1/customers/{customer}": {"name": "renamed"},
+    "/api/v1/brands/{brand}": {"name": "renamed"},
+}
+
+
+def test_every_route_with_put_and_delete_is_raced(app: Any) -> None:
+    both = [e.path for e in endpoints(app) if {"PUT", "DELETE"} <= set(e.methods)]
+    assert sorted(both) == sorted(UPDATES)
+
+
+async def _mixed_burst(
+    client: httpx.AsyncClient, admin: Headers, url: str, body: dict[str, Any]
+) -> list[httpx.Response]:
+    """BURST // 2 deletes and as many updates of one object, released together."""
+    go = asyncio.Event()
+
+    async def send(method: str) -> httpx.Response:
+        await go.wait()
+        json_body = body if method == "PUT" else None
+        return await client.request(method, url, json=json_body, headers=admin)
+
+    methods = ["DELETE", "PUT"] * (BURST // 2)
+    tasks = [asyncio.ensure_future(send(method)) for method in methods]
+    await asyncio.sleep(0.01)
+    go.set()
+    return list(await asyncio.gather(*tasks))
+
+
+@pytest.mark.parametrize("route", sorted(UPDATES))
+async def test_updates_racing_a_delete_succeed_or_find_nothing(
+    app: Any, client: httpx.AsyncClient, admin: Headers, route: str, record_property: RecordProperty
+) -> None:
+    """An update that read the object before a concurrent delete committed finds no row to
+    write: it answers as for a missing object (it answered 500 on PostgreSQL)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    body = UPDATES[route]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as racing:
+        ghost = GHOST_IMEI if "product_imei" in route else GHOST
+        missing = {
+            method: await racing.request(method, _url(route, ghost), json=json_body, headers=admin)
+            for method, json_body in (("DELETE", None), ("PUT", body))
+        }
+        statuses: Counter[str] = Counter()
+        problems = []
+        for n in range(ROUNDS):
+            value = await MAKERS[route](client, admin, 100 + n)
+            answers = await _mixed_burst(racing, admin, _url(route, value), body)
+            statuses.update(f"{r.request.method} {r.status_code}" for r in answers)
+            deleted = [r for r in answers if r.request.method == "DELETE" and r.status_code < 300]
+            wrong = [
+                f"{r.request.method} {r.status_code} {r.text[:200]}"
+                for r in answers
+                if r.status_code >= 300
+                and _answer(r) != _answer(missing[r.request.method], ghost, value)
+            ]
+            if len(deleted) != 1 or wrong:
+                problems.append(f"round {n}: {len(deleted)} deletes succeeded; {wrong}")
+    summary = (
+        f"delete races, DELETE and PUT {route}: {ROUNDS} rounds of {BURST // 2} deletes and "
+        f"{BURST // 2} updates, answers {dict(sorted(statuses.items()))}, "
+        f"{len(problems)} rounds wrong"
+    )
+    record_property("delete_update_race", summary)
     print("\n" + summary)
     assert not problems, summary + "\n" + "\n".join(problems)

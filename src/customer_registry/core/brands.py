@@ -90,7 +90,10 @@ async def update(
     if not changes:
         return existing
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    return Brand.from_row(await repository.update(conn, brand_id, values))
+    row = await repository.update(conn, brand_id, values)
+    if row is None:
+        raise _missing(brand_id)  # another request deleted it first
+    return Brand.from_row(row)
 
 
 async def delete(conn: Connection, caller: Caller, brand_id: int) -> None:

@@ -162,7 +162,10 @@ async def update(
     stored = await catalogue.rule(conn, caller.entity_id, {**current, **changes}, existing)
     values = {k: v for k, v in stored.items() if current.get(k) != v or k in changes}
     values |= {"modified_at": utcnow(), "modified_by": caller.username}
-    return catalogue.item(await repository.update(conn, catalogue.listing, key, values))
+    row = await repository.update(conn, catalogue.listing, key, values)
+    if row is None:
+        raise missing(catalogue.kind, "id", key)  # another request deleted it first
+    return catalogue.item(row)
 
 
 async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: int) -> None:

@@ -113,7 +113,10 @@ async def update(
         return existing
     _check_unique_fields_are_allowed(caller, existing, changes)
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    return Entity.from_row(await repository.update(conn, entity_id, values))
+    row = await repository.update(conn, entity_id, values)
+    if row is None:
+        raise _missing(entity_id)  # another request deleted it first
+    return Entity.from_row(row)
 
 
 def _check_unique_fields_are_allowed(

@@ -102,6 +102,8 @@ async def update(
         return existing
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
     row = await repository.update(conn, links, link_id, {**changes, **audit})
+    if row is None:
+        raise _missing(link_id)  # another request deleted it first
     updated = Link.from_row(links, row)
     for owner in {existing.owner, updated.owner}:
         await _follow(conn, links, owner)

@@ -179,7 +179,10 @@ async def update(
             await _check_entity(conn, caller, entity_id)
         await _move(conn, caller, imei, entity_id)
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
-    return Product.from_row(await repository.update(conn, imei, {**attributes, **audit}))
+    row = await repository.update(conn, imei, {**attributes, **audit})
+    if row is None:
+        raise _missing(imei)  # another request deleted it first
+    return Product.from_row(row)
 
 
 async def delete(conn: Connection, caller: Caller, imei: str) -> None:

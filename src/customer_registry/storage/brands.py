@@ -51,7 +51,7 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, brands, values)
 
 
-async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(conn, brands, brands.c.brand_id, brand_id, values)
 
 

@@ -78,7 +78,9 @@ async def insert(conn: Connection, listing: Listing, values: Mapping[str, Any]) 
     return await insert_row(conn, listing.table, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]) -> Row:
+async def update(
+    conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]
+) -> Row | None:
     return await update_row(conn, listing.table, listing.key, key, values, not_unique=_not_unique)
 
 

@@ -35,7 +35,7 @@ async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
     )
 
 
-async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(conn, contacts, contacts.c.contact_id, contact_id, values)
 
 

@@ -48,7 +48,7 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, entities, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(
         conn, entities, entities.c.entity_id, entity_id, values, not_unique=_not_unique
     )

@@ -97,16 +97,15 @@ async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) 
 
 async def update(
     conn: Connection, links: LinkTable, link_id: int, values: Mapping[str, Any]
-) -> Row:
+) -> Row | None:
+    """The updated link; None when it was deleted since it was read (see `rows.update_row`)."""
     statement = (
         sa.update(links.table).where(links.key == link_id).values(**values).returning(links.table)
     )
     try:
-        row = await conn.fetch_one(statement)
+        return await conn.fetch_one(statement)
     except (UniqueViolation, ForeignKeyViolation) as error:
         raise _refused(links, error) from error
-    assert row is not None
-    return row
 
 
 async def delete(conn: Connection, links: LinkTable, link_id: int) -> bool:

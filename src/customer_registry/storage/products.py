@@ -56,7 +56,7 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, products, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row | None:
     return await update_row(
         conn, products, products.c.product_imei, imei, values, not_unique=_not_unique
     )
