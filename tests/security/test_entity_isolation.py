@@ -22,6 +22,9 @@ that does not exist (status and body, the missing value put in place of B's), an
 every table (SQLAlchemy Core over `metadata.sorted_tables`: rows whose entity is B, or that
 reference such a row through a foreign key) are the same after every write as before it.
 
+Values unique across every entity (an entity's name and geic, a product's identifiers) are
+probed by a test of their own: for products, the one exception the partner notes document.
+
 The ENTITY user is checked on the three APIs; a GLOBAL user of A on the sales and billing APIs,
 which work inside the caller's entity whatever the visibility. A route this module does not
 know (a path parameter without a target, a list or create without a spec) fails
@@ -1184,3 +1187,96 @@ async def test_the_probes_see_what_a_global_partner_user_may_see(
     assert reads <= prober.leaking, sorted(reads - prober.leaking)
     writes = {key for key in prober.tried if key[0] != "GET"}
     assert len(prober.leaking & writes) >= len(writes) // 2, sorted(writes - prober.leaking)
+
+
+# --- values unique across every entity --------------------------------------------------------
+
+# A product's identifiers: the key, and the fields `_products.md` marks unique.
+PRODUCT_IDENTIFIERS = ("product_imei", "device_key", "imsi", "iccid", "serial_number")
+
+
+async def _give_identifiers(client: httpx.AsyncClient, admin: Headers, side: Side) -> list[Json]:
+    """Every identifier on both of the side's products (IMSI and ICCID are not set when the
+    world is built), and the side's entity a geic; answers the products."""
+    digit = 1 if side.tag == "Asec" else 2
+    products_of_side = []
+    for i in (1, 2):
+        imei = f"{digit}{i:014d}"
+        ids = {"imsi": f"{digit}{i:014d}", "iccid": f"{side.tag}-ICCID-{i}"}
+        r = await client.put(f"{PARTNER}/products/{imei}", json=ids, headers=admin)
+        products_of_side.append(_ok(r))
+    r = await client.put(
+        f"{PARTNER}/entities/{side.entity_id}", json={"geic": f"{side.tag}-GEIC"}, headers=admin
+    )
+    _ok(r)
+    return products_of_side
+
+
+async def test_values_unique_across_entities_tell_an_entity_user_only_what_is_documented(
+    ctx: Context,
+    client: httpx.AsyncClient,
+    admin: Headers,
+    make_user: MakeUser,
+    world: tuple[Side, Side],
+) -> None:
+    """Entity names and geic: an ENTITY user may not change them (403 whatever the value), so
+    B's name answers as a name nobody has. Product identifiers are unique across entities
+    (one physical device, and the IMEI is the partner API's key): B's value answers "not
+    unique" exactly as a value A's own other product holds, naming no entity and no other
+    field (the exception docs/compatibility/partner_v1.md writes down)."""
+    a, b = world
+    a_products = await _give_identifiers(client, admin, a)
+    b_products = await _give_identifiers(client, admin, b)
+    caller = await make_user(Level.SYSTEM, Visibility.ENTITY, entity_id=a.entity_id)
+    b_before = owned_rows(await all_rows(ctx), b.entity_id)
+    leaks: list[str] = []
+    probes = 0
+
+    async def same(label: str, theirs: httpx.Response, other: httpx.Response, swap: Any) -> None:
+        nonlocal probes
+        probes += 1
+        if answer(theirs) != answer(other, [swap]):
+            leaks.append(
+                f"{label}: B's {theirs.status_code} {theirs.text[:300]}; "
+                f"other {other.status_code} {other.text[:300]}"
+            )
+
+    # The entity's own fields unique across entities, against a value no entity has.
+    (b_entity,) = b_before["entities"]
+    url = f"{PARTNER}/entities/{a.entity_id}"
+    a_entity = _ok(await client.get(url, headers=caller))
+    for name in ("name", "geic"):
+        ghost = f"{GHOST_TEXT}-{name}"
+        theirs = await client.put(url, json={name: b_entity[name]}, headers=caller)
+        missing = await client.put(url, json={name: ghost}, headers=caller)
+        await same(f"PUT entity {name}", theirs, missing, (ghost, b_entity[name]))
+        kept = await client.put(url, json={name: a_entity[name]}, headers=caller)
+        assert kept.status_code == 200, kept.text  # the value it has: nothing changes
+
+    # Product identifiers, on a create and on an update of A's own first product.
+    for name in PRODUCT_IDENTIFIERS:
+        b_value, a_value = b_products[0][name], a_products[1][name]
+        body = {"product_imei": "100000000000077", "entity_id": a.entity_id}
+        theirs = await client.post(
+            f"{PARTNER}/products", json={**body, name: b_value}, headers=caller
+        )
+        own = await client.post(f"{PARTNER}/products", json={**body, name: a_value}, headers=caller)
+        await same(f"POST product {name}", theirs, own, (a_value, b_value))
+        assert theirs.status_code == 400
+        assert list(theirs.json()["validation_errors"]) == [name], theirs.text
+        if name == "product_imei":
+            continue  # the key is not written by a PUT
+        url = f"{PARTNER}/products/{a_products[0]['product_imei']}"
+        theirs = await client.put(url, json={name: b_value}, headers=caller)
+        own = await client.put(url, json={name: a_value}, headers=caller)
+        await same(f"PUT product {name}", theirs, own, (a_value, b_value))
+
+    b_after = owned_rows(await all_rows(ctx), b.entity_id)
+    if b_after != b_before:
+        leaks.append(f"B's rows changed: {describe_change(b_before, b_after)}")
+    FIGURES.append(
+        f"values unique across entities, SYSTEM ENTITY user of A: {probes} probes (entity name "
+        f"and geic; product {', '.join(PRODUCT_IDENTIFIERS)} on create and update), "
+        f"{len(leaks)} answers beyond the documented one"
+    )
+    assert not leaks, "\n".join(leaks)

@@ -2,13 +2,16 @@
 
 The common shapes (no filter or one equality, ordered by own fields) run statements built
 once per caller and shape; they must answer exactly what the general path answers, and
-never mix two callers up. Past the connection's `exact_total_limit`, PostgreSQL totals are
-the planner's estimate, bounded below by what is known; SQLite, which has no estimate,
-counts to the end. Either is remembered for a moment.
+never mix two callers up. Past the connection's `exact_total_limit`, PostgreSQL totals of a
+caller who sees every entity are the planner's estimate, bounded below by what is known;
+SQLite, which has no estimate, and any caller limited to one entity count to the end. Either
+is remembered for a moment, and counted once however many requests ask at the same time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -171,12 +174,20 @@ async def test_past_the_limit_a_client_following_next_still_sees_every_row(
         conn.exact_total_limit = 4
         ids, totals = await _walk(conn, _caller(a), 5)
     assert len(ids) == len(set(ids)) == 12
-    if ctx.settings.dialect == "sqlite":
-        assert totals == [12, 12, 12]  # SQLite gives no estimate: it counts
-    else:
-        assert totals[0] >= 6  # past the limit, and one more than the full page
-        assert totals[1] >= 11
-        assert totals[-1] == 12  # the last page is not full: it knows
+    # A caller limited to one entity gets no estimate, on either database: a count.
+    assert totals == [12, 12, 12]
+
+
+async def test_past_the_limit_a_global_caller_following_next_still_sees_every_row(
+    ctx: Context, entities: tuple[int, int]
+) -> None:
+    async with ctx.db.read() as conn:
+        conn.exact_total_limit = 4
+        ids, totals = await _walk(conn, COMMAND_LINE, 5)
+    assert len(ids) == len(set(ids)) == 15
+    assert totals[0] >= 6  # past the limit, and one more than the full page
+    assert totals[1] >= 11
+    assert totals[-1] == 15  # the page after the last full one is empty: it knows
 
 
 async def test_postgresql_estimates_and_sqlite_does_not(ctx: Context) -> None:
@@ -262,21 +273,60 @@ async def test_a_total_past_the_limit_is_remembered_for_a_moment(
 
     assert await _total_of(conn, ListQuery()) == expected  # neither counted nor estimated again
     assert (len(conn.caps), conn.estimates) == (counts, 1)
+    # Another user who sees the same rows asks the same query.
+    someone_else = dataclasses.replace(COMMAND_LINE, user_id=99, username="someone-else")
+    assert await _total_of(conn, ListQuery(), someone_else) == expected
+    assert (len(conn.caps), conn.estimates) == (counts, 1)
 
-    # Another value, caller or limit is another query.
+    # Another value or limit is another query.
     by_name = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
     await _total_of(conn, by_name)
-    await _total_of(conn, ListQuery(), _caller(7))
     conn.exact_total_limit = 20
     await _total_of(conn, ListQuery())
-    assert (len(conn.caps), conn.estimates) == (4 * counts, 4)
+    assert (len(conn.caps), conn.estimates) == (3 * counts, 3)
 
     monkeypatch.setattr(listing, "LARGE_TOTAL_SECONDS", 0.0)  # remembered no time at all
     conn.exact_total_limit = 10
     CUSTOMERS.large_totals.clear()
     await _total_of(conn, ListQuery())
     await _total_of(conn, ListQuery())
-    assert (len(conn.caps), conn.estimates) == (6 * counts, 6)
+    assert (len(conn.caps), conn.estimates) == (5 * counts, 5)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [ListQuery(), ListQuery(filters=(Condition("name", Op.LIKE, "Hu%"),))],
+    ids=["a common shape", "a query built for the request"],
+)
+async def test_a_caller_limited_to_one_entity_gets_a_count_never_an_estimate(
+    query: ListQuery,
+) -> None:
+    """The planner's statistics cover every entity's rows: an estimate for one entity's query
+    would move with the others' rows."""
+    conn = _Estimating(50_000, 40_000, limit=10)
+    assert await _total_of(conn, query, _caller(7)) == 50_000
+    assert (len(conn.caps), conn.estimates) == (2, 0)  # up to the limit, then to the end
+    assert await _total_of(conn, query, _caller(7)) == 50_000  # remembered for a moment
+    assert len(conn.caps) == 2
+    await _total_of(conn, query, _caller(8))  # another entity's rows: counted for it
+    assert (len(conn.caps), conn.estimates) == (4, 0)
+
+
+async def test_concurrent_requests_for_one_total_count_it_once() -> None:
+    """When a remembered total expires under load, one request counts to the end and the
+    others asking the same query wait for its answer."""
+
+    class Slow(_Estimating):
+        async def fetch_value(self, statement: Any, **values: Any) -> int:
+            if values.get("list_cap") is None:
+                await asyncio.sleep(0.05)  # the count to the end takes a while
+            return await super().fetch_value(statement, **values)
+
+    conn = Slow(50_000, None, limit=10)
+    totals = await asyncio.gather(*(_total_of(conn, ListQuery(), _caller(7)) for _ in range(10)))
+    assert totals == [50_000] * 10
+    assert conn.caps.count(None) == 1  # ten counts up to the limit, one to the end
+    assert not CUSTOMERS.counting
 
 
 async def test_a_total_within_the_limit_is_counted_every_time() -> None:

@@ -36,8 +36,12 @@ class Brand:
 async def get(conn: Connection, caller: Caller, brand_id: int) -> Brand:
     row = await repository.get(conn, caller, brand_id) if is_key(brand_id) else None
     if row is None:
-        raise NotFound(f"Brand #{brand_id} does not exist.")
+        raise _missing(brand_id)
     return Brand.from_row(row)
+
+
+def _missing(brand_id: int) -> NotFound:
+    return NotFound(f"Brand #{brand_id} does not exist.")
 
 
 async def require_usable(conn: Connection, entity_id: int, brand_id: int) -> None:
@@ -86,9 +90,13 @@ async def update(
     if not changes:
         return existing
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    return Brand.from_row(await repository.update(conn, brand_id, values))
+    row = await repository.update(conn, brand_id, values)
+    if row is None:
+        raise _missing(brand_id)  # another request deleted it first
+    return Brand.from_row(row)
 
 
 async def delete(conn: Connection, caller: Caller, brand_id: int) -> None:
     await _own(conn, caller, brand_id)  # brand 1 is shared: never deleted
-    await repository.delete(conn, brand_id)
+    if not await repository.delete(conn, brand_id):
+        raise _missing(brand_id)  # another request deleted it first

@@ -162,19 +162,19 @@ async def update(
     stored = await catalogue.rule(conn, caller.entity_id, {**current, **changes}, existing)
     values = {k: v for k, v in stored.items() if current.get(k) != v or k in changes}
     values |= {"modified_at": utcnow(), "modified_by": caller.username}
-    return catalogue.item(await repository.update(conn, catalogue.listing, key, values))
+    row = await repository.update(conn, catalogue.listing, key, values)
+    if row is None:
+        raise missing(catalogue.kind, "id", key)  # another request deleted it first
+    return catalogue.item(row)
 
 
 async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: int) -> None:
     item = await get(conn, catalogue, caller.entity_id, key)
     if catalogue is CUSTOMER_CATEGORIES and item.extra["parent_id"] is None:
         raise InUse("The root category cannot be deleted.")
-    await repository.delete(
-        conn,
-        catalogue.listing,
-        key,
-        f"The {catalogue.kind} {item.reference} is in use and cannot be deleted.",
-    )
+    in_use = f"The {catalogue.kind} {item.reference} is in use and cannot be deleted."
+    if not await repository.delete(conn, catalogue.listing, key, in_use):
+        raise missing(catalogue.kind, "id", key)  # another request deleted it first
 
 
 # --- the category tree ----------------------------------------------------------------------

@@ -94,9 +94,13 @@ async def update(
     if not changes:
         return existing
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    return Contact.from_row(await repository.update(conn, contact_id, values))
+    row = await repository.update(conn, contact_id, values)
+    if row is None:
+        raise missing("contact", "id", contact_id)  # another request deleted it first
+    return Contact.from_row(row)
 
 
 async def delete(conn: Connection, caller: Caller, contact_id: int) -> None:
     await get(conn, caller, contact_id)
-    await repository.delete(conn, contact_id)
+    if not await repository.delete(conn, contact_id):
+        raise missing("contact", "id", contact_id)  # another request deleted it first

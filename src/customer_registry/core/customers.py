@@ -462,5 +462,6 @@ async def delete(conn: Connection, caller: Caller, customer_id: int) -> Customer
     """Delete the customer (refused while sub-customers name it as parent); its image files
     go once the deletion is committed. Answers the deleted customer."""
     existing = await get(conn, caller, customer_id)
-    await repository.delete(conn, customer_id)
+    if not await repository.delete(conn, customer_id):
+        raise missing("customer", "id", customer_id)  # another request deleted it first
     return existing

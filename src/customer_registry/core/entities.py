@@ -21,6 +21,9 @@ WRITABLE = frozenset({"name", "bboxx_company_flag", "tariff", "financier", "geic
 _TEXT_FIELDS = ("name", "tariff", "geic")
 _BOOL_FIELDS = ("bboxx_company_flag", "financier")
 _REQUIRED = ("name", "bboxx_company_flag")
+# Unique across every entity: a caller who sees only their own entity may not change them,
+# or "not unique" would tell them that another entity (which they cannot see) holds a value.
+_UNIQUE_ACROSS_ENTITIES = ("name", "geic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,12 @@ def _validate(values: Mapping[str, Any]) -> None:
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
     row = await repository.get(conn, caller, entity_id) if is_key(entity_id) else None
     if row is None:
-        raise NotFound(f"Entity #{entity_id} does not exist.")
+        raise _missing(entity_id)
     return Entity.from_row(row)
+
+
+def _missing(entity_id: int) -> NotFound:
+    return NotFound(f"Entity #{entity_id} does not exist.")
 
 
 async def require_existing(conn: Connection, caller: Caller, entity_id: int, field: str) -> None:
@@ -104,10 +111,28 @@ async def update(
     _validate(changes)
     if not changes:
         return existing
+    _check_unique_fields_are_allowed(caller, existing, changes)
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    return Entity.from_row(await repository.update(conn, entity_id, values))
+    row = await repository.update(conn, entity_id, values)
+    if row is None:
+        raise _missing(entity_id)  # another request deleted it first
+    return Entity.from_row(row)
+
+
+def _check_unique_fields_are_allowed(
+    caller: Caller, existing: Entity, changes: Mapping[str, Any]
+) -> None:
+    """Only GLOBAL callers change the fields unique across entities (sending the value the
+    entity already has changes nothing, and is allowed): the refusal comes before the value
+    is compared with any other entity's, so it is the same whether one holds it or not."""
+    if caller.sees_all_entities:
+        return
+    current = {"name": existing.name, "geic": existing.geic}
+    if any(f in changes and changes[f] != current[f] for f in _UNIQUE_ACROSS_ENTITIES):
+        raise Forbidden("Only users with GLOBAL visibility can change an entity's name or geic.")
 
 
 async def delete(conn: Connection, caller: Caller, entity_id: int) -> None:
     await get(conn, caller, entity_id)
-    await repository.delete(conn, entity_id)
+    if not await repository.delete(conn, entity_id):
+        raise _missing(entity_id)  # another request deleted it first

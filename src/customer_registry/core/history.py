@@ -53,8 +53,12 @@ def _valid_reason(reason: object) -> str | None:
 async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
     row = await repository.get(conn, caller, history_id)
     if row is None:
-        raise NotFound(f"History row #{history_id} does not exist.")
+        raise _missing(history_id)
     return HistoryRow.from_row(row)
+
+
+def _missing(history_id: int) -> NotFound:
+    return NotFound(f"History row #{history_id} does not exist.")
 
 
 async def list_page(
@@ -66,7 +70,8 @@ async def list_page(
 
 async def delete(conn: Connection, caller: Caller, history_id: int) -> None:
     await get(conn, caller, history_id)
-    await repository.delete(conn, history_id)
+    if not await repository.delete(conn, history_id):
+        raise _missing(history_id)  # another request deleted it first
 
 
 async def change_customer(

@@ -53,8 +53,12 @@ class Link:
 async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
     row = await repository.get(conn, caller, links, link_id)
     if row is None:
-        raise NotFound(f"Link #{link_id} does not exist.")
+        raise _missing(link_id)
     return Link.from_row(links, row)
+
+
+def _missing(link_id: int) -> NotFound:
+    return NotFound(f"Link #{link_id} does not exist.")
 
 
 async def list_page(
@@ -100,6 +104,8 @@ async def update(
         return existing
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
     row = await repository.update(conn, links, link_id, {**changes, **audit})
+    if row is None:
+        raise _missing(link_id)  # another request deleted it first
     updated = Link.from_row(links, row)
     for owner in {existing.owner, updated.owner}:
         await _follow(conn, links, owner)
@@ -108,5 +114,6 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> None:
     existing = await get(conn, caller, links, link_id)
-    await repository.delete(conn, links, link_id)
+    if not await repository.delete(conn, links, link_id):
+        raise _missing(link_id)  # another request deleted it first
     await _follow(conn, links, existing.owner)

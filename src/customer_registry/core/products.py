@@ -83,8 +83,12 @@ def valid_imei(imei: object) -> str:
 async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False) -> Product:
     row = await repository.get(conn, caller, imei, lock=lock)
     if row is None:
-        raise NotFound(f"Product {imei} does not exist.")
+        raise _missing(imei)
     return Product.from_row(row)
+
+
+def _missing(imei: str) -> NotFound:
+    return NotFound(f"Product {imei} does not exist.")
 
 
 async def list_page(
@@ -175,9 +179,13 @@ async def update(
             await _check_entity(conn, caller, entity_id)
         await _move(conn, caller, imei, entity_id)
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
-    return Product.from_row(await repository.update(conn, imei, {**attributes, **audit}))
+    row = await repository.update(conn, imei, {**attributes, **audit})
+    if row is None:
+        raise _missing(imei)  # another request deleted it first
+    return Product.from_row(row)
 
 
 async def delete(conn: Connection, caller: Caller, imei: str) -> None:
     await get(conn, caller, imei)
-    await repository.delete(conn, imei)
+    if not await repository.delete(conn, imei):
+        raise _missing(imei)  # another request deleted it first

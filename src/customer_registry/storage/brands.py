@@ -14,7 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import BRANDS as LISTING
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import brands
 
 
@@ -51,12 +51,13 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, brands, values)
 
 
-async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, brand_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(conn, brands, brands.c.brand_id, brand_id, values)
 
 
-async def delete(conn: Connection, brand_id: int) -> None:
+async def delete(conn: Connection, brand_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
     try:
-        await conn.execute(sa.delete(brands).where(brands.c.brand_id == brand_id))
+        return deleted(await conn.execute(sa.delete(brands).where(brands.c.brand_id == brand_id)))
     except ForeignKeyViolation as error:
         raise InUse(f"Brand #{brand_id} cannot be deleted while customers use it.") from error

@@ -22,7 +22,7 @@ from customer_registry.storage.database import (
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import currencies, customer_categories
 
 
@@ -79,7 +79,9 @@ async def insert(conn: Connection, listing: Listing, values: Mapping[str, Any]) 
     return await insert_row(conn, listing.table, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]) -> Row:
+async def update(
+    conn: Connection, listing: Listing, key: int, values: Mapping[str, Any]
+) -> Row | None:
     return await update_row(conn, listing.table, listing.key, key, values, not_unique=_not_unique)
 
 
@@ -93,10 +95,11 @@ async def update_where(
     await conn.execute(statement.values(**values))
 
 
-async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> None:
-    """Delete, or InUse (`in_use` says why) while customers or children point at it."""
+async def delete(conn: Connection, listing: Listing, key: int, in_use: str) -> bool:
+    """Delete, or InUse (`in_use` says why) while customers or children point at it;
+    whether the row was there to delete (see `rows.deleted`)."""
     try:
-        await conn.execute(sa.delete(listing.table).where(listing.key == key))
+        return deleted(await conn.execute(sa.delete(listing.table).where(listing.key == key)))
     except ForeignKeyViolation as error:
         raise InUse(in_use) from error
 

@@ -12,7 +12,7 @@ from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CONTACTS as LISTING
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import contacts
 
 
@@ -35,9 +35,12 @@ async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
     )
 
 
-async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(conn, contacts, contacts.c.contact_id, contact_id, values)
 
 
-async def delete(conn: Connection, contact_id: int) -> None:
-    await conn.execute(sa.delete(contacts).where(contacts.c.contact_id == contact_id))
+async def delete(conn: Connection, contact_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
+    return deleted(
+        await conn.execute(sa.delete(contacts).where(contacts.c.contact_id == contact_id))
+    )

@@ -23,7 +23,7 @@ from customer_registry.storage.database import (
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMERS as LISTING
-from customer_registry.storage.rows import bound, insert_row, written_values
+from customer_registry.storage.rows import bound, deleted, insert_row, written_values
 from customer_registry.storage.schema import (
     account_counters,
     customer_payment_types,
@@ -200,9 +200,12 @@ async def update_if_visible(
     )
 
 
-async def delete(conn: Connection, customer_id: int) -> None:
+async def delete(conn: Connection, customer_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
     try:
-        await conn.execute(sa.delete(customers).where(customers.c.customer_id == customer_id))
+        return deleted(
+            await conn.execute(sa.delete(customers).where(customers.c.customer_id == customer_id))
+        )
     except ForeignKeyViolation as error:
         # Only sub-customers hold a customer back: everything else goes with it.
         raise InUse(f"Customer #{customer_id} has sub-customers and cannot be deleted.") from error

@@ -14,7 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import ENTITIES as LISTING
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import entities
 
 _UNIQUE_FIELDS = {"uq_entities_name": "name", "uq_entities_geic": "geic"}
@@ -48,15 +48,18 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, entities, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, entity_id: int, values: Mapping[str, Any]) -> Row | None:
     return await update_row(
         conn, entities, entities.c.entity_id, entity_id, values, not_unique=_not_unique
     )
 
 
-async def delete(conn: Connection, entity_id: int) -> None:
+async def delete(conn: Connection, entity_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
     try:
-        await conn.execute(sa.delete(entities).where(entities.c.entity_id == entity_id))
+        return deleted(
+            await conn.execute(sa.delete(entities).where(entities.c.entity_id == entity_id))
+        )
     except ForeignKeyViolation as error:
         in_use = "cannot be deleted while customers, products or users are linked to it."
         raise InUse(f"Entity #{entity_id} {in_use}") from error

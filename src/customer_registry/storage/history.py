@@ -13,6 +13,7 @@ from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMER_PRODUCT_HISTORY
+from customer_registry.storage.rows import deleted
 from customer_registry.storage.schema import customer_product_history as history
 
 LISTING = CUSTOMER_PRODUCT_HISTORY
@@ -38,9 +39,12 @@ async def page(
     return await fetch_page(conn, LISTING, caller, query, page)
 
 
-async def delete(conn: Connection, history_id: int) -> None:
-    await conn.execute(
-        sa.delete(history).where(history.c.customer_product_history_id == history_id)
+async def delete(conn: Connection, history_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
+    return deleted(
+        await conn.execute(
+            sa.delete(history).where(history.c.customer_product_history_id == history_id)
+        )
     )
 
 

@@ -20,6 +20,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
+from customer_registry.storage.rows import deleted
 from customer_registry.storage.schema import (
     customer_entity_linker,
     customers,
@@ -98,21 +99,21 @@ async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) 
 
 async def update(
     conn: Connection, links: LinkTable, link_id: int, values: Mapping[str, Any]
-) -> Row:
+) -> Row | None:
+    """The updated link; None when it was deleted since it was read (see `rows.update_row`)."""
     check_storable(links.table, values)
     statement = (
         sa.update(links.table).where(links.key == link_id).values(**values).returning(links.table)
     )
     try:
-        row = await conn.fetch_one(statement)
+        return await conn.fetch_one(statement)
     except (UniqueViolation, ForeignKeyViolation) as error:
         raise _refused(links, error) from error
-    assert row is not None
-    return row
 
 
-async def delete(conn: Connection, links: LinkTable, link_id: int) -> None:
-    await conn.execute(sa.delete(links.table).where(links.key == link_id))
+async def delete(conn: Connection, links: LinkTable, link_id: int) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
+    return deleted(await conn.execute(sa.delete(links.table).where(links.key == link_id)))
 
 
 async def close_current(

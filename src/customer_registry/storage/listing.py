@@ -11,7 +11,9 @@ through a to-one relation use a correlated scalar subquery.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import hashlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -40,7 +42,7 @@ from customer_registry.core.query import (
     split_path,
 )
 from customer_registry.storage.database import Connection, Prepared, Row, Statement
-from customer_registry.storage.scope import Scope
+from customer_registry.storage.scope import Scope, seen_rows
 
 # Joins a row of the outer table (first) to its related rows in the target table (second).
 Link = Callable[[sa.FromClause, sa.FromClause], sa.ColumnElement[bool]]
@@ -83,9 +85,13 @@ class Listing:
     built: LRUCache[Any, Any] = field(
         default_factory=lambda: LRUCache(128), repr=False, compare=False
     )
-    # Totals past the exact limit, remembered for a moment (see _total).
+    # Totals past the exact limit, remembered for a moment (see _total), and those being
+    # counted right now (one count at a time per query: the others wait for its result).
     large_totals: LRUCache[Any, tuple[int, float]] = field(
         default_factory=lambda: LRUCache(1024), repr=False, compare=False
+    )
+    counting: dict[Any, asyncio.Future[int | None]] = field(
+        default_factory=dict, repr=False, compare=False
     )
 
     def column(self, name: str) -> sa.Column[Any]:
@@ -444,9 +450,17 @@ Bound = tuple[Statement, dict[str, Any]]  # a statement and the values it is run
 class _Plan(ABC):
     """The statements one list request may run."""
 
-    # What tells this query's rows from any other's (caller, shape, values); None when the
-    # plan has no such key, and its totals are never remembered.
-    memo: Any = None
+    @property
+    @abstractmethod
+    def memo(self) -> Any:
+        """What tells this query's rows from any other's: the rows its caller may see
+        (`seen_rows`), the query's shape and its values."""
+
+    @property
+    @abstractmethod
+    def global_scope(self) -> bool:
+        """Whether the caller sees every entity's rows (so an estimate over the whole table
+        tells them nothing they may not know)."""
 
     @abstractmethod
     def page(self, page: PageRequest) -> Bound | None:
@@ -469,6 +483,16 @@ class _AdHoc(_Plan):
     query: ListQuery
     caller: Caller
     condition: sa.ColumnElement[bool]
+
+    @property
+    def memo(self) -> Any:
+        # A digest: a query may hold a thousand `in` values, and a thousand are remembered.
+        digest = hashlib.blake2b(repr(self.query).encode(), digest_size=16).digest()
+        return seen_rows(self.caller), digest
+
+    @property
+    def global_scope(self) -> bool:
+        return self.caller.sees_all_entities
 
     def page(self, page: PageRequest) -> Bound | None:
         statement = _page(self.listing, self.query, self.caller, self.condition, page)
@@ -541,7 +565,16 @@ class _Built:
 class _Shaped(_Plan):
     built: _Built
     values: dict[str, Any]  # the compared value, if any
-    memo: Any
+    key: tuple[Any, ...]  # the rows the caller may see, the shape, and the value if any
+    sees_all: bool
+
+    @property
+    def memo(self) -> Any:
+        return self.key
+
+    @property
+    def global_scope(self) -> bool:
+        return self.sees_all
 
     def page(self, page: PageRequest) -> Bound:
         window = {"list_start": page.start, "list_size": page.per_page}
@@ -566,11 +599,12 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
     if built is None:
         built = listing.built[key] = _Built.build(listing, caller, shape)
     name = shape[0]
+    memo = (seen_rows(caller), shape)
     if name is None:
-        return _Shaped(built, {}, key)
+        return _Shaped(built, {}, memo, caller.sees_all_entities)
     first: Condition = query.filters[0]  # type: ignore[assignment]
     value = _coerce(listing.column(name), first.value, _label(first))
-    return _Shaped(built, {"list_value": value}, (*key, value))
+    return _Shaped(built, {"list_value": value}, (*memo, value), caller.sees_all_entities)
 
 
 async def fetch_page(
@@ -587,11 +621,11 @@ async def fetch_page(
     return await _total(conn, listing, plan, page, rows), rows
 
 
-# How long a total past the exact limit is remembered. Within it the same query (same caller,
-# shape and value) is neither counted nor estimated again: on PostgreSQL the total is the
-# planner's estimate anyway, which changes only with the table's statistics; SQLite, which has
-# no estimate, counts to the end once a second instead of at every page. Kept short, so that
-# a result which falls back under the limit is counted exactly again within a second.
+# How long a total past the exact limit is remembered. Within it the same query (same rows
+# seen, shape and value) is neither counted nor estimated again: on PostgreSQL the total is the
+# planner's estimate anyway, which changes only with the table's statistics; a count to the
+# end is done once a second instead of at every page. Kept short, so that a result which
+# falls back under the limit is counted exactly again within a second.
 LARGE_TOTAL_SECONDS = 1.0
 
 
@@ -599,29 +633,56 @@ async def _total(
     conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: list[Row]
 ) -> int:
     """The exact count up to the connection's `exact_total_limit`; past it, the planner's
-    estimate (counting a million rows takes longer than the page itself), or where there is
-    none a count to the end, either remembered for LARGE_TOTAL_SECONDS.
+    estimate (counting a million rows takes longer than the page itself) for a caller who
+    sees every entity, or a count to the end, either remembered for LARGE_TOTAL_SECONDS.
 
-    An estimate never says less than what is known: more rows than the limit, the rows up to
+    Only a caller who sees the whole table gets an estimate: the planner's statistics cover
+    every entity's rows, so an estimate for one entity's query moves with the others' rows.
+
+    A total never says less than what is known: more rows than the limit, the rows up to
     this page's end, and one more when the page is full, so that a client following the
     `next` pages always reaches the last one (at worst an empty page past the end)."""
     limit = conn.exact_total_limit
     known = page.start + len(rows) + (len(rows) == page.per_page)
-    memo = None if plan.memo is None or limit is None else (plan.memo, limit)
+    memo = None if limit is None else (plan.memo, limit)
     remembered = None if memo is None else listing.large_totals.get(memo)
     if remembered is not None and time.monotonic() < remembered[1]:
-        return max(remembered[0], known)
+        assert limit is not None  # remembered only past it
+        return max(remembered[0], limit + 1, known)
     statement, values = plan.count(None if limit is None else limit + 1)
     counted = int(await conn.fetch_value(statement, **values))
     if limit is None or counted <= limit:
         return counted
-    statement, values = plan.keys()
-    estimate = await conn.estimate_rows(statement, **values)
-    if estimate is None:  # this database cannot estimate: count to the end after all
-        statement, values = plan.count(None)
-        total = int(await conn.fetch_value(statement, **values))
-    else:
-        total = max(estimate, counted, known)
-    if memo is not None:
+    return max(await _large_total(conn, listing, plan, memo), counted, known)
+
+
+async def _large_total(conn: Connection, listing: Listing, plan: _Plan, memo: Any) -> int:
+    """The total past the limit, remembered; while one request works it out, the others
+    asking for the same total wait for its answer instead of counting too."""
+    pending = listing.counting.get(memo)
+    if pending is not None:
+        found = await asyncio.shield(pending)
+        if found is not None:
+            return found
+        return await _estimate_or_count(conn, plan)  # that request failed: count here
+    future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+    listing.counting[memo] = future
+    total = None
+    try:
+        total = await _estimate_or_count(conn, plan)
         listing.large_totals[memo] = (total, time.monotonic() + LARGE_TOTAL_SECONDS)
-    return total
+        return total
+    finally:
+        del listing.counting[memo]
+        future.set_result(total)
+
+
+async def _estimate_or_count(conn: Connection, plan: _Plan) -> int:
+    if plan.global_scope:
+        statement, values = plan.keys()
+        estimate = await conn.estimate_rows(statement, **values)
+        if estimate is not None:
+            return estimate
+    # A caller limited to one entity, or a database that cannot estimate: count to the end.
+    statement, values = plan.count(None)
+    return int(await conn.fetch_value(statement, **values))

@@ -14,7 +14,7 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import PRODUCTS
-from customer_registry.storage.rows import insert_row, update_row
+from customer_registry.storage.rows import deleted, insert_row, update_row
 from customer_registry.storage.schema import products
 
 LISTING = PRODUCTS
@@ -56,11 +56,12 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, products, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row:
+async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row | None:
     return await update_row(
         conn, products, products.c.product_imei, imei, values, not_unique=_not_unique
     )
 
 
-async def delete(conn: Connection, imei: str) -> None:
-    await conn.execute(sa.delete(products).where(products.c.product_imei == imei))
+async def delete(conn: Connection, imei: str) -> bool:
+    """Whether the row was there to delete (see `rows.deleted`)."""
+    return deleted(await conn.execute(sa.delete(products).where(products.c.product_imei == imei)))

@@ -41,15 +41,13 @@ async def _written(
     values: Mapping[str, Any],
     not_unique: NotUniqueNamer | None,
     **params: Any,
-) -> Row:
+) -> Row | None:
     try:
-        row = await conn.fetch_one(statement, **params)
+        return await conn.fetch_one(statement, **params)
     except UniqueViolation as error:
         if not_unique is None:
             raise
         raise not_unique(error, values) from error
-    assert row is not None  # RETURNING of a written row
-    return row
 
 
 async def insert_row(
@@ -61,7 +59,9 @@ async def insert_row(
 ) -> Row:
     check_storable(table, values)
     statement = _insert_statement(table, tuple(sorted(values)))
-    return await _written(conn, statement, values, not_unique, **bound(values))
+    row = await _written(conn, statement, values, not_unique, **bound(values))
+    assert row is not None  # RETURNING of the inserted row
+    return row
 
 
 # Compiled once per table and set of columns: building and compiling the statement at every
@@ -79,8 +79,17 @@ async def update_row(
     values: Mapping[str, Any],
     *,
     not_unique: NotUniqueNamer | None = None,
-) -> Row:
-    """Update the row whose `key` is `key_value` (it must exist) and answer it."""
+) -> Row | None:
+    """Update the row whose `key` is `key_value` and answer it; None when there was no row
+    to update. That happens although the core read it first: on PostgreSQL a delete may
+    commit between the read and the UPDATE, which then finds nothing (as `deleted` says)."""
     check_storable(table, values)
     statement = sa.update(table).where(key == key_value).values(**values).returning(table)
     return await _written(conn, statement, values, not_unique)
+
+
+def deleted(count: int) -> bool:
+    """Whether a DELETE of one row found it. The statement's own row count decides, never a
+    read before it: on PostgreSQL two transactions may both read the row, and the second
+    DELETE then waits for the first to commit and deletes nothing."""
+    return count > 0

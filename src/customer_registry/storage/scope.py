@@ -27,3 +27,9 @@ def by_entity(column_name: str) -> Scope:
         return entity_scope(caller, table.c[column_name])
 
     return scope
+
+
+def seen_rows(caller: Caller) -> int | None:
+    """What tells apart the rows two callers may see: None for every row (GLOBAL), else
+    their entity. Callers with the same key see the same rows through every scope here."""
+    return None if caller.sees_all_entities else caller.entity_id
