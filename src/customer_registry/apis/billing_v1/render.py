@@ -30,8 +30,9 @@ Json = dict[str, Any]
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """Laravel's JSON dates: `2020-08-04T10:42:27.000000Z`."""
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Laravel's JSON dates for a `timestamp` column: `2020-08-04T10:42:27.000000Z`. The
+    column holds whole seconds, so the microseconds are always zero."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
 def _flag(value: bool | None) -> int | None:
@@ -109,6 +110,23 @@ CUSTOMER_KEYS = [
 ]
 
 
+# Keys this registry does not keep whose column has a default in the original: the values the
+# seed's example shows for a customer created with a name and an account.
+NOT_KEPT_DEFAULTS: dict[str, int] = {
+    "prospection_code_id": 1,
+    "language_id": 1,
+    "acceptEmails": 1,
+    "acceptCalls": 1,
+    "supplier": 0,
+    "mergeInvoices": 1,
+    "isGroupingAccount": 0,
+    "isPayer": 0,
+    "ftp": 0,
+    "canSendSms": 0,
+    "numberOfInvoices": 0,
+    "quickSearchIndex": 0,
+}
+
 # Each key of the customer object, in order, with the core detail it shows (None: a key this
 # registry does not keep, or one customer_json fills itself).
 _BILLING_TO_CORE = {name: core for core, name in CORE_TO_BILLING.items()}
@@ -119,7 +137,7 @@ def customer_json(customer: Customer) -> Json:
     details = customer.details
     body: Json = {}
     for key, core in _SOURCES:
-        value = None if core is None else details.get(core)
+        value = NOT_KEPT_DEFAULTS.get(key) if core is None else details.get(core)
         body[key] = _flag(value) if isinstance(value, bool) else value
     # Already in place above (None), so the order stays the document's.
     body["id"] = customer.customer_id
