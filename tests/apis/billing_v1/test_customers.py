@@ -1068,26 +1068,42 @@ async def test_an_empty_list(client: httpx.AsyncClient, admin: Headers) -> None:
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("page", "shown"),
+    [("abc", 1), ("0", 1), ("-1", 1), ("1.5", 1), ("", 1), ("+2", 2), (" 2", 2), ("05", 1)],
+    ids=repr,
+)
+@pytest.mark.parametrize("path", [CUSTOMERS, SEARCH])
+async def test_page_is_read_as_laravels_paginator_reads_it(
+    client: httpx.AsyncClient, admin: Headers, page: str, shown: int, path: str
+) -> None:
+    """Anything but an integer from 1 (PHP's FILTER_VALIDATE_INT: a sign, no leading zero)
+    is page 1."""
+    for n in range(3):
+        await _create(client, admin, name=f"Listed {n}")
+    term = {"term": "list"} if path == SEARCH else {}
+    r = await client.get(path, params=term | {"page": page, "per_page": "2"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["current_page"] == shown
+
+
+@pytest.mark.parametrize(
+    ("per_page", "message"),
     [
-        ({"page": "abc"}, "page"),
-        ({"page": "0"}, "page"),
-        ({"page": "-1"}, "page"),
-        ({"page": "1.5"}, "page"),
-        ({"per_page": "abc"}, "per_page"),
-        ({"per_page": "0"}, "per_page"),
-        ({"per_page": "-5"}, "per_page"),
+        ("abc", "The per page must be an integer."),
+        ("1.5", "The per page must be an integer."),
+        ("0", "The per page must be at least 1."),
+        ("-5", "The per page must be at least 1."),
     ],
     ids=repr,
 )
 @pytest.mark.parametrize("path", [CUSTOMERS, SEARCH])
-async def test_a_bad_page_or_per_page_is_422(
-    client: httpx.AsyncClient, admin: Headers, params: dict[str, str], field: str, path: str
+async def test_a_bad_per_page_is_422(
+    client: httpx.AsyncClient, admin: Headers, per_page: str, message: str, path: str
 ) -> None:
     await _create(client, admin, name="Listed")
     term = {"term": "list"} if path == SEARCH else {}
-    r = await client.get(path, params=term | params, headers=admin)
-    laravel.assert_422(r, field)
+    r = await client.get(path, params=term | {"per_page": per_page}, headers=admin)
+    assert laravel.assert_422(r, "per_page")["errors"] == {"per_page": [message]}
 
 
 @pytest.fixture
@@ -1332,3 +1348,36 @@ async def test_one_registry_with_the_partner_api(
         await client.delete(f"{PARTNER_CUSTOMERS}/{partner_id}", headers=admin)
     ).status_code == 204
     laravel.assert_message(await client.get(f"{ACCOUNTS}/X1", headers=admin), 404)
+
+
+@pytest.mark.parametrize(
+    ("page", "labels"),
+    [
+        (1, "1 2 3 4 5 6 7 8 9 10 ... 19 20"),
+        (8, "1 2 ... 5 6 7 8 9 10 11 ... 19 20"),
+        (13, "1 2 ... 10 11 12 13 14 15 16 ... 19 20"),
+        (14, "1 2 ... 11 12 13 14 15 16 17 18 19 20"),
+    ],
+)
+async def test_the_links_are_laravels_url_window(
+    client: httpx.AsyncClient, admin: Headers, page: int, labels: str
+) -> None:
+    for n in range(20):
+        await _create(client, admin, name=f"Windowed {n}")
+
+    r = await client.get(CUSTOMERS, params={"per_page": "1", "page": str(page)}, headers=admin)
+
+    links = r.json()["links"]
+    assert [link["label"] for link in links] == [
+        "&laquo; Previous",
+        *labels.split(),
+        "Next &raquo;",
+    ]
+    assert [link["label"] for link in links if link["active"]] == [str(page)]
+    assert links[0]["url"] == r.json()["prev_page_url"]
+    assert links[-1]["url"] == r.json()["next_page_url"]
+    assert all(
+        link["url"] == f"http://testserver{CUSTOMERS}?per_page=1&page={link['label']}"
+        for link in links[1:-1]
+        if link["label"] != "..."
+    )

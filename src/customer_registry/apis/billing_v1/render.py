@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
-from customer_registry.apis.billing_v1.params import BadParameters
+from customer_registry.apis.billing_v1.params import BadParameters, laravel_value
 from customer_registry.apis.http import (
     ErrorHandler,
     json_response,
@@ -172,32 +172,76 @@ def brand_json(brand: Brand) -> Json:
     }
 
 
+# Laravel's UrlWindow: pages on each side of the current one, and its lines for the ends.
+ON_EACH_SIDE = 3
+PREVIOUS_LABEL = "&laquo; Previous"
+NEXT_LABEL = "Next &raquo;"
+
+
+def url_window(current: int, last: int) -> list[range | None]:
+    """The page numbers a Laravel 8 paginator links to, as UrlWindow and
+    LengthAwarePaginator::elements() group them (None: a `...` between two groups)."""
+    if last < ON_EACH_SIDE * 2 + 8:
+        return [range(1, last + 1)]
+    window = ON_EACH_SIDE + 4
+    start, finish = range(1, 3), range(last - 1, last + 1)
+    if current <= window:
+        return [range(1, window + ON_EACH_SIDE + 1), None, finish]
+    if current > last - window:
+        return [start, None, range(last - (window + ON_EACH_SIDE - 1), last + 1)]
+    slider = range(current - ON_EACH_SIDE, current + ON_EACH_SIDE + 1)
+    return [start, None, slider, None, finish]
+
+
+def page_links(
+    current: int, last: int, url: Callable[[int], str], previous: str | None, next_: str | None
+) -> list[Json]:
+    """The paginator's `links`: previous, each page of the window (and `...`), next."""
+    links: list[Json] = [{"url": previous, "label": PREVIOUS_LABEL, "active": False}]
+    for group in url_window(current, last):
+        if group is None:
+            links.append({"url": None, "label": "...", "active": False})
+            continue
+        links += [{"url": url(n), "label": str(n), "active": n == current} for n in group]
+    links.append({"url": next_, "label": NEXT_LABEL, "active": False})
+    return links
+
+
 def paginator(
     request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
 ) -> Response:
-    """Laravel's LengthAwarePaginator as JSON."""
+    """Laravel's LengthAwarePaginator as JSON, `withQueryString()`: the links keep the other
+    query parameters as Laravel's middleware left them (trimmed; empty ones dropped), the
+    last value of each, encoded as PHP's http_build_query does (RFC 3986)."""
     last_page = max(1, math.ceil(page.total / asked.per_page))
     start = asked.start
     path = url_without_query(request)
-    # Laravel keeps one value per parameter: the last.
-    kept = [(k, v) for k, v in request.query_params.items() if k != "page"]
-    before_page = link_before_page(request, kept)
+    kept = [
+        (name, value)
+        for name, raw in request.query_params.items()
+        if name != "page" and (value := laravel_value(raw)) is not None
+    ]
+    before_page = link_before_page(request, kept, rfc3986=True)
 
     def url(number: int) -> str:
         return f"{before_page}page={number}"
 
+    current = asked.page
+    previous = url(current - 1) if current > 1 else None
+    next_ = url(current + 1) if current < last_page else None
     return json_response(
         {
-            "current_page": asked.page,
+            "current_page": current,
             "data": [render(item) for item in page.items],
             "first_page_url": url(1),
             "from": start + 1 if page.items else None,
             "last_page": last_page,
             "last_page_url": url(last_page),
-            "next_page_url": url(asked.page + 1) if asked.page < last_page else None,
+            "links": page_links(current, last_page, url, previous, next_),
+            "next_page_url": next_,
             "path": path,
             "per_page": asked.per_page,
-            "prev_page_url": url(asked.page - 1) if asked.page > 1 else None,
+            "prev_page_url": previous,
             "to": start + len(page.items) if page.items else None,
             "total": page.total,
         }
