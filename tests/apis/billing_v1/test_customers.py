@@ -1381,3 +1381,30 @@ async def test_the_links_are_laravels_url_window(
         for link in links[1:-1]
         if link["label"] != "..."
     )
+
+
+async def test_not_found_and_wrong_method_are_worded_as_laravel_words_them(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    headers = laravel.bearer(admin)
+    for path in ("/99999", "/abc", "/0"):
+        missing = await client.get(f"{CUSTOMERS}{path}", headers=headers)
+        message = f"No query results for model [App\\Customer] {path[1:]}"
+        laravel.assert_message(missing, 404, {"message": message})
+    for method in ("PUT", "DELETE"):
+        missing = await client.request(method, f"{CUSTOMERS}/99999", headers=headers)
+        body = {"message": "No query results for model [App\\Customer] 99999"}
+        laravel.assert_message(missing, 404, body)
+    no_account = await client.get(f"{ACCOUNTS}/NOPE", headers=headers)
+    laravel.assert_message(
+        no_account, 404, {"message": "No query results for model [App\\Customer]."}
+    )
+    unknown = await client.get("/api/v1/nothing")
+    assert (unknown.status_code, unknown.json()) == (404, {"message": ""})  # Laravel's, empty
+
+    wrong = await client.post(f"{CUSTOMERS}/1", headers=headers)
+
+    supported = "GET, HEAD, PUT, PATCH, DELETE"
+    message = f"The POST method is not supported for this route. Supported methods: {supported}."
+    laravel.assert_message(wrong, 405, {"message": message})
+    assert wrong.headers["allow"] == supported

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
@@ -29,11 +31,26 @@ from customer_registry.core.query import ListQuery
 _IDENTITY = ("name", "code")
 
 
+def _no_customer(raw: str | None) -> NotFound:
+    """Eloquent's ModelNotFoundException, as findOrFail() (with the id) or firstOrFail()
+    (without) words it, whatever way the id or account fails."""
+    ids = "." if raw is None else f" {raw}"
+    return NotFound(f"No query results for model [App\\Customer]{ids}")
+
+
+@contextmanager
+def _missing_as_laravel(raw: str | None) -> Iterator[None]:
+    try:
+        yield
+    except NotFound:
+        raise _no_customer(raw) from None
+
+
 def customer_id(request: Request) -> int:
     raw: str = request.path_params["customer"]
     key = path_key(raw)
     if key is None:
-        raise NotFound(f"No query results for model [App\\Customer] {raw}")
+        raise _no_customer(raw)
     return key
 
 
@@ -62,7 +79,8 @@ async def create_customer(request: Request, caller: Caller) -> Response:
 async def get_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.read() as conn:
-        customer = await customers.get(conn, caller, wanted)
+        with _missing_as_laravel(request.path_params["customer"]):
+            customer = await customers.get(conn, caller, wanted)
     return json_response({"customer": customer_json(customer)})
 
 
@@ -70,7 +88,8 @@ async def get_customer(request: Request, caller: Caller) -> Response:
 async def get_by_account(request: Request, caller: Caller) -> Response:
     account: str = request.path_params["customerAccount"]
     async with context(request).db.read() as conn:
-        customer = await customers.get_by_code(conn, caller, account)
+        with _missing_as_laravel(None):
+            customer = await customers.get_by_code(conn, caller, account)
     return json_response({"customer": customer_json(customer)})
 
 
@@ -80,7 +99,8 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     params = await parameters(request)
     changes = convert(params, CUSTOMER_PARAMETERS, required=("name",) if "name" in params else ())
     async with context(request).db.write(transaction=False) as conn:
-        customer = await customers.update(conn, caller, wanted, changes)
+        with _missing_as_laravel(request.path_params["customer"]):
+            customer = await customers.update(conn, caller, wanted, changes)
     return json_response({"response": customer.customer_id})
 
 
@@ -88,7 +108,8 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
-        await delete_customer_and_image(context(request), conn, caller, wanted)
+        with _missing_as_laravel(request.path_params["customer"]):
+            await delete_customer_and_image(context(request), conn, caller, wanted)
     return json_response({"response": True})
 
 

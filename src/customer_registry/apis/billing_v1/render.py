@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
 from customer_registry.apis.billing_v1.params import BadParameters, laravel_value
@@ -291,9 +293,36 @@ def domain_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+# Laravel lists a route's methods in the order they were declared: GET and HEAD first.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _methods_for(request: Request) -> list[str]:
+    """Every method some route of this app accepts for the request's path."""
+    found: list[str] = []
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods = route.methods or set()
+            found += [m for m in _METHOD_ORDER if m in methods and m not in found]
+    return found
+
+
+def routing_error(request: Request, exc: Exception) -> Response:
+    """An unknown route (Laravel's NotFoundHttpException has no message) or a method the
+    route does not take (Laravel's MethodNotAllowedHttpException, every method listed)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code != 405:
+        return _message(exc.status_code, "" if exc.status_code == 404 else str(exc.detail))
+    methods = ", ".join(_methods_for(request))
+    message = (
+        f"The {request.method} method is not supported for this route. "
+        f"Supported methods: {methods}."
+    )
+    return _message(405, message, {"Allow": methods})
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {
     errors.DomainError: domain_error,
-    **message_error_handlers(
-        _message, {404: "Not Found", 405: "Method Not Allowed"}, "Server Error"
-    ),
+    **message_error_handlers(_message, {}, "Server Error"),
+    HTTPException: routing_error,
 }
