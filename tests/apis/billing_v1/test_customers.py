@@ -33,6 +33,7 @@ import httpx
 import pytest
 
 from customer_registry.apis.context import Context
+from customer_registry.core import customers as core_customers
 from customer_registry.core import users
 from customer_registry.core.permissions import Level, Visibility
 from tests.apis.billing_v1 import laravel
@@ -1408,3 +1409,121 @@ async def test_not_found_and_wrong_method_are_worded_as_laravel_words_them(
     message = f"The POST method is not supported for this route. Supported methods: {supported}."
     laravel.assert_message(wrong, 405, {"message": message})
     assert wrong.headers["allow"] == supported
+
+
+async def test_form_input_is_trimmed_and_empty_strings_are_null(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    """Laravel's TrimStrings and ConvertEmptyStringsToNull: a spreadsheet's empty column is
+    "not given", not a value to refuse."""
+    await _create(client, admin, name="Taken", customerAccount="T2X")
+    form = {"name": " x ", "brand": "", "website": "", "accountsReference": "", "phone": " \t"}
+
+    empty = await client.post(CUSTOMERS, data=form, headers=admin)
+    generated = await client.post(
+        CUSTOMERS, data={"name": "Generated", "customerAccount": ""}, headers=admin
+    )
+    trimmed = await client.post(
+        CUSTOMERS, data={"name": "Trimmed", "customerAccount": " T2 ", "vip": " 1 "}, headers=admin
+    )
+    blank = await client.post(CUSTOMERS, data={"name": "   "}, headers=admin)
+
+    assert (empty.status_code, generated.status_code, trimmed.status_code) == (201, 201, 201)
+    stored = await _get(client, admin, empty.json()["response"])
+    assert (stored["name"], stored["brand"], stored["website"]) == ("x", None, None)
+    assert (stored["accountsReference"], stored["phone"]) == (None, None)
+    account = (await _get(client, admin, generated.json()["response"]))["customerAccount"]
+    assert GENERATED_ACCOUNT.fullmatch(account)
+    by_account = await client.get(f"{ACCOUNTS}/T2", headers=admin)
+    assert by_account.json()["customer"]["id"] == trimmed.json()["response"]
+    assert by_account.json()["customer"]["vip"] == 1
+    body = laravel.assert_422(blank, "name")
+    assert body["errors"] == {"name": ["The name field is required."]}
+
+
+async def test_every_problem_is_answered_at_once_in_laravels_words(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    await _create(client, admin, name="Holder", customerAccount="HELD", accountsReference="REF")
+    params = {
+        "brand_id": "99999",
+        "customerAccount": "HELD",
+        "accountsReference": "REF",
+        "name": "y" * 256,
+        "capital": "1" * 51,
+        "resellerLevel": "05",
+        "applyVATAutoReverseOperators": "maybe",
+    }
+
+    r = await client.post(CUSTOMERS, data=params, headers=admin)
+
+    assert laravel.assert_422(r)["errors"] == {
+        "brand_id": ["The selected brand id is invalid."],
+        "customerAccount": ["The customer account has already been taken."],
+        "accountsReference": ["The accounts reference has already been taken."],
+        "name": ["The name must not be greater than 255 characters."],
+        "capital": ["The capital must not be greater than 50 characters."],
+        "resellerLevel": ["The reseller level must be an integer."],
+        "applyVATAutoReverseOperators": [
+            "The apply v a t auto reverse operators field must be true or false."
+        ],
+    }
+    assert (await _list(client, admin))["total"] == 1  # nothing written
+
+
+async def test_an_update_with_problems_is_told_them_all_unless_the_customer_is_missing(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    await _create(client, admin, name="Holder", customerAccount="HELD")
+    mine = await _create(client, admin, name="Mine", customerAccount="MINE")
+    changes = {"name": "", "customerAccount": "HELD", "vip": "2"}
+
+    r = await client.put(f"{CUSTOMERS}/{mine}", data=changes, headers=admin)
+    missing = await client.put(f"{CUSTOMERS}/99999", data=changes, headers=admin)
+    own = await client.put(f"{CUSTOMERS}/{mine}", data={"customerAccount": " MINE "}, headers=admin)
+
+    assert laravel.assert_422(r)["errors"] == {
+        "customerAccount": ["The customer account has already been taken."],
+        "name": ["The name field is required."],
+        "vip": ["The vip field must be true or false."],
+    }
+    body = {"message": "No query results for model [App\\Customer] 99999"}
+    laravel.assert_message(missing, 404, body)
+    assert own.status_code == 200, own.text
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "on", "off", "2", "1.0"])
+async def test_booleans_are_laravels_and_true_or_false(
+    client: httpx.AsyncClient, admin: Headers, value: str
+) -> None:
+    refused = await client.post(CUSTOMERS, data={"name": "x", "vip": value}, headers=admin)
+    spelled = await client.post(CUSTOMERS, data={"name": "y", "vip": "TRUE"}, headers=admin)
+
+    body = laravel.assert_422(refused, "vip")
+    assert body["errors"] == {"vip": ["The vip field must be true or false."]}
+    assert spelled.status_code == 201, spelled.text
+    assert (await _get(client, admin, spelled.json()["response"]))["vip"] == 1
+
+
+async def test_a_race_the_checks_cannot_see_is_answered_in_the_same_words(
+    client: httpx.AsyncClient, admin: Headers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unique index decides when two creates pass the checks together: the answer is
+    the one the check gives."""
+    await _create(client, admin, name="Holder", customerAccount="HELD")
+    checked = await client.post(
+        CUSTOMERS, data={"name": "x", "customerAccount": "HELD"}, headers=admin
+    )
+
+    async def nothing_seen(*args: Any, **kwargs: Any) -> dict[str, str]:
+        return {}
+
+    monkeypatch.setattr(core_customers, "rule_problems", nothing_seen)
+    raced = await client.post(
+        CUSTOMERS, data={"name": "x", "customerAccount": "HELD"}, headers=admin
+    )
+
+    assert (raced.status_code, raced.json()) == (checked.status_code, checked.json())
+    assert checked.json()["errors"] == {
+        "customerAccount": ["The customer account has already been taken."]
+    }

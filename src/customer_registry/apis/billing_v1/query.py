@@ -7,7 +7,7 @@ import re
 from starlette.requests import Request
 
 from customer_registry.apis.billing_v1.names import FILTERABLE
-from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, words
+from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, php_int, words
 from customer_registry.apis.http import HttpError
 from customer_registry.core.query import (
     BoolOp,
@@ -30,21 +30,9 @@ TERM_MATCH_FIELDS = ("name", "code", "email", "phone")
 SEARCH_FIELDS = ("name", "code", "secondary_code")
 
 
-# PHP's FILTER_VALIDATE_INT, which Laravel's paginator and `integer` rule use: an optional
-# sign, no leading zero, within a 64-bit integer.
-_PHP_INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
-_INT64_MAX = 2**63 - 1
 # Past this, a page's offset could overflow the database's integers: such a page is empty
 # anyway, and is answered as this one.
 MAX_PAGE = 10**15
-
-
-def php_int(value: str | None) -> int | None:
-    """`value` as FILTER_VALIDATE_INT reads it (None: not an integer)."""
-    if value is None or not _PHP_INT.fullmatch(value) or len(value) > 20:
-        return None
-    number = int(value)
-    return number if -_INT64_MAX - 1 <= number <= _INT64_MAX else None
 
 
 def _page(request: Request) -> int:

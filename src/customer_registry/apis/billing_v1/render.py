@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING
-from customer_registry.apis.billing_v1.params import BadParameters, laravel_value
+from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, words
 from customer_registry.apis.http import (
     ErrorHandler,
     json_response,
@@ -272,8 +272,9 @@ def domain_error(request: Request, exc: Exception) -> Response:
         case BadParameters():
             return unprocessable(exc.worded({}))
         case errors.NotUnique():
+            # A race the checks before the write could not see: the same words.
             name = CORE_TO_BILLING.get(exc.field, exc.field)
-            return unprocessable({name: f"The {name} has already been taken."})
+            return unprocessable({name: f"The {words(name)} has already been taken."})
         case errors.Invalid():
             return unprocessable(exc.worded(CORE_TO_BILLING))
         case errors.NotFound():
