@@ -275,6 +275,9 @@ async def rule_problems(
     for name in ("brand_id", "representative_id"):
         if values.get(name) is None:
             continue
+        if not is_key(values[name]):  # no row has it: not a question for the database
+            problems[name] = "The selected {field} is invalid."
+            continue
         try:
             await _check_references(conn, entity_id, {name: values[name]})
         except Invalid as error:

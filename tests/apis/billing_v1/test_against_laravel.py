@@ -134,6 +134,7 @@ def _invalid() -> list[Case]:
         "long name": {"name": _long(256)},
         "brand_id text": {"name": "x", "brand_id": "abc"},
         "brand_id unknown": {"name": "x", "brand_id": "99999"},
+        "brand_id past 32 bits": {"name": "x", "brand_id": "99999999999"},
         "representative_id text": {"name": "x", "representative_id": "abc"},
         "representative_id unknown": {"name": "x", "representative_id": "99999"},
         "account taken": {"name": "x", "customerAccount": "A001"},
