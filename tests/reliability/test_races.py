@@ -165,7 +165,7 @@ def _expected_refusal(answer: Answer) -> bool:
             "error": "not_unique",
             "error_description": "reference already used",
         }
-    message = "The customerAccount has already been taken."
+    message = "The customer account has already been taken."
     return answer.status == 422 and body == {
         "message": message,
         "errors": {"customerAccount": [message]},

@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
 import orjson
 from starlette import routing
@@ -173,10 +173,16 @@ def url_without_query(request: Request) -> str:
     return absolute_url(request, request.scope["path"])
 
 
-def link_before_page(request: Request, kept: Sequence[tuple[str, str]]) -> str:
+def link_before_page(
+    request: Request,
+    kept: Sequence[tuple[str, str]],
+    *,
+    rfc3986: bool = False,
+) -> str:
     """The start of a link to another page of this list: its URL and the parameters `kept`
-    (encoded once for all of a page's links), ready for the paging parameters."""
-    query = urlencode(kept)
+    (encoded once for all of a page's links: a space as `+`, or `%20` with `rfc3986`),
+    ready for the paging parameters."""
+    query = urlencode(kept, quote_via=quote if rfc3986 else quote_plus)
     return f"{url_without_query(request)}?{query}&" if query else f"{url_without_query(request)}?"
 
 

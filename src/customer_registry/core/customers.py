@@ -255,6 +255,36 @@ async def list_page(
     return Page([Customer.from_row(row) for row in rows], total)
 
 
+# Identifiers unique within an entity (the database's unique indexes decide a race).
+UNIQUE_IN_ENTITY = ("code", "secondary_code")
+
+
+async def rule_problems(
+    conn: Connection, entity_id: int, values: Mapping[str, Any], customer_id: int | None = None
+) -> dict[str, str]:
+    """What the rules that read other rows find wrong with `values` (a new customer's, or
+    the changes to `customer_id`), all at once and without writing, for an API that answers
+    every problem of a request together: an identifier another customer of the entity
+    holds, a brand or representative out of reach. The write checks them again, and the
+    unique indexes decide a race (NotUnique)."""
+    problems: dict[str, str] = {}
+    for name in UNIQUE_IN_ENTITY:
+        value = values.get(name)
+        if value is not None and await repository.taken(conn, entity_id, name, value, customer_id):
+            problems[name] = "The {field} has already been taken."
+    for name in ("brand_id", "representative_id"):
+        if values.get(name) is None:
+            continue
+        if not is_key(values[name]):  # no row has it: not a question for the database
+            problems[name] = "The selected {field} is invalid."
+            continue
+        try:
+            await _check_references(conn, entity_id, {name: values[name]})
+        except Invalid as error:
+            problems |= error.errors
+    return problems
+
+
 async def _check_references(
     conn: Connection, entity_id: int, values: Mapping[str, Any], customer_id: int | None = None
 ) -> None:

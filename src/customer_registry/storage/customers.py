@@ -211,6 +211,32 @@ async def delete(conn: Connection, customer_id: int) -> bool:
         raise InUse(f"Customer #{customer_id} has sub-customers and cannot be deleted.") from error
 
 
+async def taken(
+    conn: Connection, entity_id: int, field: str, value: Any, customer_id: int | None
+) -> bool:
+    """Whether another customer of the entity than `customer_id` holds `value` in the unique
+    identifier `field`."""
+    if not storable(value):
+        return False  # no customer can have it
+    found = await conn.fetch_value(
+        _taken(field), entity_id=entity_id, value=value, customer_id=customer_id or 0
+    )
+    return found is not None
+
+
+@functools.lru_cache(maxsize=4)
+def _taken(field: str) -> Prepared:
+    return Prepared(
+        sa.select(customers.c.customer_id)
+        .where(
+            customers.c.entity_id == sa.bindparam("entity_id"),
+            customers.c[field] == sa.bindparam("value"),
+            customers.c.customer_id != sa.bindparam("customer_id"),
+        )
+        .limit(1)
+    )
+
+
 async def parent_of(conn: Connection, entity_id: int, customer_id: int) -> Row | None:
     """The customer's id and parent, if it exists in the entity."""
     return await conn.fetch_one(

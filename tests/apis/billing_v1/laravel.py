@@ -21,6 +21,7 @@ PAGE_KEYS = {
     "from",
     "last_page",
     "last_page_url",
+    "links",
     "next_page_url",
     "path",
     "per_page",

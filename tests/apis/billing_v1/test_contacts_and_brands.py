@@ -272,7 +272,7 @@ async def test_bad_contact_input_is_never_a_500(client: httpx.AsyncClient, admin
     )
     assert r.status_code in (400, 422), r.text
     assert isinstance(r.json()["message"], str)
-    for params in ({"page": "0"}, {"per_page": "abc"}):
+    for params in ({"per_page": "0"}, {"per_page": "abc"}):
         laravel.assert_422(
             await client.get(CONTACTS, params=_of(customer_id) | params, headers=admin), *params
         )

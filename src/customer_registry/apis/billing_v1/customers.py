@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
-from customer_registry.apis.billing_v1.names import CUSTOMER_PARAMETERS
-from customer_registry.apis.billing_v1.params import convert
+from customer_registry.apis.billing_v1.names import (
+    CORE_TO_BILLING,
+    CUSTOMER_DEFAULTED,
+    CUSTOMER_MAX_LENGTHS,
+    CUSTOMER_PARAMETERS,
+)
+from customer_registry.apis.billing_v1.params import BadParameters, check, words
 from customer_registry.apis.billing_v1.query import (
     SEARCH_FIELDS,
     contains,
@@ -25,15 +32,31 @@ from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.core.query import ListQuery
+from customer_registry.storage.database import Connection
 
 _IDENTITY = ("name", "code")
+
+
+def _no_customer(raw: str | None) -> NotFound:
+    """Eloquent's ModelNotFoundException, as findOrFail() (with the id) or firstOrFail()
+    (without) words it, whatever way the id or account fails."""
+    ids = "." if raw is None else f" {raw}"
+    return NotFound(f"No query results for model [App\\Customer]{ids}")
+
+
+@contextmanager
+def _missing_as_laravel(raw: str | None) -> Iterator[None]:
+    try:
+        yield
+    except NotFound:
+        raise _no_customer(raw) from None
 
 
 def customer_id(request: Request) -> int:
     raw: str = request.path_params["customer"]
     key = path_key(raw)
     if key is None:
-        raise NotFound(f"No query results for model [App\\Customer] {raw}")
+        raise _no_customer(raw)
     return key
 
 
@@ -43,17 +66,49 @@ def _split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return identity, {k: v for k, v in values.items() if k not in _IDENTITY}
 
 
+def _checked(
+    params: dict[str, Any], required: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    return check(
+        params,
+        CUSTOMER_PARAMETERS,
+        required,
+        defaulted=CUSTOMER_DEFAULTED,
+        max_lengths=CUSTOMER_MAX_LENGTHS,
+    )
+
+
+async def _every_problem(
+    conn: Connection,
+    caller: Caller,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    customer_id: int | None = None,
+) -> dict[str, str]:
+    """The parameters' problems and those of the rules that read other rows (identifiers
+    taken, brand and representative out of reach), in the order Laravel's validator reports
+    them: its rules', one message a field."""
+    found = await customers.rule_problems(conn, caller.entity_id, values, customer_id)
+    for core, message in found.items():
+        name = CORE_TO_BILLING.get(core, core)
+        problems.setdefault(name, message.replace("{field}", words(name)))
+    return {name: problems[name] for name in CUSTOMER_PARAMETERS if name in problems}
+
+
 @requires_in_entity(Level.ADMIN)
 async def create_customer(request: Request, caller: Caller) -> Response:
-    values = convert(await parameters(request), CUSTOMER_PARAMETERS, required=("name",))
+    values, problems = _checked(await parameters(request), ("name",))
     identity, details = _split(values)
-    new = customers.NewCustomer(
-        entity_id=caller.entity_id,
-        name=identity["name"],
-        code=identity.get("code"),
-        details=details,
-    )
     async with context(request).db.write() as conn:
+        problems = await _every_problem(conn, caller, values, problems)
+        if problems:
+            raise BadParameters(problems)
+        new = customers.NewCustomer(
+            entity_id=caller.entity_id,
+            name=identity["name"],
+            code=identity.get("code"),
+            details=details,
+        )
         created = await customers.create(conn, caller, new, generate_code=True)
         return json_response({"response": created.customer.customer_id}, status=201)
 
@@ -62,7 +117,8 @@ async def create_customer(request: Request, caller: Caller) -> Response:
 async def get_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.read() as conn:
-        customer = await customers.get(conn, caller, wanted)
+        with _missing_as_laravel(request.path_params["customer"]):
+            customer = await customers.get(conn, caller, wanted)
     return json_response({"customer": customer_json(customer)})
 
 
@@ -70,17 +126,29 @@ async def get_customer(request: Request, caller: Caller) -> Response:
 async def get_by_account(request: Request, caller: Caller) -> Response:
     account: str = request.path_params["customerAccount"]
     async with context(request).db.read() as conn:
-        customer = await customers.get_by_code(conn, caller, account)
+        with _missing_as_laravel(None):
+            customer = await customers.get_by_code(conn, caller, account)
     return json_response({"customer": customer_json(customer)})
+
+
+# Changes whose rules read other rows, checked before the update (see _every_problem).
+_READ_OTHER_ROWS = frozenset({*customers.UNIQUE_IN_ENTITY, "brand_id", "representative_id"})
 
 
 @requires_in_entity(Level.ADMIN)
 async def update_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
+    raw = request.path_params["customer"]
     params = await parameters(request)
-    changes = convert(params, CUSTOMER_PARAMETERS, required=("name",) if "name" in params else ())
+    changes, problems = _checked(params, ("name",) if "name" in params else ())
     async with context(request).db.write(transaction=False) as conn:
-        customer = await customers.update(conn, caller, wanted, changes)
+        with _missing_as_laravel(raw):
+            if problems or changes.keys() & _READ_OTHER_ROWS:
+                problems = await _every_problem(conn, caller, changes, problems, wanted)
+            if problems:
+                await customers.get(conn, caller, wanted)  # a missing customer is told first
+                raise BadParameters(problems)
+            customer = await customers.update(conn, caller, wanted, changes)
         return json_response({"response": customer.customer_id})
 
 
@@ -88,7 +156,8 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
-        await delete_customer_and_image(context(request), conn, caller, wanted)
+        with _missing_as_laravel(request.path_params["customer"]):
+            await delete_customer_and_image(context(request), conn, caller, wanted)
         return json_response({"response": True})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from customer_registry.apis.params import Converter, boolean, integer, text
+from customer_registry.core import customers
 
 # Billing parameter -> (core field, converter). `postalCode` is the pack's spelling.
 CUSTOMER_PARAMETERS: dict[str, tuple[str, Converter]] = {
@@ -36,6 +37,28 @@ CUSTOMER_PARAMETERS: dict[str, tuple[str, Converter]] = {
     "onCallDuty": ("on_call_duty", boolean),
     "vip": ("vip", boolean),
 }
+
+
+def _max_length(core: str) -> int | None:
+    if core == "name":
+        return customers.NAME_MAX
+    if core == "code":
+        return customers.CODE_MAX
+    return customers.DETAILS[core].max_length
+
+
+# The core's length limits, for the validator's `max` message.
+CUSTOMER_MAX_LENGTHS = {
+    name: limit
+    for name, (core, to_type) in CUSTOMER_PARAMETERS.items()
+    if to_type is text and (limit := _max_length(core)) is not None
+}
+# Parameters whose null means "not given" (the default): the core's not-null details.
+CUSTOMER_DEFAULTED = frozenset(
+    name
+    for name, (core, _) in CUSTOMER_PARAMETERS.items()
+    if core in customers.DETAILS and not customers.DETAILS[core].nullable
+)
 
 CORE_TO_BILLING = {
     core: name for name, (core, _) in CUSTOMER_PARAMETERS.items() if name != "postalCode"

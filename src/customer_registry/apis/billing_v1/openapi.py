@@ -14,7 +14,7 @@ from customer_registry.apis.billing_v1.names import (
     FILTERABLE,
 )
 from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
-from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS
+from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
 from customer_registry.apis.params import Converter, boolean, integer
 from customer_registry.core import customers
 from customer_registry.core.fields import Attribute, Kind
@@ -51,7 +51,7 @@ def _parameters(table: Mapping[str, tuple[str, Converter]]) -> dict[str, oa.Sche
 
 
 _PAGE = {
-    "page": oa.integer(nullable=False, minimum=1, description="from 1"),
+    "page": oa.string(description="from 1; anything but an integer from 1 is page 1"),
     "per_page": oa.integer(
         nullable=False,
         minimum=1,
@@ -113,7 +113,7 @@ def _detail(attribute: Attribute) -> oa.Schema:
 
 def _customer() -> oa.Schema:
     """Every key of `CUSTOMER_KEYS`: those this registry keeps typed by their core field, the
-    others always null."""
+    others always their seed default, or null."""
     kept = {name: core for core, name in CORE_TO_BILLING.items()}
     properties: dict[str, oa.Schema] = {}
     for key in CUSTOMER_KEYS:
@@ -125,6 +125,11 @@ def _customer() -> oa.Schema:
             attribute = _attribute(kept[key])
             assert attribute is not None, key  # every billing name is a core field
             properties[key] = _detail(attribute)
+        elif key in NOT_KEPT_DEFAULTS:
+            value = NOT_KEPT_DEFAULTS[key]
+            properties[key] = oa.integer(
+                nullable=False, enum=[value], description=f"not kept here: always {value}"
+            )
         else:
             properties[key] = _ALWAYS_NULL
     return oa.record(properties)
@@ -165,6 +170,15 @@ def _paginator(item: oa.Schema) -> oa.Schema:
             "from": oa.integer(minimum=1),
             "last_page": oa.integer(nullable=False, minimum=1),
             "last_page_url": url,
+            "links": oa.array(
+                oa.record(
+                    {
+                        "url": oa.string(),
+                        "label": oa.string(nullable=False),
+                        "active": oa.boolean(nullable=False),
+                    }
+                )
+            ),
             "next_page_url": oa.string(),
             "path": url,
             "per_page": oa.integer(nullable=False, minimum=1, maximum=MAX_PER_PAGE),

@@ -7,9 +7,8 @@ import re
 from starlette.requests import Request
 
 from customer_registry.apis.billing_v1.names import FILTERABLE
-from customer_registry.apis.billing_v1.params import BadParameters
+from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, php_int, words
 from customer_registry.apis.http import HttpError
-from customer_registry.core.fields import NotAnInteger, parse_integer
 from customer_registry.core.query import (
     BoolOp,
     Condition,
@@ -31,23 +30,34 @@ TERM_MATCH_FIELDS = ("name", "code", "email", "phone")
 SEARCH_FIELDS = ("name", "code", "secondary_code")
 
 
-def _positive(request: Request, name: str, default: int) -> int:
-    text = request.query_params.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = parse_integer(text)
-    except NotAnInteger:
-        value = None
-    if value is None or not 0 < value < 10**15:
-        raise BadParameters({name: "The {field} must be a positive integer."})
-    return value
+# Past this, a page's offset could overflow the database's integers: such a page is empty
+# anyway, and is answered as this one.
+MAX_PAGE = 10**15
+
+
+def _page(request: Request) -> int:
+    """Laravel's paginator: a `page` that is not an integer from 1 is page 1."""
+    number = php_int(laravel_value(request.query_params.get("page")))
+    return 1 if number is None or number < 1 else min(number, MAX_PAGE)
+
+
+def _per_page(request: Request) -> int:
+    """`per_page` as the rules `nullable|integer|min:1` check it, in the validator's words."""
+    text = laravel_value(request.query_params.get("per_page"))
+    if text is None:
+        return DEFAULT_PER_PAGE
+    number = php_int(text)
+    if number is None:
+        raise BadParameters({"per_page": f"The {words('per_page')} must be an integer."})
+    if number < 1:
+        raise BadParameters({"per_page": f"The {words('per_page')} must be at least 1."})
+    return min(number, MAX_PER_PAGE)
 
 
 def parse_page(request: Request) -> PageRequest:
-    """`page` from 1; `per_page` 15 by default, capped at 100 so no page is unbounded."""
-    per_page = min(_positive(request, "per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    return PageRequest(page=_positive(request, "page", 1), per_page=per_page)
+    """`page` from 1 (leniently, as Laravel's paginator); `per_page` 15 by default, capped at
+    100 so no page is unbounded."""
+    return PageRequest(page=_page(request), per_page=_per_page(request))
 
 
 def contains(fields: tuple[str, ...], term: str) -> Filter:

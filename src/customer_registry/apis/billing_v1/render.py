@@ -7,11 +7,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Route
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING, FIELD_NAMES
-from customer_registry.apis.billing_v1.params import BadParameters
+from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, words
 from customer_registry.apis.http import (
     ErrorHandler,
     json_response,
@@ -30,8 +32,9 @@ Json = dict[str, Any]
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """Laravel's JSON dates: `2020-08-04T10:42:27.000000Z`."""
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Laravel's JSON dates for a `timestamp` column: `2020-08-04T10:42:27.000000Z`. The
+    column holds whole seconds, so the microseconds are always zero."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
 def _flag(value: bool | None) -> int | None:
@@ -109,6 +112,23 @@ CUSTOMER_KEYS = [
 ]
 
 
+# Keys this registry does not keep whose column has a default in the original: the values the
+# seed's example shows for a customer created with a name and an account.
+NOT_KEPT_DEFAULTS: dict[str, int] = {
+    "prospection_code_id": 1,
+    "language_id": 1,
+    "acceptEmails": 1,
+    "acceptCalls": 1,
+    "supplier": 0,
+    "mergeInvoices": 1,
+    "isGroupingAccount": 0,
+    "isPayer": 0,
+    "ftp": 0,
+    "canSendSms": 0,
+    "numberOfInvoices": 0,
+    "quickSearchIndex": 0,
+}
+
 # Each key of the customer object, in order, with the core detail it shows (None: a key this
 # registry does not keep, or one customer_json fills itself).
 _BILLING_TO_CORE = {name: core for core, name in CORE_TO_BILLING.items()}
@@ -119,7 +139,7 @@ def customer_json(customer: Customer) -> Json:
     details = customer.details
     body: Json = {}
     for key, core in _SOURCES:
-        value = None if core is None else details.get(core)
+        value = NOT_KEPT_DEFAULTS.get(key) if core is None else details.get(core)
         body[key] = _flag(value) if isinstance(value, bool) else value
     # Already in place above (None), so the order stays the document's.
     body["id"] = customer.customer_id
@@ -154,32 +174,76 @@ def brand_json(brand: Brand) -> Json:
     }
 
 
+# Laravel's UrlWindow: pages on each side of the current one, and its lines for the ends.
+ON_EACH_SIDE = 3
+PREVIOUS_LABEL = "&laquo; Previous"
+NEXT_LABEL = "Next &raquo;"
+
+
+def url_window(current: int, last: int) -> list[range | None]:
+    """The page numbers a Laravel 8 paginator links to, as UrlWindow and
+    LengthAwarePaginator::elements() group them (None: a `...` between two groups)."""
+    if last < ON_EACH_SIDE * 2 + 8:
+        return [range(1, last + 1)]
+    window = ON_EACH_SIDE + 4
+    start, finish = range(1, 3), range(last - 1, last + 1)
+    if current <= window:
+        return [range(1, window + ON_EACH_SIDE + 1), None, finish]
+    if current > last - window:
+        return [start, None, range(last - (window + ON_EACH_SIDE - 1), last + 1)]
+    slider = range(current - ON_EACH_SIDE, current + ON_EACH_SIDE + 1)
+    return [start, None, slider, None, finish]
+
+
+def page_links(
+    current: int, last: int, url: Callable[[int], str], previous: str | None, next_: str | None
+) -> list[Json]:
+    """The paginator's `links`: previous, each page of the window (and `...`), next."""
+    links: list[Json] = [{"url": previous, "label": PREVIOUS_LABEL, "active": False}]
+    for group in url_window(current, last):
+        if group is None:
+            links.append({"url": None, "label": "...", "active": False})
+            continue
+        links += [{"url": url(n), "label": str(n), "active": n == current} for n in group]
+    links.append({"url": next_, "label": NEXT_LABEL, "active": False})
+    return links
+
+
 def paginator(
     request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
 ) -> Response:
-    """Laravel's LengthAwarePaginator as JSON."""
+    """Laravel's LengthAwarePaginator as JSON, `withQueryString()`: the links keep the other
+    query parameters as Laravel's middleware left them (trimmed; empty ones dropped), the
+    last value of each, encoded as PHP's http_build_query does (RFC 3986)."""
     last_page = max(1, math.ceil(page.total / asked.per_page))
     start = asked.start
     path = url_without_query(request)
-    # Laravel keeps one value per parameter: the last.
-    kept = [(k, v) for k, v in request.query_params.items() if k != "page"]
-    before_page = link_before_page(request, kept)
+    kept = [
+        (name, value)
+        for name, raw in request.query_params.items()
+        if name != "page" and (value := laravel_value(raw)) is not None
+    ]
+    before_page = link_before_page(request, kept, rfc3986=True)
 
     def url(number: int) -> str:
         return f"{before_page}page={number}"
 
+    current = asked.page
+    previous = url(current - 1) if current > 1 else None
+    next_ = url(current + 1) if current < last_page else None
     return json_response(
         {
-            "current_page": asked.page,
+            "current_page": current,
             "data": [render(item) for item in page.items],
             "first_page_url": url(1),
             "from": start + 1 if page.items else None,
             "last_page": last_page,
             "last_page_url": url(last_page),
-            "next_page_url": url(asked.page + 1) if asked.page < last_page else None,
+            "links": page_links(current, last_page, url, previous, next_),
+            "next_page_url": next_,
             "path": path,
             "per_page": asked.per_page,
-            "prev_page_url": url(asked.page - 1) if asked.page > 1 else None,
+            "prev_page_url": previous,
             "to": start + len(page.items) if page.items else None,
             "total": page.total,
         }
@@ -208,8 +272,9 @@ def domain_error(request: Request, exc: Exception) -> Response:
         case BadParameters():
             return unprocessable(exc.worded({}))
         case errors.NotUnique():
+            # A race the checks before the write could not see: the same words.
             name = FIELD_NAMES.get(exc.field, exc.field)
-            return unprocessable({name: f"The {name} has already been taken."})
+            return unprocessable({name: f"The {words(name)} has already been taken."})
         case errors.Invalid():
             return unprocessable(exc.worded(FIELD_NAMES))
         case errors.NotFound():
@@ -229,9 +294,36 @@ def domain_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+# Laravel lists a route's methods in the order they were declared: GET and HEAD first.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _methods_for(request: Request) -> list[str]:
+    """Every method some route of this app accepts for the request's path."""
+    found: list[str] = []
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods = route.methods or set()
+            found += [m for m in _METHOD_ORDER if m in methods and m not in found]
+    return found
+
+
+def routing_error(request: Request, exc: Exception) -> Response:
+    """An unknown route (Laravel's NotFoundHttpException has no message) or a method the
+    route does not take (Laravel's MethodNotAllowedHttpException, every method listed)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code != 405:
+        return _message(exc.status_code, "" if exc.status_code == 404 else str(exc.detail))
+    methods = ", ".join(_methods_for(request))
+    message = (
+        f"The {request.method} method is not supported for this route. "
+        f"Supported methods: {methods}."
+    )
+    return _message(405, message, {"Allow": methods})
+
+
 EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {
     errors.DomainError: domain_error,
-    **message_error_handlers(
-        _message, {404: "Not Found", 405: "Method Not Allowed"}, "Server Error"
-    ),
+    **message_error_handlers(_message, {}, "Server Error"),
+    HTTPException: routing_error,
 }
