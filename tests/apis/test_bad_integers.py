@@ -27,6 +27,9 @@ from tests.conftest import MakeUser
 Json = dict[str, Any]
 
 NOT_INTEGERS = ["--1", "+-1", "1_000", "١٢٣", " 1", "1e3", "9" * 20, "9" * 5000]
+# Laravel's TrimStrings middleware trims every input before its `integer` rule reads it, so
+# to the billing API (as to the original) this is 1 in a query or body parameter.
+TRIMMED_BY_LARAVEL = " 1"
 HUGE_JSON_NUMBER = 10**30  # a JSON number past every integer column, for JSON bodies
 
 DOCUMENTS = {"partner": "/v1", "sales": "/api/v1.0", "billing": "/api/v1"}
@@ -218,7 +221,13 @@ async def test_every_parameter_refuses_what_is_not_an_integer(
                 filters and where == "query" and name in integers[operation.api]
             )
             integer_pairs[operation.api] += integer
-            values: list[Any] = list(NOT_INTEGERS)
+            values: list[Any] = [
+                bad
+                for bad in NOT_INTEGERS
+                if not (
+                    operation.api == "billing" and where != "path" and bad == TRIMMED_BY_LARAVEL
+                )
+            ]
             if integer and operation.body_type() == "application/json" and where == "body":
                 values.append(HUGE_JSON_NUMBER)
             for bad in values:
