@@ -145,7 +145,8 @@ async def test_partner_answers_fit_the_document(
     await call("GET", "/customers", 200, params={"q": json.dumps({**single, "single": True})})
     await call("GET", "/customers", 400, params={"q": json.dumps({"single": True})})  # several
     await call("GET", "/customers", 400, params={"q": "{not json"})
-    await call("GET", "/customers", 400, params={"page": "0"})
+    await call("GET", "/customers", 400, params={"page": "x"})
+    await call("GET", "/customers", 200, params={"page": "0"})  # a Python slice, as 0.17
     await call("GET", "/customers/{customer_id}", 200, path=customer)
     await call("GET", "/customers/{customer_id}", 404, path="/customers/999")
     await call("PUT", "/customers/{customer_id}", 200, path=customer, json={"name": "changed"})

@@ -46,6 +46,7 @@ class Condition:
     """`field op value`, or `field op other_field` when comparing two fields.
 
     For `has`/`any`, `field` names a relation (path) and `value` is a Filter on its rows.
+    For `is_null`/`is_not_null`, `field` may name a relation: it has no related row / some.
     """
 
     field: str
@@ -83,6 +84,10 @@ class ListQuery:
     group_by: tuple[str, ...] = ()
     limit: int | None = None
     offset: int = 0
+    # A number an integer field cannot hold (a fraction, an integer past its range) is
+    # compared as a number (`< 5.5` is `<= 5`, `== 2**40` matches nothing) instead of refused
+    # as a bad value: for APIs whose original compared any number (Flask-Restless's).
+    compare_any_number: bool = False
 
 
 @dataclass(frozen=True, slots=True)

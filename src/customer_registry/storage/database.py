@@ -44,9 +44,30 @@ from customer_registry.storage.schema import metadata
 Row = Mapping[str, Any]
 Decoder = Callable[[Any], Any]
 
+# SQLite's lower() folds ASCII letters only, so `ilike` (which SQLAlchemy writes as
+# `lower(x) LIKE lower(y)` there) would miss `Émile` for `émile%`. Its operands go through
+# FOLD_CASE instead, a function each SQLite connection gets (Python's str.lower, Unicode's
+# case mapping, as PostgreSQL's ILIKE in a UTF-8 database).
+FOLD_CASE = "registry_fold_case"
+
+
+class _SqliteCompiler(sqlite_dialect.base.SQLiteCompiler):
+    def visit_ilike_case_insensitive_operand(self, element: Any, **kw: Any) -> str:
+        return f"{FOLD_CASE}({element.element._compiler_dispatch(self, **kw)})"
+
+
+class _SqliteDialect(sqlite_dialect.pysqlite.SQLiteDialect_pysqlite):
+    statement_compiler = _SqliteCompiler
+    supports_statement_cache = True  # the compiler differs in one function name only
+
+
+def fold_case(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 _DIALECTS: dict[str, Dialect] = {
     "postgresql": asyncpg_dialect.dialect(),  # type: ignore[no-untyped-call]
-    "sqlite": sqlite_dialect.dialect(),
+    "sqlite": _SqliteDialect(),
 }
 
 
@@ -486,6 +507,7 @@ class SqliteDatabase(Database):
                 # SQLite ignore the ones after it.
                 cursor = await raw.execute(pragma)
                 await cursor.close()
+            await raw.create_function(FOLD_CASE, 1, fold_case, deterministic=True)
             self._all.append(raw)
             self._idle.put_nowait(raw)
 

@@ -14,18 +14,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import math
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.util import LRUCache
 
-from customer_registry.core.clock import parse_timestamp
+from customer_registry.core.clock import parse_timestamp, utcnow
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
+from customer_registry.core.fields import INT32, INT64, parse_integer, parse_number
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -152,22 +154,35 @@ def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
     return found
 
 
-_to_int32 = functools.partial(_to_int, low=INT32[0], high=INT32[1])
+def _to_number(value: Any) -> int | float:
+    """A number compared with a number column: any integer (however large) or a finite
+    float; a comparison with one an integer column cannot hold is decided without asking the
+    database (see _integer_comparison). Text is not a number here: as PostgreSQL reads a
+    quoted value for an integer column, it must be an integer the column can hold (_to_int)."""
+    if isinstance(value, bool | str):
+        raise ValueError("not a number")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    raise ValueError("not a number")
 
 
 def _to_float(value: Any) -> float:
-    found = parse_number(value)
-    if found is None or abs(found) > FLOAT_LIMIT:
-        raise ValueError("not a number a column holds")
-    return found
+    # Text as the one number parser reads it (no `nan`, `1_0`, other scripts' digits).
+    number = parse_number(value) if isinstance(value, str) else float(_to_number(value))
+    if number is None or not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 def _to_str(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    # A number is not text: PostgreSQL refuses to compare a text column with one.
+    if not isinstance(value, str):
         raise ValueError("not a string")
-    if isinstance(value, str) and "\x00" in value:
+    if "\x00" in value:
         raise ValueError("NUL is not allowed in text")
-    return str(value)
+    return value
 
 
 def _to_bool(value: Any) -> bool:
@@ -180,16 +195,39 @@ def _to_bool(value: Any) -> bool:
     raise ValueError("not a boolean")
 
 
+# SQL's names for "now", which clients may send for a time (Flask-Restless passes them to
+# the database); the registry's times are UTC.
+_NOW_MARKERS = ("CURRENT_TIMESTAMP", "LOCALTIMESTAMP")
+_TODAY_MARKER = "CURRENT_DATE"
+
+
+def _to_time(value: Any) -> datetime:
+    if value in _NOW_MARKERS:
+        return utcnow()
+    if value == _TODAY_MARKER:
+        return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return parse_timestamp(value)
+
+
+def _range(column: sa.ColumnElement[Any]) -> tuple[int, int] | None:
+    """The values an integer column can hold (None: not an integer column)."""
+    kind = column.type
+    if isinstance(kind, sa.BigInteger):
+        return INT64
+    if isinstance(kind, sa.Integer):  # 32 bits
+        return INT32
+    return None
+
+
 def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return _to_bool
-    if isinstance(kind, sa.BigInteger):
-        return _to_int
-    if isinstance(kind, sa.Integer):  # 32 bits: a larger value would fail in the database
-        return _to_int32
+    limits = _range(column)
+    if limits is not None:  # a larger value would fail in the database
+        return functools.partial(_to_int, low=limits[0], high=limits[1])
     if isinstance(kind, sa.DateTime):
-        return parse_timestamp
+        return _to_time
     if isinstance(kind, sa.Float):
         return _to_float
     return _to_str
@@ -204,6 +242,18 @@ def _coerce(column: sa.ColumnElement[Any], value: Any, label: str) -> Any:
         raise InvalidQuery(f"bad value for {label}") from None
 
 
+def _family(column: sa.ColumnElement[Any]) -> str:
+    """What two fields must share to be compared: numbers with numbers, and so on."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return "boolean"
+    if isinstance(kind, sa.Integer | sa.Float):
+        return "number"
+    if isinstance(kind, sa.DateTime):
+        return "time"
+    return "text"
+
+
 # --- filters --------------------------------------------------------------------------------
 
 _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
@@ -214,6 +264,7 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
     Op.GE: lambda c, v: c >= v,
     Op.LE: lambda c, v: c <= v,
 }
+_LIKE = (Op.LIKE, Op.ILIKE)
 
 # Builds a condition on a source reached through relations, at a given depth.
 _Build = Callable[["_Source", int], sa.ColumnElement[bool]]
@@ -223,35 +274,109 @@ def _label(cond: Condition) -> str:
     return cond.label or cond.field
 
 
-def _comparison(
-    column: sa.ColumnElement[Any], cond: Condition, other: sa.ColumnElement[Any] | None
+def _integer_comparison(
+    column: sa.ColumnElement[Any], op: Op, value: int | float, limits: tuple[int, int]
 ) -> sa.ColumnElement[bool]:
-    """`column op value` (or `op other`), the value coerced to the column's type."""
+    """`column op value` for an integer column, where the value may be a fraction or beyond
+    what the column holds: the comparison is made with the nearest integer bound that means
+    the same, and decided here when no stored value can (or every one does) meet it."""
+    low, high = limits
+    whole = isinstance(value, int)
+    if op in (Op.EQ, Op.NE):
+        if whole and low <= value <= high:
+            return _COMPARE[op](column, value)  # type: ignore[no-any-return]
+        return sa.false() if op is Op.EQ else column.is_not(None)
+    # `< 5.5` is `<= 5`, `> 5.5` is `>= 6`: the comparison's own bound, as an integer.
+    bound = math.ceil(value) if op in (Op.LT, Op.GE) else math.floor(value)
+    below = op in (Op.LT, Op.LE)  # true for the column's values below the bound
+    if bound > high or (bound == high and op is Op.LE):
+        return column.is_not(None) if below else sa.false()
+    if bound < low or (bound == low and op is Op.LT):
+        return sa.false() if below else column.is_not(None)
+    return _COMPARE[op](column, bound)  # type: ignore[no-any-return]
+
+
+def _integer_value(
+    column: sa.ColumnElement[Any], value: Any, any_number: bool, label: str
+) -> int | float:
+    """What an integer column is compared with: a value of the column's own type, or with
+    `any_number` (the query's compare_any_number) a number as it is (see _to_number); text
+    is always read as the column's type, as PostgreSQL reads a quoted value."""
+    if not any_number or isinstance(value, str):
+        return int(_coerce(column, value, label))
+    try:
+        return _to_number(value)
+    except (ValueError, TypeError):
+        raise InvalidQuery(f"bad value for {label}") from None
+
+
+def _membership(
+    column: sa.ColumnElement[Any], cond: Condition, any_number: bool
+) -> sa.ColumnElement[bool]:
+    """`in` / `not in` a list, as SQL has it: a NULL in the list matches nothing, and makes
+    `not in` match nothing either; values an integer column cannot hold match nothing."""
+    if not isinstance(cond.value, list) or len(cond.value) > MAX_IN_VALUES:
+        raise InvalidQuery("in needs a list")
+    values = [v for v in cond.value if v is not None]
+    if cond.op is Op.NOT_IN and len(values) < len(cond.value):
+        return sa.false()
+    limits = _range(column)
+    if limits is not None:
+        numbers = [_integer_value(column, v, any_number, _label(cond)) for v in values]
+        values = [n for n in numbers if isinstance(n, int) and limits[0] <= n <= limits[1]]
+    else:
+        values = [_coerce(column, v, _label(cond)) for v in values]
+    return column.in_(values) if cond.op is Op.IN else column.not_in(values)
+
+
+def _like(column: sa.ColumnElement[Any], cond: Condition) -> sa.ColumnElement[bool]:
+    if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+        raise InvalidQuery("like needs a text field and a text pattern")
+    if "\x00" in cond.value:
+        raise InvalidQuery("like needs a text field and a text pattern")
+    # Backslash escapes `%` and `_` on both databases (PostgreSQL's default; SQLite has none).
+    escape = "\\"
+    if (len(cond.value) - len(cond.value.rstrip(escape))) % 2:
+        # A pattern ending in a lone escape matches nothing (PostgreSQL refuses it only once
+        # a value matches up to that point; SQLite never matches it).
+        return sa.false()
+    if cond.op is Op.LIKE:
+        return column.like(cond.value, escape=escape)
+    return column.ilike(cond.value, escape=escape)
+
+
+def _fields_compared(
+    column: sa.ColumnElement[Any], op: Op, other: sa.ColumnElement[Any]
+) -> sa.ColumnElement[bool]:
+    """The second filter form: two fields of the same family (numbers of any size, times,
+    text, booleans)."""
+    if _family(other) != _family(column):
+        raise InvalidQuery("fields cannot be compared")
+    if op in _COMPARE:
+        return _COMPARE[op](column, other)  # type: ignore[no-any-return]
+    if op in _LIKE and _family(column) == "text":
+        return column.like(other) if op is Op.LIKE else column.ilike(other)
+    raise InvalidQuery("fields cannot be compared")
+
+
+def _comparison(
+    column: sa.ColumnElement[Any],
+    cond: Condition,
+    other: sa.ColumnElement[Any] | None,
+    any_number: bool = False,
+) -> sa.ColumnElement[bool]:
+    """`column op value` (or `op other`), the value coerced to the column's type (see
+    _integer_value for `any_number`)."""
     if cond.op is Op.IS_NULL:
         return column.is_(None)
     if cond.op is Op.IS_NOT_NULL:
         return column.is_not(None)
     if other is not None:
-        if cond.op not in _COMPARE or _coercer(other) is not _coercer(column):
-            raise InvalidQuery("fields cannot be compared")
-        return _COMPARE[cond.op](column, other)  # type: ignore[no-any-return]
+        return _fields_compared(column, cond.op, other)
     if cond.op in (Op.IN, Op.NOT_IN):
-        if not isinstance(cond.value, list) or len(cond.value) > MAX_IN_VALUES:
-            raise InvalidQuery("in needs a list")
-        values = [_coerce(column, v, _label(cond)) for v in cond.value]
-        return column.in_(values) if cond.op is Op.IN else column.not_in(values)
-    if cond.op in (Op.LIKE, Op.ILIKE):
-        if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
-            raise InvalidQuery("like needs a text field and a text pattern")
-        if "\x00" in cond.value:
-            raise InvalidQuery("like needs a text field and a text pattern")
-        # Backslash escapes `%` and `_` on both databases (PostgreSQL's default; SQLite has none).
-        escape = "\\"
-        if (len(cond.value) - len(cond.value.rstrip(escape))) % 2:
-            raise InvalidQuery("a like pattern cannot end with its escape character")
-        if cond.op is Op.LIKE:
-            return column.like(cond.value, escape=escape)
-        return column.ilike(cond.value, escape=escape)
+        return _membership(column, cond, any_number)
+    if cond.op in _LIKE:
+        return _like(column, cond)
     if cond.op not in _COMPARE:
         raise InvalidQuery(f"{cond.op} needs a relation")
     if cond.value is None:
@@ -261,15 +386,19 @@ def _comparison(
         if cond.op is Op.NE:
             return column.is_not(None)
         raise InvalidQuery("cannot order against null")
-    value = _coerce(column, cond.value, _label(cond))
-    return _COMPARE[cond.op](column, value)  # type: ignore[no-any-return]
+    limits = _range(column)
+    if limits is not None:
+        value = _integer_value(column, cond.value, any_number, _label(cond))
+        return _integer_comparison(column, cond.op, value, limits)
+    return _COMPARE[cond.op](column, _coerce(column, cond.value, _label(cond)))  # type: ignore[no-any-return]
 
 
 class _FilterCompiler:
     """Compiles filters for one caller; counts conditions across nested filters too."""
 
-    def __init__(self, caller: Caller) -> None:
+    def __init__(self, caller: Caller, any_number: bool = False) -> None:
         self._caller = caller
+        self._any_number = any_number
         self._count = 0
 
     def compile(self, source: _Source, item: Filter, depth: int = 0) -> sa.ColumnElement[bool]:
@@ -289,10 +418,17 @@ class _FilterCompiler:
             return self._through(
                 source, relations, depth, lambda s, d: self._has_or_any(s, name, cond, d)
             )
+        if cond.op in (Op.IS_NULL, Op.IS_NOT_NULL):
+            return self._through(
+                source, relations, depth, lambda s, _: self._null(s, name, cond.op)
+            )
         # The other field is on the filter's own model: the subqueries correlate to it.
         other = None if cond.other_field is None else source.column(cond.other_field)
         return self._through(
-            source, relations, depth, lambda s, _: _comparison(s.column(name), cond, other)
+            source,
+            relations,
+            depth,
+            lambda s, _: _comparison(s.column(name), cond, other, self._any_number),
         )
 
     def _through(
@@ -306,6 +442,15 @@ class _FilterCompiler:
         relation, target = source.enter(relations[0])
         inner = self._through(target, relations[1:], depth + 1, build)
         return source.related(self._caller, relation, target).where(inner).exists()
+
+    def _null(self, source: _Source, name: str, op: Op) -> sa.ColumnElement[bool]:
+        """`is_null` / `is_not_null` on a field, or on a relation: it has no related row (that
+        the caller may see) / some."""
+        if name not in source.listing.relations:
+            return _comparison(source.column(name), Condition(name, op), None)
+        relation, target = source.enter(name)
+        exists = source.related(self._caller, relation, target).exists()
+        return ~exists if op is Op.IS_NULL else exists
 
     def _has_or_any(
         self, source: _Source, name: str, cond: Condition, depth: int
@@ -321,9 +466,9 @@ class _FilterCompiler:
 
 
 def where_clause(
-    listing: Listing, filters: tuple[Filter, ...], caller: Caller
+    listing: Listing, filters: tuple[Filter, ...], caller: Caller, *, any_number: bool = False
 ) -> sa.ColumnElement[bool]:
-    compiler = _FilterCompiler(caller)
+    compiler = _FilterCompiler(caller, any_number)
     source = _Source.root(listing)
     return sa.and_(sa.true(), *(compiler.compile(source, f) for f in filters))
 
@@ -352,7 +497,13 @@ def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.Col
     order: list[sa.ColumnElement[Any]] = []
     for item in query.order_by:
         value = _value(source, item.field, caller)
-        order.append(value.desc() if item.descending else value.asc())
+        ordered = value.desc() if item.descending else value.asc()
+        # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
+        # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
+        # SQLite can still walk an index of a NOT NULL column.
+        if getattr(value, "nullable", True):
+            ordered = ordered.nulls_first() if item.descending else ordered.nulls_last()
+        order.append(ordered)
     order.append(listing.key.asc())  # a stable order, so pages never overlap
     return order
 
@@ -360,7 +511,8 @@ def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.Col
 def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnElement[bool]:
     """The condition a row must meet: the caller's scope, the filters, and grouping."""
     scope = listing.scope(caller, listing.table)
-    condition = sa.and_(scope, where_clause(listing, query.filters, caller))
+    filters = where_clause(listing, query.filters, caller, any_number=query.compare_any_number)
+    condition = sa.and_(scope, filters)
     if query.group_by:
         # One row per group (the one with the lowest key): portable, and well defined.
         source = _Source.root(listing)
@@ -591,6 +743,17 @@ class _Shaped(_Plan):
 
 def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
     shape = _shape(listing, query)
+    values: dict[str, Any] = {}
+    if shape is not None and shape[0] is not None:
+        try:
+            first: Condition = query.filters[0]  # type: ignore[assignment]
+            values["list_value"] = _coerce(listing.column(shape[0]), first.value, _label(first))
+        except InvalidQuery:
+            if not query.compare_any_number:
+                raise
+            # A number the column cannot hold (a fraction, an integer past its range): the
+            # general path decides such comparisons.
+            shape = None
     if shape is None:
         return _AdHoc(listing, query, caller, matching(listing, query, caller))
     # Keyed by the whole caller: the scope is built from it, and baked into the statements.
@@ -598,13 +761,9 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
     built = listing.built.get(key)
     if built is None:
         built = listing.built[key] = _Built.build(listing, caller, shape)
-    name = shape[0]
-    memo = (seen_rows(caller), shape)
-    if name is None:
-        return _Shaped(built, {}, memo, caller.sees_all_entities)
-    first: Condition = query.filters[0]  # type: ignore[assignment]
-    value = _coerce(listing.column(name), first.value, _label(first))
-    return _Shaped(built, {"list_value": value}, (*memo, value), caller.sees_all_entities)
+    return _Shaped(
+        built, values, (seen_rows(caller), shape, *values.values()), caller.sees_all_entities
+    )
 
 
 async def fetch_page(

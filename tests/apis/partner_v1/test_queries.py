@@ -103,7 +103,12 @@ async def test_in_not_in_null_like(client: httpx.AsyncClient, admin: Headers, fi
     # `like` is case-sensitive and `ilike` is not, on both databases.
     assert _ids(await _query(client, admin, f("like", "xy%"))) == []
     assert _ids(await _query(client, admin, f("ilike", "xy%"))) == [4]
-    assert _ids(await _query(client, admin, f("==", None))) == [5]
+    # NULL is asked with is_null: Flask-Restless refuses `== null`, and so do we.
+    r = await _query(client, admin, f("==", None))
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+    # SQL's IN: a NULL in the list matches nothing, and makes NOT IN match nothing.
+    assert _ids(await _query(client, admin, f("in", [10, None], "external_customer_id"))) == [1]
+    assert _ids(await _query(client, admin, f("not_in", [10, None], "external_customer_id"))) == []
 
 
 async def test_like_escapes_the_same_on_both_databases(
@@ -119,8 +124,9 @@ async def test_like_escapes_the_same_on_both_databases(
     assert _ids(await _query(client, admin, like("tc\\_1"))) == [1]
     assert _ids(await _query(client, admin, like("100\\%"))) == [3]
     assert _ids(await _query(client, admin, like("tc\\\\"))) == []  # an escaped backslash
-    r = await _query(client, admin, like("tc\\"))
-    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+    # A pattern ending in a lone escape matches nothing (PostgreSQL errs only once a value
+    # matches up to it; SQLite never matches it).
+    assert _ids(await _query(client, admin, like("tc\\"))) == []
 
 
 async def test_every_documented_operator_is_known() -> None:
@@ -139,6 +145,62 @@ async def test_field_to_field_comparison(
         assert _ids(await _query(client, admin, q)) == [1, 2, 3, 4, 5]
         q = {"filters": [{"name": "modified_at", "op": "eq", key: "created_at"}]}
         assert _ids(await _query(client, admin, q)) == []
+
+
+async def test_field_to_field_on_integer_fields(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    """Integer fields compare with each other, whatever their size (32 or 64 bits)."""
+
+    def q(left: str, op: str, right: str) -> dict[str, Any]:
+        return {"filters": [{"name": left, "op": op, "field": right}]}
+
+    assert _ids(await _query(client, admin, q("customer_id", "==", "customer_id"))) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert _ids(await _query(client, admin, q("customer_id", "!=", "customer_id"))) == []
+    assert _ids(await _query(client, admin, q("external_customer_id", ">", "customer_id"))) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    # Text fields compare with `like` too; numbers and text do not compare.
+    assert _ids(await _query(client, admin, q("name", "like", "name"))) == [1, 2, 3, 4, 5]
+    r = await _query(client, admin, q("customer_id", "==", "name"))
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+
+
+async def test_ilike_folds_unicode_case_and_nulls_sort_last(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    """The same answers on both databases: `ilike` folds every letter's case (SQLite's own
+    lower() folds ASCII only), and NULLs sort last ascending, first descending (SQLite's own
+    order is the reverse)."""
+    named = (("Émile Zola", None), ("émile roux", "b"), ("ЮЛИЯ", "a"), ("Юлия", None))
+    for n, (name, code) in enumerate(named):
+        body: dict[str, Any] = {"name": name, "external_customer_id": n}
+        if code:
+            body["external_customer_code"] = code
+        await _create(client, admin, **body)
+
+    def ilike(pattern: str) -> dict[str, Any]:
+        return {"filters": [{"name": "name", "op": "ilike", "val": pattern}]}
+
+    assert _ids(await _query(client, admin, ilike("émile%"))) == [1, 2]
+    assert _ids(await _query(client, admin, ilike("ÉMILE ZOLA"))) == [1]
+    assert _ids(await _query(client, admin, ilike("юлия"))) == [3, 4]
+
+    def order(direction: str) -> dict[str, Any]:
+        return {"order_by": [{"field": "external_customer_code", "direction": direction}]}
+
+    assert _ids(await _query(client, admin, order("asc"))) == [3, 2, 1, 4]
+    assert _ids(await _query(client, admin, order("desc"))) == [1, 4, 2, 3]
 
 
 async def test_and_or_nesting(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
@@ -173,13 +235,17 @@ async def test_order_limit_offset(client: httpx.AsyncClient, admin: Headers, fiv
     assert r.json()["num_results"] == 2
 
 
-async def test_group_by_gives_one_row_per_group(
+async def test_group_by_is_what_postgresql_accepts(
     client: httpx.AsyncClient, admin: Headers, five: Any
 ) -> None:
+    """Flask-Restless groups SQL rows with every column selected: PostgreSQL accepts that only
+    when the primary key is among the groups, where each row is its own group."""
     await _create(client, admin, name="Customer 1", external_customer_id=60)
-    q = {"group_by": [{"field": "name"}], "order_by": [{"field": "customer_id"}]}
-    r = await _query(client, admin, q)
-    assert _ids(r) == [1, 2, 3, 4, 5]  # the second "Customer 1" (id 6) folds into id 5
+    for group in ([{"field": "name"}], [{"field": "name"}, {"field": "created_by"}]):
+        r = await _query(client, admin, {"group_by": group})
+        assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+    q = {"group_by": [{"field": "name"}, {"field": "customer_id"}], "order_by": [{"field": "name"}]}
+    assert _ids(await _query(client, admin, q)) == [5, 6, 4, 3, 2, 1]
 
 
 async def test_single(client: httpx.AsyncClient, admin: Headers, five: Any) -> None:
@@ -239,7 +305,6 @@ async def test_limit_window_with_paging(
         {"filters": [{"name": "name", "op": "resembles", "val": 1}]},
         {"filters": [{"name": "name", "op": "=="}]},
         {"filters": [{"name": "external_customer_id", "op": "==", "val": "ten"}]},
-        {"filters": [{"name": "external_customer_id", "op": "==", "val": 2**70}]},
         {"filters": [{"name": "external_customer_id", "op": "in", "val": 5}]},
         {"filters": [{"name": "external_customer_id", "op": "like", "val": "1%"}]},
         {"filters": [{"name": "created_at", "op": ">", "val": "yesterday"}]},
@@ -253,7 +318,10 @@ async def test_limit_window_with_paging(
         {"group_by": [{"field": "nope"}]},
         {"limit": -1},
         {"offset": "ten"},
-        {"single": "yes"},
+        {"order_by": [{"field": "name", "direction": "DESC"}]},
+        {"order_by": [{"field": "name", "how": "asc"}]},
+        {"filters": None},
+        {"filters": [{"name": "customer_entity_linker__entity_id", "op": "==", "val": None}]},
         {"filters": [{"name": "customer_entity_linker", "op": "has", "val": {}}]},
     ],
 )
@@ -286,10 +354,7 @@ async def test_undecodable_q(client: httpx.AsyncClient, admin: Headers, q: str) 
     assert (r.status_code, r.json()) == (400, {"message": "Unable to decode data"})
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"page": 0}, {"page": -1}, {"page": "x"}, {"results_per_page": 0}, {"page": "9" * 40}],
-)
+@pytest.mark.parametrize("params", [{"page": "x"}, {"page": ""}, {"page": "9" * 40}])
 async def test_bad_paging(
     client: httpx.AsyncClient, admin: Headers, params: dict[str, Any]
 ) -> None:
@@ -321,3 +386,66 @@ async def test_entities_accept_queries(client: httpx.AsyncClient, admin: Headers
         "/v1/entities", params={"q": json.dumps({"filters": [{"name": "x"}]})}, headers=admin
     )
     assert r.status_code == 400
+
+
+async def test_paging_reads_as_flask_restless_does(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    """Pages are Python slices of the result: a page before the first counts back from the
+    end; a page size that is missing, unreadable or not positive is 10; `page` is read by
+    int(), signs and spaces included."""
+
+    async def page(**params: Any) -> tuple[int, int, list[int]]:
+        r = await client.get("/v1/customers", params=params, headers=admin)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return body["page"], body["total_pages"], [o["customer_id"] for o in body["objects"]]
+
+    assert await page(page=-1, results_per_page=2) == (-1, 3, [2, 3])  # [-4:-2]
+    assert await page(page=0, results_per_page=2) == (0, 3, [])  # [-2:0]
+    assert await page(page=-5, results_per_page=2) == (-5, 3, [])
+    assert await page(page=" +2", results_per_page=2) == (2, 3, [3, 4])
+    for size in ("0", "-5", "abc", "2.5", ""):
+        assert await page(results_per_page=size) == (1, 1, [1, 2, 3, 4, 5])
+
+
+async def test_window_and_single_read_as_flask_restless_does(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    """`limit` / `offset` are applied when truthy, read by int(); `single` is any true value;
+    `{"or": []}` matches every row; a float or a huge integer compares as a number."""
+    assert _ids(await _query(client, admin, {"limit": 0})) == [1, 2, 3, 4, 5]
+    assert _ids(await _query(client, admin, {"limit": "2", "offset": 1.9})) == [2, 3]
+    assert _ids(await _query(client, admin, {"filters": [{"or": []}]})) == [1, 2, 3, 4, 5]
+    one = {"filters": [{"name": "customer_id", "op": "==", "val": 2}], "single": 1}
+    r = await _query(client, admin, one)
+    assert r.json()["customer_id"] == 2
+    assert _ids(await _query(client, admin, {"filters": one["filters"], "single": 0})) == [2]
+
+    def f(op: str, val: Any, name: str = "customer_id") -> dict[str, Any]:
+        return {"filters": [{"name": name, "op": op, "val": val}]}
+
+    assert _ids(await _query(client, admin, f("<", 2.5))) == [1, 2]
+    assert _ids(await _query(client, admin, f(">=", 2.5))) == [3, 4, 5]
+    assert _ids(await _query(client, admin, f("==", 2.5))) == []
+    assert _ids(await _query(client, admin, f("!=", 2.5))) == [1, 2, 3, 4, 5]
+    assert _ids(await _query(client, admin, f("<", 2**31))) == [1, 2, 3, 4, 5]
+    assert _ids(await _query(client, admin, f(">", -(2**40)))) == [1, 2, 3, 4, 5]
+    assert _ids(await _query(client, admin, f("==", 2**31))) == []
+    assert _ids(await _query(client, admin, f("in", [1.5, 2, 2**40, None]))) == [2]
+    assert _ids(await _query(client, admin, f("<", 2**63 + 1, "external_customer_id"))) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    # A time may be SQL's name for now.
+    assert _ids(await _query(client, admin, f("<", "CURRENT_TIMESTAMP", "created_at"))) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert _ids(await _query(client, admin, f(">", "CURRENT_DATE", "modified_at"))) == []

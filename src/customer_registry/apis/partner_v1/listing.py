@@ -1,7 +1,9 @@
-"""The shape every partner list endpoint shares: `q`, paging or `single`, one read."""
+"""The shape every partner list endpoint shares: `q`, paging or `single`, one read; and the
+not-found answer of every record read, changed or deleted by its id."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -9,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
-from customer_registry.apis.http import path_key
+from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.partner_v1.names import Resource
-from customer_registry.apis.partner_v1.query import parse_page, parse_q
+from customer_registry.apis.partner_v1.query import MAX_WINDOW, parse_page, parse_q
 from customer_registry.apis.partner_v1.render import page_response, single_response
 from customer_registry.core.errors import NotFound
 from customer_registry.core.query import ListQuery, Page, PageRequest
@@ -32,8 +34,23 @@ async def list_response(
     async with context(request).db.read() as conn:
         if asked.single:  # two rows are enough to tell "one" from "several"
             return single_response(await fetch(conn, asked.query, PageRequest(1, 2)), render)
-        found = await fetch(conn, asked.query, page)
+        found = await _page(conn, fetch, asked.query, page)
     return page_response(request, found, page, render)
+
+
+async def _page(conn: Connection, fetch: Fetch[T], query: ListQuery, page: PageRequest) -> Page[T]:
+    """The asked page. Flask-Restless cuts pages out of the whole result as Python slices a
+    list, `[start:end]`: a page before the first (0, -1, …) counts back from the end, and
+    one past the end is empty. Those (rare) pages need the total first."""
+    if 0 <= page.start <= MAX_WINDOW:
+        return await fetch(conn, query, page)
+    total = (await fetch(conn, query, PageRequest(1, 1))).total
+    end = min(total, page.start + page.per_page)
+    first, last, _ = slice(page.start, end).indices(total)
+    if last <= first:
+        return Page([], total)
+    found = await fetch(conn, query, PageRequest(1, last - first, offset=first))
+    return Page(found.items, total)
 
 
 def path_id(request: Request, name: str) -> int:
@@ -43,3 +60,20 @@ def path_id(request: Request, name: str) -> int:
     if key is None:
         raise NotFound(f"{name} {raw!r} does not exist.")
     return key
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def by_id(endpoint: Endpoint) -> Endpoint:
+    """A record's own URL (GET, PUT, DELETE): Flask-Restless answers a missing record with 404
+    and an empty object (its "No result found" is only for `single` queries)."""
+
+    @functools.wraps(endpoint)
+    async def answer(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except NotFound:
+            return json_response({}, 404)
+
+    return answer

@@ -80,6 +80,11 @@ class Resource:
     fields: Mapping[str, str]
     relations: Mapping[str, RelationNames] = field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """The primary key's partner name: each resource's fields start with it."""
+        return next(iter(self.fields))
+
 
 RESOURCES: dict[str, Resource] = {
     "customers": Resource(

@@ -195,11 +195,16 @@ def _q(resource_key: str) -> oa.Schema:
 
 _PATH = {"products": {"product_imei": _IMEI}}  # other keys are integer ids
 _PAGE_QUERY = {
-    "page": oa.integer(nullable=False, minimum=1, description="from 1"),
-    "results_per_page": oa.integer(
+    "page": oa.integer(
         nullable=False,
-        minimum=1,
-        description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
+        description="from 1; as Flask-Restless, pages are Python slices of the result: 0 and "
+        "below count back from the end",
+    ),
+    # Flask-Restless reads any text here: what is not a positive integer is the default.
+    "results_per_page": oa.string(
+        nullable=False,
+        description=f"{DEFAULT_PER_PAGE} when missing, unreadable or not positive; more than "
+        f"{MAX_PER_PAGE} is {MAX_PER_PAGE}",
     ),
 }
 
@@ -209,7 +214,7 @@ def _list_answer(name: str) -> oa.Schema:
         {
             "num_results": oa.integer(nullable=False, minimum=0),
             "objects": oa.array(oa.ref(name)),
-            "page": oa.integer(nullable=False, minimum=1),
+            "page": oa.integer(nullable=False),
             "total_pages": oa.integer(nullable=False, minimum=0),
         }
     )
@@ -427,9 +432,11 @@ def _login_spec() -> oa.Spec:
 
 ERROR = {
     "description": '`{"message": …}`, or for input that breaks a rule `{"validation_errors": '
-    "{<field>: <message>}}`",
+    "{<field>: <message>}}`, or `{}` for a record that does not exist",
     "oneOf": [
         oa.record({"message": oa.string(nullable=False)}),
+        # A record's URL when there is no such record: Flask-Restless's 404 body.
+        {"type": "object", "maxProperties": 0},
         oa.record(
             {
                 "validation_errors": {

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from customer_registry.apis.http import HttpError, UndecodableBody
 from customer_registry.apis.partner_v1.names import RESOURCES, Resource
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import NotAnInteger, parse_integer
+from customer_registry.core.fields import INT64
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
     PATH_SEPARATOR,
@@ -65,6 +65,11 @@ class PartnerQuery:
         self.single = single
 
 
+# SQLAlchemy's `or_()` of nothing adds no condition, so Flask-Restless's `{"or": []}` matches
+# every row, as `{"and": []}` does.
+_EVERY_ROW = BoolOp("and", ())
+
+
 def _through(resource: Resource, relations: list[str]) -> tuple[list[str], Resource]:
     """Follows partner relation names; answers their core names and the resource reached."""
     if len(relations) > MAX_FILTER_DEPTH:
@@ -90,116 +95,155 @@ def _field(resource: Resource, name: Any) -> str:
     return PATH_SEPARATOR.join([*core, resource.fields[last]])
 
 
-def _relation(resource: Resource, name: Any) -> tuple[str, Resource]:
-    """A relation (or `<relation>__<relation>`) for `has`/`any`: its core path and resource."""
-    if not isinstance(name, str):
-        raise Invalid
-    core, resource = _through(resource, name.split(RELATION_SEPARATOR))
-    return PATH_SEPARATOR.join(core), resource
-
-
-def _related_filter(raw: Any, resource: Resource, depth: int) -> Filter:
-    """`val` of `has`/`any`: a filter on the related model, or a list that must all hold."""
+def _items(raw: Any) -> list[Any]:
+    """What Flask-Restless iterates over for a list it is given: a list's items; an empty
+    object or string gives nothing, and anything else cannot be read."""
     if isinstance(raw, list):
-        return BoolOp("and", tuple(_filter(item, resource, depth + 1) for item in raw))
-    return _filter(raw, resource, depth)
+        return raw
+    if isinstance(raw, dict | str) and not raw:
+        return []
+    raise Invalid
 
 
-def _filter(raw: Any, resource: Resource, depth: int = 0) -> Filter:
+def _filter(raw: Any, resource: Resource, depth: int = 0, *, nested: bool = False) -> Filter:
+    """One filter object. `nested`: inside a `has`/`any` value, where Flask-Restless reads
+    `name`, `op` and `val` only (no second form)."""
     if not isinstance(raw, dict) or depth > MAX_FILTER_DEPTH:
         raise Invalid
-    for kind in ("and", "or"):
+    # Flask-Restless looks for "or" first: an object with both keys is a disjunction.
+    for kind in ("or", "and"):
         if kind in raw:
-            if len(raw) != 1 or not isinstance(raw[kind], list):
-                raise Invalid
-            items = tuple(_filter(item, resource, depth + 1) for item in raw[kind])
-            return BoolOp(kind, items)
-    op_name = raw.get("op")
+            items = tuple(
+                _filter(item, resource, depth + 1, nested=nested) for item in _items(raw[kind])
+            )
+            return BoolOp(kind, items) if items else _EVERY_ROW
+    op_name, name = raw.get("op"), raw.get("name")
     op = OPERATORS.get(op_name) if isinstance(op_name, str) else None
-    if op is None:
+    if op is None or not isinstance(name, str):
         raise Invalid
-    if op in _RELATED:
-        path, related = _relation(resource, raw.get("name"))
-        return Condition(path, op, _related_filter(raw.get("val"), related, depth + 1))
-    field = _field(resource, raw.get("name"))
+    first, _, rest = name.partition(RELATION_SEPARATOR)
+    if first in resource.relations and op in (*_UNARY, *_RELATED):
+        return _on_relation(resource, first, rest, op, raw, depth)
+    field = _field(resource, name)
     if op in _UNARY:
         return Condition(field, op)
+    if op in _RELATED:
+        raise Invalid
     # The second form compares two fields; the document's example spells the key "fieldname".
-    other = raw.get("field", raw.get("fieldname"))
+    other = None if nested else raw.get("field") or raw.get("fieldname")
     if other is not None:
         return Condition(field, op, other_field=_field(resource, other))
-    if "val" not in raw:
+    if raw.get("val") is None:  # Flask-Restless: "use the is_null/is_not_null operators"
         raise Invalid
     return Condition(field, op, raw["val"])
 
 
-def _window(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= MAX_WINDOW:
+def _on_relation(
+    resource: Resource, name: str, field: str, op: Op, raw: dict[str, Any], depth: int
+) -> Filter:
+    """Flask-Restless 0.17 applies the operator to the relation itself: `is_null` /
+    `is_not_null` ask whether it has no related row / some (the field, if any, is not
+    read); `has` / `any` with `<relation>__<field>` and a plain value ask for a related row
+    whose field equals the value; with a filter object as the value, for one that matches
+    it (the field is not read either)."""
+    path, related = _through(resource, [name])
+    core = PATH_SEPARATOR.join(path)
+    if op in _UNARY:
+        return Condition(core, op)
+    value = raw.get("val")
+    if isinstance(value, dict):
+        return Condition(core, op, _filter(value, related, depth + 1, nested=True))
+    if not field:
+        # Not 0.17's: a list of filter objects that must all hold (`[]`: some related row).
+        if not isinstance(value, list):
+            raise Invalid
+        items = tuple(_filter(item, related, depth + 1, nested=True) for item in value)
+        return Condition(core, op, BoolOp("and", items))
+    if value is None or field not in related.fields:
         raise Invalid
-    return raw
+    return Condition(core, op, Condition(related.fields[field], Op.EQ, value))
+
+
+def _whole(raw: Any) -> int | None:
+    """`limit` / `offset`: Flask-Restless applies them when they are truthy, as SQLAlchemy's
+    int() reads them (`"5"`, `5.7` and `true` are 5, 5 and 1); a negative one is refused
+    by PostgreSQL, so here."""
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise Invalid from None
+    if not 0 <= value <= MAX_WINDOW:
+        raise Invalid
+    return value
 
 
 def _order(raw: Any, resource: Resource) -> Order:
-    if not isinstance(raw, dict):
+    # Flask-Restless builds OrderBy(**item): `field` is needed, `direction` is "asc" or "desc"
+    # (its name is looked up as is), and nothing else may be there.
+    if not isinstance(raw, dict) or "field" not in raw or not raw.keys() <= {"field", "direction"}:
         raise Invalid
     direction = raw.get("direction", "asc")
-    if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+    if direction not in ("asc", "desc"):
         raise Invalid
-    return Order(_field(resource, raw.get("field")), descending=direction.lower() == "desc")
+    return Order(_field(resource, raw["field"]), descending=direction == "desc")
 
 
-def _list(raw: Any) -> list[Any]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
+def _group(raw: Any, resource: Resource) -> str:
+    if not isinstance(raw, dict) or raw.keys() != {"field"}:
         raise Invalid
-    return raw
+    return _field(resource, raw["field"])
 
 
 def parse_q(request: Request, resource: Resource) -> PartnerQuery:
     text = request.query_params.get("q")
-    if text is None or not text.strip():
+    if text is None:
         return PartnerQuery(ListQuery(), single=False)
     try:
-        raw = orjson.loads(text)
+        raw = orjson.loads(text)  # an empty `q=` is not JSON either
     except orjson.JSONDecodeError:
         raise UndecodableBody("Unable to decode data") from None
     if not isinstance(raw, dict):
         raise UndecodableBody("Unable to decode data")
-    group_by = []
-    for item in _list(raw.get("group_by")):
-        if not isinstance(item, dict):
-            raise Invalid
-        group_by.append(_field(resource, item.get("field")))
-    single = raw.get("single", False)
-    if not isinstance(single, bool):
+    group_by = tuple(_group(item, resource) for item in _items(raw.get("group_by", [])))
+    # Flask-Restless hands `group_by` to SQL with every column selected, which PostgreSQL
+    # accepts only when the primary key is among the groups (each row its own group).
+    if group_by and resource.fields[resource.key] not in group_by:
         raise Invalid
     query = ListQuery(
-        filters=tuple(_filter(item, resource) for item in _list(raw.get("filters"))),
-        order_by=tuple(_order(item, resource) for item in _list(raw.get("order_by"))),
-        group_by=tuple(group_by),
-        limit=_window(raw.get("limit")),
-        offset=_window(raw.get("offset")) or 0,
+        filters=tuple(_filter(item, resource) for item in _items(raw.get("filters", []))),
+        order_by=tuple(_order(item, resource) for item in _items(raw.get("order_by", []))),
+        group_by=group_by,
+        limit=_whole(raw.get("limit")),
+        offset=_whole(raw.get("offset")) or 0,
+        compare_any_number=True,  # 0.17 hands numbers to the database as they are
     )
-    return PartnerQuery(query, single)
+    # Any value Python finds true asks for one result, as Flask-Restless does.
+    return PartnerQuery(query, single=bool(raw.get("single")))
 
 
-def _positive(request: Request, name: str, default: int) -> int:
-    text = request.query_params.get(name)
-    if text is None or text == "":
-        return default
+def _number(text: str) -> int | None:
+    """A paging parameter as Python's int() reads it (Flask-Restless's way: signs and
+    surrounding spaces are fine), or None. Beyond 64 bits it is None too: the page number
+    is echoed in the answer, and JSON here holds 64-bit integers."""
+    if len(text) > 40:  # int() of a very long text is slow
+        return None
     try:
-        value = parse_integer(text)
-    except NotAnInteger:
-        value = None
-    if value is None or not 0 < value < 10**15:
-        raise HttpError(f"{name} must be a positive integer")
-    return value
+        number = int(text)
+    except ValueError:
+        return None
+    return number if INT64[0] <= number <= INT64[1] else None
 
 
 def parse_page(request: Request) -> PageRequest:
-    """`page` from 1; `results_per_page` defaults to 10, capped at 100 as the library does."""
-    per_page = min(_positive(request, "results_per_page", DEFAULT_PER_PAGE), MAX_PER_PAGE)
-    return PageRequest(page=_positive(request, "page", 1), per_page=per_page)
+    """`results_per_page` as Flask-Restless reads it: 10 when missing, unreadable or not
+    positive, at most 100. `page` from 1; a page before the first or after the last is
+    answered as Flask-Restless slices its result (see `listing.list_response`)."""
+    size = _number(request.query_params.get("results_per_page") or "")
+    per_page = DEFAULT_PER_PAGE if size is None or size <= 0 else min(size, MAX_PER_PAGE)
+    text = request.query_params.get("page")
+    page = 1 if text is None else _number(text)
+    if page is None:
+        raise HttpError("page must be an integer")
+    return PageRequest(page=page, per_page=per_page)
