@@ -76,6 +76,51 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# --- loose values: what the form-minded APIs read from a form field or a JSON value ----------
+
+NULL: Schema = {"nullable": True, "enum": [None]}
+NO_NUL = "^[^\\x00]*$"  # text the databases can store
+EMPTY: Schema = {"type": "string", "enum": [""], "description": "empty: as null"}
+
+
+def any_case(word: str) -> str:
+    """A regular expression for `word` in any letter case (JSON Schema patterns have no flag
+    for it)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def one_of_words(words: Sequence[str]) -> str:
+    """A pattern for any of `words`, in any letter case."""
+    return "^({})$".format("|".join(any_case(word) for word in words))
+
+
+def digits_within(low: int, high: int) -> str:
+    """A pattern for decimal integers that all lie within [low, high]: as many digits as the
+    smaller bound's magnitude has, less one (a sound, if not complete, description)."""
+    width = len(str(min(abs(low), abs(high)))) - 1
+    sign = "-?" if low < 0 else ""
+    return f"^{sign}[0-9]{{1,{width}}}$"
+
+
+def loose(*branches: Schema, nullable: bool, description: str) -> Schema:
+    """One of `branches`; null (or, from a form, an empty value) too where `nullable`."""
+    found = [*branches, NULL, EMPTY] if nullable else list(branches)
+    return {"anyOf": found, "description": description}
+
+
+def textual(schema: Schema) -> Schema:
+    """`schema` as a query string or a form carries it: text only, so never null (a form's
+    `null` is the four letters). An empty value, where documented, stands for null."""
+    if schema.get("type") == "object" and "properties" in schema:
+        properties = {name: textual(value) for name, value in schema["properties"].items()}
+        return {**schema, "properties": properties}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [branch for branch in schema["anyOf"] if branch is not NULL]}
+    if schema.get("nullable"):
+        return {**schema, "nullable": False}
+    return schema
+
+
 # --- operations -----------------------------------------------------------------------------
 
 ID = integer(nullable=False, minimum=1)
@@ -107,7 +152,7 @@ def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
             for name in _PATH_PARAMETER.findall(route.path)
         ]
         + [
-            {"name": name, "in": "query", "required": False, "schema": schema}
+            {"name": name, "in": "query", "required": False, "schema": textual(schema)}
             for name, schema in spec.query.items()
         ],
     }
@@ -119,7 +164,10 @@ def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {media: {"schema": spec.body} for media in spec.media_types},
+            "content": {
+                media: {"schema": spec.body if media == JSON else textual(spec.body)}
+                for media in spec.media_types
+            },
         }
     success: Schema = {"description": "Success"}
     if spec.response is not None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.billing_v1.names import (
@@ -13,11 +13,11 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
     FILTERABLE,
 )
-from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS
-from customer_registry.apis.params import Converter, boolean, integer
-from customer_registry.core import customers
-from customer_registry.core.fields import Attribute, Kind
+from customer_registry.apis.params import BOOLEAN_WORDS, Converter, boolean, integer
+from customer_registry.core import brands, contacts, customers
+from customer_registry.core.fields import INT32, INT64, Attribute, Kind
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
@@ -35,48 +35,80 @@ def _attribute(core: str) -> Attribute | None:
 
 
 def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.Schema:
-    """A loosely typed parameter, as a form field carries it (a JSON body may also send
-    numbers and booleans)."""
-    if converter is boolean:
-        return oa.string(description="true, false, 1 or 0", example="true")
+    """A loosely typed parameter, as `converter` reads it from a form field, the query string or
+    a JSON value; null (or empty) only where the field may be null."""
+    nullable = attribute is None or attribute.nullable
+    if converter is boolean:  # a null flag is "not given" (`params.convert`)
+        return oa.loose(
+            {"type": "boolean"},
+            {"type": "integer", "enum": [0, 1]},
+            {"type": "string", "pattern": oa.one_of_words(BOOLEAN_WORDS)},
+            nullable=True,
+            description="true, false, 1 or 0",
+        )
     if converter is integer:
-        return oa.string(description="an integer", example="7")
-    if attribute is not None and attribute.max_length is not None:
-        return oa.string(minLength=1, maxLength=attribute.max_length)
-    return oa.string()
+        low, high = INT64 if attribute is not None and attribute.kind is Kind.BIGINT else INT32
+        return oa.loose(
+            {"type": "integer", "minimum": low, "maximum": high},
+            {"type": "string", "pattern": oa.digits_within(low, high)},
+            nullable=nullable,
+            description="an integer",
+        )
+    limits = {"maxLength": attribute.max_length} if attribute and attribute.max_length else {}
+    return oa.string(nullable=nullable, minLength=1, pattern=oa.NO_NUL, **limits)
 
 
-def _parameters(table: Mapping[str, tuple[str, Converter]]) -> dict[str, oa.Schema]:
-    return {name: _parameter(convert, _attribute(core)) for name, (core, convert) in table.items()}
+def _parameters(
+    table: Mapping[str, tuple[str, Converter]], attributes: Callable[[str], Attribute | None]
+) -> dict[str, oa.Schema]:
+    """Each parameter, typed by the core field it names (`attributes` of its core name)."""
+    return {name: _parameter(convert, attributes(core)) for name, (core, convert) in table.items()}
+
+
+def _page_number(description: str) -> oa.Schema:
+    """`query._positive`: digits from 1; empty is the default."""
+    return {
+        "anyOf": [oa.integer(nullable=False, minimum=1, maximum=10**15 - 1), oa.EMPTY],
+        "description": description,
+    }
 
 
 _PAGE = {
-    "page": oa.integer(nullable=False, minimum=1, description="from 1"),
-    "per_page": oa.integer(
-        nullable=False,
-        minimum=1,
-        description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
+    "page": _page_number("from 1"),
+    "per_page": _page_number(
+        f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}"
     ),
 }
-_NUMERIC = {
-    name
-    for name, core in FILTERABLE.items()
-    if core == "customer_id" or getattr(_attribute(core), "kind", None) is Kind.INT
-}
-_SORTABLE = "|".join(sorted(FILTERABLE, key=len, reverse=True))
+_COMPARED = f"(>=|<=|!=|>|<|=)?{oa.digits_within(*INT32)[1:-1]}"
+_TEXT = oa.string(nullable=False, pattern=oa.NO_NUL, description="equal to")
+
+
+def _filter_value(name: str) -> oa.Schema:
+    """What `filter[<name>]` takes: the storage reads it as its column's type."""
+    core = FILTERABLE[name]
+    if name in NUMERIC_FILTERS:
+        return oa.string(
+            nullable=False,
+            pattern=f"^{_COMPARED}(,{_COMPARED})*$",
+            description="equal to; also comparisons, comma-separated: `>1,<=2`",
+        )
+    if core in ("created_at", "modified_at"):
+        return oa.string(nullable=False, format="date-time", description="equal to")
+    kind = getattr(_attribute(core), "kind", None)
+    if kind is Kind.BOOL:
+        words = oa.one_of_words(("true", "false", "1", "0"))
+        return oa.string(nullable=False, pattern=words, description="equal to")
+    if kind is Kind.FLOAT:
+        return oa.string(nullable=False, pattern=r"^-?[0-9]{1,15}(\\.[0-9]{1,6})?$")
+    return _TEXT
+
+
+_SORT_KEY = "-?({})".format("|".join(sorted(FILTERABLE, key=len, reverse=True)))
 
 
 def _list_query() -> dict[str, oa.Schema]:
     """spatie/laravel-query-builder's parameters: `filter[<key>]`, `sort`, and the page."""
-    filters = {
-        f"filter[{name}]": oa.string(
-            nullable=False,
-            description="equal to; also comparisons, comma-separated: `>1,<=2`"
-            if name in _NUMERIC
-            else "equal to",
-        )
-        for name in FILTERABLE
-    }
+    filters = {f"filter[{name}]": _filter_value(name) for name in FILTERABLE}
     return {
         **filters,
         "filter[term_match]": oa.string(
@@ -84,8 +116,9 @@ def _list_query() -> dict[str, oa.Schema]:
         ),
         "sort": oa.string(
             nullable=False,
-            pattern=f"^-?({_SORTABLE})(,-?({_SORTABLE}))*$",
-            description="customer-object keys, comma-separated; `-` for descending",
+            pattern=f"^({_SORT_KEY})?(,({_SORT_KEY})?)*$",
+            description="customer-object keys, comma-separated; `-` for descending (empty "
+            "ones are skipped)",
             example="-created_at,name",
         ),
         **_PAGE,
@@ -226,7 +259,7 @@ def _write(
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
-    parameters = _parameters(CUSTOMER_PARAMETERS)
+    parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
@@ -270,9 +303,14 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         "contactable_type": oa.string(
             nullable=False, enum=["App\\Customer", "App\\Models\\Customer"]
         ),
-        "contactable_id": oa.string(nullable=False, description="the customer's id"),
+        "contactable_id": oa.loose(
+            oa.ID,
+            {"type": "string", "pattern": oa.digits_within(*INT32)},
+            nullable=False,
+            description="the customer's id",
+        ),
     }
-    brand = _parameters(BRAND_PARAMETERS)
+    brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
     key = {"brand": oa.ID}
     update_brand = _write("Rename a brand", brand, path=key, response=_response(oa.ID))
     return {
@@ -283,7 +321,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("POST", "/v1/contacts"): _write(
             "Add a contact to a customer; answers its id",
-            {**contactable, **_parameters(CONTACT_PARAMETERS)},
+            {**contactable, **_parameters(CONTACT_PARAMETERS, contacts.FIELDS.get)},
             required=tuple(contactable),
             status=201,
             response=_response(oa.ID),
@@ -311,7 +349,10 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ("POST", "/login"): oa.Spec(
             "Log in: a token for `Authorization: Bearer <token>`",
             body=oa.fields(
-                {"email": oa.string(nullable=False), "password": oa.string(nullable=False)},
+                {
+                    "email": oa.string(nullable=False, minLength=1),
+                    "password": oa.string(nullable=False, minLength=1),
+                },
                 required=("email", "password"),
             ),
             media_types=FORMS,

@@ -245,6 +245,11 @@ def _resource_specs(
 
 
 _SUCCESS = oa.string(nullable=False, enum=["success"])
+# A customer named by its external id or code: at least one of them sent, and not null.
+_ONE_IDENTIFIER = [
+    {"required": [name], "properties": {name: {"type": kind}}}
+    for name, kind in (("external_customer_id", "integer"), ("external_customer_code", "string"))
+]
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
@@ -255,15 +260,12 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             "name": _column(customer.name, request=True),
             "external_customer_id": _column(customer.external_id, request=True),
             "external_customer_code": _column(customer.code, request=True),
-            "reason": oa.string(description="accepted, not stored"),
+            "reason": {"description": "any value: accepted, not stored"},
         },
         required=("entity_id", "name"),
     )
     new_customer["description"] = "`external_customer_id`, `external_customer_code` or both"
-    new_customer["anyOf"] = [
-        {"required": ["external_customer_id"]},
-        {"required": ["external_customer_code"]},
-    ]
+    new_customer["anyOf"] = _ONE_IDENTIFIER
     created = oa.record(
         {
             "status": _SUCCESS,
@@ -336,10 +338,7 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
         "the customer, by `external_customer_id`, `external_customer_code` or both (they must "
         "name the same customer)"
     )
-    move["anyOf"] = [
-        {"required": ["external_customer_id"]},
-        {"required": ["external_customer_code"]},
-    ]
+    move["anyOf"] = _ONE_IDENTIFIER
     moved = oa.record(
         {
             "status": _SUCCESS,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.params import boolean, integer, number
+from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.apis.sales_v1_0.names import (
     CONTACT_FILTERS,
@@ -15,6 +15,7 @@ from customer_registry.apis.sales_v1_0.names import (
 )
 from customer_registry.apis.sales_v1_0.params import Field, Id
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
+from customer_registry.core.fields import INT32
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
@@ -33,17 +34,41 @@ def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
     return {name: _schema(reader) for name, (_, reader) in table.items()}
 
 
-_EXTERNAL = {"useExternalId": oa.string(description="true: ids are references")}
-_LIST = {
-    "max": oa.string(description="page size (10 by default, at most 100)"),
-    "offset": oa.string(description="rows to skip"),
-    "sort": oa.string(),
-    "order": oa.string(enum=["asc", "desc"]),
+_EXTERNAL = {
+    "useExternalId": oa.loose(
+        {"type": "boolean"},
+        {"type": "string", "pattern": oa.one_of_words(BOOLEAN_WORDS)},
+        nullable=True,
+        description="true: ids are references",
+    )
 }
 
 
+def _count(description: str) -> oa.Schema:
+    """`listing._count`: a whole number; empty is the default."""
+    return oa.loose(
+        oa.integer(nullable=False, minimum=0, maximum=10**12 - 1),
+        nullable=True,
+        description=description,
+    )
+
+
 def _filters(names: Mapping[str, str]) -> dict[str, oa.Schema]:
-    return {**_LIST, **{name: oa.string() for name in names}}
+    """The list's controls, and a filter per field: ids are digits, other values text (each
+    compared as its column's type)."""
+    return {
+        "max": _count("page size (10 by default, at most 100)"),
+        "offset": _count("rows to skip"),
+        "sort": oa.string(nullable=False, enum=["", *names]),
+        "order": oa.string(nullable=False, pattern=oa.one_of_words(("asc", "desc"))),
+        **{name: _filter(core) for name, core in names.items()},
+    }
+
+
+def _filter(core: str) -> oa.Schema:
+    if core.endswith("_id"):
+        return oa.string(nullable=False, pattern=oa.digits_within(*INT32))
+    return oa.string(nullable=False, pattern=oa.NO_NUL)
 
 
 def _page(item: oa.Schema) -> oa.Schema:
@@ -160,6 +185,15 @@ ERROR = oa.record(
     {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
 )
 
+
+def _creation(body: oa.Schema, required: Sequence[str]) -> oa.Schema:
+    """A create's body: `required` must be sent, not null and not empty (`MissingParam`)."""
+    properties = dict(body["properties"])
+    for name in required:
+        properties[name] = {**properties[name], "nullable": False, "minLength": 1}
+    return oa.fields(properties, required)
+
+
 _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
@@ -174,7 +208,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             **_EXTERNAL,
         },
     )
-    create = oa.fields(body["properties"], required=("reference", "name"))
+    create = _creation(body, ("reference", "name"))
     item = "/customers/{customer}"
     update = oa.Spec(
         "Update a customer (the fields sent)",
@@ -210,7 +244,9 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     name = collection.catalogue.kind
     answer = oa.ref(collection.path)
     body = oa.fields(_parameters(collection.parameters))
-    create = oa.fields(body["properties"], required=collection.catalogue.required)
+    # The catalogue names its required fields by their core names.
+    names = {core: name for name, (core, _) in collection.parameters.items()}
+    create = _creation(body, [names[core] for core in collection.catalogue.required])
     path, item = f"/{collection.path}", f"/{collection.path}/{{key}}"
     update = oa.Spec(
         f"Update a {name}",
@@ -236,7 +272,7 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     contact = oa.fields({"customerId": _schema(Id("", "")), **_parameters(CONTACT_PARAMETERS)})
-    create_contact = oa.fields(contact["properties"], required=("customerId",))
+    create_contact = _creation(contact, ("customerId",))
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
     settings = oa.fields(
         {"geographicalLocations": _schema(boolean), "regionLevel": _schema(integer)}
@@ -287,7 +323,7 @@ def build() -> oa.Schema:
         schemas[collection.path] = oa.record(
             {**_ITEM_KEYS, **_OWN_KEYS[collection.path], **_AUDIT_KEYS}
         )
-    return oa.document(
+    document = oa.document(
         title="Customer Registry — sales API",
         description="Seed 002 and the conventions it shows; see docs/compatibility/sales_v1_0.md.",
         server="/api/v1.0",
@@ -296,3 +332,15 @@ def build() -> oa.Schema:
         error=oa.ref("Error"),
         schemas=schemas,
     )
+    _optional_bodies(document)
+    return document
+
+
+def _optional_bodies(document: oa.Schema) -> None:
+    """An update of the fields sent may send none: a body without required fields is
+    optional."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody")
+            if body and not body["content"][oa.JSON]["schema"].get("required"):
+                body["required"] = False
