@@ -6,11 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from customer_registry.apis.billing_v1.openapi import build as billing_document
+from customer_registry.apis.openapi import digits_within
 from customer_registry.apis.partner_v1.openapi import build as partner_document
 from customer_registry.apis.sales_v1_0.openapi import build as sales_document
+from customer_registry.core.fields import INT32, INT64
 from tests.apis.billing_v1 import laravel
 
 Headers = dict[str, str]
@@ -92,3 +96,48 @@ def test_a_form_or_a_query_string_is_never_documented_as_null(build: Any) -> Non
         for operation in operations.values():
             for parameter in operation["parameters"]:
                 assert not parameter.get("schema", {}).get("nullable"), parameter["name"]
+
+
+@pytest.mark.parametrize(
+    ("build", "create", "item"),
+    [
+        (partner_document, ("post", "/customers/create_customer"), "/customers/{customer_id}"),
+        (partner_document, ("post", "/products"), "/products/{product_imei}"),
+        (sales_document, ("post", "/customers"), "/customers/{customer}"),
+        (sales_document, ("post", "/regions"), "/regions/{key}"),
+        (billing_document, ("post", "/v1/customers"), "/v1/customers/{customer}"),
+        (billing_document, ("post", "/v1/brands"), "/v1/brands/{brand}"),
+    ],
+)
+def test_a_create_links_to_every_operation_on_what_it_created(
+    build: Any, create: tuple[str, str], item: str
+) -> None:
+    """OpenAPI `links`: what a client (and schemathesis' stateful run) follows from a create."""
+    document = build()
+    method, path = create
+    answer = next(iter(document["paths"][path][method]["responses"].values()))
+    targets = {link["operationId"] for link in answer["links"].values()}
+    expected = {
+        operation["operationId"]
+        for found, operations in document["paths"].items()
+        if found == item or found.startswith(f"{item}/")
+        for operation in operations.values()
+    }
+    assert targets == expected
+    ids = {
+        op["operationId"] for operations in document["paths"].values() for op in operations.values()
+    }
+    assert targets <= ids
+
+
+@hypothesis.given(
+    st.sampled_from([INT32, INT64, (1, INT32[1]), (1, 10), (0, 10**12)]).flatmap(
+        lambda bounds: st.tuples(st.just(bounds), st.from_regex(digits_within(*bounds)))
+    )
+)
+def test_a_documented_digits_pattern_names_only_integers_in_range(
+    drawn: tuple[tuple[int, int], str],
+) -> None:
+    """What a document says a loose integer may be is always accepted (its range included)."""
+    (low, high), text = drawn
+    assert low <= int(text) <= high

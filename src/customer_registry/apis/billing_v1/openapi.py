@@ -39,23 +39,11 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
     a JSON value; null (or empty) only where the field may be null."""
     nullable = attribute is None or attribute.nullable
     if converter is boolean:  # a null flag is "not given" (`params.convert`)
-        return oa.loose(
-            {"type": "boolean"},
-            {"type": "integer", "enum": [0, 1]},
-            {"type": "string", "pattern": oa.one_of_words(BOOLEAN_WORDS)},
-            nullable=True,
-            description="true, false, 1 or 0",
-        )
+        return oa.loose_boolean(BOOLEAN_WORDS)
     if converter is integer:
         low, high = INT64 if attribute is not None and attribute.kind is Kind.BIGINT else INT32
-        return oa.loose(
-            {"type": "integer", "minimum": low, "maximum": high},
-            {"type": "string", "pattern": oa.digits_within(low, high)},
-            nullable=nullable,
-            description="an integer",
-        )
-    limits = {"maxLength": attribute.max_length} if attribute and attribute.max_length else {}
-    return oa.string(nullable=nullable, minLength=1, pattern=oa.NO_NUL, **limits)
+        return oa.loose_integer(low, high, nullable=nullable)
+    return oa.text(attribute.max_length if attribute else None, nullable=nullable)
 
 
 def _parameters(
@@ -65,17 +53,9 @@ def _parameters(
     return {name: _parameter(convert, attributes(core)) for name, (core, convert) in table.items()}
 
 
-def _page_number(description: str) -> oa.Schema:
-    """`query._positive`: digits from 1; empty is the default."""
-    return {
-        "anyOf": [oa.integer(nullable=False, minimum=1, maximum=10**15 - 1), oa.EMPTY],
-        "description": description,
-    }
-
-
 _PAGE = {
-    "page": _page_number("from 1"),
-    "per_page": _page_number(
+    "page": oa.page_number("from 1"),
+    "per_page": oa.page_number(
         f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}"
     ),
 }
@@ -241,6 +221,7 @@ def _write(
     status: int = 200,
     response: oa.Schema,
     path: Mapping[str, oa.Schema] | None = None,
+    creates: oa.Creates | None = None,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -255,6 +236,7 @@ def _write(
         media_types=FORMS,
         status=status,
         response=response,
+        creates=creates,
     )
 
 
@@ -280,6 +262,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             required=("name",),
             status=201,
             response=_response(oa.ID),
+            creates=oa.Creates(item, "/response"),
         ),
         ("GET", "/v1/customers/search"): oa.Spec(
             "Customers whose name, customerAccount or accountsReference contains `term`",
@@ -305,7 +288,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         "contactable_id": oa.loose(
             oa.ID,
-            {"type": "string", "pattern": oa.digits_within(*INT32)},
+            {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
             nullable=False,
             description="the customer's id",
         ),
@@ -337,6 +320,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             required=("name",),
             status=201,
             response=_response(oa.ID),
+            creates=oa.Creates("/v1/brands/{brand}", "/response"),
         ),
         ("GET", "/v1/brands/{brand}"): oa.Spec(
             "Get a brand", path=key, response=oa.record({"brand": _BRAND})

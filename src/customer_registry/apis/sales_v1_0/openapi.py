@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number
+from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number, text
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.apis.sales_v1_0.names import (
     CONTACT_FILTERS,
@@ -13,35 +13,63 @@ from customer_registry.apis.sales_v1_0.names import (
     CUSTOMER_FILTERS,
     CUSTOMER_PARAMETERS,
 )
-from customer_registry.apis.sales_v1_0.params import Field, Id
+from customer_registry.apis.sales_v1_0.params import DUE_DATE_TYPES, Field, Id
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
+from customer_registry.core.catalogues import MAX_REGION_LEVEL
 from customer_registry.core.fields import INT32
+from customer_registry.core.iso import COUNTRY_CODES
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
 
 def _schema(reader: object) -> oa.Schema:
+    """A parameter as its reader takes it from a form field or a JSON value."""
     if isinstance(reader, Id):
-        return oa.string(description="an id, or a reference with useExternalId=true")
+        return oa.loose(
+            {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
+            {"type": "integer", "minimum": 1, "maximum": INT32[1]},
+            nullable=True,
+            description="an id (digits); with useExternalId=true, a reference instead",
+        )
     if reader is boolean:
-        return oa.string(description="true, false, 1 or 0", example="true")
-    if reader in (integer, number):
-        return oa.string(description="a number", example="7")
-    return oa.string()
+        return oa.loose_boolean(BOOLEAN_WORDS)
+    if reader is integer:
+        return oa.loose_integer(*INT32)
+    if reader is number:
+        return oa.loose_number()
+    # The sales forms take an empty field as no value.
+    return oa.text(None, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
 
 
 def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
-    return {name: _schema(reader) for name, (_, reader) in table.items()}
+    return {name: _SPECIAL.get(core) or _schema(reader) for name, (core, reader) in table.items()}
 
 
-_EXTERNAL = {
-    "useExternalId": oa.loose(
-        {"type": "boolean"},
-        {"type": "string", "pattern": oa.one_of_words(BOOLEAN_WORDS)},
+# Core fields whose values a rule narrows further than their reader.
+_LEVEL = oa.loose_integer(1, MAX_REGION_LEVEL)
+_SPECIAL: dict[str, oa.Schema] = {
+    "level": _LEVEL,
+    "region_level": _LEVEL,
+    "customer_risk_color": oa.string(pattern="^#[0-9A-Fa-f]{6}$", example="#1BE9D8"),
+    "due_date_config_type": oa.loose(
+        {"type": "integer", "enum": list(DUE_DATE_TYPES)},
+        {"type": "string", "pattern": "^[12]$"},
+        {"type": "string", "pattern": oa.one_of_words(tuple(DUE_DATE_TYPES.values()))},
         nullable=True,
-        description="true: ids are references",
-    )
+        description="1 (days after the invoice date) or 2 (after the end of its month)",
+    ),
+    "shipping_country": oa.string(enum=COUNTRY_CODES, description="ISO 3166 alpha-2"),
+    "country": oa.string(enum=COUNTRY_CODES, description="ISO 3166 alpha-2"),
 }
+_PAYMENT_TYPES = oa.string(
+    pattern="^([0-9]{1,9}(,[0-9]{1,9})*)?$",
+    description='ids, comma-separated; also `[{"id"=7},{"id"=8}]` (the document\'s form) or a '
+    "JSON list",
+    example="7,8",
+)
+
+
+_EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}
 
 
 def _count(description: str) -> oa.Schema:
@@ -53,19 +81,36 @@ def _count(description: str) -> oa.Schema:
     )
 
 
-def _filters(names: Mapping[str, str]) -> dict[str, oa.Schema]:
-    """The list's controls, and a filter per field: ids are digits, other values text (each
-    compared as its column's type)."""
+def _filters(
+    names: Mapping[str, str], readers: Mapping[str, Field] | None = None
+) -> dict[str, oa.Schema]:
+    """The list's controls, and a filter per field, read as `listing._typed` reads it: by the
+    parameter's reader, else as text (empty included) the query compares as its column's type
+    (ids digits)."""
+    readers = readers or {}
     return {
         "max": _count("page size (10 by default, at most 100)"),
         "offset": _count("rows to skip"),
         "sort": oa.string(nullable=False, enum=["", *names]),
         "order": oa.string(nullable=False, pattern=oa.one_of_words(("asc", "desc"))),
-        **{name: _filter(core) for name, core in names.items()},
+        **{
+            name: _list_filter(core, readers.get(name, (core, text))[1])
+            for name, core in names.items()
+        },
     }
 
 
+def _list_filter(core: str, reader: object) -> oa.Schema:
+    if reader is text:
+        return _filter(core)
+    if isinstance(reader, Id):  # compared as a number: any integer, none matches below 1
+        return oa.textual(oa.loose_integer(*INT32))
+    return oa.textual(_schema(reader))
+
+
 def _filter(core: str) -> oa.Schema:
+    if core in ("created_at", "modified_at"):
+        return oa.string(nullable=False, format="date-time")
     if core.endswith("_id"):
         return oa.string(nullable=False, pattern=oa.digits_within(*INT32))
     return oa.string(nullable=False, pattern=oa.NO_NUL)
@@ -188,12 +233,18 @@ ERROR = oa.record(
 
 def _creation(body: oa.Schema, required: Sequence[str]) -> oa.Schema:
     """A create's body: `required` must be sent, not null and not empty (`MissingParam`)."""
+    return oa.fields(_not_null(body, required)["properties"], required)
+
+
+def _not_null(body: oa.Schema, names: Sequence[str]) -> oa.Schema:
+    """`body` with `names` never null (`reference may not be null.`) when sent."""
     properties = dict(body["properties"])
-    for name in required:
-        properties[name] = {**properties[name], "nullable": False, "minLength": 1}
-    return oa.fields(properties, required)
+    for name in names:
+        properties[name] = oa.not_null(properties[name])
+    return oa.fields(properties)
 
 
+_CONTACT_OWNER: dict[str, Field] = {"customerId": ("customer_id", Id("customer", "customer id"))}
 _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
@@ -203,12 +254,13 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         {
             **_parameters(CUSTOMER_PARAMETERS),
             "isSubCustomer": _schema(boolean),
-            "paymentTypes": oa.string(example='[{"id"=7},{"id"=8}]'),
+            "paymentTypes": _PAYMENT_TYPES,
             "imageFile": oa.string(format="binary"),
             **_EXTERNAL,
         },
     )
     create = _creation(body, ("reference", "name"))
+    body = _not_null(body, ("reference", "name"))
     item = "/customers/{customer}"
     update = oa.Spec(
         "Update a customer (the fields sent)",
@@ -220,7 +272,9 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     )
     return {
         ("GET", "/customers"): oa.Spec(
-            "List customers", query=_filters(CUSTOMER_FILTERS), response=_page(oa.ref("Customer"))
+            "List customers",
+            query=_filters(CUSTOMER_FILTERS, CUSTOMER_PARAMETERS),
+            response=_page(oa.ref("Customer")),
         ),
         ("POST", "/customers"): oa.Spec(
             "Create a customer",
@@ -228,6 +282,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=oa.ref("Customer"),
+            creates=oa.Creates(item, "/id"),
         ),
         ("GET", item): oa.Spec(
             "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
@@ -246,7 +301,9 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(_parameters(collection.parameters))
     # The catalogue names its required fields by their core names.
     names = {core: name for name, (core, _) in collection.parameters.items()}
-    create = _creation(body, [names[core] for core in collection.catalogue.required])
+    required = [names[core] for core in collection.catalogue.required]
+    create = _creation(body, required)
+    body = _not_null(body, required)
     path, item = f"/{collection.path}", f"/{collection.path}/{{key}}"
     update = oa.Spec(
         f"Update a {name}",
@@ -258,10 +315,17 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     )
     return {
         ("GET", path): oa.Spec(
-            f"List {name} objects", query=_filters(collection.filters), response=_page(answer)
+            f"List {name} objects",
+            query=_filters(collection.filters, collection.parameters),
+            response=_page(answer),
         ),
         ("POST", path): oa.Spec(
-            f"Create a {name}", body=create, media_types=FORMS, status=201, response=answer
+            f"Create a {name}",
+            body=create,
+            media_types=FORMS,
+            status=201,
+            response=answer,
+            creates=oa.Creates(item, "/id"),
         ),
         ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
         ("PUT", item): update,
@@ -274,9 +338,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     contact = oa.fields({"customerId": _schema(Id("", "")), **_parameters(CONTACT_PARAMETERS)})
     create_contact = _creation(contact, ("customerId",))
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
-    settings = oa.fields(
-        {"geographicalLocations": _schema(boolean), "regionLevel": _schema(integer)}
-    )
+    settings = oa.fields({"geographicalLocations": _schema(boolean), "regionLevel": _LEVEL})
     update_contact = oa.Spec(
         "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
     )
@@ -292,7 +354,9 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("GET", "/users/{key}"): oa.Spec("Get a user", path=_KEY, query=_EXTERNAL, response=_USER),
         ("GET", "/contacts"): oa.Spec(
-            "List contacts", query=_filters(CONTACT_FILTERS), response=_page(_CONTACT)
+            "List contacts",
+            query=_filters(CONTACT_FILTERS, {**CONTACT_PARAMETERS, **_CONTACT_OWNER}),
+            response=_page(_CONTACT),
         ),
         ("POST", "/contacts"): oa.Spec(
             "Create a contact",
@@ -300,6 +364,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=_CONTACT,
+            creates=oa.Creates("/contacts/{key}", "/id"),
         ),
         ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
         ("PUT", "/contacts/{key}"): update_contact,
