@@ -95,6 +95,14 @@ PENDING: set[tuple[str, str, str]] = {
         ("sales", "positive_data_acceptance", f"{method} /customers/{{customer}}")
         for method in ("GET", "DELETE")
     ),
+    # Seen once, on PostgreSQL: a contact created (201) and answered missing by the next
+    # linked step (DELETE); not explained yet.
+    ("sales", "ensure_resource_availability", "POST /contacts"),
+    # Seen once, on PostgreSQL: a multipart body of repeated unknown fields, accepted.
+    *(
+        ("billing", "negative_data_rejection", f"{m} /v1/brands/{{brand}}")
+        for m in ("PUT", "PATCH")
+    ),
 }
 
 

@@ -80,6 +80,7 @@ def ref(name: str) -> Schema:
 
 NULL: Schema = {"nullable": True, "enum": [None]}
 NO_NUL = "^[^\\x00]*$"  # text the databases can store
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # and not only spaces (a customer's name)
 EMPTY: Schema = {"type": "string", "enum": [""], "description": "empty: as null"}
 
 
@@ -150,13 +151,18 @@ NUMBER_TEXT_MAX = 32
 
 
 def text(
-    max_length: int | None, *, nullable: bool = True, empty: bool = False, **more: Any
+    max_length: int | None,
+    *,
+    nullable: bool = True,
+    empty: bool = False,
+    pattern: str = NO_NUL,
+    **more: Any,
 ) -> Schema:
     """Text as the APIs read it (`apis.params.text`): a string of 1 to `max_length` characters
     without NUL; a JSON number is taken as its text where it always fits; `empty`: "" is
     taken as null."""
     limits = {"maxLength": max_length} if max_length is not None else {}
-    branches = [string(nullable=False, minLength=1, pattern=NO_NUL, **limits)]
+    branches = [string(nullable=False, minLength=1, pattern=pattern, **limits)]
     if max_length is None or max_length >= NUMBER_TEXT_MAX:
         branches.append({"type": "number"})
     if nullable:

@@ -242,6 +242,8 @@ def _write(
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
+    # A customer's name is never blank (`core.customers._validate`).
+    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(

@@ -47,10 +47,19 @@ def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
 
 # Core fields whose values a rule narrows further than their reader.
 _LEVEL = oa.loose_integer(1, MAX_REGION_LEVEL)
+_COUNTRY = oa.loose(
+    {"type": "string", "enum": COUNTRY_CODES},
+    nullable=True,
+    description="ISO 3166 alpha-2 (a country's name is read too)",
+)
 _SPECIAL: dict[str, oa.Schema] = {
     "level": _LEVEL,
     "region_level": _LEVEL,
-    "customer_risk_color": oa.string(pattern="^#[0-9A-Fa-f]{6}$", example="#1BE9D8"),
+    "customer_risk_color": oa.loose(
+        {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "example": "#1BE9D8"},
+        nullable=True,
+        description="a colour such as #1BE9D8",
+    ),
     "due_date_config_type": oa.loose(
         {"type": "integer", "enum": list(DUE_DATE_TYPES)},
         {"type": "string", "pattern": "^[12]$"},
@@ -58,8 +67,8 @@ _SPECIAL: dict[str, oa.Schema] = {
         nullable=True,
         description="1 (days after the invoice date) or 2 (after the end of its month)",
     ),
-    "shipping_country": oa.string(enum=COUNTRY_CODES, description="ISO 3166 alpha-2"),
-    "country": oa.string(enum=COUNTRY_CODES, description="ISO 3166 alpha-2"),
+    "shipping_country": _COUNTRY,
+    "country": _COUNTRY,
 }
 _PAYMENT_TYPES = oa.string(
     pattern="^([0-9]{1,9}(,[0-9]{1,9})*)?$",
@@ -253,6 +262,8 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(
         {
             **_parameters(CUSTOMER_PARAMETERS),
+            # A customer's name is never blank (`core.customers._validate`).
+            "name": oa.text(None, pattern=oa.NOT_BLANK),
             "isSubCustomer": _schema(boolean),
             "paymentTypes": _PAYMENT_TYPES,
             "imageFile": oa.string(format="binary"),
