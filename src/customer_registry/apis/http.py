@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -394,9 +394,44 @@ def api_app(
     for route in routes:
         if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
             route.app = _plain(route.endpoint)
-    app = _ApiApp(list(routes), exception_handlers, limit)
+    app = _ApiApp(_literal_paths_first(routes), exception_handlers, limit)
     app.state.ctx = ctx
     return app
+
+
+def _literal_paths_first(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """A path without parameters names its own resource: a route whose parameter would also
+    match it (`/customers/{customer_id}` and `/customers/create_customer`) must not answer it,
+    so a method the literal path lacks gets 405, not the parameter route's 404."""
+    literal = {r.path for r in routes if isinstance(r, Route) and not r.param_convertors}
+    found: list[BaseRoute] = []
+    for route in routes:
+        shadowed = (
+            frozenset(path for path in literal if route.path_regex.match(path))
+            if isinstance(route, Route) and route.param_convertors
+            else frozenset()
+        )
+        found.append(_Shadowed(route, shadowed) if shadowed else route)
+    return found
+
+
+class _Shadowed(BaseRoute):
+    """A parameter route that leaves the literal paths it would match to their own routes."""
+
+    def __init__(self, route: BaseRoute, literal: frozenset[str]) -> None:
+        self.route = route
+        self.literal = literal
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if get_route_path(scope) in self.literal:
+            return Match.NONE, {}
+        return self.route.matches(scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        return self.route.url_path_for(name, **path_params)
 
 
 class _ApiApp(Starlette):

@@ -76,6 +76,136 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# --- loose values: what the form-minded APIs read from a form field or a JSON value ----------
+
+NULL: Schema = {"nullable": True, "enum": [None]}
+NO_NUL = "^[^\\x00]*$"  # text the databases can store
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # and not only spaces (a customer's name)
+EMPTY: Schema = {"type": "string", "enum": [""], "description": "empty: as null"}
+
+
+def any_case(word: str) -> str:
+    """A regular expression for `word` in any letter case (JSON Schema patterns have no flag
+    for it)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def one_of_words(words: Sequence[str]) -> str:
+    """A pattern for any of `words`, in any letter case."""
+    return "^({})$".format("|".join(any_case(word) for word in words))
+
+
+def digits_within(low: int, high: int) -> str:
+    """A pattern for decimal integers that all lie within [low, high] (sound, if not complete:
+    a few values at the far ends of a wide range are left out)."""
+    if high - low <= 100:
+        return "^({})$".format("|".join(str(value) for value in range(low, high + 1)))
+    width = len(str(high)) - 1  # every number of that many digits is at most `high`
+    if low > 1:
+        raise ValueError(f"no digits pattern for integers from {low}")
+    digits = f"[1-9][0-9]{{0,{width - 1}}}" if low == 1 else f"[0-9]{{1,{width}}}"
+    if low >= 0:
+        return f"^{digits}$"
+    negative = min(width, len(str(-low)) - 1)
+    return f"^({digits}|-[0-9]{{1,{negative}}})$"
+
+
+def loose(*branches: Schema, nullable: bool, description: str) -> Schema:
+    """One of `branches`; null (or, from a form, an empty value) too where `nullable`."""
+    found = [*branches, NULL, EMPTY] if nullable else list(branches)
+    return {"anyOf": found, "description": description}
+
+
+def page_number(description: str) -> Schema:
+    """A page or a page size as the list APIs read it: digits from 1 (fewer than 16); empty is
+    the default."""
+    number = integer(nullable=False, minimum=1, maximum=10**15 - 1)
+    return {"anyOf": [number, EMPTY], "description": description}
+
+
+def loose_boolean(words: Sequence[str], *, nullable: bool = True) -> Schema:
+    """A flag as `apis.params.boolean` reads it: JSON true/false or 1/0, or one of `words`."""
+    return loose(
+        {"type": "boolean"},
+        {"type": "integer", "enum": [0, 1]},
+        {"type": "string", "pattern": one_of_words(words)},
+        nullable=nullable,
+        description="true, false, 1 or 0",
+    )
+
+
+def loose_integer(low: int, high: int, *, nullable: bool = True) -> Schema:
+    """An integer as `apis.params.integer` reads it: a JSON integer or its digits."""
+    return loose(
+        {"type": "integer", "minimum": low, "maximum": high},
+        {"type": "string", "pattern": digits_within(low, high)},
+        nullable=nullable,
+        description="an integer",
+    )
+
+
+# A JSON number's text is at most this long for any number a client sends
+# (`-1.7976931348623157e+308`, an integer of 19 digits): where a text field holds that many,
+# a number is stored as its text.
+NUMBER_TEXT_MAX = 32
+
+
+def text(
+    max_length: int | None,
+    *,
+    nullable: bool = True,
+    empty: bool = False,
+    pattern: str = NO_NUL,
+    **more: Any,
+) -> Schema:
+    """Text as the APIs read it (`apis.params.text`): a string of 1 to `max_length` characters
+    without NUL; a JSON number is taken as its text where it always fits; `empty`: "" is
+    taken as null."""
+    limits = {"maxLength": max_length} if max_length is not None else {}
+    branches = [string(nullable=False, minLength=1, pattern=pattern, **limits)]
+    if max_length is None or max_length >= NUMBER_TEXT_MAX:
+        branches.append({"type": "number"})
+    if nullable:
+        branches.append(NULL)
+    if nullable and empty:
+        branches.append(EMPTY)
+    return {"anyOf": branches, **more}
+
+
+def loose_number(*, nullable: bool = True) -> Schema:
+    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text."""
+    return loose(
+        {"type": "number"},
+        {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"},
+        nullable=nullable,
+        description="a number",
+    )
+
+
+def textual(schema: Schema) -> Schema:
+    """`schema` as a query string or a form carries it: text only, so never null (a form's
+    `null` is the four letters). An empty value, where documented, stands for null."""
+    if schema.get("type") == "object" and "properties" in schema:
+        properties = {name: textual(value) for name, value in schema["properties"].items()}
+        return {**schema, "properties": properties}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [branch for branch in schema["anyOf"] if branch is not NULL]}
+    if schema.get("nullable"):
+        return {**schema, "nullable": False}
+    return schema
+
+
+def not_null(schema: Schema) -> Schema:
+    """`schema` without null (or the empty value standing for it): a value that must be there."""
+    if "anyOf" in schema:
+        kept = [branch for branch in schema["anyOf"] if branch is not NULL and branch is not EMPTY]
+        return {**schema, "anyOf": kept}
+    found = {**schema, "nullable": False}
+    if found.get("type") == "string":
+        found.setdefault("minLength", 1)
+    return found
+
+
 # --- operations -----------------------------------------------------------------------------
 
 ID = integer(nullable=False, minimum=1)
@@ -92,22 +222,38 @@ class Spec:
     media_types: tuple[str, ...] = (JSON,)
     status: int = 200
     response: Schema | None = None  # None: no body
+    creates: Creates | None = None
 
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+def operation_id(method: str, path: str) -> str:
+    return f"{method.lower()}_{path.strip('/').replace('/', '_') or 'root'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Creates:
+    """What a create's answer names: the object at `item`, its key at `pointer` in the body
+    (a JSON pointer). Becomes the answer's OpenAPI `links` to every operation on `item` and
+    below it, so a client (and schemathesis' stateful run) can follow create -> read ->
+    update -> delete."""
+
+    item: str
+    pointer: str
 
 
 def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
     level = getattr(route.endpoint, "required_level", None)
     operation: Schema = {
         "summary": spec.summary,
-        "operationId": f"{method.lower()}_{route.path.strip('/').replace('/', '_') or 'root'}",
+        "operationId": operation_id(method, route.path),
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": spec.path.get(name, ID)}
             for name in _PATH_PARAMETER.findall(route.path)
         ]
         + [
-            {"name": name, "in": "query", "required": False, "schema": schema}
+            {"name": name, "in": "query", "required": False, "schema": textual(schema)}
             for name, schema in spec.query.items()
         ],
     }
@@ -119,7 +265,10 @@ def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {media: {"schema": spec.body} for media in spec.media_types},
+            "content": {
+                media: {"schema": spec.body if media == JSON else textual(spec.body)}
+                for media in spec.media_types
+            },
         }
     success: Schema = {"description": "Success"}
     if spec.response is not None:
@@ -129,6 +278,22 @@ def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
         "default": {"description": "An error", "content": {JSON: {"schema": error}}},
     }
     return operation
+
+
+def _links(paths: Mapping[str, Schema], creates: Creates) -> Schema:
+    """A link from a create's answer to each operation on the created object."""
+    (parameter,) = _PATH_PARAMETER.findall(creates.item)
+    links: Schema = {}
+    for path, operations in paths.items():
+        if path != creates.item and not path.startswith(f"{creates.item}/"):
+            continue
+        for method in operations:
+            target = operation_id(method, path)
+            links[re.sub(r"[{}]", "", target)] = {
+                "operationId": target,
+                "parameters": {parameter: f"$response.body#{creates.pointer}"},
+            }
+    return links
 
 
 def document(
@@ -151,6 +316,10 @@ def document(
             paths.setdefault(route.path, {})[method.lower()] = _operation(
                 route, method, spec, error
             )
+    for (method, path), spec in specs.items():
+        if spec.creates is not None:
+            answer = paths[path][method.lower()]["responses"][str(spec.status)]
+            answer["links"] = _links(paths, spec.creates)
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0", "description": description},

@@ -13,6 +13,10 @@ class Currency:
     name: str
 
 
+# Every ISO 3166 alpha-2 code (the documents list them; names are read too).
+COUNTRY_CODES = sorted(str(country.alpha_2) for country in pycountry.countries)
+
+
 def country_code(value: str) -> str | None:
     """The ISO alpha-2 code of a country given by code or name ("FR", "fra", "France")."""
     try:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.billing_v1.names import (
@@ -13,11 +13,11 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
     FILTERABLE,
 )
-from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
-from customer_registry.apis.params import Converter, boolean, integer
-from customer_registry.core import customers
-from customer_registry.core.fields import Attribute, Kind
+from customer_registry.apis.params import BOOLEAN_WORDS, Converter, boolean, integer
+from customer_registry.core import brands, contacts, customers
+from customer_registry.core.fields import INT32, INT64, Attribute, Kind
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
@@ -35,19 +35,22 @@ def _attribute(core: str) -> Attribute | None:
 
 
 def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.Schema:
-    """A loosely typed parameter, as a form field carries it (a JSON body may also send
-    numbers and booleans)."""
-    if converter is boolean:
-        return oa.string(description="true, false, 1 or 0", example="true")
+    """A loosely typed parameter, as `converter` reads it from a form field, the query string or
+    a JSON value; null (or empty) only where the field may be null."""
+    nullable = attribute is None or attribute.nullable
+    if converter is boolean:  # a null flag is "not given" (`params.convert`)
+        return oa.loose_boolean(BOOLEAN_WORDS)
     if converter is integer:
-        return oa.string(description="an integer", example="7")
-    if attribute is not None and attribute.max_length is not None:
-        return oa.string(minLength=1, maxLength=attribute.max_length)
-    return oa.string()
+        low, high = INT64 if attribute is not None and attribute.kind is Kind.BIGINT else INT32
+        return oa.loose_integer(low, high, nullable=nullable)
+    return oa.text(attribute.max_length if attribute else None, nullable=nullable)
 
 
-def _parameters(table: Mapping[str, tuple[str, Converter]]) -> dict[str, oa.Schema]:
-    return {name: _parameter(convert, _attribute(core)) for name, (core, convert) in table.items()}
+def _parameters(
+    table: Mapping[str, tuple[str, Converter]], attributes: Callable[[str], Attribute | None]
+) -> dict[str, oa.Schema]:
+    """Each parameter, typed by the core field it names (`attributes` of its core name)."""
+    return {name: _parameter(convert, attributes(core)) for name, (core, convert) in table.items()}
 
 
 _PAGE = {
@@ -58,25 +61,36 @@ _PAGE = {
         description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
     ),
 }
-_NUMERIC = {
-    name
-    for name, core in FILTERABLE.items()
-    if core == "customer_id" or getattr(_attribute(core), "kind", None) is Kind.INT
-}
-_SORTABLE = "|".join(sorted(FILTERABLE, key=len, reverse=True))
+_COMPARED = f"(>=|<=|!=|>|<|=)?{oa.digits_within(*INT32)[1:-1]}"
+_TEXT = oa.string(nullable=False, pattern=oa.NO_NUL, description="equal to")
+
+
+def _filter_value(name: str) -> oa.Schema:
+    """What `filter[<name>]` takes: the storage reads it as its column's type."""
+    core = FILTERABLE[name]
+    if name in NUMERIC_FILTERS:
+        return oa.string(
+            nullable=False,
+            pattern=f"^{_COMPARED}(,{_COMPARED})*$",
+            description="equal to; also comparisons, comma-separated: `>1,<=2`",
+        )
+    if core in ("created_at", "modified_at"):
+        return oa.string(nullable=False, format="date-time", description="equal to")
+    kind = getattr(_attribute(core), "kind", None)
+    if kind is Kind.BOOL:
+        words = oa.one_of_words(("true", "false", "1", "0"))
+        return oa.string(nullable=False, pattern=words, description="equal to")
+    if kind is Kind.FLOAT:
+        return oa.string(nullable=False, pattern=r"^-?[0-9]{1,15}(\\.[0-9]{1,6})?$")
+    return _TEXT
+
+
+_SORT_KEY = "-?({})".format("|".join(sorted(FILTERABLE, key=len, reverse=True)))
 
 
 def _list_query() -> dict[str, oa.Schema]:
     """spatie/laravel-query-builder's parameters: `filter[<key>]`, `sort`, and the page."""
-    filters = {
-        f"filter[{name}]": oa.string(
-            nullable=False,
-            description="equal to; also comparisons, comma-separated: `>1,<=2`"
-            if name in _NUMERIC
-            else "equal to",
-        )
-        for name in FILTERABLE
-    }
+    filters = {f"filter[{name}]": _filter_value(name) for name in FILTERABLE}
     return {
         **filters,
         "filter[term_match]": oa.string(
@@ -84,8 +98,9 @@ def _list_query() -> dict[str, oa.Schema]:
         ),
         "sort": oa.string(
             nullable=False,
-            pattern=f"^-?({_SORTABLE})(,-?({_SORTABLE}))*$",
-            description="customer-object keys, comma-separated; `-` for descending",
+            pattern=f"^({_SORT_KEY})?(,({_SORT_KEY})?)*$",
+            description="customer-object keys, comma-separated; `-` for descending (empty "
+            "ones are skipped)",
             example="-created_at,name",
         ),
         **_PAGE,
@@ -222,6 +237,7 @@ def _write(
     status: int = 200,
     response: oa.Schema,
     path: Mapping[str, oa.Schema] | None = None,
+    creates: oa.Creates | None = None,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -236,11 +252,14 @@ def _write(
         media_types=FORMS,
         status=status,
         response=response,
+        creates=creates,
     )
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
-    parameters = _parameters(CUSTOMER_PARAMETERS)
+    parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
+    # A customer's name is never blank (`core.customers._validate`).
+    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
@@ -261,6 +280,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             required=("name",),
             status=201,
             response=_response(oa.ID),
+            creates=oa.Creates(item, "/response"),
         ),
         ("GET", "/v1/customers/search"): oa.Spec(
             "Customers whose name, customerAccount or accountsReference contains `term`",
@@ -284,9 +304,14 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         "contactable_type": oa.string(
             nullable=False, enum=["App\\Customer", "App\\Models\\Customer"]
         ),
-        "contactable_id": oa.string(nullable=False, description="the customer's id"),
+        "contactable_id": oa.loose(
+            oa.ID,
+            {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
+            nullable=False,
+            description="the customer's id",
+        ),
     }
-    brand = _parameters(BRAND_PARAMETERS)
+    brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
     key = {"brand": oa.ID}
     update_brand = _write("Rename a brand", brand, path=key, response=_response(oa.ID))
     return {
@@ -297,7 +322,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("POST", "/v1/contacts"): _write(
             "Add a contact to a customer; answers its id",
-            {**contactable, **_parameters(CONTACT_PARAMETERS)},
+            {**contactable, **_parameters(CONTACT_PARAMETERS, contacts.FIELDS.get)},
             required=tuple(contactable),
             status=201,
             response=_response(oa.ID),
@@ -313,6 +338,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             required=("name",),
             status=201,
             response=_response(oa.ID),
+            creates=oa.Creates("/v1/brands/{brand}", "/response"),
         ),
         ("GET", "/v1/brands/{brand}"): oa.Spec(
             "Get a brand", path=key, response=oa.record({"brand": _BRAND})
@@ -325,7 +351,10 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ("POST", "/login"): oa.Spec(
             "Log in: a token for `Authorization: Bearer <token>`",
             body=oa.fields(
-                {"email": oa.string(nullable=False), "password": oa.string(nullable=False)},
+                {
+                    "email": oa.string(nullable=False, minLength=1),
+                    "password": oa.string(nullable=False, minLength=1),
+                },
                 required=("email", "password"),
             ),
             media_types=FORMS,

@@ -21,11 +21,11 @@ from customer_registry.core.query import (
 
 DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100
-_FILTER = re.compile(r"^filter\[([A-Za-z_]+)\]$")
+_FILTER = re.compile(r"^filter\[(\w+)\]$", re.ASCII)
 # `>1,<=2`: each part an optional comparison and a value.
 _COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)?(.*)$", re.DOTALL)
 _OPS = {">=": Op.GE, "<=": Op.LE, "!=": Op.NE, ">": Op.GT, "<": Op.LT, "=": Op.EQ, None: Op.EQ}
-_NUMERIC = {"id", "brand_id", "representative_id", "resellerLevel"}
+NUMERIC_FILTERS = {"id", "brand_id", "representative_id", "resellerLevel"}
 TERM_MATCH_FIELDS = ("name", "code", "email", "phone")
 SEARCH_FIELDS = ("name", "code", "secondary_code")
 
@@ -72,7 +72,7 @@ def _not_allowed(kind: str, names: list[str]) -> HttpError:
 
 def _field_filter(name: str, value: str) -> Filter:
     field = FILTERABLE[name]
-    if name not in _NUMERIC:
+    if name not in NUMERIC_FILTERS:
         return Condition(field, Op.EQ, value, label=name)
     parts = []
     for part in value.split(","):

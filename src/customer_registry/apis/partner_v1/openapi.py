@@ -45,8 +45,16 @@ def _column(column: sa.Column[Any], *, request: bool) -> oa.Schema:
         return oa.boolean(nullable=nullable)
     if isinstance(kind, sa.Integer):  # BigInteger included
         low, high = INT64 if isinstance(kind, sa.BigInteger) else INT32
-        described = {"description": "a string of digits is accepted too"} if request else {}
-        return oa.integer(nullable=nullable, minimum=low, maximum=high, **described)
+        if request:  # `bodies.integer`: a string of digits too
+            return {
+                "anyOf": [
+                    oa.integer(nullable=False, minimum=low, maximum=high),
+                    {"type": "string", "pattern": oa.digits_within(low, high)},
+                    *([oa.NULL] if nullable else []),
+                ],
+                "description": "an integer, or its digits",
+            }
+        return oa.integer(nullable=nullable, minimum=low, maximum=high)
     if isinstance(kind, sa.Float):
         return oa.number(nullable=nullable)
     if isinstance(kind, sa.DateTime):
@@ -64,8 +72,9 @@ def _column(column: sa.Column[Any], *, request: bool) -> oa.Schema:
             example="2016-07-28T08:43:09.501636",
         )
     if isinstance(kind, sa.String):
-        limits = {"minLength": 1} if request else {}
-        return oa.string(nullable=nullable, maxLength=kind.length, **limits)
+        if request:  # `bodies.text`: a number is taken as its text
+            return oa.text(kind.length, nullable=nullable)
+        return oa.string(nullable=nullable, maxLength=kind.length)
     raise TypeError(f"no schema for column {column.name} of type {kind!r}")
 
 
@@ -86,6 +95,8 @@ def _writable(
     for name, core in fields.items():
         if name in ignored:
             properties[name] = {"description": "set by the system: ignored"}
+        elif name == "product_imei":  # a key: a string only (`bodies.strict_text`)
+            properties[name] = oa.string(nullable=False, minLength=1, pattern=oa.NO_NUL)
         else:
             properties[name] = _column(table.c[core], request=True)
     body = oa.fields(properties, required)
@@ -194,6 +205,8 @@ def _q(resource_key: str) -> oa.Schema:
 
 
 _PATH = {"products": {"product_imei": _IMEI}}  # other keys are integer ids
+
+
 _PAGE_QUERY = {
     "page": oa.integer(
         nullable=False,
@@ -250,6 +263,11 @@ def _resource_specs(
 
 
 _SUCCESS = oa.string(nullable=False, enum=["success"])
+# A customer named by its external id or code: at least one of them sent, and not null.
+_ONE_IDENTIFIER = [
+    {"required": [name], "properties": {name: {"type": kind}}}
+    for name, kind in (("external_customer_id", "integer"), ("external_customer_code", "string"))
+]
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
@@ -260,15 +278,12 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             "name": _column(customer.name, request=True),
             "external_customer_id": _column(customer.external_id, request=True),
             "external_customer_code": _column(customer.code, request=True),
-            "reason": oa.string(description="accepted, not stored"),
+            "reason": {"description": "any value: accepted, not stored"},
         },
         required=("entity_id", "name"),
     )
     new_customer["description"] = "`external_customer_id`, `external_customer_code` or both"
-    new_customer["anyOf"] = [
-        {"required": ["external_customer_id"]},
-        {"required": ["external_customer_code"]},
-    ]
+    new_customer["anyOf"] = _ONE_IDENTIFIER
     created = oa.record(
         {
             "status": _SUCCESS,
@@ -294,6 +309,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         body=new_customer,
         status=201,
         response=created,
+        creates=oa.Creates("/customers/{customer_id}", "/data/customer_id"),
     )
     path = "/customers/create_customer"
     update = _writable(CUSTOMER_FIELDS, tables.customers, META_FIELDS | {"customer_id"})
@@ -317,6 +333,7 @@ def _entity_specs() -> dict[tuple[str, str], oa.Spec]:
         body=_writable(ENTITY_FIELDS, tables.entities, ignored, required=("name",)),
         status=201,
         response=oa.ref("Entity"),
+        creates=oa.Creates("/entities/{entity_id}", "/entity_id"),
     )
     return specs
 
@@ -341,10 +358,7 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
         "the customer, by `external_customer_id`, `external_customer_code` or both (they must "
         "name the same customer)"
     )
-    move["anyOf"] = [
-        {"required": ["external_customer_id"]},
-        {"required": ["external_customer_code"]},
-    ]
+    move["anyOf"] = _ONE_IDENTIFIER
     moved = oa.record(
         {
             "status": _SUCCESS,
@@ -372,7 +386,11 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
     return {
         **_resource_specs("products", "/products", item, write=update),
         ("POST", "/products"): oa.Spec(
-            "Create a product", body=new, status=201, response=oa.ref("Product")
+            "Create a product",
+            body=new,
+            status=201,
+            response=oa.ref("Product"),
+            creates=oa.Creates(item, "/product_imei"),
         ),
         (
             "PUT",

@@ -60,12 +60,13 @@ def parse_list(
         reader = readers[name][1] if name in readers else None
         conditions.append(Condition(fields[name], Op.EQ, _typed(reader, name, raw), label=name))
     order: tuple[Order, ...] = ()
+    # `order` is checked even without `sort`: a wrong one is refused, not ignored.
+    direction = request.query_params.get("order", "asc").lower()
+    if direction not in ("asc", "desc"):
+        raise InvalidParamType("order")
     sort = request.query_params.get("sort")
     if sort:
         if sort not in fields:
             raise InvalidQuery(f"{sort} is not a field that can sort this list.")
-        direction = request.query_params.get("order", "asc").lower()
-        if direction not in ("asc", "desc"):
-            raise InvalidParamType("order")
         order = (Order(fields[sort], descending=direction == "desc"),)
     return ListQuery(filters=tuple(conditions), order_by=order)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.params import boolean, integer, number
+from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number, text
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.apis.sales_v1_0.names import (
     CONTACT_FILTERS,
@@ -13,37 +13,116 @@ from customer_registry.apis.sales_v1_0.names import (
     CUSTOMER_FILTERS,
     CUSTOMER_PARAMETERS,
 )
-from customer_registry.apis.sales_v1_0.params import Field, Id
+from customer_registry.apis.sales_v1_0.params import DUE_DATE_TYPES, Field, Id
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
+from customer_registry.core.catalogues import MAX_REGION_LEVEL
+from customer_registry.core.fields import INT32
+from customer_registry.core.iso import COUNTRY_CODES
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
 
 def _schema(reader: object) -> oa.Schema:
+    """A parameter as its reader takes it from a form field or a JSON value."""
     if isinstance(reader, Id):
-        return oa.string(description="an id, or a reference with useExternalId=true")
+        return oa.loose(
+            {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
+            {"type": "integer", "minimum": 1, "maximum": INT32[1]},
+            nullable=True,
+            description="an id (digits); with useExternalId=true, a reference instead",
+        )
     if reader is boolean:
-        return oa.string(description="true, false, 1 or 0", example="true")
-    if reader in (integer, number):
-        return oa.string(description="a number", example="7")
-    return oa.string()
+        return oa.loose_boolean(BOOLEAN_WORDS)
+    if reader is integer:
+        return oa.loose_integer(*INT32)
+    if reader is number:
+        return oa.loose_number()
+    # The sales forms take an empty field as no value.
+    return oa.text(None, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
 
 
 def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
-    return {name: _schema(reader) for name, (_, reader) in table.items()}
+    return {name: _SPECIAL.get(core) or _schema(reader) for name, (core, reader) in table.items()}
 
 
-_EXTERNAL = {"useExternalId": oa.string(description="true: ids are references")}
-_LIST = {
-    "max": oa.string(description="page size (10 by default, at most 100)"),
-    "offset": oa.string(description="rows to skip"),
-    "sort": oa.string(),
-    "order": oa.string(enum=["asc", "desc"]),
+# Core fields whose values a rule narrows further than their reader.
+_LEVEL = oa.loose_integer(1, MAX_REGION_LEVEL)
+_COUNTRY = oa.loose(
+    {"type": "string", "enum": COUNTRY_CODES},
+    nullable=True,
+    description="ISO 3166 alpha-2 (a country's name is read too)",
+)
+_SPECIAL: dict[str, oa.Schema] = {
+    "level": _LEVEL,
+    "region_level": _LEVEL,
+    "customer_risk_color": oa.loose(
+        {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "example": "#1BE9D8"},
+        nullable=True,
+        description="a colour such as #1BE9D8",
+    ),
+    "due_date_config_type": oa.loose(
+        {"type": "integer", "enum": list(DUE_DATE_TYPES)},
+        {"type": "string", "pattern": "^[12]$"},
+        {"type": "string", "pattern": oa.one_of_words(tuple(DUE_DATE_TYPES.values()))},
+        nullable=True,
+        description="1 (days after the invoice date) or 2 (after the end of its month)",
+    ),
+    "shipping_country": _COUNTRY,
+    "country": _COUNTRY,
 }
+_PAYMENT_TYPES = oa.string(
+    pattern="^([0-9]{1,9}(,[0-9]{1,9})*)?$",
+    description='ids, comma-separated; also `[{"id"=7},{"id"=8}]` (the document\'s form) or a '
+    "JSON list",
+    example="7,8",
+)
 
 
-def _filters(names: Mapping[str, str]) -> dict[str, oa.Schema]:
-    return {**_LIST, **{name: oa.string() for name in names}}
+_EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}
+
+
+def _count(description: str) -> oa.Schema:
+    """`listing._count`: a whole number; empty is the default."""
+    return oa.loose(
+        oa.integer(nullable=False, minimum=0, maximum=10**12 - 1),
+        nullable=True,
+        description=description,
+    )
+
+
+def _filters(
+    names: Mapping[str, str], readers: Mapping[str, Field] | None = None
+) -> dict[str, oa.Schema]:
+    """The list's controls, and a filter per field, read as `listing._typed` reads it: by the
+    parameter's reader, else as text (empty included) the query compares as its column's type
+    (ids digits)."""
+    readers = readers or {}
+    return {
+        "max": _count("page size (10 by default, at most 100)"),
+        "offset": _count("rows to skip"),
+        "sort": oa.string(nullable=False, enum=["", *names]),
+        "order": oa.string(nullable=False, pattern=oa.one_of_words(("asc", "desc"))),
+        **{
+            name: _list_filter(core, readers.get(name, (core, text))[1])
+            for name, core in names.items()
+        },
+    }
+
+
+def _list_filter(core: str, reader: object) -> oa.Schema:
+    if reader is text:
+        return _filter(core)
+    if isinstance(reader, Id):  # compared as a number: any integer, none matches below 1
+        return oa.textual(oa.loose_integer(*INT32))
+    return oa.textual(_schema(reader))
+
+
+def _filter(core: str) -> oa.Schema:
+    if core in ("created_at", "modified_at"):
+        return oa.string(nullable=False, format="date-time")
+    if core.endswith("_id"):
+        return oa.string(nullable=False, pattern=oa.digits_within(*INT32))
+    return oa.string(nullable=False, pattern=oa.NO_NUL)
 
 
 def _page(item: oa.Schema) -> oa.Schema:
@@ -160,6 +239,21 @@ ERROR = oa.record(
     {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
 )
 
+
+def _creation(body: oa.Schema, required: Sequence[str]) -> oa.Schema:
+    """A create's body: `required` must be sent, not null and not empty (`MissingParam`)."""
+    return oa.fields(_not_null(body, required)["properties"], required)
+
+
+def _not_null(body: oa.Schema, names: Sequence[str]) -> oa.Schema:
+    """`body` with `names` never null (`reference may not be null.`) when sent."""
+    properties = dict(body["properties"])
+    for name in names:
+        properties[name] = oa.not_null(properties[name])
+    return oa.fields(properties)
+
+
+_CONTACT_OWNER: dict[str, Field] = {"customerId": ("customer_id", Id("customer", "customer id"))}
 _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
@@ -168,13 +262,16 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(
         {
             **_parameters(CUSTOMER_PARAMETERS),
+            # A customer's name is never blank (`core.customers._validate`).
+            "name": oa.text(None, pattern=oa.NOT_BLANK),
             "isSubCustomer": _schema(boolean),
-            "paymentTypes": oa.string(example='[{"id"=7},{"id"=8}]'),
+            "paymentTypes": _PAYMENT_TYPES,
             "imageFile": oa.string(format="binary"),
             **_EXTERNAL,
         },
     )
-    create = oa.fields(body["properties"], required=("reference", "name"))
+    create = _creation(body, ("reference", "name"))
+    body = _not_null(body, ("reference", "name"))
     item = "/customers/{customer}"
     update = oa.Spec(
         "Update a customer (the fields sent)",
@@ -186,7 +283,9 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     )
     return {
         ("GET", "/customers"): oa.Spec(
-            "List customers", query=_filters(CUSTOMER_FILTERS), response=_page(oa.ref("Customer"))
+            "List customers",
+            query=_filters(CUSTOMER_FILTERS, CUSTOMER_PARAMETERS),
+            response=_page(oa.ref("Customer")),
         ),
         ("POST", "/customers"): oa.Spec(
             "Create a customer",
@@ -194,6 +293,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=oa.ref("Customer"),
+            creates=oa.Creates(item, "/id"),
         ),
         ("GET", item): oa.Spec(
             "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
@@ -210,7 +310,11 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     name = collection.catalogue.kind
     answer = oa.ref(collection.path)
     body = oa.fields(_parameters(collection.parameters))
-    create = oa.fields(body["properties"], required=collection.catalogue.required)
+    # The catalogue names its required fields by their core names.
+    names = {core: name for name, (core, _) in collection.parameters.items()}
+    required = [names[core] for core in collection.catalogue.required]
+    create = _creation(body, required)
+    body = _not_null(body, required)
     path, item = f"/{collection.path}", f"/{collection.path}/{{key}}"
     update = oa.Spec(
         f"Update a {name}",
@@ -222,10 +326,17 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     )
     return {
         ("GET", path): oa.Spec(
-            f"List {name} objects", query=_filters(collection.filters), response=_page(answer)
+            f"List {name} objects",
+            query=_filters(collection.filters, collection.parameters),
+            response=_page(answer),
         ),
         ("POST", path): oa.Spec(
-            f"Create a {name}", body=create, media_types=FORMS, status=201, response=answer
+            f"Create a {name}",
+            body=create,
+            media_types=FORMS,
+            status=201,
+            response=answer,
+            creates=oa.Creates(item, "/id"),
         ),
         ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
         ("PUT", item): update,
@@ -236,11 +347,9 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     contact = oa.fields({"customerId": _schema(Id("", "")), **_parameters(CONTACT_PARAMETERS)})
-    create_contact = oa.fields(contact["properties"], required=("customerId",))
+    create_contact = _creation(contact, ("customerId",))
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
-    settings = oa.fields(
-        {"geographicalLocations": _schema(boolean), "regionLevel": _schema(integer)}
-    )
+    settings = oa.fields({"geographicalLocations": _schema(boolean), "regionLevel": _LEVEL})
     update_contact = oa.Spec(
         "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
     )
@@ -256,7 +365,9 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("GET", "/users/{key}"): oa.Spec("Get a user", path=_KEY, query=_EXTERNAL, response=_USER),
         ("GET", "/contacts"): oa.Spec(
-            "List contacts", query=_filters(CONTACT_FILTERS), response=_page(_CONTACT)
+            "List contacts",
+            query=_filters(CONTACT_FILTERS, {**CONTACT_PARAMETERS, **_CONTACT_OWNER}),
+            response=_page(_CONTACT),
         ),
         ("POST", "/contacts"): oa.Spec(
             "Create a contact",
@@ -264,6 +375,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=_CONTACT,
+            creates=oa.Creates("/contacts/{key}", "/id"),
         ),
         ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
         ("PUT", "/contacts/{key}"): update_contact,
@@ -287,7 +399,7 @@ def build() -> oa.Schema:
         schemas[collection.path] = oa.record(
             {**_ITEM_KEYS, **_OWN_KEYS[collection.path], **_AUDIT_KEYS}
         )
-    return oa.document(
+    document = oa.document(
         title="Customer Registry — sales API",
         description="Seed 002 and the conventions it shows; see docs/compatibility/sales_v1_0.md.",
         server="/api/v1.0",
@@ -296,3 +408,15 @@ def build() -> oa.Schema:
         error=oa.ref("Error"),
         schemas=schemas,
     )
+    _optional_bodies(document)
+    return document
+
+
+def _optional_bodies(document: oa.Schema) -> None:
+    """An update of the fields sent may send none: a body without required fields is
+    optional."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody")
+            if body and not body["content"][oa.JSON]["schema"].get("required"):
+                body["required"] = False
