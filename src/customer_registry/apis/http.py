@@ -406,32 +406,28 @@ def _literal_paths_first(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     literal = {r.path for r in routes if isinstance(r, Route) and not r.param_convertors}
     found: list[BaseRoute] = []
     for route in routes:
-        shadowed = (
-            frozenset(path for path in literal if route.path_regex.match(path))
-            if isinstance(route, Route) and route.param_convertors
-            else frozenset()
-        )
-        found.append(_Shadowed(route, shadowed) if shadowed else route)
+        if isinstance(route, Route) and route.param_convertors:
+            shadowed = frozenset(path for path in literal if route.path_regex.match(path))
+            if shadowed:
+                found.append(_Shadowed(route, shadowed))
+                continue
+        found.append(route)
     return found
 
 
-class _Shadowed(BaseRoute):
-    """A parameter route that leaves the literal paths it would match to their own routes."""
+class _Shadowed(Route):
+    """A parameter route that leaves the literal paths it would match to their own routes.
+    Still a Route (the same attributes, copied), so what reads a path's routes, such as the
+    405's `Allow` (Router.allowed_methods), sees its methods."""
 
-    def __init__(self, route: BaseRoute, literal: frozenset[str]) -> None:
-        self.route = route
+    def __init__(self, route: Route, literal: frozenset[str]) -> None:
+        self.__dict__.update(route.__dict__)
         self.literal = literal
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if get_route_path(scope) in self.literal:
             return Match.NONE, {}
-        return self.route.matches(scope)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.route.handle(scope, receive, send)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        return self.route.url_path_for(name, **path_params)
+        return super().matches(scope)
 
 
 class _ApiApp(Starlette):
