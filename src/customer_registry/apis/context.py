@@ -33,6 +33,7 @@ class Context:
         )
 
     async def start(self) -> None:
+        self.media.create_root()
         await self.db.start()
 
     async def stop(self) -> None:

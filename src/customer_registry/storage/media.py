@@ -16,6 +16,11 @@ class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def create_root(self) -> None:
+        """The images' directory, made at start: `/media/` then answers 404 for a name it does
+        not hold, rather than an error because no image was ever stored."""
+        make_private_directories(self.root, Path())
+
     def save(self, entity_id: int, name: str, image: PreparedImage) -> str:
         """Write the image and its copies; answer its path relative to the root."""
         folder = Path(f"entity{entity_id}") / "photoCustomer"
