@@ -105,10 +105,12 @@ def _must_refuse(schema: dict[str, Any], bad: str) -> bool:
     NUMBERS_PAST_STORAGE): an integer outside the bounds the document gives (an INTEGER
     column's without them), a float past FLOAT_LIMIT."""
     description = str(schema.get("description", ""))
-    if schema.get("type") == "integer" or description.startswith(("an integer", "an id")):
+    # A loose field is `anyOf` its forms: its integer form, where it has one, gives the bounds.
+    integer = next((b for b in schema.get("anyOf", []) if b.get("type") == "integer"), schema)
+    if integer.get("type") == "integer" or description.startswith(("an integer", "an id")):
         if "e" in bad:
             return True
-        low, high = schema.get("minimum", -(2**31)), schema.get("maximum", 2**31 - 1)
+        low, high = integer.get("minimum", -(2**31)), integer.get("maximum", 2**31 - 1)
         return not low <= int(bad) <= high
     if schema.get("type") == "number" or description.startswith("a number"):
         return abs(float(bad)) > FLOAT_LIMIT
