@@ -148,7 +148,7 @@ _DATA_RULES: dict[str, tuple[int, re.Pattern[str]]] = {
     "billing": (
         422,
         re.compile(
-            r"has already been taken\.$|^The selected \w+ is invalid\.$|is shared by every "
+            r"has already been taken\.$|^The selected [\w ]+ is invalid\.$|is shared by every "
             r"entity and cannot be changed\.$|cannot be deleted while customers use it\.$"
         ),
     ),

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.http import json_response
+from customer_registry.core.fields import FLOAT_LIMIT
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -38,8 +39,12 @@ def integer(*, nullable: bool = True, **more: Any) -> Schema:
     return {"type": "integer", "nullable": nullable, **more}
 
 
+# What every number the APIs store may be (core.fields.FLOAT_LIMIT: whole amounts stay exact).
+_NUMBER_RANGE = {"minimum": -FLOAT_LIMIT, "maximum": FLOAT_LIMIT}
+
+
 def number(*, nullable: bool = True) -> Schema:
-    return {"type": "number", "nullable": nullable}
+    return {"type": "number", "nullable": nullable, **_NUMBER_RANGE}
 
 
 def boolean(*, nullable: bool = True) -> Schema:
@@ -175,7 +180,7 @@ def text(
 def loose_number(*, nullable: bool = True) -> Schema:
     """A number as `apis.params.number` reads it: a finite JSON number or its decimal text."""
     return loose(
-        {"type": "number"},
+        {"type": "number", **_NUMBER_RANGE},
         {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"},
         nullable=nullable,
         description="a number",

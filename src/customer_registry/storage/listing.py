@@ -27,7 +27,7 @@ from sqlalchemy.util import LRUCache
 
 from customer_registry.core.clock import parse_timestamp, utcnow
 from customer_registry.core.errors import InvalidQuery
-from customer_registry.core.fields import INT32, INT64, parse_integer, parse_number
+from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -171,8 +171,9 @@ def _to_number(value: Any) -> int | float:
 def _to_float(value: Any) -> float:
     # Text as the one number parser reads it (no `nan`, `1_0`, other scripts' digits).
     number = parse_number(value) if isinstance(value, str) else float(_to_number(value))
-    if number is None or not math.isfinite(number):
-        raise ValueError("not a finite number")
+    # Past FLOAT_LIMIT no column holds it (core.fields.check_storable), as the documents say.
+    if number is None or not abs(number) <= FLOAT_LIMIT:
+        raise ValueError("not a number a column holds")
     return number
 
 

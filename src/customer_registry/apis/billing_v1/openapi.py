@@ -15,7 +15,7 @@ from customer_registry.apis.billing_v1.names import (
 )
 from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
-from customer_registry.apis.params import BOOLEAN_WORDS, Converter, boolean, integer
+from customer_registry.apis.params import Converter, boolean, integer
 from customer_registry.core import brands, contacts, customers
 from customer_registry.core.fields import INT32, INT64, Attribute, Kind
 
@@ -38,12 +38,38 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
     """A loosely typed parameter, as `converter` reads it from a form field, the query string or
     a JSON value; null (or empty) only where the field may be null."""
     nullable = attribute is None or attribute.nullable
-    if converter is boolean:  # a null flag is "not given" (`params.convert`)
-        return oa.loose_boolean(BOOLEAN_WORDS)
+    if converter is boolean:  # a null flag is "not given" (`params.check`)
+        return oa.loose(
+            {"type": "boolean"},
+            {"type": "integer", "enum": [0, 1]},
+            {"type": "string", "pattern": _LARAVEL_BOOLEAN},
+            nullable=True,
+            description="a flag, as Laravel's `boolean` rule reads it (and true or false)",
+        )
     if converter is integer:
         low, high = INT64 if attribute is not None and attribute.kind is Kind.BIGINT else INT32
-        return oa.loose_integer(low, high, nullable=nullable)
-    return oa.text(attribute.max_length if attribute else None, nullable=nullable)
+        # Null or empty: null where the field may be, else "not given" (its default).
+        return oa.loose(
+            {"type": "integer", "minimum": low, "maximum": high},
+            {"type": "string", "pattern": _laravel_integer(high)},
+            nullable=True,
+            description="an integer, as Laravel's `integer` rule reads it",
+        )
+    # An empty text is null (ConvertEmptyStringsToNull).
+    return oa.text(attribute.max_length if attribute else None, nullable=nullable, empty=nullable)
+
+
+# Laravel's TrimStrings hands the validator every text without the spaces around it (PHP's
+# trim), and ConvertEmptyStringsToNull turns what is left empty into null.
+_TRIMMED = "[ \\t\\n\\r\\x0b]*"
+_LARAVEL_BOOLEAN = f"^{_TRIMMED}([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]){_TRIMMED}$"
+
+
+def _laravel_integer(high: int) -> str:
+    """Text PHP's integer filter reads as an integer from -high to high (a sign, no leading
+    zero), trimmed first; a few of the widest are left out, as `oa.digits_within` does."""
+    width = len(str(high)) - 1
+    return f"^{_TRIMMED}[+-]?(0|[1-9][0-9]{{0,{width - 1}}}){_TRIMMED}$"
 
 
 def _parameters(
@@ -58,6 +84,7 @@ _PAGE = {
     "per_page": oa.integer(
         nullable=False,
         minimum=1,
+        maximum=INT64[1],  # PHP's integers: a larger one is not an integer to Laravel
         description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
     ),
 }
@@ -284,7 +311,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("GET", "/v1/customers/search"): oa.Spec(
             "Customers whose name, customerAccount or accountsReference contains `term`",
-            query={"term": oa.string(nullable=False), **_PAGE},
+            query={"term": oa.string(nullable=False, pattern=oa.NO_NUL), **_PAGE},
             response=_paginator(oa.ref("Customer")),
         ),
         ("GET", item): oa.Spec("Get a customer", path=_CUSTOMER_KEY, response=found),
