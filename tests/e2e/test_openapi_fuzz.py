@@ -203,6 +203,8 @@ def _documented_refusal(
             return "an invalid query parameter the body overrides"
         if api == "billing" and _only_shadowed_alias(case, failure):
             return "an invalid mainAddressPostalCode the body's postalCode overrides"
+        if api == "billing" and _repeated(case):
+            return "a repeated parameter, read as PHP reads it: its last value"
     if not isinstance(failure, RejectedPositiveData):
         return None
     try:
@@ -218,15 +220,28 @@ def _documented_refusal(
     if response.status_code == status and all(rule.search(text) for text in texts):
         return "a rule of the stored data"
     if api == "billing" and response.status_code == 422:
-        absent = all(
-            name in _REQUIRED_IN_WORDS
-            and not _sent(case, name)
-            and all(_REQUIRED_IN_WORDS[name].match(text) for text in found)
+        # Laravel answers every field's problem at once: each one either of those kinds.
+        explained = all(
+            rule.search(text)
+            or (
+                name in _REQUIRED_IN_WORDS
+                and not _sent(case, name)
+                and bool(_REQUIRED_IN_WORDS[name].match(text))
+            )
             for name, found in messages.items()
+            for text in found
         )
-        if absent:
-            return "a parameter required in the query string or the body"
+        if explained:
+            return "a parameter required in the query string or the body, or a data rule"
     return None
+
+
+def _repeated(case: schemathesis.Case) -> bool:
+    """A query or form parameter sent more than once (PHP, like Starlette, keeps the last):
+    a list, or an object (whose values a query string carries as repeated pairs)."""
+    body = case.body if isinstance(case.body, dict) else {}
+    parts = (case.query or {}, body)
+    return any(isinstance(value, list | dict) for part in parts for value in part.values())
 
 
 def _refused_query(case: schemathesis.Case, response: schemathesis.Response) -> bool:

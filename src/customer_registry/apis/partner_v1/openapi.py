@@ -346,7 +346,9 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
     new = _writable(PRODUCT_FIELDS, tables.products, META_FIELDS, required=("product_imei",))
     new["properties"]["product_imei"] = _IMEI
     customer, history = tables.customers.c, tables.customer_product_history.c
-    reason = oa.string(maxLength=REASON_MAX, description="recorded on the rows it ends")
+    reason = oa.string(
+        maxLength=REASON_MAX, pattern=oa.NO_NUL, description="recorded on the rows it ends"
+    )
     move = oa.fields(
         {
             "entity_id": _column(customer.entity_id, request=True),
