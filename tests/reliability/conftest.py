@@ -215,16 +215,22 @@ def database_url(tmp_path: Path) -> Iterator[str]:
             _migrate(url, tmp_path)
 
 
+@contextlib.contextmanager
+def running(server: RegistryServer) -> Iterator[RegistryServer]:
+    """`server` started, and stopped at the end, whatever happened."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.kill()
+
+
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[RegistryServer]:
-    """A running server on the test's database (stopped at the end, whatever happened)."""
-    running = RegistryServer(database_url=database_url, workdir=tmp_path)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-        running.kill()
+    """A running server on the test's database."""
+    with running(RegistryServer(database_url=database_url, workdir=tmp_path)) as started:
+        yield started
 
 
 @pytest.fixture

@@ -20,7 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, PARTNER, RegistryServer
+from tests.reliability.conftest import (
+    ADMIN_PASSWORD,
+    ADMIN_USERNAME,
+    PARTNER,
+    RegistryServer,
+    running,
+)
 
 pytestmark = pytest.mark.server
 
@@ -34,13 +40,10 @@ RecordProperty = Callable[[str, object], None]
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[RegistryServer]:
-    running = RegistryServer(database_url=database_url, workdir=tmp_path, workers=WORKERS)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-        running.kill()
+    with running(
+        RegistryServer(database_url=database_url, workdir=tmp_path, workers=WORKERS)
+    ) as started:
+        yield started
 
 
 def _attempt(n: int, username: str, password: str) -> tuple[str, dict[str, str]]:

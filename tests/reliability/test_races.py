@@ -43,6 +43,7 @@ from tests.reliability.conftest import (
     RegistryServer,
     Tokens,
     login,
+    running,
 )
 
 pytestmark = pytest.mark.server
@@ -61,13 +62,10 @@ RecordProperty = Callable[[str, object], None]
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[RegistryServer]:
-    running = RegistryServer(database_url=database_url, workdir=tmp_path, workers=WORKERS)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-        running.kill()
+    with running(
+        RegistryServer(database_url=database_url, workdir=tmp_path, workers=WORKERS)
+    ) as started:
+        yield started
 
 
 @dataclass(frozen=True)

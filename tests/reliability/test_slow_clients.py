@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import BILLING, PARTNER, SALES, RegistryServer, login
+from tests.reliability.conftest import BILLING, PARTNER, SALES, RegistryServer, login, running
 
 pytestmark = pytest.mark.server
 
@@ -54,13 +54,8 @@ class SlowClientServer(RegistryServer):
 
 @pytest.fixture
 def slow_server(database_url: str, tmp_path: Path) -> Iterator[RegistryServer]:
-    running = SlowClientServer(database_url=database_url, workdir=tmp_path)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
-        running.kill()
+    with running(SlowClientServer(database_url=database_url, workdir=tmp_path)) as started:
+        yield started
 
 
 @dataclass
