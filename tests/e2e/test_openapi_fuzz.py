@@ -205,6 +205,8 @@ def _documented_refusal(
             return "an invalid mainAddressPostalCode the body's postalCode overrides"
         if api == "billing" and _repeated(case):
             return "a repeated parameter, read as PHP reads it: its last value"
+        if api == "partner" and _only_negative(case, ParameterLocation.QUERY, {"q"}):
+            return "a q whose parts Flask-Restless ignores (keys it does not know)"
     if not isinstance(failure, RejectedPositiveData):
         return None
     try:
@@ -258,6 +260,17 @@ def _only_shadowed_alias(case: schemathesis.Case, failure: Failure) -> bool:
     object's) name one field; sent both, `postalCode` is read."""
     body = case.body if isinstance(case.body, dict) else {}
     return "postalCode" in body and "in body - mainAddressPostalCode:" in failure.message
+
+
+def _only_negative(case: schemathesis.Case, location: ParameterLocation, names: set[str]) -> bool:
+    """Only these parameters, in this location, are what makes the case invalid."""
+    meta = case.meta
+    if meta is None:
+        return False
+    negative = {where for where, component in meta.components.items() if component.mode.is_negative}
+    data = meta.phase.data
+    mutated = {data.parameter} if data.parameter else {m.parameter for m in data.mutations}
+    return negative == {location} and bool(mutated) and mutated <= names
 
 
 def _only_shadowed_query(case: schemathesis.Case) -> bool:

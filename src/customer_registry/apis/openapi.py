@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.http import json_response
-from customer_registry.core.fields import FLOAT_LIMIT
+from customer_registry.core.fields import FLOAT_LIMIT, INT32
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -213,7 +213,7 @@ def not_null(schema: Schema) -> Schema:
 
 # --- operations -----------------------------------------------------------------------------
 
-ID = integer(nullable=False, minimum=1)
+ID = integer(nullable=False, minimum=1, maximum=INT32[1])  # core.fields.is_key
 
 
 @dataclass(frozen=True, slots=True)
