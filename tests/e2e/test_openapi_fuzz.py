@@ -205,7 +205,10 @@ def _documented_refusal(
             return "an invalid mainAddressPostalCode the body's postalCode overrides"
         if api == "billing" and _repeated(case):
             return "a repeated parameter, read as PHP reads it: its last value"
-        if api == "partner" and _only_negative(case, ParameterLocation.QUERY, {"q"}):
+        if api == "partner" and (
+            _only_negative(case, ParameterLocation.QUERY, {"q"})
+            or "at /properties/q/" in failure.message  # a part of q's JSON (`fieldname`)
+        ):
             return "a q whose parts Flask-Restless ignores (keys it does not know)"
     if not isinstance(failure, RejectedPositiveData):
         return None
