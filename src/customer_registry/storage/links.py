@@ -131,8 +131,8 @@ async def close_current(
 
 # An owner's own entity follows its current link, whichever entity that is: a link the
 # scope sees may belong to an owner now in another entity (a customer moved since), and
-# changing that link still moves the owner: the two queries below read and write across
-# entities.
+# changing that link still moves the owner. The two queries below are the reviewed
+# exceptions to scoping (tests/storage/test_scoped_queries.py).
 async def current_entity(conn: Connection, links: LinkTable, owner: object) -> int | None:
     value = await conn.fetch_value(
         sa.select(links.table.c.entity_id).where(

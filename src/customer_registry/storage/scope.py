@@ -1,5 +1,5 @@
 """The one place where a request's `Scope` becomes SQL. Every query on tenant data goes
-through it.
+through it: `tests/storage/test_scoped_queries.py` finds any that does not.
 
 A condition made here is `Visible`: the rows of a table the scope sees, narrowed further
 only by `narrowed`. Functions that build a query on a condition made elsewhere take it as
