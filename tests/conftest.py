@@ -102,7 +102,7 @@ async def reset_database(ctx: Context) -> None:
                 name="default", created_at=sa.func.now(), created_by="migration"
             )
         )
-        await catalogues.create_root_category(conn, 1, "migration")
+        await catalogues.create_root_category(conn, COMMAND_LINE.scope, "migration")
 
 
 @pytest.fixture

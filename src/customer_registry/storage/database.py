@@ -40,6 +40,7 @@ from customer_registry.settings import Settings
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.files import create_private_file
 from customer_registry.storage.schema import metadata
+from customer_registry.storage.scope import SCOPE_ENTITY
 
 Row = Mapping[str, Any]
 Decoder = Callable[[Any], Any]
@@ -82,8 +83,13 @@ class CompiledSQL:
 def _compile(stmt: Executable, dialect: Dialect) -> CompiledSQL:
     compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
     columns = tuple(getattr(stmt, "exported_columns", ()))
-    # Bind parameters without a value are the ones each execution passes.
-    bound = {name: value for name, value in compiled.params.items() if value is not None}
+    # Bind parameters without a value are the ones each execution passes; so is the scope's
+    # entity, whatever the statement was built with: it serves every scope of its kind.
+    bound = {
+        name: value
+        for name, value in compiled.params.items()
+        if value is not None and name != SCOPE_ENTITY
+    }
     return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), bound, columns)
 
 

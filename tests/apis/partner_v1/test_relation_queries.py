@@ -43,6 +43,7 @@ async def world(ctx: Context, make_entity: MakeEntity) -> World:
             )
         await customers.repository.insert_link(
             conn,
+            COMMAND_LINE.scope.for_entity(a),
             {
                 "customer_id": 3,
                 "entity_id": a,
