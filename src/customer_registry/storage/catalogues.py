@@ -4,7 +4,7 @@ with a `reference` unique in the entity."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ async def by_reference(
     )
 
 
-async def where(conn: Connection, listing: Listing, entity_id: int, **equal: Any) -> list[Row]:
+async def where(conn: Connection, listing: Listing, entity_id: int, **equal: Any) -> Sequence[Row]:
     statement = _in_entity(listing, entity_id)
     for name, value in equal.items():
         statement = statement.where(listing.table.c[name] == value)
@@ -65,7 +65,7 @@ async def keys_in_entity(
 
 async def page(
     conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     return await fetch_page(conn, listing, caller, query, page)
 
 

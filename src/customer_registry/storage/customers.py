@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,7 +73,7 @@ async def get_for_update(conn: Connection, caller: Caller, customer_id: int) -> 
 
 async def page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
     return await fetch_page(conn, LISTING, caller, query, page)
 

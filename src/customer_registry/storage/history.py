@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
 
 async def page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
     return await fetch_page(conn, LISTING, caller, query, page)
 

@@ -6,7 +6,7 @@ own `entity_id` column, so visibility checks need no join; the core keeps the tw
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +75,7 @@ async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) 
 
 async def page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     return await fetch_page(conn, links.listing, caller, query, page)
 
 

@@ -4,7 +4,7 @@ a whole page of customers at once (three queries, however many customers)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,7 +96,7 @@ def _contacts_of(count: int) -> Prepared:
 
 async def customers_with_names(
     conn: Connection, ids: Collection[int], entity_id: int | None
-) -> list[Row]:
+) -> Sequence[Row]:
     """The customers `ids` (of `entity_id` only, unless None) with what they name."""
     if not ids:
         return []
@@ -106,9 +106,9 @@ async def customers_with_names(
     return await conn.fetch_all(statement, entity_id=entity_id, **_keys(ids))
 
 
-async def payment_types_of(conn: Connection, ids: Collection[int]) -> list[Row]:
+async def payment_types_of(conn: Connection, ids: Collection[int]) -> Sequence[Row]:
     return await conn.fetch_all(_payment_types_of(len(ids)), **_keys(ids)) if ids else []
 
 
-async def contacts_of(conn: Connection, ids: Collection[int]) -> list[Row]:
+async def contacts_of(conn: Connection, ids: Collection[int]) -> Sequence[Row]:
     return await conn.fetch_all(_contacts_of(len(ids)), **_keys(ids)) if ids else []
