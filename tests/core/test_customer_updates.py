@@ -7,6 +7,8 @@ and `_consistent` change nothing else in the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -15,19 +17,24 @@ from customer_registry.core import customers
 from customer_registry.core.fields import Kind
 from customer_registry.storage.database import CompiledSQL, Connection, Row
 
-_SAMPLES = {Kind.INT: 7, Kind.BIGINT: 7, Kind.TEXT: "x", Kind.FLOAT: 1.5}
+_SAMPLES: dict[Kind, int | str | float] = {
+    Kind.INT: 7,
+    Kind.BIGINT: 7,
+    Kind.TEXT: "x",
+    Kind.FLOAT: 1.5,
+}
 
 
 class _NoQueries(Connection):
     dialect_name = "sqlite"
 
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
         raise AssertionError(f"queried: {compiled.sql}")
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
         raise AssertionError(f"executed: {compiled.sql}")
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractAsyncContextManager[None]:
         raise AssertionError("opened a transaction")
 
 
