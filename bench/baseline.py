@@ -32,7 +32,7 @@ import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -40,12 +40,13 @@ from urllib.parse import parse_qsl, quote, urlencode
 import aiosqlite
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 Message = dict[str, Any]
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-Row = Any  # an asyncpg Record or a sqlite3.Row: both indexed by name and by position
+Row = asyncpg.Record | sqlite3.Row  # both indexed by name and by position
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 SQLITE_POOL_SIZE = 4  # as the service's SQLite pool
@@ -145,11 +146,11 @@ class Driver(ABC):
     async def stop(self) -> None: ...
 
     @abstractmethod
-    def read(self) -> Any:
+    def read(self) -> AbstractAsyncContextManager[Conn]:
         """`async with driver.read() as conn`: one connection, autocommit."""
 
     @abstractmethod
-    def write(self, transaction: bool) -> Any:
+    def write(self, transaction: bool) -> AbstractAsyncContextManager[Conn]:
         """`async with driver.write(transaction) as conn`: for writes (in one transaction)."""
 
     @abstractmethod
@@ -163,7 +164,7 @@ class Driver(ABC):
 
 class Conn(ABC):
     @abstractmethod
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]: ...
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         rows = await self.fetch(sql, *args)
@@ -223,11 +224,11 @@ _COUNTING: dict[tuple[str, tuple[Any, ...]], asyncio.Future[int]] = {}
 class _PgConn(Conn):
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: PoolConnectionProxy) -> None:
         self._raw = raw
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        rows: list[Row] = await self._raw.fetch(sql, *args)
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        rows: Sequence[Row] = await self._raw.fetch(sql, *args)
         return rows
 
     async def execute(self, sql: str, *args: Any) -> None:
@@ -290,9 +291,9 @@ class _SqliteConn(Conn):
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         async with self._raw.execute(_sqlite_sql(sql), args) as cursor:
-            rows: list[Row] = list(await cursor.fetchall())
+            rows: Sequence[Row] = list(await cursor.fetchall())
         return rows
 
     async def execute(self, sql: str, *args: Any) -> None:

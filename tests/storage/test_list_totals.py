@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
 from customer_registry.storage import listing
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import CompiledSQL, Connection, Row, Statement
 from customer_registry.storage.listing import (
     _plan,
     _Shaped,
@@ -75,7 +76,7 @@ QUERIES = [
 
 async def _general(
     conn: Connection, query: ListQuery, caller: Caller, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The same page through the general path: statements built for the request."""
     statement = page_statement(CUSTOMERS, query, caller.scope, page)
     assert statement is not None
@@ -223,8 +224,10 @@ async def test_postgresql_estimates_and_sqlite_does_not(ctx: Context) -> None:
         assert estimate >= 0
 
 
-class _Estimating:
-    """A connection whose count and estimate are set by the test."""
+class _Estimating(Connection):
+    """A connection whose count and estimate are set by the test; it runs no statement."""
+
+    dialect_name = "postgresql"
 
     def __init__(self, counted: int, estimate: int | None, limit: int | None) -> None:
         self.exact_total_limit = limit
@@ -233,14 +236,23 @@ class _Estimating:
         self.caps: list[Any] = []
         self.estimates = 0
 
-    async def fetch_value(self, statement: Any, **values: Any) -> int:
+    async def fetch_value(self, stmt: Statement, **values: Any) -> int:
         self.caps.append(values.get("list_cap"))
         cap = values.get("list_cap")
         return self._counted if cap is None else min(self._counted, cap)
 
-    async def estimate_rows(self, statement: Any, **values: Any) -> int | None:
+    async def estimate_rows(self, stmt: Statement, **values: Any) -> int | None:
         self.estimates += 1
         return self._estimate
+
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
+        raise AssertionError(f"queried: {compiled.sql}")
+
+    async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
+        raise AssertionError(f"executed: {compiled.sql}")
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        raise AssertionError("opened a transaction")
 
 
 @pytest.mark.parametrize(
@@ -258,7 +270,7 @@ async def test_the_total_past_the_limit(
 ) -> None:
     conn = _Estimating(counted, estimate, limit=10)
     plan = _plan(CUSTOMERS, COMMAND_LINE.scope, ListQuery())
-    total = await _total(conn, CUSTOMERS, plan, page, [{}] * rows)  # type: ignore[arg-type]
+    total = await _total(conn, CUSTOMERS, plan, page, [{}] * rows)
     assert total == expected
     assert conn.caps[0] == 11  # the first count stops after the limit + 1 rows
 
@@ -279,7 +291,7 @@ async def test_a_page_far_past_the_end_is_empty_on_both_databases(
 
 async def _total_of(conn: _Estimating, query: ListQuery, caller: Caller = COMMAND_LINE) -> int:
     plan = _plan(CUSTOMERS, caller.scope, query)
-    return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)  # type: ignore[arg-type]
+    return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)
 
 
 @pytest.mark.parametrize(
@@ -340,10 +352,10 @@ async def test_concurrent_requests_for_one_total_count_it_once() -> None:
     others asking the same query wait for its answer."""
 
     class Slow(_Estimating):
-        async def fetch_value(self, statement: Any, **values: Any) -> int:
+        async def fetch_value(self, stmt: Statement, **values: Any) -> int:
             if values.get("list_cap") is None:
                 await asyncio.sleep(0.05)  # the count to the end takes a while
-            return await super().fetch_value(statement, **values)
+            return await super().fetch_value(stmt, **values)
 
     conn = Slow(50_000, None, limit=10)
     totals = await asyncio.gather(*(_total_of(conn, ListQuery(), _caller(7)) for _ in range(10)))
@@ -363,7 +375,7 @@ async def test_a_total_within_the_limit_is_counted_every_time() -> None:
 async def test_a_remembered_total_is_never_below_what_the_page_shows() -> None:
     conn = _Estimating(50_000, 12, limit=10)
     plan = _plan(CUSTOMERS, COMMAND_LINE.scope, ListQuery())
-    assert await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5) == 12  # type: ignore[arg-type]
-    far = await _total(conn, CUSTOMERS, plan, PageRequest(30, 5), [{}] * 5)  # type: ignore[arg-type]
+    assert await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5) == 12
+    far = await _total(conn, CUSTOMERS, plan, PageRequest(30, 5), [{}] * 5)
     assert far == 151  # this page's end, and one more
     assert len(conn.caps) == 1

@@ -21,6 +21,7 @@ from customer_registry.core import customers
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
+from customer_registry.storage import customers as customer_storage
 from customer_registry.storage import schema
 from customer_registry.storage.listing import (
     Listing,
@@ -61,7 +62,7 @@ async def entities(ctx: Context, make_entity: Callable[[str], Awaitable[int]]) -
             await customers.create(
                 conn, COMMAND_LINE, customers.NewCustomer(entity, name, None, name)
             )
-        await customers.repository.insert_link(
+        await customer_storage.insert_link(
             conn,
             COMMAND_LINE.scope.for_entity(a),
             {

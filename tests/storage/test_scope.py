@@ -17,7 +17,7 @@ from customer_registry.core import customers
 from customer_registry.core.permissions import COMMAND_LINE
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
-from customer_registry.storage.database import Prepared
+from customer_registry.storage.database import Prepared, Row
 from customer_registry.storage.schema import customers as customers_table
 from customer_registry.storage.scope import SCOPE_ENTITY, entity_scope, scope_values
 
@@ -44,9 +44,9 @@ async def test_one_get_statement_answers_each_entity_its_own_customer(
     in_a, in_b = Scope(a, all_entities=False), Scope(b, all_entities=False)
     id_a, id_b = own_a.customer.customer_id, own_b.customer.customer_id
     async with ctx.db.read() as conn:
-        assert (await repository.get(conn, in_a, id_a) or {}).get("entity_id") == a
+        assert _entity_of(await repository.get(conn, in_a, id_a)) == a
         assert await repository.get(conn, in_b, id_a) is None
-        assert (await repository.get(conn, in_b, id_b) or {}).get("entity_id") == b
+        assert _entity_of(await repository.get(conn, in_b, id_b)) == b
         assert await repository.get(conn, in_a, id_b) is None
         # The statement both ran is one object; run without a scope's entity, it fails.
         statement = repository._get(in_a, False)
@@ -55,3 +55,7 @@ async def test_one_get_statement_answers_each_entity_its_own_customer(
             await conn.fetch_one(statement, customer_id=id_a)
         row = await conn.fetch_one(statement, customer_id=id_b, **scope_values(in_b))
         assert row is not None
+
+
+def _entity_of(row: Row | None) -> int | None:
+    return None if row is None else int(row["entity_id"])

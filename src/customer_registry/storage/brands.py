@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +37,7 @@ async def usable(conn: Connection, scope: Scope, brand_id: int) -> bool:
 
 async def page(
     conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
     return await fetch_page(conn, LISTING, scope, query, page)
 

@@ -4,7 +4,7 @@ with a `reference` unique in the entity."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,7 +47,7 @@ async def by_reference(
     )
 
 
-async def where(conn: Connection, listing: Listing, scope: Scope, **equal: Any) -> list[Row]:
+async def where(conn: Connection, listing: Listing, scope: Scope, **equal: Any) -> Sequence[Row]:
     statement = _in_scope(listing, scope)
     for name, value in equal.items():
         statement = statement.where(listing.table.c[name] == value)
@@ -70,7 +70,7 @@ async def keys_in_entity(
 
 async def page(
     conn: Connection, listing: Listing, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     return await fetch_page(conn, listing, scope, query, page)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,7 +72,7 @@ async def get_for_update(conn: Connection, scope: Scope, customer_id: int) -> Ro
 
 async def page(
     conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
     return await fetch_page(conn, LISTING, scope, query, page)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ async def get(conn: Connection, scope: Scope, history_id: int) -> Row | None:
 
 async def page(
     conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
     return await fetch_page(conn, LISTING, scope, query, page)
 

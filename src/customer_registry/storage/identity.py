@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +48,7 @@ async def any_user(conn: Connection) -> bool:
     return await conn.fetch_value(sa.select(sa.exists().select_from(users))) in (True, 1)
 
 
-async def list_users(conn: Connection, scope: Scope) -> list[Row]:
+async def list_users(conn: Connection, scope: Scope) -> Sequence[Row]:
     return await conn.fetch_all(
         sa.select(users).where(USERS.scope(scope, users)).order_by(users.c.user_id)
     )
@@ -171,5 +171,5 @@ async def visible_user(conn: Connection, scope: Scope, **equal: Any) -> Row | No
 
 async def page_users(
     conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     return await fetch_page(conn, USERS, scope, query, page)

@@ -6,7 +6,7 @@ own `entity_id` column, so visibility checks need no join; the core keeps the tw
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +71,7 @@ async def get(conn: Connection, scope: Scope, links: LinkTable, link_id: int) ->
 
 async def page(
     conn: Connection, scope: Scope, links: LinkTable, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     return await fetch_page(conn, links.listing, scope, query, page)
 
 

@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -768,7 +768,7 @@ def _plan(listing: Listing, scope: Scope, query: ListQuery) -> _Plan:
 
 async def fetch_page(
     conn: Connection, listing: Listing, scope: Scope, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """How many rows the query finds among those the scope sees, and the asked page of
     them. A page that is not full tells the total by itself (a lookup by an identifier, a
     short list, the last page): the count is asked only when it cannot be known otherwise."""
@@ -789,7 +789,7 @@ LARGE_TOTAL_SECONDS = 1.0
 
 
 async def _total(
-    conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: list[Row]
+    conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: Sequence[Row]
 ) -> int:
     """The exact count up to the connection's `exact_total_limit`; past it, the planner's
     estimate (counting a million rows takes longer than the page itself) for a caller who

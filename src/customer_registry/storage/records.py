@@ -3,7 +3,7 @@ a whole page of customers at once (three queries, however many customers)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,7 +107,9 @@ def _contacts_of(scope: Scope, count: int) -> Prepared:
     )
 
 
-async def customers_with_names(conn: Connection, scope: Scope, ids: Collection[int]) -> list[Row]:
+async def customers_with_names(
+    conn: Connection, scope: Scope, ids: Collection[int]
+) -> Sequence[Row]:
     """The customers `ids` the scope sees, with what they name."""
     if not ids:
         return []
@@ -115,14 +117,14 @@ async def customers_with_names(conn: Connection, scope: Scope, ids: Collection[i
     return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))
 
 
-async def payment_types_of(conn: Connection, scope: Scope, ids: Collection[int]) -> list[Row]:
+async def payment_types_of(conn: Connection, scope: Scope, ids: Collection[int]) -> Sequence[Row]:
     if not ids:
         return []
     statement = _payment_types_of(scope, len(ids))
     return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))
 
 
-async def contacts_of(conn: Connection, scope: Scope, ids: Collection[int]) -> list[Row]:
+async def contacts_of(conn: Connection, scope: Scope, ids: Collection[int]) -> Sequence[Row]:
     if not ids:
         return []
     statement = _contacts_of(scope, len(ids))
