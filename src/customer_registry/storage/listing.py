@@ -582,7 +582,10 @@ def _page(
         size = min(size, query.limit - start)
         if size <= 0:
             return None
-    return _rows(listing, query, caller, condition, query.offset + start, size)
+    skip = query.offset + start
+    if skip > INT64[1]:  # past what OFFSET takes, and past any table's rows
+        return None
+    return _rows(listing, query, caller, condition, skip, size)
 
 
 def page_statement(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +22,7 @@ from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
 from customer_registry.core.customers import Customer
 from customer_registry.core.entities import Entity
+from customer_registry.core.fields import INT64
 from customer_registry.core.history import HistoryRow
 from customer_registry.core.links import Link, LinkTable
 from customer_registry.core.products import Product
@@ -121,10 +123,18 @@ def page_response(
     body = {
         "num_results": page.total,
         "objects": [render(item) for item in page.items],
-        "page": asked.page,
+        "page": _json_integer(asked.page),
         "total_pages": total_pages,
     }
     return json_response(body, headers={"Link": ", ".join(links)})
+
+
+def _json_integer(number: int) -> int | orjson.Fragment:
+    """An integer for the JSON body. The page number is echoed as Python's int() read it,
+    which may be past the 64 bits orjson writes: such a number is written as its digits."""
+    if INT64[0] <= number <= INT64[1]:
+        return number
+    return orjson.Fragment(str(number).encode())
 
 
 def _page_urls(request: Request, per_page: int) -> Callable[[int], str]:

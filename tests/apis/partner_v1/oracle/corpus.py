@@ -333,12 +333,12 @@ def _order_and_window() -> list[Probe]:
         [],
     ):
         probes.append(_q({"order_by": order}))
-    for limit in (0, 1, 5, "5", -1, 1.5, None, 500, "x", True, 2**40):
+    for limit in (0, 1, 5, "5", -1, 1.5, None, 500, "x", True, 2**40, 2**63 - 1, 2**63):
         probes.append(_q({"limit": limit}))
         probes.append(
             _q({"limit": limit, "order_by": [{"field": "name", "direction": "desc"}]}, page="2")
         )
-    for offset in (0, 5, 300, "2", -3, 1.5, None, "x"):
+    for offset in (0, 5, 300, "2", -3, 1.5, None, "x", 2**63 - 1, 2**63):
         probes.append(_q({"offset": offset}))
         probes.append(_q({"offset": offset, "limit": 7}, results_per_page="5", page="2"))
     for group in (
@@ -380,9 +380,14 @@ def _paging() -> list[Probe]:
         " 2",
         "+2",
         "99999999999999999999",
+        "-99999999999999999999",
+        str(2**63),
+        "9" * 50,
+        "9" * 4301,  # past what Python's int() reads
     ):
         probes.append(Probe(CUSTOMERS, (("page", page),)))
-    for size in ("0", "-5", "1", "25", "100", "101", "1000", "abc", "", "2.5"):
+    huge = "99999999999999999999"
+    for size in ("0", "-5", "1", "25", "100", "101", "1000", "abc", "", "2.5", huge, "-" + huge):
         probes.append(Probe(CUSTOMERS, (("results_per_page", size),)))
         probes.append(Probe(CUSTOMERS, (("results_per_page", size), ("page", "2"))))
     probes.append(Probe(CUSTOMERS, (("page", "-1"), ("results_per_page", "100"))))
@@ -452,6 +457,7 @@ def _other_resources() -> list[Probe]:
         probes.append(Probe(path, (("page", "2"),)))
         probes.append(Probe(path, (("results_per_page", "100"),)))
         probes.append(Probe(path, (("page", "2"), ("results_per_page", "7"))))
+        probes.append(Probe(path, (("page", "99999999999999999999"),)))
         key = KEYS[path]
         probes.append(_q({"order_by": [{"field": key, "direction": "desc"}]}, path))
         probes.append(_q({"filters": [{"name": key, "op": "==", "val": ids[0]}]}, path))
