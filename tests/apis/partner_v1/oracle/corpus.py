@@ -355,6 +355,24 @@ def _order_and_window() -> list[Probe]:
     probes.append(
         _q({"group_by": [{"field": "name"}], "order_by": [{"field": "name", "direction": "asc"}]})
     )
+    # Grouped by the key (each row its own group): counted and paged as 0.17 counts them.
+    by_key = {"group_by": [{"field": "customer_id"}]}
+    for extra in ({"page": "2"}, {"page": "0"}, {"page": "-1"}, {"page": "-20"}):
+        probes.append(_q(by_key, **extra))
+    for window in ({"limit": 5}, {"limit": 15}, {"offset": 5}, {"offset": 300}):
+        probes.append(_q({**by_key, **window}, page="2"))
+        probes.append(_q({**by_key, **window}))
+    below = {"name": "customer_id", "op": "<", "val": 5}
+    probes.append(_q({**by_key, "filters": [below], "single": True}))
+    probes.append(_q({**by_key, "filters": [{"name": "customer_id", "op": "<", "val": 0}]}))
+    probes.append(
+        _q(
+            {
+                "group_by": [{"field": "name"}, {"field": "customer_id"}],
+                "order_by": [{"field": "name", "direction": "desc"}],
+            }
+        )
+    )
     one = {"name": "customer_id", "op": "==", "val": 7}
     none = {"name": "customer_id", "op": "==", "val": 99999}
     many = {"name": "customer_id", "op": "<", "val": 9}
@@ -504,6 +522,8 @@ def _other_resources() -> list[Probe]:
         _q({"filters": [{"name": "bboxx_company_flag", "op": "==", "val": True}]}, "/v1/entities")
     )
     probes.append(_q({"filters": [{"name": "financier", "op": "is_null"}]}, "/v1/entities"))
+    for path, key in KEYS.items():
+        probes.append(_q({"group_by": [{"field": key}]}, path))
     return probes
 
 
