@@ -5,8 +5,9 @@ Every value is coerced to its column's type here, so a bad filter is a 4xx
 
 Relations are declared per Listing. A filter through a relation (`has`, `any`, or a dotted
 field) is a correlated `EXISTS` over an alias of the related table, limited by the
-relation's scope, so a caller can never test rows they may not see. Ordering and grouping
-through a to-one relation use a correlated scalar subquery.
+relation's scope, so a caller can never test rows they may not see. Ordering through a
+relation joins it (limited by its scope too), as an ORM query does; grouping through a to-one
+relation uses a correlated scalar subquery.
 """
 
 from __future__ import annotations
@@ -478,7 +479,7 @@ def where_clause(
 
 
 def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.ColumnElement[Any]:
-    """A field to order or group by: its own, or through to-one relations only (one value)."""
+    """A field to group by: its own, or through to-one relations only (one value)."""
     relations, last = split_path(name)
     if not relations:
         return source.column(last)
@@ -486,27 +487,55 @@ def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.Colu
         raise InvalidQuery("field path too long")
     relation, target = source.enter(relations[0])
     if relation.many:
-        raise InvalidQuery(f"cannot order or group by to-many relation {relation.name!r}")
+        raise InvalidQuery(f"cannot group by to-many relation {relation.name!r}")
     rest = PATH_SEPARATOR.join([*relations[1:], last])
     inner = _value(target, rest, caller, hops + 1)
     related = source.related(caller, relation, target)
     return related.with_only_columns(inner).scalar_subquery()
 
 
-def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.ColumnElement[Any]]:
-    source = _Source.root(listing)
-    order: list[sa.ColumnElement[Any]] = []
-    for item in query.order_by:
-        value = _value(source, item.field, caller)
-        ordered = value.desc() if item.descending else value.asc()
-        # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
-        # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
-        # SQLite can still walk an index of a NOT NULL column.
-        if getattr(value, "nullable", True):
-            ordered = ordered.nulls_first() if item.descending else ordered.nulls_last()
-        order.append(ordered)
-    order.append(listing.key.asc())  # a stable order, so pages never overlap
-    return order
+@dataclass(frozen=True, slots=True)
+class _Sorting:
+    """The rows a query lists, and their order. Ordering by a related row's field joins the
+    relation, as an ORM query does (Flask-Restless's): a row is listed once per related row
+    it has that the caller may see, and not at all without one."""
+
+    rows: sa.FromClause  # the listing's table, joined to the relations the order goes through
+    order: list[sa.ColumnElement[Any]]
+    joined: bool  # whether a row may be listed more than once
+
+    @classmethod
+    def of(cls, listing: Listing, query: ListQuery, caller: Caller) -> _Sorting:
+        root = _Source.root(listing)
+        rows: sa.FromClause = listing.table
+        joins: dict[tuple[str, ...], _Source] = {}  # one join per relation path, shared
+        order: list[sa.ColumnElement[Any]] = []
+        for item in query.order_by:
+            relations, last = split_path(item.field)
+            if len(relations) > MAX_FILTER_DEPTH:
+                raise InvalidQuery("field path too long")
+            source = root
+            for hop in range(len(relations)):
+                path = tuple(relations[: hop + 1])
+                if path not in joins:
+                    relation, joins[path] = source.enter(relations[hop])
+                    target = joins[path].table
+                    linked = relation.link(source.table, target)
+                    rows = rows.join(target, sa.and_(linked, relation.scope(caller, target)))
+                source = joins[path]
+            order.append(_ordered(source.column(last), item.descending))
+        order.append(listing.key.asc())  # a stable order, so pages never overlap
+        return cls(rows, order, joined=bool(joins))
+
+
+def _ordered(value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[Any]:
+    ordered = value.desc() if descending else value.asc()
+    # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
+    # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
+    # SQLite can still walk an index of a NOT NULL column.
+    if getattr(value, "nullable", True):
+        ordered = ordered.nulls_first() if descending else ordered.nulls_last()
+    return ordered
 
 
 def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnElement[bool]:
@@ -524,18 +553,14 @@ def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnEle
 
 
 def _keys(
-    listing: Listing, query: ListQuery, caller: Caller, condition: sa.ColumnElement[bool]
+    listing: Listing, query: ListQuery, sorting: _Sorting, condition: sa.ColumnElement[bool]
 ) -> sa.Select[Any]:
-    """The keys of the rows the query finds, inside its own offset/limit window if it has one."""
-    keys = sa.select(listing.key).where(condition)
+    """The keys of the rows the query finds (joined ones once per related row), inside its
+    own offset/limit window if it has one."""
+    keys = sa.select(listing.key).select_from(sorting.rows).where(condition)
     if query.limit is None and not query.offset:
         return keys
-    window = (
-        keys.order_by(*_ordering(listing, query, caller))
-        .offset(query.offset)
-        .limit(query.limit)
-        .subquery()
-    )
+    window = keys.order_by(*sorting.order).offset(query.offset).limit(query.limit).subquery()
     return sa.select(window.c[listing.key.name])
 
 
@@ -546,14 +571,13 @@ def _counted(keys: sa.Select[Any], cap: Any) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(keys.subquery())
 
 
-def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> sa.Select[Any]:
-    return _counted(_keys(listing, query, caller, matching(listing, query, caller)), None)
+def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> Statement:
+    return _AdHoc.of(listing, query, caller).count(None)[0]
 
 
 def _rows(
     listing: Listing,
-    query: ListQuery,
-    caller: Caller,
+    sorting: _Sorting,
     condition: sa.ColumnElement[bool],
     skip: Any,
     size: Any,
@@ -562,8 +586,9 @@ def _rows(
     bind parameters in statements built once."""
     return (
         sa.select(listing.table)
+        .select_from(sorting.rows)
         .where(condition)
-        .order_by(*_ordering(listing, query, caller))
+        .order_by(*sorting.order)
         .offset(skip)
         .limit(size)
     )
@@ -572,7 +597,7 @@ def _rows(
 def _page(
     listing: Listing,
     query: ListQuery,
-    caller: Caller,
+    sorting: _Sorting,
     condition: sa.ColumnElement[bool],
     page: PageRequest,
 ) -> sa.Select[Any] | None:
@@ -585,7 +610,7 @@ def _page(
     skip = query.offset + start
     if skip > INT64[1]:  # past what OFFSET takes, and past any table's rows
         return None
-    return _rows(listing, query, caller, condition, skip, size)
+    return _rows(listing, sorting, condition, skip, size)
 
 
 def page_statement(
@@ -593,9 +618,40 @@ def page_statement(
     query: ListQuery,
     caller: Caller,
     page: PageRequest,
-) -> sa.Select[Any] | None:
+) -> Statement | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
-    return _page(listing, query, caller, matching(listing, query, caller), page)
+    found = _AdHoc.of(listing, query, caller).page(page)
+    return None if found is None else found[0]
+
+
+def _first_places(
+    listing: Listing, query: ListQuery, sorting: _Sorting, condition: sa.ColumnElement[bool]
+) -> sa.Subquery:
+    """For a `distinct` query whose rows may recur: each row's key and the place it first
+    takes in the query's order (counted over every listed row, inside the query's own
+    offset/limit window)."""
+    place = sa.func.row_number().over(order_by=sorting.order)
+    listed = (
+        sa.select(listing.key.label("key"), place.label("place"))
+        .select_from(sorting.rows)
+        .where(condition)
+        .subquery()
+    )
+    window = [listed.c.place > query.offset]
+    if query.limit is not None:
+        window.append(listed.c.place <= min(query.offset + query.limit, INT64[1]))
+    first = sa.func.min(listed.c.place).label("first")
+    return sa.select(listed.c.key, first).where(*window).group_by(listed.c.key).subquery()
+
+
+def _distinct_page(listing: Listing, firsts: sa.Subquery, page: PageRequest) -> sa.Select[Any]:
+    return (
+        sa.select(listing.table)
+        .join(firsts, listing.key == firsts.c.key)
+        .order_by(firsts.c.first)
+        .offset(page.start)
+        .limit(page.per_page)
+    )
 
 
 # --- the statements of one request ----------------------------------------------------------
@@ -639,6 +695,12 @@ class _AdHoc(_Plan):
     query: ListQuery
     caller: Caller
     condition: sa.ColumnElement[bool]
+    sorting: _Sorting
+
+    @classmethod
+    def of(cls, listing: Listing, query: ListQuery, caller: Caller) -> _AdHoc:
+        condition = matching(listing, query, caller)
+        return cls(listing, query, caller, condition, _Sorting.of(listing, query, caller))
 
     @property
     def memo(self) -> Any:
@@ -651,7 +713,9 @@ class _AdHoc(_Plan):
         return self.caller.sees_all_entities
 
     def page(self, page: PageRequest) -> Bound | None:
-        statement = _page(self.listing, self.query, self.caller, self.condition, page)
+        if self._distinct:
+            return _distinct_page(self.listing, self._firsts(), page), {}
+        statement = _page(self.listing, self.query, self.sorting, self.condition, page)
         return None if statement is None else (statement, {})
 
     def count(self, cap: int | None) -> Bound:
@@ -660,8 +724,17 @@ class _AdHoc(_Plan):
     def keys(self) -> Bound:
         return self._keys(), {}
 
+    @property
+    def _distinct(self) -> bool:
+        return self.query.distinct and self.sorting.joined
+
+    def _firsts(self) -> sa.Subquery:
+        return _first_places(self.listing, self.query, self.sorting, self.condition)
+
     def _keys(self) -> sa.Select[Any]:
-        return _keys(self.listing, self.query, self.caller, self.condition)
+        if self._distinct:
+            return sa.select(self._firsts().c.key)
+        return _keys(self.listing, self.query, self.sorting, self.condition)
 
 
 # The shape most list requests take: no filter or one equality, on the listing's own fields,
@@ -706,11 +779,12 @@ class _Built:
         if name is not None:
             column = listing.column(name)
             condition = sa.and_(condition, column == sa.bindparam("list_value", type_=column.type))
-        keys = _keys(listing, query, caller, condition)
+        sorting = _Sorting.of(listing, query, caller)
+        keys = _keys(listing, query, sorting, condition)
         start = sa.bindparam("list_start", type_=sa.BigInteger)
         size = sa.bindparam("list_size", type_=sa.BigInteger)
         return cls(
-            page=Prepared(_rows(listing, query, caller, condition, start, size)),
+            page=Prepared(_rows(listing, sorting, condition, start, size)),
             count=Prepared(_counted(keys, None)),
             capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
@@ -759,7 +833,7 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
             # general path decides such comparisons.
             shape = None
     if shape is None:
-        return _AdHoc(listing, query, caller, matching(listing, query, caller))
+        return _AdHoc.of(listing, query, caller)
     # Keyed by the whole caller: the scope is built from it, and baked into the statements.
     key = (caller, shape)
     built = listing.built.get(key)

@@ -5,9 +5,8 @@ The same rows are made through our API, then copied with the same ids, values an
 into the oracle (`oracle/app.py`, in its own virtual environment). Every request of the
 generated corpus (`oracle/corpus.py`) goes to both, and the answers are compared: status,
 `num_results`, `total_pages`, `page`, the ids in `objects` and their order, an object's id,
-and error bodies. A difference is either allowed, by one of the reviewed rules below (each
-has a row in docs/compatibility/partner_v1.md), or listed in KNOWN_UNFIXED; anything else,
-and any listed difference that no longer occurs, fails the test.
+and error bodies. A difference is allowed only by one of the reviewed rules below (each
+has a row in docs/compatibility/partner_v1.md); any other fails the test.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from tests.apis.partner_v1.oracle import (
     running_oracle,
 )
 from tests.apis.partner_v1.oracle.corpus import KEYS, Probe, corpus
-from tests.apis.partner_v1.oracle.known_unfixed import KNOWN_UNFIXED
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -237,19 +235,26 @@ def _sqlite_takes_more(d: Difference, dialect: str) -> bool:
 
 
 def _relation_extensions(d: Difference, dialect: str) -> bool:
-    """_query_format.md: a filter's field "may alternately specify a field on a related model"
-    as `<relationname>__<fieldname>` (0.17 reads that only for `has`, `any` and `is_null`, and
-    refuses `==` and the like); `has`/`any` take "a value in the supplied list" or a filter, and
-    "filter objects can also be arbitrary Boolean formulas" (0.17 takes only a simple one)."""
+    """_query_format.md: a filter's field, and a `group_by` field, "may alternately specify a
+    field on a related model" as `<relationname>__<fieldname>` (0.17 reads that in filters only
+    for `has`, `any` and `is_null`, refusing `==` and the like, and not at all in `group_by`);
+    `has`/`any` take "a value in the supplied list" or a filter, and "filter objects can also
+    be arbitrary Boolean formulas" (0.17 takes only a simple one)."""
     if not (d.ours[0] == 200 and d.theirs == (400, '{"message": "Unable to construct query"}')):
         return False
-    for f in _filter_ops(d.probe.q()):
+    q = d.probe.q()
+    groups = q.get("group_by") if isinstance(q, dict) else None
+    if isinstance(groups, list) and any("__" in str(g.get("field")) for g in groups):
+        return True
+    for f in _filter_ops(q):
         name, op, val = f.get("name"), f.get("op"), f.get("val")
         if not isinstance(name, str):
             continue
         if "__" in name and op not in ("has", "any", "is_null", "is_not_null"):
             return True
-        if op in ("has", "any") and (isinstance(val, list) or "or" in val or "and" in val):
+        if op in ("has", "any") and (
+            isinstance(val, list) or (isinstance(val, dict) and ("or" in val or "and" in val))
+        ):
             return True
     return False
 
@@ -276,6 +281,7 @@ def _like_on_sqlite(d: Difference, dialect: str) -> bool:
 
 
 NULLABLE = {"external_customer_id", "external_customer_code", "modified_at", "modified_by"}
+NULLABLE |= {"gps_lat", "gps_lon", "date_removed", "removal_reason", "tariff", "geic"}
 
 
 def _nulls_ordered_on_sqlite(d: Difference, dialect: str) -> bool:
@@ -285,7 +291,9 @@ def _nulls_ordered_on_sqlite(d: Difference, dialect: str) -> bool:
     return (
         dialect == "sqlite"
         and isinstance(order, list)
-        and any(isinstance(o, dict) and o.get("field") in NULLABLE for o in order)
+        and any(
+            isinstance(o, dict) and str(o.get("field")).split("__")[-1] in NULLABLE for o in order
+        )
         and d.ours[:4] == d.theirs[:4]
     )
 
@@ -314,7 +322,7 @@ ALLOWED = (
 
 def _write_differences(unexplained: list[Difference]) -> None:
     """With ORACLE_DIFFERENCES_FILE set, the unexplained differences are written there (and
-    their keys, as JSON, beside it), to review them or bring KNOWN_UNFIXED up to date."""
+    their keys, as JSON, beside it), to review them."""
     dump = os.environ.get("ORACLE_DIFFERENCES_FILE")
     if not dump:
         return
@@ -356,13 +364,11 @@ async def test_partner_api_answers_as_flask_restless_does(
             differences.append(Difference(probe, ours, theirs))
     dialect = settings.dialect
     allowed, unexplained = classify(differences, dialect)
-    known = KNOWN_UNFIXED[dialect]
     report = [f"{len(probes)} requests on {dialect}: {len(probes) - len(differences)} agree"]
     report += [f"  allowed, {reason}: {n}" for reason, n in sorted(allowed.items())]
-    report.append(f"  known, not yet fixed: {sum(d.probe.key in known for d in unexplained)}")
+    report.append(f"  unexplained: {len(unexplained)}")
     print("\n".join(report))
     _write_differences(unexplained)
-    new = [d for d in unexplained if d.probe.key not in known]
-    assert not new, "\n".join(f"{d.probe.key}: ours {d.ours}, theirs {d.theirs}" for d in new[:40])
-    fixed = known - {d.probe.key for d in unexplained}
-    assert not fixed, f"no longer different (take them off KNOWN_UNFIXED): {sorted(fixed)}"
+    assert not unexplained, "\n".join(
+        f"{d.probe.key}: ours {d.ours}, theirs {d.theirs}" for d in unexplained[:40]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage.database import Connection
 
 T = TypeVar("T")
+Json = dict[str, Any]
 Fetch = Callable[[Connection, ListQuery, PageRequest], Awaitable[Page[T]]]
 
 
@@ -27,15 +29,37 @@ async def list_response(
     request: Request,
     resource: Resource,
     fetch: Fetch[T],
-    render: Callable[[T], dict[str, Any]],
+    render: Callable[[T], Json],
 ) -> Response:
     asked = parse_q(request, resource)
     page = parse_page(request)
     async with context(request).db.read() as conn:
-        if asked.single:  # two rows are enough to tell "one" from "several"
-            return single_response(await fetch(conn, asked.query, PageRequest(1, 2)), render)
+        if asked.single:  # two objects are enough to tell "one" from "several"
+            whole = _whole_result(asked.query)
+            return single_response(await fetch(conn, whole, PageRequest(1, 2)), render)
         found = await _page(conn, fetch, asked.query, page)
-    return page_response(request, found, page, render)
+    objects = [render(item) for item in found.items]
+    if asked.query.rows_may_recur:
+        objects = _each_once(objects, resource.key)
+    return page_response(request, Page(objects, found.total), page)
+
+
+def _whole_result(query: ListQuery) -> ListQuery:
+    """The query as Flask-Restless 0.17 reads its whole result (`single`, pages before the
+    first): SQLAlchemy 1.3 loads each object once, however many rows a join lists it in."""
+    return replace(query, distinct=True) if query.rows_may_recur else query
+
+
+def _each_once(objects: list[Json], key: str) -> list[Json]:
+    """A page's objects as SQLAlchemy 1.3 loads the rows of one query (Flask-Restless 0.17
+    reads a page so): an object a join lists more than once appears where it first does."""
+    seen: set[Any] = set()
+    once = []
+    for item in objects:
+        if item[key] not in seen:
+            seen.add(item[key])
+            once.append(item)
+    return once
 
 
 async def _page(conn: Connection, fetch: Fetch[T], query: ListQuery, page: PageRequest) -> Page[T]:
@@ -49,10 +73,13 @@ async def _page(conn: Connection, fetch: Fetch[T], query: ListQuery, page: PageR
     total = (await fetch(conn, query, PageRequest(1, 1))).total
     told = min(total, 1) if grouped else total
     end = min(told, page.start + page.per_page)
-    first, last, _ = slice(page.start, end).indices(total)
+    # The slice is taken from the whole result's objects (each once: see _whole_result).
+    whole = _whole_result(query)
+    length = total if whole is query else (await fetch(conn, whole, PageRequest(1, 1))).total
+    first, last, _ = slice(page.start, end).indices(length)
     if last <= first:
         return Page([], told)
-    found = await fetch(conn, query, PageRequest(1, last - first, offset=first))
+    found = await fetch(conn, whole, PageRequest(1, last - first, offset=first))
     return Page(found.items, told)
 
 

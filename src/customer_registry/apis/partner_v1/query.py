@@ -72,26 +72,29 @@ class PartnerQuery:
 _EVERY_ROW = BoolOp("and", ())
 
 
-def _through(resource: Resource, relations: list[str]) -> tuple[list[str], Resource]:
-    """Follows partner relation names; answers their core names and the resource reached."""
-    if len(relations) > MAX_FILTER_DEPTH:
+def _relation(resource: Resource, name: str) -> tuple[str, Resource]:
+    """A partner relation's core name, and the resource it reaches."""
+    names = resource.relations.get(name)
+    if names is None:
         raise Invalid
-    core: list[str] = []
-    for name in relations:
-        names = resource.relations.get(name)
-        if names is None:
-            raise Invalid
-        core.append(names.core)
-        resource = RESOURCES[names.resource]
-    return core, resource
+    return names.core, RESOURCES[names.resource]
 
 
 def _field(resource: Resource, name: Any) -> str:
-    """A field, or `<relation>__<field>` (relations may nest), as a core (dotted) path."""
+    """A field, or `<relation>__<field>`, as a core (dotted) path. Flask-Restless 0.17 splits
+    a name in two at `__`: a path of two relations is an error to it (400, or 500 where it
+    splits outside its error handling), never a field."""
     if not isinstance(name, str):
         raise Invalid
-    *relations, last = name.split(RELATION_SEPARATOR)
-    core, resource = _through(resource, relations)
+    parts = name.split(RELATION_SEPARATOR)
+    if len(parts) > 2:
+        raise Invalid
+    if len(parts) == 1:
+        last, core = name, []
+    else:
+        relation, last = parts
+        core_relation, resource = _relation(resource, relation)
+        core = [core_relation]
     if last not in resource.fields:
         raise Invalid
     return PATH_SEPARATOR.join([*core, resource.fields[last]])
@@ -124,6 +127,8 @@ def _filter(raw: Any, resource: Resource, depth: int = 0, *, nested: bool = Fals
     if op is None or not isinstance(name, str):
         raise Invalid
     first, _, rest = name.partition(RELATION_SEPARATOR)
+    if RELATION_SEPARATOR in rest:  # two relations: see _field
+        raise Invalid
     if first in resource.relations and op in (*_UNARY, *_RELATED):
         return _on_relation(resource, first, rest, op, raw, depth)
     field = _field(resource, name)
@@ -148,8 +153,7 @@ def _on_relation(
     read); `has` / `any` with `<relation>__<field>` and a plain value ask for a related row
     whose field equals the value; with a filter object as the value, for one that matches
     it (the field is not read either)."""
-    path, related = _through(resource, [name])
-    core = PATH_SEPARATOR.join(path)
+    core, related = _relation(resource, name)
     if op in _UNARY:
         return Condition(core, op)
     value = raw.get("val")
@@ -192,6 +196,16 @@ def _order(raw: Any, resource: Resource) -> Order:
     return Order(_field(resource, raw["field"]), descending=direction == "desc")
 
 
+def _check_joins(order_by: tuple[Order, ...], grouped: bool) -> None:
+    """Flask-Restless 0.17 orders by `<relation>__<field>` by joining the relation's table,
+    once per item. PostgreSQL refuses a query that names a table twice, and a grouped one
+    ordered by a joined column (the groups hold the primary key only)."""
+    paths = [item.field.split(PATH_SEPARATOR) for item in order_by]
+    joined = [path[0] for path in paths if len(path) > 1]
+    if len(set(joined)) < len(joined) or (joined and grouped):
+        raise Invalid
+
+
 def _group(raw: Any, resource: Resource) -> str:
     if not isinstance(raw, dict) or raw.keys() != {"field"}:
         raise Invalid
@@ -213,9 +227,11 @@ def parse_q(request: Request, resource: Resource) -> PartnerQuery:
     # accepts only when the primary key is among the groups (each row its own group).
     if group_by and resource.fields[resource.key] not in group_by:
         raise Invalid
+    order_by = tuple(_order(item, resource) for item in _items(raw.get("order_by", [])))
+    _check_joins(order_by, grouped=bool(group_by))
     query = ListQuery(
         filters=tuple(_filter(item, resource) for item in _items(raw.get("filters", []))),
-        order_by=tuple(_order(item, resource) for item in _items(raw.get("order_by", []))),
+        order_by=order_by,
         group_by=group_by,
         limit=_whole(raw.get("limit")),
         offset=_whole(raw.get("offset")) or 0,

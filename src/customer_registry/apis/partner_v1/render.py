@@ -110,10 +110,9 @@ def history_json(row: HistoryRow) -> Json:
     }
 
 
-def page_response(
-    request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
-) -> Response:
-    """Flask-Restless's page body, with a Link header to the next and last pages."""
+def page_response(request: Request, page: Page[Json], asked: PageRequest) -> Response:
+    """Flask-Restless's page body (its objects rendered), with a Link header to the next and
+    last pages."""
     total_pages = math.ceil(page.total / asked.per_page)
     page_url = _page_urls(request, asked.per_page)
     links = []
@@ -122,7 +121,7 @@ def page_response(
     links.append(f'<{page_url(max(total_pages, 1))}>; rel="last"')
     body = {
         "num_results": page.total,
-        "objects": [render(item) for item in page.items],
+        "objects": page.items,
         "page": _json_integer(asked.page),
         "total_pages": total_pages,
     }

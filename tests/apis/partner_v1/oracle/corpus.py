@@ -333,6 +333,7 @@ def _order_and_window() -> list[Probe]:
         [],
     ):
         probes.append(_q({"order_by": order}))
+    probes += _order_through_relations()
     for limit in (0, 1, 5, "5", -1, 1.5, None, 500, "x", True, 2**40, 2**63 - 1, 2**63):
         probes.append(_q({"limit": limit}))
         probes.append(
@@ -379,6 +380,44 @@ def _order_and_window() -> list[Probe]:
     for single in (True, 1, "yes", False, 0, None, [], "false"):
         for f in (one, none, many):
             probes.append(_q({"filters": [f], "single": single}))
+    return probes
+
+
+def _by(field: str, direction: str = "asc") -> dict[str, str]:
+    return {"field": field, "direction": direction}
+
+
+def _order_through_relations() -> list[Probe]:
+    """0.17 joins the relation: a customer once per link, a page each customer once."""
+    by_date = {"order_by": [_by(f"{LINKER}__date_added")]}
+    by_entity = {"order_by": [_by(f"{LINKER}__entity_id", "desc")]}
+    probes = [
+        _q(by_date, page="2"),
+        _q(by_entity, results_per_page="100", page="2"),
+        _q(by_entity, results_per_page="100", page="3"),
+        _q(by_entity, page="-1"),
+        _q(by_entity, page="0"),
+        _q(by_date, page="-20", results_per_page="10"),
+        _q({**by_date, "limit": 5}),
+        _q({**by_date, "offset": 5}),
+        _q({**by_date, "offset": 5, "limit": 12}, page="2"),
+        _q({**by_date, "offset": 5, "limit": 12}, page="-1", results_per_page="5"),
+        _q({"order_by": [_by(f"{HISTORY}__date_added")]}),
+        _q({"order_by": [_by(f"{LINKER}__date_added"), _by(f"{HISTORY}__date_added")]}),
+        _q({"order_by": [_by(f"{LINKER}__date_added"), _by(f"{LINKER}__entity_id")]}),
+        _q({**by_date, "group_by": [{"field": "customer_id"}]}),
+        _q({"order_by": [_by(f"{LINKER}__nope")]}),
+        _q({"order_by": [_by(LINKER)]}),
+        _q({"order_by": [_by(f"{HISTORY}__product__entity_id")]}),
+    ]
+    linked_to_2 = {"name": LINKER, "op": "any", "val": {"name": "entity_id", "op": "==", "val": 2}}
+    probes.append(_q({**by_date, "filters": [linked_to_2]}))
+    for customer in (9, 3, 7):  # two links, none (deleted), one
+        only = {"name": "customer_id", "op": "==", "val": customer}
+        probes.append(_q({**by_date, "filters": [only]}))
+        probes.append(_q({**by_date, "filters": [only], "single": True}))
+    many = {"name": "customer_id", "op": "<", "val": 12}
+    probes.append(_q({**by_entity, "filters": [many], "single": True}))
     return probes
 
 
@@ -524,6 +563,24 @@ def _other_resources() -> list[Probe]:
     probes.append(_q({"filters": [{"name": "financier", "op": "is_null"}]}, "/v1/entities"))
     for path, key in KEYS.items():
         probes.append(_q({"group_by": [{"field": key}]}, path))
+    # Ordering through relations on the other resources: to-many (joined, one row per related
+    # row) and to-one (the history's customer and product), once and twice through one.
+    for path, field in (
+        ("/v1/products", "product_entity_linker__date_added"),
+        ("/v1/products", "customer_product_history__date_added"),
+        ("/v1/entities", "product_entity_linker__entity_id"),
+        ("/v1/customer_product_history", "customer__name"),
+        ("/v1/customer_product_history", "product__gps_lat"),
+        ("/v1/customer_product_history", "customer__customer_entity_linker__date_added"),
+    ):
+        for direction in ("asc", "desc"):
+            probes.append(_q({"order_by": [_by(field, direction)]}, path))
+    both = {"order_by": [_by("customer__name"), _by("customer__customer_id", "desc")]}
+    probes.append(_q(both, "/v1/customer_product_history"))
+    grouped = {"order_by": [_by("customer__name")], "group_by": [{"field": HISTORY + "_id"}]}
+    probes.append(_q(grouped, "/v1/customer_product_history"))
+    by_customer = {"group_by": [{"field": HISTORY + "_id"}, {"field": "customer__name"}]}
+    probes.append(_q(by_customer, "/v1/customer_product_history"))
     return probes
 
 
