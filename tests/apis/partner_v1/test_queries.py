@@ -448,6 +448,24 @@ async def test_paging_reads_as_flask_restless_does(
     assert await page(page="9" * 4300) == (int("9" * 4300), 1, [])
 
 
+async def test_an_offset_in_text_reads_as_flask_restless_0_17_reads_it(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    """0.17 reads `"offset": "2"` on the first page and on pages before it, but adds a later
+    page's start to the text as it came, and fails (500) where that page has rows: 400."""
+    q = {"offset": "2", "order_by": [{"field": "customer_id"}]}
+
+    async def page(number: int) -> httpx.Response:
+        return await _query(client, admin, q, results_per_page=2, page=number)
+
+    assert _ids(await page(1)) == [3, 4]
+    assert _ids(await page(-1)) == [3]  # [-4:-2] of 3, 4, 5
+    assert _ids(await page(3)) == []
+    r = await page(2)
+    assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+    assert _ids(await _query(client, admin, {**q, "offset": 2}, results_per_page=2, page=2)) == [5]
+
+
 async def test_window_and_single_read_as_flask_restless_does(
     client: httpx.AsyncClient, admin: Headers, five: Any
 ) -> None:

@@ -60,11 +60,13 @@ class Invalid(InvalidQuery):
 
 
 class PartnerQuery:
-    """A parsed `q`: the core ListQuery, plus Flask-Restless's `single`."""
+    """A parsed `q`: the core ListQuery, plus Flask-Restless's `single`, and whether its
+    `offset` came as text (see `listing.list_response`)."""
 
-    def __init__(self, query: ListQuery, single: bool) -> None:
+    def __init__(self, query: ListQuery, single: bool, offset_in_text: bool = False) -> None:
         self.query = query
         self.single = single
+        self.offset_in_text = offset_in_text
 
 
 # SQLAlchemy's `or_()` of nothing adds no condition, so Flask-Restless's `{"or": []}` matches
@@ -238,7 +240,8 @@ def parse_q(request: Request, resource: Resource) -> PartnerQuery:
         compare_any_number=True,  # 0.17 hands numbers to the database as they are
     )
     # Any value Python finds true asks for one result, as Flask-Restless does.
-    return PartnerQuery(query, single=bool(raw.get("single")))
+    offset_in_text = isinstance(raw.get("offset"), str) and query.offset > 0
+    return PartnerQuery(query, single=bool(raw.get("single")), offset_in_text=offset_in_text)
 
 
 def _number(text: str) -> int | None:
