@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.util import LRUCache
 
 from customer_registry.core.clock import parse_timestamp, utcnow
-from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.errors import DatabaseRefusal, InvalidQuery
 from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
@@ -197,6 +197,23 @@ def _to_bool(value: Any) -> bool:
     raise ValueError("not a boolean")
 
 
+def _postgresql_bool(value: Any) -> bool:
+    """A boolean as PostgreSQL reads a value handed to it: a boolean, or text that is a
+    boolean word (any start of `true`, `false`, `yes`, `no`; `on`, `of[f]`, `1`, `0`; any
+    case, spaces around). A number is no boolean to it (`boolean = integer` has no operator)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise TypeError("not a boolean")
+    word = value.strip(" \t\n\r\f\v").lower()
+    for words, meaning in ((("true", "yes"), True), (("false", "no"), False)):
+        if word and any(full.startswith(word) for full in words):
+            return meaning
+    if word in ("on", "1", "of", "off", "0"):
+        return word in ("on", "1")
+    raise ValueError("not a boolean")
+
+
 # SQL's names for "now", which clients may send for a time (Flask-Restless passes them to
 # the database); the registry's times are UTC.
 _NOW_MARKERS = ("CURRENT_TIMESTAMP", "LOCALTIMESTAMP")
@@ -221,10 +238,10 @@ def _range(column: sa.ColumnElement[Any]) -> tuple[int, int] | None:
     return None
 
 
-def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
+def _coercer(column: sa.ColumnElement[Any], as_postgresql: bool) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):
-        return _to_bool
+        return _postgresql_bool if as_postgresql else _to_bool
     limits = _range(column)
     if limits is not None:  # a larger value would fail in the database
         return functools.partial(_to_int, low=limits[0], high=limits[1])
@@ -235,13 +252,27 @@ def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     return _to_str
 
 
-def _coerce(column: sa.ColumnElement[Any], value: Any, label: str) -> Any:
-    """`value` as `column`'s type; `label` names the field in the message as the client
-    named it (never the column, whose table name is no client's business)."""
+def _coerce(
+    column: sa.ColumnElement[Any], value: Any, label: str, as_postgresql: bool = False
+) -> Any:
+    """`value` as `column`'s type (see ListQuery.as_postgresql); `label` names the field in
+    the message as the client named it (never the column, whose table name is no client's
+    business)."""
     try:
-        return _coercer(column)(value)
+        return _coercer(column, as_postgresql)(value)
     except (ValueError, TypeError, OverflowError):
-        raise InvalidQuery(f"bad value for {label}") from None
+        raise InvalidQuery(f"bad value for {label}", _refusal(column, value)) from None
+
+
+def _refusal(column: sa.ColumnElement[Any], value: Any) -> DatabaseRefusal | None:
+    """How PostgreSQL refuses a value sent for `column`: text is read as the column's type (a
+    DataError when it cannot be), any other value is sent typed, and comparing two types is
+    an operator that does not exist (a ProgrammingError). None where no database would be
+    asked: times are read here (`_to_time`, which differs from PostgreSQL's reading), and text
+    holding NUL cannot even be sent."""
+    if isinstance(column.type, sa.DateTime) or (isinstance(value, str) and "\x00" in value):
+        return None
+    return DatabaseRefusal.DATA if isinstance(value, str) else DatabaseRefusal.PROGRAMMING
 
 
 def _family(column: sa.ColumnElement[Any]) -> str:
@@ -267,6 +298,7 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
     Op.LE: lambda c, v: c <= v,
 }
 _LIKE = (Op.LIKE, Op.ILIKE)
+_OPERATION = DatabaseRefusal.PROGRAMMING  # PostgreSQL has no such operator for the types
 
 # Builds a condition on a source reached through relations, at a given depth.
 _Build = Callable[["_Source", int], sa.ColumnElement[bool]]
@@ -299,21 +331,21 @@ def _integer_comparison(
 
 
 def _integer_value(
-    column: sa.ColumnElement[Any], value: Any, any_number: bool, label: str
+    column: sa.ColumnElement[Any], value: Any, as_postgresql: bool, label: str
 ) -> int | float:
     """What an integer column is compared with: a value of the column's own type, or with
-    `any_number` (the query's compare_any_number) a number as it is (see _to_number); text
-    is always read as the column's type, as PostgreSQL reads a quoted value."""
-    if not any_number or isinstance(value, str):
+    `as_postgresql` (ListQuery.as_postgresql) a number as it is (see _to_number); text is
+    always read as the column's type, as PostgreSQL reads a quoted value."""
+    if not as_postgresql or isinstance(value, str):
         return int(_coerce(column, value, label))
     try:
         return _to_number(value)
     except (ValueError, TypeError):
-        raise InvalidQuery(f"bad value for {label}") from None
+        raise InvalidQuery(f"bad value for {label}", _refusal(column, value)) from None
 
 
 def _membership(
-    column: sa.ColumnElement[Any], cond: Condition, any_number: bool
+    column: sa.ColumnElement[Any], cond: Condition, as_postgresql: bool
 ) -> sa.ColumnElement[bool]:
     """`in` / `not in` a list, as SQL has it: a NULL in the list matches nothing, and makes
     `not in` match nothing either; values an integer column cannot hold match nothing."""
@@ -324,16 +356,19 @@ def _membership(
         return sa.false()
     limits = _range(column)
     if limits is not None:
-        numbers = [_integer_value(column, v, any_number, _label(cond)) for v in values]
+        numbers = [_integer_value(column, v, as_postgresql, _label(cond)) for v in values]
         values = [n for n in numbers if isinstance(n, int) and limits[0] <= n <= limits[1]]
     else:
-        values = [_coerce(column, v, _label(cond)) for v in values]
+        values = [_coerce(column, v, _label(cond), as_postgresql) for v in values]
     return column.in_(values) if cond.op is Op.IN else column.not_in(values)
 
 
 def _like(column: sa.ColumnElement[Any], cond: Condition) -> sa.ColumnElement[bool]:
-    if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+    if isinstance(column.type, sa.DateTime):  # a time is read here (see _refusal)
         raise InvalidQuery("like needs a text field and a text pattern")
+    if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+        # PostgreSQL has no LIKE for other types.
+        raise InvalidQuery("like needs a text field and a text pattern", _OPERATION)
     if "\x00" in cond.value:
         raise InvalidQuery("like needs a text field and a text pattern")
     # Backslash escapes `%` and `_` on both databases (PostgreSQL's default; SQLite has none).
@@ -352,11 +387,13 @@ def _fields_compared(
 ) -> sa.ColumnElement[bool]:
     """The second filter form: two fields of the same family (numbers of any size, times,
     text, booleans)."""
-    if _family(other) != _family(column):
-        raise InvalidQuery("fields cannot be compared")
+    if _family(other) != _family(column):  # PostgreSQL has no operator for the two types
+        raise InvalidQuery("fields cannot be compared", _OPERATION)
     if op in _COMPARE:
         return _COMPARE[op](column, other)  # type: ignore[no-any-return]
-    if op in _LIKE and _family(column) == "text":
+    if op in _LIKE:
+        if _family(column) != "text":
+            raise InvalidQuery("fields cannot be compared", _OPERATION)
         return column.like(other) if op is Op.LIKE else column.ilike(other)
     raise InvalidQuery("fields cannot be compared")
 
@@ -365,10 +402,10 @@ def _comparison(
     column: sa.ColumnElement[Any],
     cond: Condition,
     other: sa.ColumnElement[Any] | None,
-    any_number: bool = False,
+    as_postgresql: bool = False,
 ) -> sa.ColumnElement[bool]:
     """`column op value` (or `op other`), the value coerced to the column's type (see
-    _integer_value for `any_number`)."""
+    _integer_value for `as_postgresql`)."""
     if cond.op is Op.IS_NULL:
         return column.is_(None)
     if cond.op is Op.IS_NOT_NULL:
@@ -376,7 +413,7 @@ def _comparison(
     if other is not None:
         return _fields_compared(column, cond.op, other)
     if cond.op in (Op.IN, Op.NOT_IN):
-        return _membership(column, cond, any_number)
+        return _membership(column, cond, as_postgresql)
     if cond.op in _LIKE:
         return _like(column, cond)
     if cond.op not in _COMPARE:
@@ -390,17 +427,20 @@ def _comparison(
         raise InvalidQuery("cannot order against null")
     limits = _range(column)
     if limits is not None:
-        value = _integer_value(column, cond.value, any_number, _label(cond))
+        value = _integer_value(column, cond.value, as_postgresql, _label(cond))
         return _integer_comparison(column, cond.op, value, limits)
-    return _COMPARE[cond.op](column, _coerce(column, cond.value, _label(cond)))  # type: ignore[no-any-return]
+    coerced: Any = _coerce(column, cond.value, _label(cond), as_postgresql)
+    if isinstance(coerced, bool):  # SQLAlchemy takes a Python boolean with = and != only
+        coerced = sa.literal(coerced, sa.Boolean)
+    return _COMPARE[cond.op](column, coerced)  # type: ignore[no-any-return]
 
 
 class _FilterCompiler:
     """Compiles filters for one caller; counts conditions across nested filters too."""
 
-    def __init__(self, caller: Caller, any_number: bool = False) -> None:
+    def __init__(self, caller: Caller, as_postgresql: bool = False) -> None:
         self._caller = caller
-        self._any_number = any_number
+        self._as_postgresql = as_postgresql
         self._count = 0
 
     def compile(self, source: _Source, item: Filter, depth: int = 0) -> sa.ColumnElement[bool]:
@@ -430,7 +470,7 @@ class _FilterCompiler:
             source,
             relations,
             depth,
-            lambda s, _: _comparison(s.column(name), cond, other, self._any_number),
+            lambda s, _: _comparison(s.column(name), cond, other, self._as_postgresql),
         )
 
     def _through(
@@ -468,9 +508,9 @@ class _FilterCompiler:
 
 
 def where_clause(
-    listing: Listing, filters: tuple[Filter, ...], caller: Caller, *, any_number: bool = False
+    listing: Listing, filters: tuple[Filter, ...], caller: Caller, *, as_postgresql: bool = False
 ) -> sa.ColumnElement[bool]:
-    compiler = _FilterCompiler(caller, any_number)
+    compiler = _FilterCompiler(caller, as_postgresql)
     source = _Source.root(listing)
     return sa.and_(sa.true(), *(compiler.compile(source, f) for f in filters))
 
@@ -541,7 +581,7 @@ def _ordered(value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement
 def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnElement[bool]:
     """The condition a row must meet: the caller's scope, the filters, and grouping."""
     scope = listing.scope(caller, listing.table)
-    filters = where_clause(listing, query.filters, caller, any_number=query.compare_any_number)
+    filters = where_clause(listing, query.filters, caller, as_postgresql=query.as_postgresql)
     condition = sa.and_(scope, filters)
     if query.group_by:
         # One row per group (the one with the lowest key): portable, and well defined.
@@ -825,9 +865,10 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
     if shape is not None and shape[0] is not None:
         try:
             first: Condition = query.filters[0]  # type: ignore[assignment]
-            values["list_value"] = _coerce(listing.column(shape[0]), first.value, _label(first))
+            column = listing.column(shape[0])
+            values["list_value"] = _coerce(column, first.value, _label(first), query.as_postgresql)
         except InvalidQuery:
-            if not query.compare_any_number:
+            if not query.as_postgresql:
                 raise
             # A number the column cannot hold (a fraction, an integer past its range): the
             # general path decides such comparisons.

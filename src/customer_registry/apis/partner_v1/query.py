@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from customer_registry.apis.http import HttpError, UndecodableBody
 from customer_registry.apis.partner_v1.names import RESOURCES, Resource
-from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.errors import DatabaseRefusal, InvalidQuery
 from customer_registry.core.fields import INT64
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
@@ -50,13 +50,14 @@ OPERATORS: dict[str, Op] = {
     "any": Op.ANY,
 }
 _UNARY = (Op.IS_NULL, Op.IS_NOT_NULL)
+_ORDERINGS = (Op.GT, Op.LT, Op.GE, Op.LE)
 _RELATED = (Op.HAS, Op.ANY)
 RELATION_SEPARATOR = "__"  # Flask-Restless's `<relation>__<field>`
 
 
 class Invalid(InvalidQuery):
-    def __init__(self) -> None:
-        super().__init__("Unable to construct query")
+    def __init__(self, refusal: DatabaseRefusal | None = None) -> None:
+        super().__init__("Unable to construct query", refusal)
 
 
 class PartnerQuery:
@@ -142,9 +143,18 @@ def _filter(raw: Any, resource: Resource, depth: int = 0, *, nested: bool = Fals
     other = None if nested else raw.get("field") or raw.get("fieldname")
     if other is not None:
         return Condition(field, op, other_field=_field(resource, other))
-    if raw.get("val") is None:  # Flask-Restless: "use the is_null/is_not_null operators"
+    return Condition(field, op, _value(op, raw.get("val")))
+
+
+def _value(op: Op, value: Any) -> Any:
+    """A filter's value as SQLAlchemy 1.3 takes it from Flask-Restless 0.17."""
+    if value is None:  # Flask-Restless: "use the is_null/is_not_null operators"
         raise Invalid
-    return Condition(field, op, raw["val"])
+    if isinstance(value, bool) and op in _ORDERINGS:  # SQLAlchemy: only = and != with True
+        raise Invalid
+    if op in (Op.IN, Op.NOT_IN) and isinstance(value, str | dict):
+        return list(value)  # `in_()` iterates over it: a text's characters, an object's keys
+    return value
 
 
 def _on_relation(
@@ -183,7 +193,7 @@ def _whole(raw: Any) -> int | None:
     except (TypeError, ValueError, OverflowError):
         raise Invalid from None
     if not 0 <= value <= MAX_WINDOW:
-        raise Invalid
+        raise Invalid(DatabaseRefusal.DATA)  # PostgreSQL refuses it
     return value
 
 
@@ -205,7 +215,7 @@ def _check_joins(order_by: tuple[Order, ...], grouped: bool) -> None:
     paths = [item.field.split(PATH_SEPARATOR) for item in order_by]
     joined = [path[0] for path in paths if len(path) > 1]
     if len(set(joined)) < len(joined) or (joined and grouped):
-        raise Invalid
+        raise Invalid(DatabaseRefusal.PROGRAMMING)
 
 
 def _group(raw: Any, resource: Resource) -> str:
@@ -228,7 +238,10 @@ def parse_q(request: Request, resource: Resource) -> PartnerQuery:
     # Flask-Restless hands `group_by` to SQL with every column selected, which PostgreSQL
     # accepts only when the primary key is among the groups (each row its own group).
     if group_by and resource.fields[resource.key] not in group_by:
-        raise Invalid
+        # 0.17 hands plain fields to the database (which refuses them); it cannot read one
+        # through a relation at all.
+        related = any(PATH_SEPARATOR in name for name in group_by)
+        raise Invalid(None if related else DatabaseRefusal.PROGRAMMING)
     order_by = tuple(_order(item, resource) for item in _items(raw.get("order_by", [])))
     _check_joins(order_by, grouped=bool(group_by))
     query = ListQuery(
@@ -237,7 +250,7 @@ def parse_q(request: Request, resource: Resource) -> PartnerQuery:
         group_by=group_by,
         limit=_whole(raw.get("limit")),
         offset=_whole(raw.get("offset")) or 0,
-        compare_any_number=True,  # 0.17 hands numbers to the database as they are
+        as_postgresql=True,  # 0.17 hands values to the database as they are
     )
     # Any value Python finds true asks for one result, as Flask-Restless does.
     offset_in_text = isinstance(raw.get("offset"), str) and query.offset > 0

@@ -191,7 +191,8 @@ def domain_error(request: Request, exc: Exception) -> Response:
         case errors.Unavailable():
             return _message(503, exc.message, {"Retry-After": "5"})
         case errors.InvalidQuery():
-            return _message(400, "Unable to construct query")
+            # Flask-Restless answers a query its database refuses with the driver's error.
+            return _message(400, exc.refusal or "Unable to construct query")
         case errors.DomainError():
             return _message(400, exc.message)  # UnknownField, InUse: their text is the answer
     raise exc

@@ -504,11 +504,11 @@ def _gets_by_id() -> list[Probe]:
 def _other_resources() -> list[Probe]:
     probes = []
     for path, ids in (
-        ("/v1/entities", ("1", "3", "99", "abc")),
-        ("/v1/products", ("000000000000003", "000000000000029", "999999999999999", "abc")),
-        ("/v1/customer_entity_linker", ("1", "40", "9999", "abc")),
-        ("/v1/product_entity_linker", ("1", "5", "9999", "abc")),
-        ("/v1/customer_product_history", ("1", "5", "9999", "abc")),
+        ("/v1/entities", ("1", "3", "99", "abc", "0", "-1", "1.5", "99999999999")),
+        ("/v1/products", ("000000000000003", "000000000000029", "999999999999999", "abc", "3")),
+        ("/v1/customer_entity_linker", ("1", "40", "9999", "abc", "0", "-1")),
+        ("/v1/product_entity_linker", ("1", "5", "9999", "abc", "0")),
+        ("/v1/customer_product_history", ("1", "5", "9999", "abc", "0")),
     ):
         probes.append(Probe(path))
         probes.append(Probe(path, (("page", "2"),)))
@@ -563,6 +563,23 @@ def _other_resources() -> list[Probe]:
     probes.append(_q({"filters": [{"name": "financier", "op": "is_null"}]}, "/v1/entities"))
     for path, key in KEYS.items():
         probes.append(_q({"group_by": [{"field": key}]}, path))
+    # Values of each type, and of other types, for the other resources' fields.
+    for path, field, values in (
+        ("/v1/products", "current_enable_flag", (False, 1, 0, "true", "yes", "x", 5.5)),
+        ("/v1/products", "hub_id", ("3", "x", 2.5, True, [3])),
+        ("/v1/products", "gps_lat", ("0.5", "x", 1, True)),
+        ("/v1/products", "product_imei", ("000000000000003", 3, "0000")),
+        ("/v1/entities", "bboxx_company_flag", (False, "false", 1, "x")),
+        ("/v1/entities", "tariff", ("flat", 5)),
+        ("/v1/customer_entity_linker", "date_removed", ("2021-03-01", "x", 5)),
+        ("/v1/customer_entity_linker", "entity_id", (2, "2", "x")),
+        ("/v1/product_entity_linker", "product_imei", ("000000000000004",)),
+        ("/v1/customer_product_history", "removal_reason", ("broken", 5)),
+        ("/v1/customer_product_history", "customer_id", (8, "8", "x", [8])),
+    ):
+        for op in ("==", "<"):
+            for value in values:
+                probes.append(_q({"filters": [{"name": field, "op": op, "val": value}]}, path))
     # Ordering through relations on the other resources: to-many (joined, one row per related
     # row) and to-one (the history's customer and product), once and twice through one.
     for path, field in (
