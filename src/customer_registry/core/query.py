@@ -87,8 +87,9 @@ class ListQuery:
     # Values read as PostgreSQL reads a value handed to it as it came (for APIs whose original
     # did so: Flask-Restless): a number an integer field cannot hold (a fraction, an integer
     # past its range) is compared as a number (`< 5.5` is `<= 5`, `== 2**40` matches nothing)
-    # instead of refused as a bad value; a boolean field takes booleans and PostgreSQL's
-    # boolean words (`t`, `yes`, `on`, `0`…), not numbers.
+    # instead of refused as a bad value; text for an integer may have a `+` and spaces around;
+    # a boolean field takes booleans and PostgreSQL's boolean words (`t`, `yes`, `on`, `0`…),
+    # not numbers.
     as_postgresql: bool = False
     # Ordering by a field of related rows lists a row once per related row (the relation is
     # joined, as an ORM query joins it). `distinct`: each row once instead, at the first place

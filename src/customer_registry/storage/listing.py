@@ -16,6 +16,7 @@ import asyncio
 import functools
 import hashlib
 import math
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -155,6 +156,21 @@ def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
     return found
 
 
+# How PostgreSQL reads text as an integer (int4in, int8in before version 16): digits, a sign
+# first, spaces around.
+_POSTGRESQL_INTEGER = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+[ \t\n\r\f\v]*")
+
+
+def _postgresql_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
+    """An integer as PostgreSQL reads a value handed to it (text with a `+` or spaces too)."""
+    if not isinstance(value, str) or not _POSTGRESQL_INTEGER.fullmatch(value):
+        return _to_int(value, low, high)
+    found = int(value)
+    if not low <= found <= high:
+        raise ValueError(f"not an integer from {low} to {high}")
+    return found
+
+
 def _to_number(value: Any) -> int | float:
     """A number compared with a number column: any integer (however large) or a finite
     float; a comparison with one an integer column cannot hold is decided without asking the
@@ -244,7 +260,8 @@ def _coercer(column: sa.ColumnElement[Any], as_postgresql: bool) -> Callable[[An
         return _postgresql_bool if as_postgresql else _to_bool
     limits = _range(column)
     if limits is not None:  # a larger value would fail in the database
-        return functools.partial(_to_int, low=limits[0], high=limits[1])
+        read = _postgresql_int if as_postgresql else _to_int
+        return functools.partial(read, low=limits[0], high=limits[1])
     if isinstance(kind, sa.DateTime):
         return _to_time
     if isinstance(kind, sa.Float):
@@ -337,7 +354,7 @@ def _integer_value(
     `as_postgresql` (ListQuery.as_postgresql) a number as it is (see _to_number); text is
     always read as the column's type, as PostgreSQL reads a quoted value."""
     if not as_postgresql or isinstance(value, str):
-        return int(_coerce(column, value, label))
+        return int(_coerce(column, value, label, as_postgresql))
     try:
         return _to_number(value)
     except (ValueError, TypeError):

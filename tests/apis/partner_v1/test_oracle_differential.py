@@ -286,7 +286,7 @@ _AUDIT = {"created_at": "time", "modified_at": "time", "created_by": "text", "mo
 KINDS: dict[str, dict[str, str]] = {
     CUSTOMERS: {
         "customer_id": "integer",
-        "external_customer_id": "integer",
+        "external_customer_id": "bigint",
         "name": "text",
         "external_customer_code": "text",
         **_AUDIT,
@@ -302,8 +302,8 @@ KINDS: dict[str, dict[str, str]] = {
     },
     "/v1/products": {
         "product_imei": "text",
-        "hub_id": "integer",
-        "product_type_id": "integer",
+        "hub_id": "bigint",
+        "product_type_id": "bigint",
         "entity_id": "integer",
         "gps_lat": "float",
         "gps_lon": "float",
@@ -333,11 +333,13 @@ KINDS: dict[str, dict[str, str]] = {
         **_AUDIT,
     },
 }
-FAMILIES = {"integer": "number", "float": "number"}
+FAMILIES = {"integer": "number", "bigint": "number", "float": "number"}
+RANGES = {"integer": 2**31, "bigint": 2**63}  # what PostgreSQL reads as INTEGER, BIGINT
 COMPARISONS = {"==", "!=", "<", ">=", ">", "<=", "eq", "gt"}
 # PostgreSQL's readings of text (int8in, float8in, boolin), spaces around allowed.
 READS = {
     "integer": re.compile(r"\s*[+-]?[0-9]+\s*"),
+    "bigint": re.compile(r"\s*[+-]?[0-9]+\s*"),
     "float": re.compile(
         r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*|\s*[+-]?(nan|inf|infinity)\s*",
         re.IGNORECASE,
@@ -355,7 +357,9 @@ def _value_refused(kind: str | None, value: Any) -> bool:
     if value is None or kind in (None, "time"):
         return False
     if isinstance(value, str):
-        return "\x00" in value or (kind in READS and not READS[kind].fullmatch(value))
+        if "\x00" in value or (kind in READS and not READS[kind].fullmatch(value)):
+            return True
+        return kind in RANGES and not -RANGES[kind] <= int(value) < RANGES[kind]
     if kind == "text":
         return True
     if kind == "boolean":
@@ -371,7 +375,7 @@ def _filter_refused(kinds: dict[str, str], f: Json) -> bool:
         families = {FAMILIES.get(k, k) for k in pair}
         return None not in pair and len(families) > 1
     if op in ("like", "ilike"):
-        return kind in ("integer", "float", "boolean") or (
+        return kind in ("integer", "bigint", "float", "boolean") or (
             kind == "text" and not isinstance(value, str)
         )
     if op in ("in", "not_in"):  # a text is a list of its characters to SQLAlchemy

@@ -402,6 +402,20 @@ async def test_what_postgresql_refuses_is_answered_with_its_drivers_error(
     assert (r.status_code, r.json()) == (400, {"message": error})
 
 
+async def test_integers_in_text_read_as_postgresql_reads_them(
+    client: httpx.AsyncClient, admin: Headers, five: Any
+) -> None:
+    """0.17 hands text to PostgreSQL, which reads a sign and spaces around an integer too."""
+
+    def f(val: Any) -> dict[str, Any]:
+        return {"filters": [{"name": "customer_id", "op": "in", "val": val}]}
+
+    assert _ids(await _query(client, admin, f([" 2 ", "+3", "\t4"]))) == [2, 3, 4]
+    for bad, error in (("--2", "DataError"), ("2.0", "DataError"), (" 3000000000", "DataError")):
+        r = await _query(client, admin, f([bad]))
+        assert (r.status_code, r.json()) == (400, {"message": error}), bad
+
+
 async def test_in_reads_a_text_as_its_characters(
     client: httpx.AsyncClient, admin: Headers, five: Any
 ) -> None:

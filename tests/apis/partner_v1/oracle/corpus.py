@@ -75,8 +75,9 @@ ALIASES = {
 # Values to compare each customer field with: typical ones, and the edges of each type.
 VALUES: dict[str, list[Any]] = {
     "customer_id": [1, 50, 204, 0, -1, "5", "abc", 5.0, 5.5, 2**31, 2**40, True, [1], {"a": 1}],
+    "external_customer_id": [3, 3000000003, "3", "-3", 2**63, -5, 3.0, 2**31 + 1, True, [1]],
     "name": ["Smith", "smith", "Émile Zola", "Юлия Петрова", "", 5, "M"],
-    "external_customer_id": [3, 3000000003, "3", 2**63, -5, 3.0, 2**31 + 1],
+    "modified_by": [{"a": 1}, "x"],
     "external_customer_code": ["c1", "C1", "c10", 10],
     "created_at": [
         "2000-01-01",
@@ -130,6 +131,11 @@ def _operators() -> list[Probe]:
         for op in ("==", "<", ">=", "!="):
             for value in values:
                 probes.append(_filters({"name": field, "op": op, "val": value}))
+    # Text PostgreSQL reads as an integer (a sign, spaces around), and text it does not.
+    for value in (" 5 ", "+5", "\t7", "5.0", "--5", "1_0", " 3000000003"):
+        for field in ("customer_id", "external_customer_id"):
+            probes.append(_filters({"name": field, "op": "==", "val": value}))
+        probes.append(_filters({"name": "customer_id", "op": "in", "val": [value, 9]}))
     for field in ("name", "external_customer_code", "created_by"):
         for op in ("like", "ilike"):
             for pattern in LIKE_PATTERNS:
