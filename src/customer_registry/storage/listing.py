@@ -237,6 +237,8 @@ _TODAY_MARKER = "CURRENT_DATE"
 
 
 def _to_time(value: Any) -> datetime:
+    if isinstance(value, datetime):  # already read by the API, as its original read it
+        return value
     if value in _NOW_MARKERS:
         return utcnow()
     if value == _TODAY_MARKER:

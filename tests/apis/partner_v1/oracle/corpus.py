@@ -91,6 +91,19 @@ VALUES: dict[str, list[Any]] = {
     "modified_at": ["2000-01-01", "CURRENT_TIMESTAMP", "2100-01-01"],
     "created_by": ["root@example.com", "nobody"],
 }
+# Times as 0.17 reads them itself (python-dateutil) in a top-level filter.
+TIMES = [
+    "2021/01/01",
+    "Jan 1 2021",
+    "1 January 2021 10:00",
+    "01/02/2021",
+    "20210101",
+    "2021-01-01T00:00:00+02:00",
+    "2021-01-01T00:00:00Z",
+    "current_timestamp",
+    "2021-13-01",
+    "   ",
+]
 NULLABLE = ("external_customer_id", "external_customer_code", "modified_at", "modified_by")
 LIKE_PATTERNS = [
     "%mile%",
@@ -131,6 +144,13 @@ def _operators() -> list[Probe]:
         for op in ("==", "<", ">=", "!="):
             for value in values:
                 probes.append(_filters({"name": field, "op": op, "val": value}))
+    for op in ("==", "<", ">=", "!="):
+        for value in TIMES:
+            probes.append(_filters({"name": "created_at", "op": op, "val": value}))
+    for value in TIMES[:3]:
+        for name in (f"{LINKER}__date_added", "modified_at"):
+            for op in ("any", "<", "is_null"):
+                probes.append(_filters({"name": name, "op": op, "val": value}))
     # Text PostgreSQL reads as an integer (a sign, spaces around), and text it does not.
     for value in (" 5 ", "+5", "\t7", "5.0", "--5", "1_0", " 3000000003"):
         for field in ("customer_id", "external_customer_id"):
