@@ -209,7 +209,8 @@ def _failed(answer: tuple[Any, ...]) -> bool:
 
 
 def _original_failed(d: Difference, dialect: str) -> bool:
-    """(a): the original answers 500 (an HTML page); we answer 400 or 404 in our format."""
+    """(a), row "the original fails": the original answers 500 (an HTML page); we answer 400 or 404
+    in our format."""
     return _failed(d.theirs) and d.ours[0] in (400, 404) and d.ours[1] != "not JSON"
 
 
@@ -231,9 +232,9 @@ TIMES = {"created_at", "modified_at", "date_added", "date_removed"}
 
 
 def _time_in_a_list(d: Difference, dialect: str) -> bool:
-    """(c) _query_format.md: `in` / `not_in` are "contained with-in the list supplied", for
-    any field. 0.17 tries to read the list itself as a time (strings_to_dates) and answers
-    500 for a time field; we answer the request."""
+    """(c), row "a time `in` a list": _query_format.md: `in` / `not_in` are "contained with-in the
+    list supplied", for any field. 0.17 tries to read the list itself as a time (strings_to_dates)
+    and answers 500 for a time field; we answer the request."""
     return (
         _failed(d.theirs)
         and d.ours[0] == 200
@@ -247,9 +248,9 @@ def _time_in_a_list(d: Difference, dialect: str) -> bool:
 
 
 def _past_64_bits_on_sqlite(d: Difference, dialect: str) -> bool:
-    """(b): SQLite holds no integer past 64 bits, and 0.17 fails (500) when one is compared
-    there; PostgreSQL compares it as a number, as we do (the PostgreSQL run checks these
-    requests agree)."""
+    """(b), row "an integer past 64 bits on SQLite": SQLite holds no integer past 64 bits, and 0.17
+    fails (500) when one is compared there; PostgreSQL compares it as a number, as we do (the
+    PostgreSQL run checks these requests agree)."""
     return (
         dialect == "sqlite"
         and _failed(d.theirs)
@@ -268,10 +269,10 @@ REFUSED = tuple((400, f'{{"message": "{name}"}}') for name in DATABASE_ERRORS)
 
 
 def _record_url_that_names_nothing(d: Difference, dialect: str) -> bool:
-    """(c) _errors.md: 404 is "The specified resource could not be found". A record's URL
-    whose id is no id (`/v1/customers/abc`, an integer past the column) names no record: 404
-    `{}` as for any missing record (0.17's answer on SQLite; on PostgreSQL it hands the text to
-    the database and answers 400 `DataError`)."""
+    """(c), row "a record URL that names no record": _errors.md: 404 is "The specified resource
+    could not be found". A record's URL whose id is no id (`/v1/customers/abc`, an integer past the
+    column) names no record: 404 `{}` as for any missing record (0.17's answer on SQLite; on
+    PostgreSQL it hands the text to the database and answers 400 `DataError`)."""
     return (
         d.probe.path != d.probe.collection
         and d.ours == (404, "{}")
@@ -405,9 +406,9 @@ def _postgresql_refuses(probe: Probe) -> bool:
 
 
 def _booleans_on_sqlite(d: Difference, dialect: str) -> bool:
-    """(b): SQLite keeps booleans as 0 and 1 and compares a text with them as text (so
-    `"current_enable_flag" == "true"` matches nothing there); PostgreSQL reads the word as a
-    boolean, as we do (the PostgreSQL run checks these requests agree)."""
+    """(b), row "boolean words on SQLite": SQLite keeps booleans as 0 and 1 and compares a text with
+    them as text (so `"current_enable_flag" == "true"` matches nothing there); PostgreSQL reads the
+    word as a boolean, as we do (the PostgreSQL run checks these requests agree)."""
     kinds = KINDS[d.probe.collection]
     return (
         dialect == "sqlite"
@@ -420,11 +421,11 @@ def _booleans_on_sqlite(d: Difference, dialect: str) -> bool:
 
 
 def _sqlite_takes_more(d: Difference, dialect: str) -> bool:
-    """(b): SQLite compares values of any type with any column (text with NUL too), takes a
-    negative limit and groups whole rows by any column; 0.17 on PostgreSQL refuses those
-    requests, with its driver's error or a failure (checked by the PostgreSQL run: see
-    _check_postgresql_refuses, and there our answer is compared as any other), and we answer
-    as it does there (the documented 400 where it fails), on both databases."""
+    """(b), row "SQLite takes what PostgreSQL refuses": SQLite compares values of any type with any
+    column (text with NUL too), takes a negative limit and groups whole rows by any column; 0.17 on
+    PostgreSQL refuses those requests, with its driver's error or a failure (checked by the
+    PostgreSQL run: see _check_postgresql_refuses, and there our answer is compared as any other),
+    and we answer as it does there (the documented 400 where it fails), on both databases."""
     return (
         dialect == "sqlite"
         and d.ours in (*REFUSED, UNABLE)
@@ -434,12 +435,13 @@ def _sqlite_takes_more(d: Difference, dialect: str) -> bool:
 
 
 def _relation_extensions(d: Difference, dialect: str) -> bool:
-    """(c) _query_format.md: a filter's field, and a `group_by` field, "may alternately
-    specify a field on a related model" as `<relationname>__<fieldname>` (0.17 reads that in
-    filters only for `has`, `any` and `is_null`, and not at all in `group_by`); `has`/`any`
-    take "a value in the supplied list" or a filter, and "filter objects can also be
-    arbitrary Boolean formulas" (0.17 takes only a simple one). 0.17 answers 400 `Unable to
-    construct query`; we answer the request, or refuse a value in it as PostgreSQL would."""
+    """(c), row "fields of related models, Boolean formulas in `any`": _query_format.md: a filter's
+    field, and a `group_by` field, "may alternately specify a field on a related model" as
+    `<relationname>__<fieldname>` (0.17 reads that in filters only for `has`, `any` and `is_null`,
+    and not at all in `group_by`); `has`/`any` take "a value in the supplied list" or a filter, and
+    "filter objects can also be arbitrary Boolean formulas" (0.17 takes only a simple one). 0.17
+    answers 400 `Unable to construct query`; we answer the request, or refuse a value in it as
+    PostgreSQL would."""
     if not ((d.ours[0] == 200 or d.ours in REFUSED) and d.theirs == UNABLE):
         return False
     q = d.probe.q()
@@ -460,8 +462,9 @@ def _relation_extensions(d: Difference, dialect: str) -> bool:
 
 
 def _like_on_sqlite(d: Difference, dialect: str) -> bool:
-    """(b): SQLite's LIKE folds ASCII case only, and `like` is not case-sensitive there; both
-    answer the request (the PostgreSQL run checks these requests agree)."""
+    """(b), row "like and ilike on SQLite": SQLite's LIKE folds ASCII case only, and `like` is not
+    case-sensitive there; both answer the request (the PostgreSQL run checks these requests
+    agree)."""
     return (
         dialect == "sqlite"
         and d.ours[0] == d.theirs[0] == 200
@@ -474,8 +477,8 @@ NULLABLE |= {"gps_lat", "gps_lon", "date_removed", "removal_reason", "tariff", "
 
 
 def _nulls_ordered_on_sqlite(d: Difference, dialect: str) -> bool:
-    """(b): SQLite sorts NULLs first ascending, PostgreSQL last: the same rows and count, in
-    another order (the PostgreSQL run checks these requests agree)."""
+    """(b), row "NULL order on SQLite": SQLite sorts NULLs first ascending, PostgreSQL last: the
+    same rows and count, in another order (the PostgreSQL run checks these requests agree)."""
     q = d.probe.q()
     order = q.get("order_by") if isinstance(q, dict) else None
     return (
@@ -489,8 +492,9 @@ def _nulls_ordered_on_sqlite(d: Difference, dialect: str) -> bool:
 
 
 def _seed_page_alias(d: Difference, dialect: str) -> bool:
-    """(c) _query_format.md lists `equals_to` (0.17 knows `equal_to` only) and spells the
-    second form's key `fieldname` (0.17 reads `field` only); 0.17 answers 400."""
+    """(c), row "`equals_to` and `fieldname`": _query_format.md lists `equals_to` (0.17 knows
+    `equal_to` only) and spells the second form's key `fieldname` (0.17 reads `field` only); 0.17
+    answers 400."""
     return (
         d.ours[0] == 200
         and d.theirs == UNABLE
