@@ -140,7 +140,7 @@ async def test_other_shapes_take_the_general_path(ctx: Context, entities: tuple[
         ListQuery(filters=(Condition("name", Op.NE, "Huye"),)),
         ListQuery(filters=(Condition("name", Op.EQ, "Huye"), Condition("code", Op.EQ, "A-1"))),
         ListQuery(filters=(BoolOp("or", (Condition("name", Op.EQ, "Huye"),)),)),
-        ListQuery(order_by=(Order("entity.name"),)),
+        ListQuery(order_by=(Order("customer_entity_linker.date_added"),)),
         ListQuery(limit=3),
         ListQuery(group_by=("name",)),
     ):

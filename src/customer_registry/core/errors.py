@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class DomainError(Exception):
     """Base of every error a caller can cause. `message` is safe to show to the client."""
@@ -75,8 +77,23 @@ class UnknownField(DomainError):
         self.field = field
 
 
+class DatabaseRefusal(StrEnum):
+    """How PostgreSQL refuses a query it is sent, as a PEP 249 (DB-API) error class."""
+
+    DATA = "DataError"  # a value its field's type cannot be read from (text, out of range)
+    PROGRAMMING = "ProgrammingError"  # an operation the types do not have (text = integer)
+
+
 class InvalidQuery(DomainError):
-    """A list query (filter, order, group) that cannot be turned into a database query."""
+    """A list query (filter, order, group) that cannot be turned into a database query.
+
+    `refusal`: how PostgreSQL would refuse it, where the query could be sent as it stands and
+    the database is what would refuse it (None: no database is involved, e.g. an unknown
+    field). An API whose original handed such queries to its database answers with it."""
+
+    def __init__(self, message: str, refusal: DatabaseRefusal | None = None) -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 class InUse(DomainError):

@@ -84,10 +84,22 @@ class ListQuery:
     group_by: tuple[str, ...] = ()
     limit: int | None = None
     offset: int = 0
-    # A number an integer field cannot hold (a fraction, an integer past its range) is
-    # compared as a number (`< 5.5` is `<= 5`, `== 2**40` matches nothing) instead of refused
-    # as a bad value: for APIs whose original compared any number (Flask-Restless's).
-    compare_any_number: bool = False
+    # Values read as PostgreSQL reads a value handed to it as it came (for APIs whose original
+    # did so: Flask-Restless): a number an integer field cannot hold (a fraction, an integer
+    # past its range) is compared as a number (`< 5.5` is `<= 5`, `== 2**40` matches nothing)
+    # instead of refused as a bad value; text for an integer may have a `+` and spaces around;
+    # a boolean field takes booleans and PostgreSQL's boolean words (`t`, `yes`, `on`, `0`…),
+    # not numbers.
+    as_postgresql: bool = False
+    # Ordering by a field of related rows lists a row once per related row (the relation is
+    # joined, as an ORM query joins it). `distinct`: each row once instead, at the first place
+    # it takes, and counted once: what an ORM answers when it loads the whole query's objects.
+    distinct: bool = False
+
+    @property
+    def rows_may_recur(self) -> bool:
+        """Whether a row may be listed more than once (the order goes through a relation)."""
+        return any(PATH_SEPARATOR in item.field for item in self.order_by)
 
 
 @dataclass(frozen=True, slots=True)

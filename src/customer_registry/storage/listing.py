@@ -5,8 +5,9 @@ Every value is coerced to its column's type here, so a bad filter is a 4xx
 
 Relations are declared per Listing. A filter through a relation (`has`, `any`, or a dotted
 field) is a correlated `EXISTS` over an alias of the related table, limited by the
-relation's scope, so a caller can never test rows they may not see. Ordering and grouping
-through a to-one relation use a correlated scalar subquery.
+relation's scope, so a caller can never test rows they may not see. Ordering through a
+relation joins it (limited by its scope too), as an ORM query does; grouping through a to-one
+relation uses a correlated scalar subquery.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import functools
 import hashlib
 import math
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.util import LRUCache
 
 from customer_registry.core.clock import parse_timestamp, utcnow
-from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.errors import DatabaseRefusal, InvalidQuery
 from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
@@ -155,6 +157,21 @@ def _to_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
     return found
 
 
+# How PostgreSQL reads text as an integer (int4in, int8in before version 16): digits, a sign
+# first, spaces around.
+_POSTGRESQL_INTEGER = re.compile(r"[ \t\n\r\f\v]*[+-]?[0-9]+[ \t\n\r\f\v]*")
+
+
+def _postgresql_int(value: Any, low: int = INT64[0], high: int = INT64[1]) -> int:
+    """An integer as PostgreSQL reads a value handed to it (text with a `+` or spaces too)."""
+    if not isinstance(value, str) or not _POSTGRESQL_INTEGER.fullmatch(value):
+        return _to_int(value, low, high)
+    found = int(value)
+    if not low <= found <= high:
+        raise ValueError(f"not an integer from {low} to {high}")
+    return found
+
+
 def _to_number(value: Any) -> int | float:
     """A number compared with a number column: any integer (however large) or a finite
     float; a comparison with one an integer column cannot hold is decided without asking the
@@ -197,6 +214,23 @@ def _to_bool(value: Any) -> bool:
     raise ValueError("not a boolean")
 
 
+def _postgresql_bool(value: Any) -> bool:
+    """A boolean as PostgreSQL reads a value handed to it: a boolean, or text that is a
+    boolean word (any start of `true`, `false`, `yes`, `no`; `on`, `of[f]`, `1`, `0`; any
+    case, spaces around). A number is no boolean to it (`boolean = integer` has no operator)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise TypeError("not a boolean")
+    word = value.strip(" \t\n\r\f\v").lower()
+    for words, meaning in ((("true", "yes"), True), (("false", "no"), False)):
+        if word and any(full.startswith(word) for full in words):
+            return meaning
+    if word in ("on", "1", "of", "off", "0"):
+        return word in ("on", "1")
+    raise ValueError("not a boolean")
+
+
 # SQL's names for "now", which clients may send for a time (Flask-Restless passes them to
 # the database); the registry's times are UTC.
 _NOW_MARKERS = ("CURRENT_TIMESTAMP", "LOCALTIMESTAMP")
@@ -204,6 +238,8 @@ _TODAY_MARKER = "CURRENT_DATE"
 
 
 def _to_time(value: Any) -> datetime:
+    if isinstance(value, datetime):  # already read by the API, as its original read it
+        return value
     if value in _NOW_MARKERS:
         return utcnow()
     if value == _TODAY_MARKER:
@@ -221,13 +257,14 @@ def _range(column: sa.ColumnElement[Any]) -> tuple[int, int] | None:
     return None
 
 
-def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
+def _coercer(column: sa.ColumnElement[Any], as_postgresql: bool) -> Callable[[Any], Any]:
     kind = column.type
     if isinstance(kind, sa.Boolean):
-        return _to_bool
+        return _postgresql_bool if as_postgresql else _to_bool
     limits = _range(column)
     if limits is not None:  # a larger value would fail in the database
-        return functools.partial(_to_int, low=limits[0], high=limits[1])
+        read = _postgresql_int if as_postgresql else _to_int
+        return functools.partial(read, low=limits[0], high=limits[1])
     if isinstance(kind, sa.DateTime):
         return _to_time
     if isinstance(kind, sa.Float):
@@ -235,13 +272,27 @@ def _coercer(column: sa.ColumnElement[Any]) -> Callable[[Any], Any]:
     return _to_str
 
 
-def _coerce(column: sa.ColumnElement[Any], value: Any, label: str) -> Any:
-    """`value` as `column`'s type; `label` names the field in the message as the client
-    named it (never the column, whose table name is no client's business)."""
+def _coerce(
+    column: sa.ColumnElement[Any], value: Any, label: str, as_postgresql: bool = False
+) -> Any:
+    """`value` as `column`'s type (see ListQuery.as_postgresql); `label` names the field in
+    the message as the client named it (never the column, whose table name is no client's
+    business)."""
     try:
-        return _coercer(column)(value)
+        return _coercer(column, as_postgresql)(value)
     except (ValueError, TypeError, OverflowError):
-        raise InvalidQuery(f"bad value for {label}") from None
+        raise InvalidQuery(f"bad value for {label}", _refusal(column, value)) from None
+
+
+def _refusal(column: sa.ColumnElement[Any], value: Any) -> DatabaseRefusal | None:
+    """How PostgreSQL refuses a value sent for `column`: text is read as the column's type (a
+    DataError when it cannot be), any other value is sent typed, and comparing two types is
+    an operator that does not exist (a ProgrammingError). None where no database would be
+    asked: times are read here (`_to_time`, which differs from PostgreSQL's reading), and text
+    holding NUL cannot even be sent."""
+    if isinstance(column.type, sa.DateTime) or (isinstance(value, str) and "\x00" in value):
+        return None
+    return DatabaseRefusal.DATA if isinstance(value, str) else DatabaseRefusal.PROGRAMMING
 
 
 def _family(column: sa.ColumnElement[Any]) -> str:
@@ -267,6 +318,7 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
     Op.LE: lambda c, v: c <= v,
 }
 _LIKE = (Op.LIKE, Op.ILIKE)
+_OPERATION = DatabaseRefusal.PROGRAMMING  # PostgreSQL has no such operator for the types
 
 # Builds a condition on a source reached through relations, at a given depth.
 _Build = Callable[["_Source", int], sa.ColumnElement[bool]]
@@ -299,21 +351,21 @@ def _integer_comparison(
 
 
 def _integer_value(
-    column: sa.ColumnElement[Any], value: Any, any_number: bool, label: str
+    column: sa.ColumnElement[Any], value: Any, as_postgresql: bool, label: str
 ) -> int | float:
     """What an integer column is compared with: a value of the column's own type, or with
-    `any_number` (the query's compare_any_number) a number as it is (see _to_number); text
-    is always read as the column's type, as PostgreSQL reads a quoted value."""
-    if not any_number or isinstance(value, str):
-        return int(_coerce(column, value, label))
+    `as_postgresql` (ListQuery.as_postgresql) a number as it is (see _to_number); text is
+    always read as the column's type, as PostgreSQL reads a quoted value."""
+    if not as_postgresql or isinstance(value, str):
+        return int(_coerce(column, value, label, as_postgresql))
     try:
         return _to_number(value)
     except (ValueError, TypeError):
-        raise InvalidQuery(f"bad value for {label}") from None
+        raise InvalidQuery(f"bad value for {label}", _refusal(column, value)) from None
 
 
 def _membership(
-    column: sa.ColumnElement[Any], cond: Condition, any_number: bool
+    column: sa.ColumnElement[Any], cond: Condition, as_postgresql: bool
 ) -> sa.ColumnElement[bool]:
     """`in` / `not in` a list, as SQL has it: a NULL in the list matches nothing, and makes
     `not in` match nothing either; values an integer column cannot hold match nothing."""
@@ -324,16 +376,19 @@ def _membership(
         return sa.false()
     limits = _range(column)
     if limits is not None:
-        numbers = [_integer_value(column, v, any_number, _label(cond)) for v in values]
+        numbers = [_integer_value(column, v, as_postgresql, _label(cond)) for v in values]
         values = [n for n in numbers if isinstance(n, int) and limits[0] <= n <= limits[1]]
     else:
-        values = [_coerce(column, v, _label(cond)) for v in values]
+        values = [_coerce(column, v, _label(cond), as_postgresql) for v in values]
     return column.in_(values) if cond.op is Op.IN else column.not_in(values)
 
 
 def _like(column: sa.ColumnElement[Any], cond: Condition) -> sa.ColumnElement[bool]:
-    if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+    if isinstance(column.type, sa.DateTime):  # a time is read here (see _refusal)
         raise InvalidQuery("like needs a text field and a text pattern")
+    if not isinstance(column.type, sa.String) or not isinstance(cond.value, str):
+        # PostgreSQL has no LIKE for other types.
+        raise InvalidQuery("like needs a text field and a text pattern", _OPERATION)
     if "\x00" in cond.value:
         raise InvalidQuery("like needs a text field and a text pattern")
     # Backslash escapes `%` and `_` on both databases (PostgreSQL's default; SQLite has none).
@@ -352,11 +407,13 @@ def _fields_compared(
 ) -> sa.ColumnElement[bool]:
     """The second filter form: two fields of the same family (numbers of any size, times,
     text, booleans)."""
-    if _family(other) != _family(column):
-        raise InvalidQuery("fields cannot be compared")
+    if _family(other) != _family(column):  # PostgreSQL has no operator for the two types
+        raise InvalidQuery("fields cannot be compared", _OPERATION)
     if op in _COMPARE:
         return _COMPARE[op](column, other)  # type: ignore[no-any-return]
-    if op in _LIKE and _family(column) == "text":
+    if op in _LIKE:
+        if _family(column) != "text":
+            raise InvalidQuery("fields cannot be compared", _OPERATION)
         return column.like(other) if op is Op.LIKE else column.ilike(other)
     raise InvalidQuery("fields cannot be compared")
 
@@ -365,10 +422,10 @@ def _comparison(
     column: sa.ColumnElement[Any],
     cond: Condition,
     other: sa.ColumnElement[Any] | None,
-    any_number: bool = False,
+    as_postgresql: bool = False,
 ) -> sa.ColumnElement[bool]:
     """`column op value` (or `op other`), the value coerced to the column's type (see
-    _integer_value for `any_number`)."""
+    _integer_value for `as_postgresql`)."""
     if cond.op is Op.IS_NULL:
         return column.is_(None)
     if cond.op is Op.IS_NOT_NULL:
@@ -376,7 +433,7 @@ def _comparison(
     if other is not None:
         return _fields_compared(column, cond.op, other)
     if cond.op in (Op.IN, Op.NOT_IN):
-        return _membership(column, cond, any_number)
+        return _membership(column, cond, as_postgresql)
     if cond.op in _LIKE:
         return _like(column, cond)
     if cond.op not in _COMPARE:
@@ -390,17 +447,20 @@ def _comparison(
         raise InvalidQuery("cannot order against null")
     limits = _range(column)
     if limits is not None:
-        value = _integer_value(column, cond.value, any_number, _label(cond))
+        value = _integer_value(column, cond.value, as_postgresql, _label(cond))
         return _integer_comparison(column, cond.op, value, limits)
-    return _COMPARE[cond.op](column, _coerce(column, cond.value, _label(cond)))  # type: ignore[no-any-return]
+    coerced: Any = _coerce(column, cond.value, _label(cond), as_postgresql)
+    if isinstance(coerced, bool):  # SQLAlchemy takes a Python boolean with = and != only
+        coerced = sa.literal(coerced, sa.Boolean)
+    return _COMPARE[cond.op](column, coerced)  # type: ignore[no-any-return]
 
 
 class _FilterCompiler:
     """Compiles filters for one scope; counts conditions across nested filters too."""
 
-    def __init__(self, scope: Scope, any_number: bool = False) -> None:
-        self._scope = scope
-        self._any_number = any_number
+    def __init__(self, scope: Scope, as_postgresql: bool = False) -> None:
+        self._caller = scope
+        self._as_postgresql = as_postgresql
         self._count = 0
 
     def compile(self, source: _Source, item: Filter, depth: int = 0) -> sa.ColumnElement[bool]:
@@ -430,7 +490,7 @@ class _FilterCompiler:
             source,
             relations,
             depth,
-            lambda s, _: _comparison(s.column(name), cond, other, self._any_number),
+            lambda s, _: _comparison(s.column(name), cond, other, self._as_postgresql),
         )
 
     def _through(
@@ -468,9 +528,9 @@ class _FilterCompiler:
 
 
 def where_clause(
-    listing: Listing, filters: tuple[Filter, ...], scope: Scope, *, any_number: bool = False
+    listing: Listing, filters: tuple[Filter, ...], scope: Scope, *, as_postgresql: bool = False
 ) -> sa.ColumnElement[bool]:
-    compiler = _FilterCompiler(scope, any_number)
+    compiler = _FilterCompiler(scope, as_postgresql)
     source = _Source.root(listing)
     return sa.and_(sa.true(), *(compiler.compile(source, f) for f in filters))
 
@@ -479,7 +539,7 @@ def where_clause(
 
 
 def _value(source: _Source, name: str, scope: Scope, hops: int = 0) -> sa.ColumnElement[Any]:
-    """A field to order or group by: its own, or through to-one relations only (one value)."""
+    """A field to group by: its own, or through to-one relations only (one value)."""
     relations, last = split_path(name)
     if not relations:
         return source.column(last)
@@ -487,33 +547,61 @@ def _value(source: _Source, name: str, scope: Scope, hops: int = 0) -> sa.Column
         raise InvalidQuery("field path too long")
     relation, target = source.enter(relations[0])
     if relation.many:
-        raise InvalidQuery(f"cannot order or group by to-many relation {relation.name!r}")
+        raise InvalidQuery(f"cannot group by to-many relation {relation.name!r}")
     rest = PATH_SEPARATOR.join([*relations[1:], last])
     inner = _value(target, rest, scope, hops + 1)
     related = source.related(scope, relation, target)
     return related.with_only_columns(inner).scalar_subquery()
 
 
-def _ordering(listing: Listing, query: ListQuery, scope: Scope) -> list[sa.ColumnElement[Any]]:
-    source = _Source.root(listing)
-    order: list[sa.ColumnElement[Any]] = []
-    for item in query.order_by:
-        value = _value(source, item.field, scope)
-        ordered = value.desc() if item.descending else value.asc()
-        # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
-        # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
-        # SQLite can still walk an index of a NOT NULL column.
-        if getattr(value, "nullable", True):
-            ordered = ordered.nulls_first() if item.descending else ordered.nulls_last()
-        order.append(ordered)
-    order.append(listing.key.asc())  # a stable order, so pages never overlap
-    return order
+@dataclass(frozen=True, slots=True)
+class _Sorting:
+    """The rows a query lists, and their order. Ordering by a related row's field joins the
+    relation, as an ORM query does (Flask-Restless's): a row is listed once per related row
+    it has that the scope may see, and not at all without one."""
+
+    rows: sa.FromClause  # the listing's table, joined to the relations the order goes through
+    order: list[sa.ColumnElement[Any]]
+    joined: bool  # whether a row may be listed more than once
+
+    @classmethod
+    def of(cls, listing: Listing, query: ListQuery, scope: Scope) -> _Sorting:
+        root = _Source.root(listing)
+        rows: sa.FromClause = listing.table
+        joins: dict[tuple[str, ...], _Source] = {}  # one join per relation path, shared
+        order: list[sa.ColumnElement[Any]] = []
+        for item in query.order_by:
+            relations, last = split_path(item.field)
+            if len(relations) > MAX_FILTER_DEPTH:
+                raise InvalidQuery("field path too long")
+            source = root
+            for hop in range(len(relations)):
+                path = tuple(relations[: hop + 1])
+                if path not in joins:
+                    relation, joins[path] = source.enter(relations[hop])
+                    target = joins[path].table
+                    linked = relation.link(source.table, target)
+                    rows = rows.join(target, sa.and_(linked, relation.scope(scope, target)))
+                source = joins[path]
+            order.append(_ordered(source.column(last), item.descending))
+        order.append(listing.key.asc())  # a stable order, so pages never overlap
+        return cls(rows, order, joined=bool(joins))
+
+
+def _ordered(value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[Any]:
+    ordered = value.desc() if descending else value.asc()
+    # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
+    # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
+    # SQLite can still walk an index of a NOT NULL column.
+    if getattr(value, "nullable", True):
+        ordered = ordered.nulls_first() if descending else ordered.nulls_last()
+    return ordered
 
 
 def matching(listing: Listing, query: ListQuery, scope: Scope) -> Visible:
     """The condition a row must meet: the scope, the filters, and grouping."""
     visible = listing.scope(scope, listing.table)
-    filters = where_clause(listing, query.filters, scope, any_number=query.compare_any_number)
+    filters = where_clause(listing, query.filters, scope, as_postgresql=query.as_postgresql)
     condition = narrowed(visible, filters)
     if query.group_by:
         # One row per group (the one with the lowest key): portable, and well defined.
@@ -524,17 +612,15 @@ def matching(listing: Listing, query: ListQuery, scope: Scope) -> Visible:
     return condition
 
 
-def _keys(listing: Listing, query: ListQuery, scope: Scope, condition: Visible) -> sa.Select[Any]:
-    """The keys of the rows the query finds, inside its own offset/limit window if it has one."""
-    keys = sa.select(listing.key).where(condition)
+def _keys(
+    listing: Listing, query: ListQuery, sorting: _Sorting, condition: Visible
+) -> sa.Select[Any]:
+    """The keys of the rows the query finds (joined ones once per related row), inside its
+    own offset/limit window if it has one."""
+    keys = sa.select(listing.key).select_from(sorting.rows).where(condition)
     if query.limit is None and not query.offset:
         return keys
-    window = (
-        keys.order_by(*_ordering(listing, query, scope))
-        .offset(query.offset)
-        .limit(query.limit)
-        .subquery()
-    )
+    window = keys.order_by(*sorting.order).offset(query.offset).limit(query.limit).subquery()
     return sa.select(window.c[listing.key.name])
 
 
@@ -545,14 +631,13 @@ def _counted(keys: sa.Select[Any], cap: Any) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(keys.subquery())
 
 
-def count_statement(listing: Listing, query: ListQuery, scope: Scope) -> sa.Select[Any]:
-    return _counted(_keys(listing, query, scope, matching(listing, query, scope)), None)
+def count_statement(listing: Listing, query: ListQuery, scope: Scope) -> Statement:
+    return _AdHoc.of(listing, query, scope).count(None)[0]
 
 
 def _rows(
     listing: Listing,
-    query: ListQuery,
-    scope: Scope,
+    sorting: _Sorting,
     condition: Visible,
     skip: Any,
     size: Any,
@@ -561,8 +646,9 @@ def _rows(
     bind parameters in statements built once."""
     return (
         sa.select(listing.table)
+        .select_from(sorting.rows)
         .where(condition)
-        .order_by(*_ordering(listing, query, scope))
+        .order_by(*sorting.order)
         .offset(skip)
         .limit(size)
     )
@@ -571,7 +657,7 @@ def _rows(
 def _page(
     listing: Listing,
     query: ListQuery,
-    scope: Scope,
+    sorting: _Sorting,
     condition: Visible,
     page: PageRequest,
 ) -> sa.Select[Any] | None:
@@ -581,7 +667,10 @@ def _page(
         size = min(size, query.limit - start)
         if size <= 0:
             return None
-    return _rows(listing, query, scope, condition, query.offset + start, size)
+    skip = query.offset + start
+    if skip > INT64[1]:  # past what OFFSET takes, and past any table's rows
+        return None
+    return _rows(listing, sorting, condition, skip, size)
 
 
 def page_statement(
@@ -589,9 +678,40 @@ def page_statement(
     query: ListQuery,
     scope: Scope,
     page: PageRequest,
-) -> sa.Select[Any] | None:
+) -> Statement | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
-    return _page(listing, query, scope, matching(listing, query, scope), page)
+    found = _AdHoc.of(listing, query, scope).page(page)
+    return None if found is None else found[0]
+
+
+def _first_places(
+    listing: Listing, query: ListQuery, sorting: _Sorting, condition: Visible
+) -> sa.Subquery:
+    """For a `distinct` query whose rows may recur: each row's key and the place it first
+    takes in the query's order (counted over every listed row, inside the query's own
+    offset/limit window)."""
+    place = sa.func.row_number().over(order_by=sorting.order)
+    listed = (
+        sa.select(listing.key.label("key"), place.label("place"))
+        .select_from(sorting.rows)
+        .where(condition)
+        .subquery()
+    )
+    window = [listed.c.place > query.offset]
+    if query.limit is not None:
+        window.append(listed.c.place <= min(query.offset + query.limit, INT64[1]))
+    first = sa.func.min(listed.c.place).label("first")
+    return sa.select(listed.c.key, first).where(*window).group_by(listed.c.key).subquery()
+
+
+def _distinct_page(listing: Listing, firsts: sa.Subquery, page: PageRequest) -> sa.Select[Any]:
+    return (
+        sa.select(listing.table)
+        .join(firsts, listing.key == firsts.c.key)
+        .order_by(firsts.c.first)
+        .offset(page.start)
+        .limit(page.per_page)
+    )
 
 
 # --- the statements of one request ----------------------------------------------------------
@@ -635,6 +755,12 @@ class _AdHoc(_Plan):
     query: ListQuery
     scope: Scope
     condition: Visible
+    sorting: _Sorting
+
+    @classmethod
+    def of(cls, listing: Listing, query: ListQuery, scope: Scope) -> _AdHoc:
+        condition = matching(listing, query, scope)
+        return cls(listing, query, scope, condition, _Sorting.of(listing, query, scope))
 
     @property
     def memo(self) -> Any:
@@ -647,7 +773,9 @@ class _AdHoc(_Plan):
         return self.scope.all_entities
 
     def page(self, page: PageRequest) -> Bound | None:
-        statement = _page(self.listing, self.query, self.scope, self.condition, page)
+        if self._distinct:
+            return _distinct_page(self.listing, self._firsts(), page), {}
+        statement = _page(self.listing, self.query, self.sorting, self.condition, page)
         return None if statement is None else (statement, {})
 
     def count(self, cap: int | None) -> Bound:
@@ -656,8 +784,17 @@ class _AdHoc(_Plan):
     def keys(self) -> Bound:
         return self._keys(), {}
 
+    @property
+    def _distinct(self) -> bool:
+        return self.query.distinct and self.sorting.joined
+
+    def _firsts(self) -> sa.Subquery:
+        return _first_places(self.listing, self.query, self.sorting, self.condition)
+
     def _keys(self) -> sa.Select[Any]:
-        return _keys(self.listing, self.query, self.scope, self.condition)
+        if self._distinct:
+            return sa.select(self._firsts().c.key)
+        return _keys(self.listing, self.query, self.sorting, self.condition)
 
 
 # The shape most list requests take: no filter or one equality, on the listing's own fields,
@@ -702,11 +839,12 @@ class _Built:
         if name is not None:
             column = listing.column(name)
             condition = narrowed(condition, column == sa.bindparam("list_value", type_=column.type))
-        keys = _keys(listing, query, scope, condition)
+        sorting = _Sorting.of(listing, query, scope)
+        keys = _keys(listing, query, sorting, condition)
         start = sa.bindparam("list_start", type_=sa.BigInteger)
         size = sa.bindparam("list_size", type_=sa.BigInteger)
         return cls(
-            page=Prepared(_rows(listing, query, scope, condition, start, size)),
+            page=Prepared(_rows(listing, sorting, condition, start, size)),
             count=Prepared(_counted(keys, None)),
             capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
@@ -747,18 +885,18 @@ def _plan(listing: Listing, scope: Scope, query: ListQuery) -> _Plan:
     if shape is not None and shape[0] is not None:
         try:
             first: Condition = query.filters[0]  # type: ignore[assignment]
-            values["list_value"] = _coerce(listing.column(shape[0]), first.value, _label(first))
+            column = listing.column(shape[0])
+            values["list_value"] = _coerce(column, first.value, _label(first), query.as_postgresql)
         except InvalidQuery:
-            if not query.compare_any_number:
+            if not query.as_postgresql:
                 raise
             # A number the column cannot hold (a fraction, an integer past its range): the
             # general path decides such comparisons.
             shape = None
     if shape is None:
-        return _AdHoc(listing, query, scope, matching(listing, query, scope))
-    # Keyed by the kind of scope, not by who asks: the scope's entity is bound at each run
-    # (`scope_values`), so the callers of every entity share a shape's statements.
-    key = (scope.all_entities, shape)
+        return _AdHoc.of(listing, query, scope)
+    # Keyed by the whole scope: the scope is built from it, and baked into the statements.
+    key = (scope, shape)
     built = listing.built.get(key)
     if built is None:
         built = listing.built[key] = _Built.build(listing, scope, shape)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 from typing import Any
 
@@ -397,3 +398,41 @@ async def test_entities_filter_through_their_product_links(
     q = {"filters": [{"name": "product_entity_linker", "op": "has", "val": inner}]}
     r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
     assert r.status_code == 400  # `has` is for to-one relations
+
+
+async def test_boolean_fields_read_values_as_postgresql_does(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    """0.17 hands a filter's value to PostgreSQL as it came: a boolean field takes a boolean,
+    or a word PostgreSQL reads as one (any start of true/false/yes/no, on, off, 1, 0; any
+    case, spaces around), with every comparison (false < true). A number is no boolean to
+    PostgreSQL (ProgrammingError), nor is another word (DataError); SQLAlchemy compares a
+    boolean itself with = and != only."""
+    for imei, flag in ((A, True), (B, False)):
+        body = {"product_imei": imei, "current_enable_flag": flag}
+        assert (await client.post("/v1/products", json=body, headers=admin)).status_code == 201
+
+    async def found(op: str, val: Any) -> httpx.Response:
+        q = {"filters": [{"name": "current_enable_flag", "op": op, "val": val}]}
+        return await client.get("/v1/products", params={"q": json.dumps(q)}, headers=admin)
+
+    def imeis(r: httpx.Response) -> list[str]:
+        assert r.status_code == 200, r.text
+        return [o["product_imei"] for o in r.json()["objects"]]
+
+    for word in (True, "t", " YES ", "On", "1", "tru"):
+        assert imeis(await found("==", word)) == [A], word
+    for word in (False, "f", "no", "OFF", "of", "0"):
+        assert imeis(await found("==", word)) == [B], word
+    assert imeis(await found("<", "true")) == [B]
+    assert imeis(await found(">=", "n")) == [A, B]
+    assert imeis(await found("in", ["y", "no"])) == [A, B]
+    for val, error in (
+        (1, "ProgrammingError"),
+        (0.5, "ProgrammingError"),
+        ("maybe", "DataError"),
+        ("o", "DataError"),
+        (True, "Unable to construct query"),
+    ):
+        r = await found("<", val)
+        assert (r.status_code, r.json()) == (400, {"message": error}), val

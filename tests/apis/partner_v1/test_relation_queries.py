@@ -188,17 +188,18 @@ async def test_val_may_be_a_list_that_must_all_hold(
         {"filters": [{"name": LINKER, "op": "any", "val": 1}]},
         {"filters": [{"name": LINKER, "op": "any"}]},
         {"filters": [{"name": LINKER, "op": "any", "val": [1]}]},
-        {
-            "filters": [
-                {"name": LINKER, "op": "any", "val": {"name": "entity_id", "op": "==", "val": "x"}}
-            ]
-        },
         {"filters": [{"name": f"{LINKER}__date_added", "op": ">", "val": "yesterday"}]},
         {"filters": [{"name": f"{LINKER}__entity_id", "op": "==", "field": f"{LINKER}__nope"}]},
-        # Ordering and grouping need one value per customer: not through a to-many relation.
-        {"order_by": [{"field": f"{LINKER}__entity_id"}]},
+        # Grouping needs one value per customer: not through a to-many relation.
         {"group_by": [{"field": f"{LINKER}__entity_id"}]},
         {"order_by": [{"field": LINKER}]},
+        # 0.17 splits a name at `__` in two: a path of two relations is no field.
+        {"filters": [{"name": "customer_product_history__product__entity_id", "op": "is_null"}]},
+        {
+            "filters": [
+                {"name": "customer_product_history__product__entity_id", "val": 2, "op": "=="}
+            ]
+        },
     ],
 )
 async def test_bad_relation_queries_cannot_be_constructed(
@@ -206,6 +207,72 @@ async def test_bad_relation_queries_cannot_be_constructed(
 ) -> None:
     r = await _query(client, admin, q)
     assert (r.status_code, r.json()) == (400, {"message": "Unable to construct query"})
+
+
+@pytest.mark.parametrize(
+    ("q", "error"),
+    [
+        # A nested filter goes to the database as it is: text for an integer.
+        (
+            {"filters": [_any({"name": "entity_id", "op": "==", "val": "x"})]},
+            "DataError",
+        ),
+        # 0.17 joins a relation once per order item: PostgreSQL refuses the table twice, and
+        # a joined column in an order grouped by the key.
+        (
+            {"order_by": [{"field": f"{LINKER}__date_added"}, {"field": f"{LINKER}__entity_id"}]},
+            "ProgrammingError",
+        ),
+        (
+            {
+                "order_by": [{"field": f"{LINKER}__entity_id"}],
+                "group_by": [{"field": "customer_id"}],
+            },
+            "ProgrammingError",
+        ),
+    ],
+)
+async def test_relation_queries_postgresql_refuses_are_answered_with_its_drivers_error(
+    client: httpx.AsyncClient, admin: Headers, world: World, q: Json, error: str
+) -> None:
+    r = await _query(client, admin, q)
+    assert (r.status_code, r.json()) == (400, {"message": error})
+
+
+async def test_ordering_through_a_to_many_relation_joins_it_as_flask_restless_0_17(
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, world: World
+) -> None:
+    """0.17 joins the links to order by their field: `num_results` counts a customer once per
+    link (customer 3 has two), a page shows each customer once, where it first appears in its
+    rows, and customers without a link are left out. `single` and pages before the first
+    read the whole result's customers, each once. Links a user may not see are not joined."""
+    by_date = {"order_by": [{"field": f"{LINKER}__date_added", "direction": "asc"}]}
+
+    async def page(headers: Headers, q: Json, **params: Any) -> tuple[int, list[int]]:
+        r = await client.get(
+            "/v1/customers", params={"q": json.dumps(q), **params}, headers=headers
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["num_results"], [o["customer_id"] for o in r.json()["objects"]]
+
+    # Rows: link 4 (2020, customer 3), then links 1, 2, 3 (customers 1, 2, 3).
+    assert await page(admin, by_date) == (4, [3, 1, 2])
+    assert await page(admin, by_date, results_per_page=2, page=2) == (4, [2, 3])
+    assert await page(admin, by_date, results_per_page=2, page=-1) == (4, [3])  # [3, 1, 2][-4:-2]
+    assert await page(admin, {**by_date, "limit": 2}) == (2, [3, 1])
+    three = {**by_date, "filters": [_link("customer_id", "==", 3)]}
+    assert await page(admin, three) == (2, [3])
+    r = await _query(client, admin, {**three, "single": True})
+    assert (r.status_code, r.json()["customer_id"]) == (200, 3)
+    user_of_b = await make_user(Level.OVERVIEW, Visibility.ENTITY, entity_id=world.b)
+    assert await page(user_of_b, by_date) == (2, [2, 3])  # customer 3's link to A is not seen
+    r = await client.delete(f"/v1/{LINKER}/2", headers=admin)
+    assert r.status_code == 204
+    assert await page(admin, by_date) == (3, [3, 1])  # customer 2 has no link left
+    r = await _query(
+        client, admin, {**by_date, "single": True, "filters": [_link("name", "==", "Two")]}
+    )
+    assert (r.status_code, r.json()) == (404, {"message": "No result found"})
 
 
 async def test_nested_filters_count_towards_the_limits(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from customer_registry.core.fields import Kind
 from customer_registry.core.products import ATTRIBUTES
 
 
@@ -73,12 +74,19 @@ class RelationNames:
     resource: str  # the related resource's key in RESOURCES (by key: relations may cycle)
 
 
+_AUDIT_TIMES = frozenset({"created_at", "modified_at"})
+_LINK_TIMES = _AUDIT_TIMES | {"date_added", "date_removed"}
+_PRODUCT_TIMES = _AUDIT_TIMES | {n for n, a in ATTRIBUTES.items() if a.kind is Kind.TIME}
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """What a query on one partner resource may name: fields and relations, partner -> core."""
+    """What a query on one partner resource may name: fields and relations, partner -> core,
+    and which fields are times (Flask-Restless reads a value for them itself)."""
 
     fields: Mapping[str, str]
     relations: Mapping[str, RelationNames] = field(default_factory=dict)
+    times: frozenset[str] = _AUDIT_TIMES
 
     @property
     def key(self) -> str:
@@ -98,7 +106,7 @@ RESOURCES: dict[str, Resource] = {
             ),
         },
     ),
-    "customer_entity_linker": Resource(CUSTOMER_LINK_FIELDS),
+    "customer_entity_linker": Resource(CUSTOMER_LINK_FIELDS, times=_LINK_TIMES),
     "entities": Resource(
         ENTITY_FIELDS,
         {"product_entity_linker": RelationNames("product_entity_linker", "product_entity_linker")},
@@ -113,14 +121,16 @@ RESOURCES: dict[str, Resource] = {
                 "customer_product_history", "customer_product_history"
             ),
         },
+        times=_PRODUCT_TIMES,
     ),
-    "product_entity_linker": Resource(PRODUCT_LINK_FIELDS),
+    "product_entity_linker": Resource(PRODUCT_LINK_FIELDS, times=_LINK_TIMES),
     "customer_product_history": Resource(
         HISTORY_FIELDS,
         {
             "customer": RelationNames("customer", "customers"),
             "product": RelationNames("product", "products"),
         },
+        times=_LINK_TIMES,
     ),
 }
 

@@ -6,14 +6,16 @@ Malformed JSON is "Unable to decode data"; well-formed JSON that is not a valid 
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
+import dateutil.parser
 import orjson
 from starlette.requests import Request
 
 from customer_registry.apis.http import HttpError, UndecodableBody
 from customer_registry.apis.partner_v1.names import RESOURCES, Resource
-from customer_registry.core.errors import InvalidQuery
+from customer_registry.core.errors import DatabaseRefusal, InvalidQuery
 from customer_registry.core.fields import INT64
 from customer_registry.core.query import (
     MAX_FILTER_DEPTH,
@@ -29,7 +31,9 @@ from customer_registry.core.query import (
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
-MAX_WINDOW = 2**53  # limit/offset beyond this are not a real request
+# `limit` / `offset` up to what PostgreSQL's LIMIT and OFFSET take (BIGINT): Flask-Restless
+# hands them to its database, which refuses larger ones.
+MAX_WINDOW = INT64[1]
 
 OPERATORS: dict[str, Op] = {
     **dict.fromkeys(("==", "eq", "equals", "equals_to", "equal_to"), Op.EQ),
@@ -48,21 +52,24 @@ OPERATORS: dict[str, Op] = {
     "any": Op.ANY,
 }
 _UNARY = (Op.IS_NULL, Op.IS_NOT_NULL)
+_ORDERINGS = (Op.GT, Op.LT, Op.GE, Op.LE)
 _RELATED = (Op.HAS, Op.ANY)
 RELATION_SEPARATOR = "__"  # Flask-Restless's `<relation>__<field>`
 
 
 class Invalid(InvalidQuery):
-    def __init__(self) -> None:
-        super().__init__("Unable to construct query")
+    def __init__(self, refusal: DatabaseRefusal | None = None) -> None:
+        super().__init__("Unable to construct query", refusal)
 
 
 class PartnerQuery:
-    """A parsed `q`: the core ListQuery, plus Flask-Restless's `single`."""
+    """A parsed `q`: the core ListQuery, plus Flask-Restless's `single`, and whether its
+    `offset` came as text (see `listing.list_response`)."""
 
-    def __init__(self, query: ListQuery, single: bool) -> None:
+    def __init__(self, query: ListQuery, single: bool, offset_in_text: bool = False) -> None:
         self.query = query
         self.single = single
+        self.offset_in_text = offset_in_text
 
 
 # SQLAlchemy's `or_()` of nothing adds no condition, so Flask-Restless's `{"or": []}` matches
@@ -70,26 +77,29 @@ class PartnerQuery:
 _EVERY_ROW = BoolOp("and", ())
 
 
-def _through(resource: Resource, relations: list[str]) -> tuple[list[str], Resource]:
-    """Follows partner relation names; answers their core names and the resource reached."""
-    if len(relations) > MAX_FILTER_DEPTH:
+def _relation(resource: Resource, name: str) -> tuple[str, Resource]:
+    """A partner relation's core name, and the resource it reaches."""
+    names = resource.relations.get(name)
+    if names is None:
         raise Invalid
-    core: list[str] = []
-    for name in relations:
-        names = resource.relations.get(name)
-        if names is None:
-            raise Invalid
-        core.append(names.core)
-        resource = RESOURCES[names.resource]
-    return core, resource
+    return names.core, RESOURCES[names.resource]
 
 
 def _field(resource: Resource, name: Any) -> str:
-    """A field, or `<relation>__<field>` (relations may nest), as a core (dotted) path."""
+    """A field, or `<relation>__<field>`, as a core (dotted) path. Flask-Restless 0.17 splits
+    a name in two at `__`: a path of two relations is an error to it (400, or 500 where it
+    splits outside its error handling), never a field."""
     if not isinstance(name, str):
         raise Invalid
-    *relations, last = name.split(RELATION_SEPARATOR)
-    core, resource = _through(resource, relations)
+    parts = name.split(RELATION_SEPARATOR)
+    if len(parts) > 2:
+        raise Invalid
+    if len(parts) == 1:
+        last, core = name, []
+    else:
+        relation, last = parts
+        core_relation, resource = _relation(resource, relation)
+        core = [core_relation]
     if last not in resource.fields:
         raise Invalid
     return PATH_SEPARATOR.join([*core, resource.fields[last]])
@@ -118,10 +128,14 @@ def _filter(raw: Any, resource: Resource, depth: int = 0, *, nested: bool = Fals
             )
             return BoolOp(kind, items) if items else _EVERY_ROW
     op_name, name = raw.get("op"), raw.get("name")
+    if depth == 0 and "val" in raw and isinstance(name, str) and _is_time(resource, name):
+        raw = {**raw, "val": _read_time(raw["val"])}
     op = OPERATORS.get(op_name) if isinstance(op_name, str) else None
     if op is None or not isinstance(name, str):
         raise Invalid
     first, _, rest = name.partition(RELATION_SEPARATOR)
+    if RELATION_SEPARATOR in rest:  # two relations: see _field
+        raise Invalid
     if first in resource.relations and op in (*_UNARY, *_RELATED):
         return _on_relation(resource, first, rest, op, raw, depth)
     field = _field(resource, name)
@@ -133,9 +147,53 @@ def _filter(raw: Any, resource: Resource, depth: int = 0, *, nested: bool = Fals
     other = None if nested else raw.get("field") or raw.get("fieldname")
     if other is not None:
         return Condition(field, op, other_field=_field(resource, other))
-    if raw.get("val") is None:  # Flask-Restless: "use the is_null/is_not_null operators"
+    return Condition(field, op, _value(op, raw.get("val")))
+
+
+def _is_time(resource: Resource, name: str) -> bool:
+    """Whether `name` is a time field, or `<relation>__<time field>`."""
+    relation, _, field = name.rpartition(RELATION_SEPARATOR)
+    names = resource.relations.get(relation)
+    owner = RESOURCES[names.resource] if names else None if relation else resource
+    return owner is not None and field in owner.times
+
+
+# SQL's names for "now" and "today", which Flask-Restless 0.17 passes on as they are.
+CURRENT_TIME_MARKERS = ("CURRENT_TIMESTAMP", "CURRENT_DATE", "LOCALTIMESTAMP")
+
+
+def _read_time(value: Any) -> Any:
+    """A time field's value in a top-level filter, as Flask-Restless 0.17 reads it before its
+    database sees it (strings_to_dates): python-dateutil's reading of the text (`2021/01/31`,
+    `Jan 31 2021 10:00`, a zone), or SQL's name for now or today. Text of spaces is null to it
+    (fine for `is_null`), one it cannot read is refused, and anything but text makes it fail
+    (a 500, 400 here). Values nested deeper go to its database as they are."""
+    if isinstance(value, list):  # 0.17 fails (a 500); `in` a list has a plain meaning
+        return [None if item is None else _read_time(item) for item in value]
+    if not isinstance(value, str):
         raise Invalid
-    return Condition(field, op, raw["val"])
+    if not value.strip():
+        return None
+    if value in CURRENT_TIME_MARKERS:
+        return value
+    try:
+        parsed = dateutil.parser.parse(value)
+        if parsed.tzinfo is not None:  # the registry's times are UTC
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        raise Invalid from None
+    return parsed
+
+
+def _value(op: Op, value: Any) -> Any:
+    """A filter's value as SQLAlchemy 1.3 takes it from Flask-Restless 0.17."""
+    if value is None:  # Flask-Restless: "use the is_null/is_not_null operators"
+        raise Invalid
+    if isinstance(value, bool) and op in _ORDERINGS:  # SQLAlchemy: only = and != with True
+        raise Invalid
+    if op in (Op.IN, Op.NOT_IN) and isinstance(value, str | dict):
+        return list(value)  # `in_()` iterates over it: a text's characters, an object's keys
+    return value
 
 
 def _on_relation(
@@ -146,8 +204,7 @@ def _on_relation(
     read); `has` / `any` with `<relation>__<field>` and a plain value ask for a related row
     whose field equals the value; with a filter object as the value, for one that matches
     it (the field is not read either)."""
-    path, related = _through(resource, [name])
-    core = PATH_SEPARATOR.join(path)
+    core, related = _relation(resource, name)
     if op in _UNARY:
         return Condition(core, op)
     value = raw.get("val")
@@ -175,7 +232,7 @@ def _whole(raw: Any) -> int | None:
     except (TypeError, ValueError, OverflowError):
         raise Invalid from None
     if not 0 <= value <= MAX_WINDOW:
-        raise Invalid
+        raise Invalid(DatabaseRefusal.DATA)  # PostgreSQL refuses it
     return value
 
 
@@ -188,6 +245,16 @@ def _order(raw: Any, resource: Resource) -> Order:
     if direction not in ("asc", "desc"):
         raise Invalid
     return Order(_field(resource, raw["field"]), descending=direction == "desc")
+
+
+def _check_joins(order_by: tuple[Order, ...], grouped: bool) -> None:
+    """Flask-Restless 0.17 orders by `<relation>__<field>` by joining the relation's table,
+    once per item. PostgreSQL refuses a query that names a table twice, and a grouped one
+    ordered by a joined column (the groups hold the primary key only)."""
+    paths = [item.field.split(PATH_SEPARATOR) for item in order_by]
+    joined = [path[0] for path in paths if len(path) > 1]
+    if len(set(joined)) < len(joined) or (joined and grouped):
+        raise Invalid(DatabaseRefusal.PROGRAMMING)
 
 
 def _group(raw: Any, resource: Resource) -> str:
@@ -210,30 +277,33 @@ def parse_q(request: Request, resource: Resource) -> PartnerQuery:
     # Flask-Restless hands `group_by` to SQL with every column selected, which PostgreSQL
     # accepts only when the primary key is among the groups (each row its own group).
     if group_by and resource.fields[resource.key] not in group_by:
-        raise Invalid
+        # 0.17 hands plain fields to the database (which refuses them); it cannot read one
+        # through a relation at all.
+        related = any(PATH_SEPARATOR in name for name in group_by)
+        raise Invalid(None if related else DatabaseRefusal.PROGRAMMING)
+    order_by = tuple(_order(item, resource) for item in _items(raw.get("order_by", [])))
+    _check_joins(order_by, grouped=bool(group_by))
     query = ListQuery(
         filters=tuple(_filter(item, resource) for item in _items(raw.get("filters", []))),
-        order_by=tuple(_order(item, resource) for item in _items(raw.get("order_by", []))),
+        order_by=order_by,
         group_by=group_by,
         limit=_whole(raw.get("limit")),
         offset=_whole(raw.get("offset")) or 0,
-        compare_any_number=True,  # 0.17 hands numbers to the database as they are
+        as_postgresql=True,  # 0.17 hands values to the database as they are
     )
     # Any value Python finds true asks for one result, as Flask-Restless does.
-    return PartnerQuery(query, single=bool(raw.get("single")))
+    offset_in_text = isinstance(raw.get("offset"), str) and query.offset > 0
+    return PartnerQuery(query, single=bool(raw.get("single")), offset_in_text=offset_in_text)
 
 
 def _number(text: str) -> int | None:
-    """A paging parameter as Python's int() reads it (Flask-Restless's way: signs and
-    surrounding spaces are fine), or None. Beyond 64 bits it is None too: the page number
-    is echoed in the answer, and JSON here holds 64-bit integers."""
-    if len(text) > 40:  # int() of a very long text is slow
-        return None
+    """A paging parameter as Python's int() reads it (Flask-Restless's way: signs, surrounding
+    spaces and any size are fine), or None. Python refuses more than 4,300 digits (its guard
+    against slow conversions), and so does Flask-Restless on this interpreter (a 500)."""
     try:
-        number = int(text)
+        return int(text)
     except ValueError:
         return None
-    return number if INT64[0] <= number <= INT64[1] else None
 
 
 def parse_page(request: Request) -> PageRequest:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,6 +22,7 @@ from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
 from customer_registry.core.customers import Customer
 from customer_registry.core.entities import Entity
+from customer_registry.core.fields import INT64
 from customer_registry.core.history import HistoryRow
 from customer_registry.core.links import Link, LinkTable
 from customer_registry.core.products import Product
@@ -108,10 +110,9 @@ def history_json(row: HistoryRow) -> Json:
     }
 
 
-def page_response(
-    request: Request, page: Page[T], asked: PageRequest, render: Callable[[T], Json]
-) -> Response:
-    """Flask-Restless's page body, with a Link header to the next and last pages."""
+def page_response(request: Request, page: Page[Json], asked: PageRequest) -> Response:
+    """Flask-Restless's page body (its objects rendered), with a Link header to the next and
+    last pages."""
     total_pages = math.ceil(page.total / asked.per_page)
     page_url = _page_urls(request, asked.per_page)
     links = []
@@ -120,11 +121,19 @@ def page_response(
     links.append(f'<{page_url(max(total_pages, 1))}>; rel="last"')
     body = {
         "num_results": page.total,
-        "objects": [render(item) for item in page.items],
-        "page": asked.page,
+        "objects": page.items,
+        "page": _json_integer(asked.page),
         "total_pages": total_pages,
     }
     return json_response(body, headers={"Link": ", ".join(links)})
+
+
+def _json_integer(number: int) -> int | orjson.Fragment:
+    """An integer for the JSON body. The page number is echoed as Python's int() read it,
+    which may be past the 64 bits orjson writes: such a number is written as its digits."""
+    if INT64[0] <= number <= INT64[1]:
+        return number
+    return orjson.Fragment(str(number).encode())
 
 
 def _page_urls(request: Request, per_page: int) -> Callable[[int], str]:
@@ -182,7 +191,8 @@ def domain_error(request: Request, exc: Exception) -> Response:
         case errors.Unavailable():
             return _message(503, exc.message, {"Retry-After": "5"})
         case errors.InvalidQuery():
-            return _message(400, "Unable to construct query")
+            # Flask-Restless answers a query its database refuses with the driver's error.
+            return _message(400, exc.refusal or "Unable to construct query")
         case errors.DomainError():
             return _message(400, exc.message)  # UnknownField, InUse: their text is the answer
     raise exc

@@ -75,8 +75,9 @@ ALIASES = {
 # Values to compare each customer field with: typical ones, and the edges of each type.
 VALUES: dict[str, list[Any]] = {
     "customer_id": [1, 50, 204, 0, -1, "5", "abc", 5.0, 5.5, 2**31, 2**40, True, [1], {"a": 1}],
+    "external_customer_id": [3, 3000000003, "3", "-3", 2**63, -5, 3.0, 2**31 + 1, True, [1]],
     "name": ["Smith", "smith", "Émile Zola", "Юлия Петрова", "", 5, "M"],
-    "external_customer_id": [3, 3000000003, "3", 2**63, -5, 3.0, 2**31 + 1],
+    "modified_by": [{"a": 1}, "x"],
     "external_customer_code": ["c1", "C1", "c10", 10],
     "created_at": [
         "2000-01-01",
@@ -90,6 +91,19 @@ VALUES: dict[str, list[Any]] = {
     "modified_at": ["2000-01-01", "CURRENT_TIMESTAMP", "2100-01-01"],
     "created_by": ["root@example.com", "nobody"],
 }
+# Times as 0.17 reads them itself (python-dateutil) in a top-level filter.
+TIMES = [
+    "2021/01/01",
+    "Jan 1 2021",
+    "1 January 2021 10:00",
+    "01/02/2021",
+    "20210101",
+    "2021-01-01T00:00:00+02:00",
+    "2021-01-01T00:00:00Z",
+    "current_timestamp",
+    "2021-13-01",
+    "   ",
+]
 NULLABLE = ("external_customer_id", "external_customer_code", "modified_at", "modified_by")
 LIKE_PATTERNS = [
     "%mile%",
@@ -130,6 +144,18 @@ def _operators() -> list[Probe]:
         for op in ("==", "<", ">=", "!="):
             for value in values:
                 probes.append(_filters({"name": field, "op": op, "val": value}))
+    for op in ("==", "<", ">=", "!="):
+        for value in TIMES:
+            probes.append(_filters({"name": "created_at", "op": op, "val": value}))
+    for value in TIMES[:3]:
+        for name in (f"{LINKER}__date_added", "modified_at"):
+            for op in ("any", "<", "is_null"):
+                probes.append(_filters({"name": name, "op": op, "val": value}))
+    # Text PostgreSQL reads as an integer (a sign, spaces around), and text it does not.
+    for value in (" 5 ", "+5", "\t7", "5.0", "--5", "1_0", " 3000000003"):
+        for field in ("customer_id", "external_customer_id"):
+            probes.append(_filters({"name": field, "op": "==", "val": value}))
+        probes.append(_filters({"name": "customer_id", "op": "in", "val": [value, 9]}))
     for field in ("name", "external_customer_code", "created_by"):
         for op in ("like", "ilike"):
             for pattern in LIKE_PATTERNS:
@@ -333,12 +359,13 @@ def _order_and_window() -> list[Probe]:
         [],
     ):
         probes.append(_q({"order_by": order}))
-    for limit in (0, 1, 5, "5", -1, 1.5, None, 500, "x", True, 2**40):
+    probes += _order_through_relations()
+    for limit in (0, 1, 5, "5", -1, 1.5, None, 500, "x", True, 2**40, 2**63 - 1, 2**63):
         probes.append(_q({"limit": limit}))
         probes.append(
             _q({"limit": limit, "order_by": [{"field": "name", "direction": "desc"}]}, page="2")
         )
-    for offset in (0, 5, 300, "2", -3, 1.5, None, "x"):
+    for offset in (0, 5, 300, "2", -3, 1.5, None, "x", 2**63 - 1, 2**63):
         probes.append(_q({"offset": offset}))
         probes.append(_q({"offset": offset, "limit": 7}, results_per_page="5", page="2"))
     for group in (
@@ -355,12 +382,68 @@ def _order_and_window() -> list[Probe]:
     probes.append(
         _q({"group_by": [{"field": "name"}], "order_by": [{"field": "name", "direction": "asc"}]})
     )
+    # Grouped by the key (each row its own group): counted and paged as 0.17 counts them.
+    by_key = {"group_by": [{"field": "customer_id"}]}
+    for extra in ({"page": "2"}, {"page": "0"}, {"page": "-1"}, {"page": "-20"}):
+        probes.append(_q(by_key, **extra))
+    for window in ({"limit": 5}, {"limit": 15}, {"offset": 5}, {"offset": 300}):
+        probes.append(_q({**by_key, **window}, page="2"))
+        probes.append(_q({**by_key, **window}))
+    below = {"name": "customer_id", "op": "<", "val": 5}
+    probes.append(_q({**by_key, "filters": [below], "single": True}))
+    probes.append(_q({**by_key, "filters": [{"name": "customer_id", "op": "<", "val": 0}]}))
+    probes.append(
+        _q(
+            {
+                "group_by": [{"field": "name"}, {"field": "customer_id"}],
+                "order_by": [{"field": "name", "direction": "desc"}],
+            }
+        )
+    )
     one = {"name": "customer_id", "op": "==", "val": 7}
     none = {"name": "customer_id", "op": "==", "val": 99999}
     many = {"name": "customer_id", "op": "<", "val": 9}
     for single in (True, 1, "yes", False, 0, None, [], "false"):
         for f in (one, none, many):
             probes.append(_q({"filters": [f], "single": single}))
+    return probes
+
+
+def _by(field: str, direction: str = "asc") -> dict[str, str]:
+    return {"field": field, "direction": direction}
+
+
+def _order_through_relations() -> list[Probe]:
+    """0.17 joins the relation: a customer once per link, a page each customer once."""
+    by_date = {"order_by": [_by(f"{LINKER}__date_added")]}
+    by_entity = {"order_by": [_by(f"{LINKER}__entity_id", "desc")]}
+    probes = [
+        _q(by_date, page="2"),
+        _q(by_entity, results_per_page="100", page="2"),
+        _q(by_entity, results_per_page="100", page="3"),
+        _q(by_entity, page="-1"),
+        _q(by_entity, page="0"),
+        _q(by_date, page="-20", results_per_page="10"),
+        _q({**by_date, "limit": 5}),
+        _q({**by_date, "offset": 5}),
+        _q({**by_date, "offset": 5, "limit": 12}, page="2"),
+        _q({**by_date, "offset": 5, "limit": 12}, page="-1", results_per_page="5"),
+        _q({"order_by": [_by(f"{HISTORY}__date_added")]}),
+        _q({"order_by": [_by(f"{LINKER}__date_added"), _by(f"{HISTORY}__date_added")]}),
+        _q({"order_by": [_by(f"{LINKER}__date_added"), _by(f"{LINKER}__entity_id")]}),
+        _q({**by_date, "group_by": [{"field": "customer_id"}]}),
+        _q({"order_by": [_by(f"{LINKER}__nope")]}),
+        _q({"order_by": [_by(LINKER)]}),
+        _q({"order_by": [_by(f"{HISTORY}__product__entity_id")]}),
+    ]
+    linked_to_2 = {"name": LINKER, "op": "any", "val": {"name": "entity_id", "op": "==", "val": 2}}
+    probes.append(_q({**by_date, "filters": [linked_to_2]}))
+    for customer in (9, 3, 7):  # two links, none (deleted), one
+        only = {"name": "customer_id", "op": "==", "val": customer}
+        probes.append(_q({**by_date, "filters": [only]}))
+        probes.append(_q({**by_date, "filters": [only], "single": True}))
+    many = {"name": "customer_id", "op": "<", "val": 12}
+    probes.append(_q({**by_entity, "filters": [many], "single": True}))
     return probes
 
 
@@ -380,9 +463,14 @@ def _paging() -> list[Probe]:
         " 2",
         "+2",
         "99999999999999999999",
+        "-99999999999999999999",
+        str(2**63),
+        "9" * 50,
+        "9" * 4301,  # past what Python's int() reads
     ):
         probes.append(Probe(CUSTOMERS, (("page", page),)))
-    for size in ("0", "-5", "1", "25", "100", "101", "1000", "abc", "", "2.5"):
+    huge = "99999999999999999999"
+    for size in ("0", "-5", "1", "25", "100", "101", "1000", "abc", "", "2.5", huge, "-" + huge):
         probes.append(Probe(CUSTOMERS, (("results_per_page", size),)))
         probes.append(Probe(CUSTOMERS, (("results_per_page", size), ("page", "2"))))
     probes.append(Probe(CUSTOMERS, (("page", "-1"), ("results_per_page", "100"))))
@@ -442,16 +530,17 @@ def _gets_by_id() -> list[Probe]:
 def _other_resources() -> list[Probe]:
     probes = []
     for path, ids in (
-        ("/v1/entities", ("1", "3", "99", "abc")),
-        ("/v1/products", ("000000000000003", "000000000000029", "999999999999999", "abc")),
-        ("/v1/customer_entity_linker", ("1", "40", "9999", "abc")),
-        ("/v1/product_entity_linker", ("1", "5", "9999", "abc")),
-        ("/v1/customer_product_history", ("1", "5", "9999", "abc")),
+        ("/v1/entities", ("1", "3", "99", "abc", "0", "-1", "1.5", "99999999999")),
+        ("/v1/products", ("000000000000003", "000000000000029", "999999999999999", "abc", "3")),
+        ("/v1/customer_entity_linker", ("1", "40", "9999", "abc", "0", "-1")),
+        ("/v1/product_entity_linker", ("1", "5", "9999", "abc", "0")),
+        ("/v1/customer_product_history", ("1", "5", "9999", "abc", "0")),
     ):
         probes.append(Probe(path))
         probes.append(Probe(path, (("page", "2"),)))
         probes.append(Probe(path, (("results_per_page", "100"),)))
         probes.append(Probe(path, (("page", "2"), ("results_per_page", "7"))))
+        probes.append(Probe(path, (("page", "99999999999999999999"),)))
         key = KEYS[path]
         probes.append(_q({"order_by": [{"field": key, "direction": "desc"}]}, path))
         probes.append(_q({"filters": [{"name": key, "op": "==", "val": ids[0]}]}, path))
@@ -498,6 +587,43 @@ def _other_resources() -> list[Probe]:
         _q({"filters": [{"name": "bboxx_company_flag", "op": "==", "val": True}]}, "/v1/entities")
     )
     probes.append(_q({"filters": [{"name": "financier", "op": "is_null"}]}, "/v1/entities"))
+    for path, key in KEYS.items():
+        probes.append(_q({"group_by": [{"field": key}]}, path))
+    # Values of each type, and of other types, for the other resources' fields.
+    for path, field, values in (
+        ("/v1/products", "current_enable_flag", (False, 1, 0, "true", "yes", "x", 5.5)),
+        ("/v1/products", "hub_id", ("3", "x", 2.5, True, [3])),
+        ("/v1/products", "gps_lat", ("0.5", "x", 1, True)),
+        ("/v1/products", "product_imei", ("000000000000003", 3, "0000")),
+        ("/v1/entities", "bboxx_company_flag", (False, "false", 1, "x")),
+        ("/v1/entities", "tariff", ("flat", 5)),
+        ("/v1/customer_entity_linker", "date_removed", ("2021-03-01", "x", 5)),
+        ("/v1/customer_entity_linker", "entity_id", (2, "2", "x")),
+        ("/v1/product_entity_linker", "product_imei", ("000000000000004",)),
+        ("/v1/customer_product_history", "removal_reason", ("broken", 5)),
+        ("/v1/customer_product_history", "customer_id", (8, "8", "x", [8])),
+    ):
+        for op in ("==", "<"):
+            for value in values:
+                probes.append(_q({"filters": [{"name": field, "op": op, "val": value}]}, path))
+    # Ordering through relations on the other resources: to-many (joined, one row per related
+    # row) and to-one (the history's customer and product), once and twice through one.
+    for path, field in (
+        ("/v1/products", "product_entity_linker__date_added"),
+        ("/v1/products", "customer_product_history__date_added"),
+        ("/v1/entities", "product_entity_linker__entity_id"),
+        ("/v1/customer_product_history", "customer__name"),
+        ("/v1/customer_product_history", "product__gps_lat"),
+        ("/v1/customer_product_history", "customer__customer_entity_linker__date_added"),
+    ):
+        for direction in ("asc", "desc"):
+            probes.append(_q({"order_by": [_by(field, direction)]}, path))
+    both = {"order_by": [_by("customer__name"), _by("customer__customer_id", "desc")]}
+    probes.append(_q(both, "/v1/customer_product_history"))
+    grouped = {"order_by": [_by("customer__name")], "group_by": [{"field": HISTORY + "_id"}]}
+    probes.append(_q(grouped, "/v1/customer_product_history"))
+    by_customer = {"group_by": [{"field": HISTORY + "_id"}, {"field": "customer__name"}]}
+    probes.append(_q(by_customer, "/v1/customer_product_history"))
     return probes
 
 
