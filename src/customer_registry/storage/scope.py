@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, NewType, ParamSpec
 
 import sqlalchemy as sa
-from sqlalchemy.util import LRUCache
 
 from customer_registry.core.scope import Scope
 
@@ -91,6 +90,9 @@ def scope_values(scope: Scope) -> dict[str, int]:
 
 
 Params = ParamSpec("Params")
+# Statements one builder keeps (per kind of scope, page size, set of columns written…), in a
+# plain dict: a get by id looks one up, and an LRU cache's bookkeeping cost three times more.
+_STATEMENTS_KEPT = 256
 
 
 def per_scope_kind(
@@ -99,12 +101,14 @@ def per_scope_kind(
     """`build`, called once per kind of scope (every entity, or one) and other arguments: the
     statement it compiles serves the callers of every entity, each run with its scope's
     entity (`scope_values`; a Prepared statement never keeps the one it was built with)."""
-    built: LRUCache[Any, Prepared] = LRUCache(256)
+    built: dict[tuple[Any, ...], Prepared] = {}
 
     def statement(scope: Scope, /, *args: Params.args, **kwargs: Params.kwargs) -> Prepared:
-        key = (scope.all_entities, args, tuple(kwargs.items()))
+        key = (scope.all_entities, *args, *kwargs.items())
         found = built.get(key)
         if found is None:
+            if len(built) >= _STATEMENTS_KEPT:
+                built.clear()  # a bound on memory: the shapes in use are few, rebuilt at once
             found = built[key] = build(scope, *args, **kwargs)
         return found
 
