@@ -111,6 +111,9 @@ def _reads() -> list[Case]:
         Case("DELETE the list", "DELETE", CUSTOMERS),
         Case("PUT an account", "PUT", f"{ACCOUNTS}/A001"),
         Case("POST an account, no token", "POST", f"{ACCOUNTS}/A001", auth="none"),
+        Case("OPTIONS a customer", "OPTIONS", f"{CUSTOMERS}/1"),
+        Case("OPTIONS the list", "OPTIONS", CUSTOMERS),
+        Case("OPTIONS an account, no token", "OPTIONS", f"{ACCOUNTS}/A001", auth="none"),
         Case("missing update", "PUT", f"{CUSTOMERS}/99999", form={"name": "x"}),
         Case("missing delete", "DELETE", f"{CUSTOMERS}/99999"),
     ]
@@ -328,11 +331,12 @@ class Answer:
     status: int
     body: Any
     followed: Answer | None = None
+    allow: str | None = None  # the `Allow` header (a 405, or an answer to OPTIONS)
 
     def dump(self) -> str:
-        """Status and body, JSON types and key order included (`1` ≠ `true` ≠ `"1"`)."""
+        """Status, `Allow` and body, JSON types and key order included (`1` ≠ `true` ≠ `"1"`)."""
         followed = None if self.followed is None else json.loads(self.followed.dump())
-        return json.dumps([self.status, self.body, followed], ensure_ascii=False)
+        return json.dumps([self.status, self.allow, self.body, followed], ensure_ascii=False)
 
 
 def _normalised(value: Any) -> Any:
@@ -514,7 +518,7 @@ async def _send(client: httpx.AsyncClient, case: Case, token: str, path: str) ->
         body = response.json()
     except json.JSONDecodeError:
         body = {"not JSON": response.text}
-    return Answer(response.status_code, _normalised(body))
+    return Answer(response.status_code, _normalised(body), allow=response.headers.get("allow"))
 
 
 async def _ask(client: httpx.AsyncClient, case: Case, token: str) -> Answer:
