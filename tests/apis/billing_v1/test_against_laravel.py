@@ -52,6 +52,7 @@ class Case:
     path: str
     query: str = ""  # raw, so that `page=%202` stays what it is
     form: dict[str, str] | None = None
+    multipart: dict[str, str] | None = None  # form fields sent as multipart/form-data
     json: Any = None
     auth: str = "bearer"  # bearer, lower, none, wrong, empty
     allowed: str | None = None  # the one ALLOWED reason this case may show
@@ -291,6 +292,7 @@ def _writes() -> list[Case]:
             allowed="true and false",
         ),
         Case("update own account", "PUT", f"{CUSTOMERS}/2", form={"customerAccount": "A002"}),
+        *_multipart(),
         Case(
             "update flags and blanks",
             "PATCH",
@@ -300,6 +302,42 @@ def _writes() -> list[Case]:
         ),
         Case("delete", "DELETE", f"{CUSTOMERS}/20"),
         Case("deleted", "GET", f"{CUSTOMERS}/20"),
+    ]
+
+
+def _multipart() -> list[Case]:
+    """PHP parses a multipart body for POST only: an update's is not read at all."""
+    return [
+        Case(
+            "multipart create",
+            "POST",
+            CUSTOMERS,
+            multipart={"name": "Multi", "customerAccount": "MP1", "vip": "1"},
+            follow="/{id}",
+        ),
+        Case("multipart create, invalid", "POST", CUSTOMERS, multipart={"name": _long(256)}),
+        Case(
+            "multipart update, not read",
+            "PUT",
+            f"{CUSTOMERS}/4",
+            multipart={"name": _long(300), "vip": "maybe", "unknown": "1"},
+            follow=f"{CUSTOMERS}/4",
+        ),
+        Case(
+            "multipart patch, not read",
+            "PATCH",
+            f"{CUSTOMERS}/5",
+            multipart={"name": "Changed", "brand": "Changed"},
+            follow=f"{CUSTOMERS}/5",
+        ),
+        Case(
+            "multipart update, the query read",
+            "PUT",
+            f"{CUSTOMERS}/6",
+            "name=From%20the%20query",
+            multipart={"name": "From the body"},
+            follow=f"{CUSTOMERS}/6",
+        ),
     ]
 
 
@@ -511,8 +549,14 @@ def _headers(case: Case, token: str) -> dict[str, str]:
 
 async def _send(client: httpx.AsyncClient, case: Case, token: str, path: str) -> Answer:
     url = f"{path}?{case.query}" if case.query else path
+    fields = None if case.multipart is None else {k: (None, v) for k, v in case.multipart.items()}
     response = await client.request(
-        case.method, url, headers=_headers(case, token), data=case.form, json=case.json
+        case.method,
+        url,
+        headers=_headers(case, token),
+        data=case.form,
+        files=fields,
+        json=case.json,
     )
     try:
         body = response.json()

@@ -20,6 +20,8 @@ from customer_registry.core import brands, contacts, customers
 from customer_registry.core.fields import INT32, INT64, Attribute, Kind
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
+# PHP parses a multipart body for POST only: an update's is never read (`params.request_input`).
+UPDATE_FORMS = (oa.FORM, oa.JSON)
 
 # --- parameters ------------------------------------------------------------------------------
 
@@ -265,6 +267,7 @@ def _write(
     response: oa.Schema,
     path: Mapping[str, oa.Schema] | None = None,
     creates: oa.Creates | None = None,
+    media_types: tuple[str, ...] = FORMS,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -276,7 +279,7 @@ def _write(
         query=parameters,
         path=path or {},
         body=body,
-        media_types=FORMS,
+        media_types=media_types,
         status=status,
         response=response,
         creates=creates,
@@ -294,6 +297,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         parameters,
         path=_CUSTOMER_KEY,
         response=_response(oa.ID),
+        media_types=UPDATE_FORMS,
     )
     return {
         ("GET", "/v1/customers"): oa.Spec(
@@ -340,7 +344,9 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     }
     brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
     key = {"brand": oa.ID}
-    update_brand = _write("Rename a brand", brand, path=key, response=_response(oa.ID))
+    update_brand = _write(
+        "Rename a brand", brand, path=key, response=_response(oa.ID), media_types=UPDATE_FORMS
+    )
     return {
         ("GET", "/v1/contacts"): oa.Spec(
             "A customer's contacts (both parameters required)",

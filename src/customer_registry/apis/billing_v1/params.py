@@ -8,12 +8,25 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
-from customer_registry.apis.params import Converter, WrongType, boolean, integer
+from starlette.requests import Request
+
+from customer_registry.apis.http import media_type
+from customer_registry.apis.params import Converter, WrongType, boolean, integer, parameters
 from customer_registry.core.errors import Invalid
 
 
 class BadParameters(Invalid):
     """Parameters refused before the core sees them: keyed by the billing API's own names."""
+
+
+async def request_input(request: Request) -> dict[str, Any]:
+    """The parameters a Laravel controller gets: the query string, and the body's over it.
+    PHP parses a multipart body into `$_POST` for POST only, and Symfony parses only a
+    urlencoded one for PUT and PATCH: an update's multipart fields never reach Laravel, which
+    answers as if they were not sent."""
+    if request.method != "POST" and media_type(request) == "multipart/form-data":
+        return dict(request.query_params)
+    return await parameters(request)
 
 
 # PHP's trim(): Laravel's TrimStrings strips these only (not every Unicode space).
