@@ -293,6 +293,7 @@ def _writes() -> list[Case]:
         ),
         Case("update own account", "PUT", f"{CUSTOMERS}/2", form={"customerAccount": "A002"}),
         *_multipart(),
+        *_null_text(),
         Case(
             "update flags and blanks",
             "PATCH",
@@ -337,6 +338,45 @@ def _multipart() -> list[Case]:
             "name=From%20the%20query",
             multipart={"name": "From the body"},
             follow=f"{CUSTOMERS}/6",
+        ),
+    ]
+
+
+def _null_text() -> list[Case]:
+    """`null` in a form is four letters: ConvertEmptyStringsToNull converts "" only."""
+    return [
+        Case(
+            "form null text",
+            "POST",
+            CUSTOMERS,
+            form={"name": "null", "customerAccount": "NUL1", "brand": "null"},
+            follow="/{id}",
+        ),
+        Case(
+            "form null text for a flag and integers",
+            "POST",
+            CUSTOMERS,
+            form={"name": "N", "vip": "null", "brand_id": "null", "resellerLevel": "null"},
+        ),
+        Case(
+            "multipart null text",
+            "POST",
+            CUSTOMERS,
+            multipart={"name": "null", "customerAccount": "NUL2", "comment": "null"},
+            follow="/{id}",
+        ),
+        Case(
+            "form null text, update",
+            "PATCH",
+            f"{CUSTOMERS}/7",
+            form={"brand": "null", "active": "null"},
+        ),
+        Case(
+            "form null text, update of text",
+            "PATCH",
+            f"{CUSTOMERS}/8",
+            form={"brand": "null", "mainAddressCity": "null"},
+            follow=f"{CUSTOMERS}/8",
         ),
     ]
 
