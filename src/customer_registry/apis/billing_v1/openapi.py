@@ -13,6 +13,7 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
     FILTERABLE,
 )
+from customer_registry.apis.billing_v1.params import PHP_TRIMMED
 from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
 from customer_registry.apis.params import Converter, boolean, integer
@@ -45,6 +46,7 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
             {"type": "boolean"},
             {"type": "integer", "enum": [0, 1]},
             {"type": "string", "pattern": _LARAVEL_BOOLEAN},
+            _BLANK,
             nullable=True,
             description="a flag, as Laravel's `boolean` rule reads it (and true or false)",
         )
@@ -54,16 +56,26 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
         return oa.loose(
             {"type": "integer", "minimum": low, "maximum": high},
             {"type": "string", "pattern": _laravel_integer(high)},
+            _BLANK,
             nullable=True,
             description="an integer, as Laravel's `integer` rule reads it",
         )
     # An empty text is null (ConvertEmptyStringsToNull).
-    return oa.text(attribute.max_length if attribute else None, nullable=nullable, empty=nullable)
+    pattern = LARAVEL_TEXT if nullable else LARAVEL_NOT_BLANK
+    length = attribute.max_length if attribute else None
+    return oa.text(length, nullable=nullable, empty=nullable, pattern=pattern)
 
 
-# Laravel's TrimStrings hands the validator every text without the spaces around it (PHP's
-# trim), and ConvertEmptyStringsToNull turns what is left empty into null.
-_TRIMMED = "[ \\t\\n\\r\\x0b]*"
+# Laravel's TrimStrings hands the validator every input without the characters PHP's trim()
+# takes off both ends (NUL among them), and ConvertEmptyStringsToNull turns what is left empty
+# into null: the patterns allow them around a value.
+_TRIMMED = "[{}]*".format("".join(f"\\x{ord(c):02x}" for c in PHP_TRIMMED))
+# Text once trimmed: no NUL left in it (nothing left is null) ...
+LARAVEL_TEXT = f"^{_TRIMMED}[^\\x00]*{_TRIMMED}$"
+# ... and, where a value must be there, something besides spaces.
+LARAVEL_NOT_BLANK = f"^{_TRIMMED}[^\\x00]*[^\\s\\x00][^\\x00]*{_TRIMMED}$"
+# Nothing left once trimmed: null, as an empty value is.
+_BLANK = {"type": "string", "pattern": f"^{_TRIMMED}$", "description": "blank: as null"}
 _LARAVEL_BOOLEAN = f"^{_TRIMMED}([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]){_TRIMMED}$"
 
 
@@ -289,7 +301,7 @@ def _write(
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
     # A customer's name is never blank (`core.customers._validate`).
-    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
+    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=LARAVEL_NOT_BLANK)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(

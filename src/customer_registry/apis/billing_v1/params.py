@@ -31,14 +31,14 @@ async def request_input(request: Request) -> dict[str, Any]:
 
 
 # PHP's trim(): Laravel's TrimStrings strips these only (not every Unicode space).
-_PHP_TRIMMED = " \t\n\r\0\x0b"
+PHP_TRIMMED = " \t\n\r\0\x0b"
 
 
 def laravel_value(value: Any) -> Any:
     """A parameter as Laravel's default middleware hands it on: strings trimmed
     (TrimStrings), then an empty string is null (ConvertEmptyStringsToNull)."""
     if isinstance(value, str):
-        return value.strip(_PHP_TRIMMED) or None
+        return value.strip(PHP_TRIMMED) or None
     if isinstance(value, list):
         return [laravel_value(item) for item in value]
     if isinstance(value, dict):
