@@ -2,7 +2,8 @@
 and NUL) off both ends of every input before anything reads it, and ConvertEmptyStringsToNull
 makes what is left empty null. The billing API reads its input so, and its document must say
 the same of every write's parameters: around a value those characters change nothing (a NUL
-at an end is no NUL in the value); a NUL inside stays one, refused; nothing left is null.
+at an end is no NUL in the value, and they do not count against a text's maximum length); a
+NUL inside stays one, refused; nothing left is null.
 
 Found by fuzzing: a brand named "\\x00…" was accepted (rightly) where the document refused it.
 """
@@ -30,6 +31,8 @@ WRITES = {
     ("post", "/v1/brands", "/api/v1/brands"): {"name": "Brand"},
     ("put", "/v1/brands/{brand}", "/api/v1/brands/{brand}"): {"name": "Renamed"},
 }
+# The longest text each parameter takes, once trimmed.
+LONGEST = {"name": 255, "brand": 255}
 
 
 @pytest.fixture
@@ -54,6 +57,10 @@ def _variants(body: dict[str, str]) -> dict[str, tuple[dict[str, str], bool]]:
             found[f"{name} with NUL inside"] = ({**body, name: inside}, False)
         if name != "name":
             found[f"{name} blank"] = ({**body, name: AROUND}, True)
+        if name in LONGEST:
+            longest = "x" * LONGEST[name]
+            found[f"{name} longest, wrapped"] = ({**body, name: f"{AROUND}{longest}{AROUND}"}, True)
+            found[f"{name} too long"] = ({**body, name: f"{longest}x"}, False)
     return found
 
 

@@ -60,22 +60,41 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
             nullable=True,
             description="an integer, as Laravel's `integer` rule reads it",
         )
-    # An empty text is null (ConvertEmptyStringsToNull).
-    pattern = LARAVEL_TEXT if nullable else LARAVEL_NOT_BLANK
-    length = attribute.max_length if attribute else None
-    return oa.text(length, nullable=nullable, empty=nullable, pattern=pattern)
+    return _text(attribute.max_length if attribute else None, nullable=nullable)
 
 
 # Laravel's TrimStrings hands the validator every input without the characters PHP's trim()
 # takes off both ends (NUL among them), and ConvertEmptyStringsToNull turns what is left empty
 # into null: the patterns allow them around a value.
-_TRIMMED = "[{}]*".format("".join(f"\\x{ord(c):02x}" for c in PHP_TRIMMED))
-# Text once trimmed: no NUL left in it (nothing left is null) ...
-LARAVEL_TEXT = f"^{_TRIMMED}[^\\x00]*{_TRIMMED}$"
-# ... and, where a value must be there, something besides spaces.
-LARAVEL_NOT_BLANK = f"^{_TRIMMED}[^\\x00]*[^\\s\\x00][^\\x00]*{_TRIMMED}$"
+_TRIM_CHARACTERS = "".join(f"\\x{ord(c):02x}" for c in PHP_TRIMMED)
+_TRIMMED = f"[{_TRIM_CHARACTERS}]*"
+_KEPT_END = f"[^{_TRIM_CHARACTERS}]"  # a character trim() leaves at an end (NUL it takes)
 # Nothing left once trimmed: null, as an empty value is.
 _BLANK = {"type": "string", "pattern": f"^{_TRIMMED}$", "description": "blank: as null"}
+
+
+def laravel_text(max_length: int | None) -> str:
+    """A pattern for text as Laravel's `string|max:N` rule gets it once trimmed: no NUL, at
+    most `max_length` characters from the first to the last that trim() leaves (`maxLength`
+    would count those it takes off too); nothing left is null."""
+    inner = "[^\\x00]*" if max_length is None else f"[^\\x00]{{0,{max_length - 2}}}"
+    return f"^{_TRIMMED}(?:{_KEPT_END}(?:{inner}{_KEPT_END})?)?{_TRIMMED}$"
+
+
+def _text(max_length: int | None, *, nullable: bool) -> oa.Schema:
+    """Text as the validator reads it (`laravel_text`); an empty or blank one is null (an
+    error where the field may not be null)."""
+    assert max_length is None or max_length > 1, max_length  # the pattern's core has two ends
+    schema = oa.text(
+        max_length, nullable=nullable, empty=nullable, pattern=laravel_text(max_length)
+    )
+    text = schema["anyOf"][0]
+    text.pop("maxLength", None)  # counted by the pattern, without what is trimmed off
+    if not nullable:
+        text["not"] = {"pattern": "^[\\s\\x00]*$"}  # something besides spaces is left
+    return schema
+
+
 _LARAVEL_BOOLEAN = f"^{_TRIMMED}([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]){_TRIMMED}$"
 
 
@@ -301,7 +320,7 @@ def _write(
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
     # A customer's name is never blank (`core.customers._validate`).
-    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=LARAVEL_NOT_BLANK)
+    parameters["name"] = _text(customers.NAME_MAX, nullable=False)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
