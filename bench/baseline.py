@@ -32,20 +32,21 @@ import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import aiosqlite
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 Message = dict[str, Any]
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-Row = Any  # an asyncpg Record or a sqlite3.Row: both indexed by name and by position
+Row = asyncpg.Record | sqlite3.Row  # both indexed by name and by position
 Answer = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 SQLITE_POOL_SIZE = 4  # as the service's SQLite pool
@@ -145,11 +146,11 @@ class Driver(ABC):
     async def stop(self) -> None: ...
 
     @abstractmethod
-    def read(self) -> Any:
+    def read(self) -> AbstractAsyncContextManager[Conn]:
         """`async with driver.read() as conn`: one connection, autocommit."""
 
     @abstractmethod
-    def write(self, transaction: bool) -> Any:
+    def write(self, transaction: bool) -> AbstractAsyncContextManager[Conn]:
         """`async with driver.write(transaction) as conn`: for writes (in one transaction)."""
 
     @abstractmethod
@@ -163,7 +164,7 @@ class Driver(ABC):
 
 class Conn(ABC):
     @abstractmethod
-    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]: ...
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         rows = await self.fetch(sql, *args)
@@ -223,11 +224,11 @@ _COUNTING: dict[tuple[str, tuple[Any, ...]], asyncio.Future[int]] = {}
 class _PgConn(Conn):
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: PoolConnectionProxy) -> None:
         self._raw = raw
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        rows: list[Row] = await self._raw.fetch(sql, *args)
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        rows: Sequence[Row] = await self._raw.fetch(sql, *args)
         return rows
 
     async def execute(self, sql: str, *args: Any) -> None:
@@ -290,9 +291,9 @@ class _SqliteConn(Conn):
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
 
-    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         async with self._raw.execute(_sqlite_sql(sql), args) as cursor:
-            rows: list[Row] = list(await cursor.fetchall())
+            rows: Sequence[Row] = list(await cursor.fetchall())
         return rows
 
     async def execute(self, sql: str, *args: Any) -> None:
@@ -379,12 +380,13 @@ class Formats:
             return str(value).replace(" ", "T")
         return str(value.isoformat(timespec="microseconds"))
 
-    def laravel(self, value: Any) -> str | None:  # billing: 2021-01-04T08:00:00.123456Z
+    def laravel(self, value: Any) -> str | None:  # billing: 2021-01-04T08:00:00.000000Z
+        # Laravel serialises a `timestamp` column, which holds whole seconds.
         if value is None:
             return None
         if self.sqlite:
-            return str(value).replace(" ", "T") + "Z"
-        return str(value.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            return str(value)[:19].replace(" ", "T") + ".000000Z"
+        return str(value.strftime("%Y-%m-%dT%H:%M:%S.000000Z"))
 
     def zulu(self, value: Any) -> str | None:  # sales: 2021-01-04T08:00:00Z
         if value is None:
@@ -408,7 +410,7 @@ def partner_customer(row: Row, f: Formats) -> dict[str, Any]:
 
 
 # The billing customer object: (key, column, kind) in the document's order. Kind: "" as is,
-# "flag" 0/1, None always null (a key this registry does not keep).
+# "flag" 0/1, None: a key this registry does not keep (its default below, or null).
 _BILLING: tuple[tuple[str, str | None, str], ...] = tuple(
     (key, column or None, kind)
     for key, column, kind in (
@@ -443,11 +445,45 @@ _BILLING: tuple[tuple[str, str | None, str], ...] = tuple(
 )  # fmt: skip
 
 
+# Keys the registry does not keep whose column has a default in the original billing API: the
+# seed's example values (the service shows them; written here again, as every answer of the
+# baseline is, so that the bench's check of both answers compares two independent copies).
+_BILLING_DEFAULTS = {
+    "prospection_code_id": 1, "language_id": 1, "acceptEmails": 1, "acceptCalls": 1,
+    "supplier": 0, "mergeInvoices": 1, "isGroupingAccount": 0, "isPayer": 0, "ftp": 0,
+    "canSendSms": 0, "numberOfInvoices": 0, "quickSearchIndex": 0,
+}  # fmt: skip
+
+
+def _laravel_links(page: int, last: int, url: Callable[[int], str]) -> list[dict[str, Any]]:
+    """Laravel 8's paginator `links`: previous, the pages of its window (three on each side of
+    the current one, the first two and the last two, `...` between groups), next."""
+    groups: list[range | None]
+    if last < 14:
+        groups = [range(1, last + 1)]
+    elif page <= 7:
+        groups = [range(1, 11), None, range(last - 1, last + 1)]
+    elif page > last - 7:
+        groups = [range(1, 3), None, range(last - 9, last + 1)]
+    else:
+        groups = [range(1, 3), None, range(page - 3, page + 4), None, range(last - 1, last + 1)]
+    previous = url(page - 1) if page > 1 else None
+    links = [{"url": previous, "label": "&laquo; Previous", "active": False}]
+    for group in groups:
+        if group is None:
+            links.append({"url": None, "label": "...", "active": False})
+        else:
+            links += [{"url": url(n), "label": str(n), "active": n == page} for n in group]
+    next_ = url(page + 1) if page < last else None
+    links.append({"url": next_, "label": "Next &raquo;", "active": False})
+    return links
+
+
 def billing_customer(row: Row, f: Formats) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, column, kind in _BILLING:
         if column is None:
-            found[key] = None
+            found[key] = _BILLING_DEFAULTS.get(key)
         elif kind:
             value = row[column]
             found[key] = None if value is None else int(value)
@@ -895,7 +931,8 @@ class Baseline:
         query = {k: v for k, v in params.items() if k != "page"}
 
         def url(number: int) -> str:
-            return f"{path}?{urlencode({**query, 'page': number})}"
+            # PHP's http_build_query, RFC 3986: a space is %20.
+            return f"{path}?{urlencode({**query, 'page': number}, quote_via=quote)}"
 
         return _json(
             {
@@ -905,6 +942,7 @@ class Baseline:
                 "from": start + 1 if rows else None,
                 "last_page": last_page,
                 "last_page_url": url(last_page),
+                "links": _laravel_links(page, last_page, url),
                 "next_page_url": url(page + 1) if page < last_page else None,
                 "path": path,
                 "per_page": per_page,

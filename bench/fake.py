@@ -321,7 +321,9 @@ class KeySampler:
         if row[_ENTITY] != BENCH_ENTITY.entity_id or row[_CODE] is None:
             return
         self._seen += 1
-        key = Key(int(row[0]), str(row[_CODE]), str(row[_NAME]))  # type: ignore[call-overload]
+        customer_id = row[0]
+        assert isinstance(customer_id, int), customer_id
+        key = Key(customer_id, str(row[_CODE]), str(row[_NAME]))
         if len(self.keys) < self._size:
             self.keys.append(key)
             return

@@ -52,6 +52,7 @@ class Options:
     list_connections: int
     latency_connections: int
     check: bool
+    verify_only: bool  # each scenario's sample request to both servers, nothing measured
 
 
 def _positive(text: str) -> int:
@@ -108,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file to delete and recreate (default bench/results/bench.db)")  # fmt: skip
     add("--no-check", dest="check", action="store_false",
         help="exit 0 even when a target is missed")  # fmt: skip
+    add("--verify-only", action="store_true",
+        help="only check that both servers answer each scenario's sample request alike "
+        "(no wrk, nothing measured)")  # fmt: skip
     return parser
 
 
@@ -164,4 +168,5 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         list_connections=args.list_connections,
         latency_connections=args.latency_connections,
         check=args.check,
+        verify_only=args.verify_only,
     )

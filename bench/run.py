@@ -182,6 +182,8 @@ class Suite:
               f"{scenario.method} {scenario.path[:90]}")  # fmt: skip
         self.check(scenario)
         o = self.options
+        if o.verify_only:
+            return
         connections = o.list_connections if scenario.group == "list" else o.connections
         if o.warmup:
             for server in self.servers:
@@ -234,6 +236,9 @@ def _bench(options: Options) -> int:
         for size in target.sizes:
             _run_size(options, target, size, results)
         results.load[f"after {target.kind}"] = _load_average()
+    if options.verify_only:
+        _step(f"both servers answered every scenario alike ({time.monotonic() - started:.0f} s)")
+        return 0
     found = lines(results, options)
     print_table(console, found, options)
     results.load["end"] = _load_average()
@@ -256,7 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         options = parse_options(argv)
-        find_wrk()
+        if not options.verify_only:
+            find_wrk()
         return _bench(options)
     except BenchError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)

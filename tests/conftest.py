@@ -25,6 +25,7 @@ from customer_registry.core import catalogues, entities, users
 from customer_registry.core.clock import utcnow
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
 from customer_registry.settings import Settings
+from customer_registry.storage import entities as entity_storage
 from customer_registry.storage.migrate import upgrade
 from customer_registry.storage.schema import (
     brands,
@@ -88,7 +89,7 @@ async def reset_database(ctx: Context) -> None:
             for table in reversed(metadata.sorted_tables):
                 await conn.execute(sa.delete(table))
             await conn.execute(sa.text("DELETE FROM sqlite_sequence"))
-        await entities.repository.insert(
+        await entity_storage.insert(
             conn,
             {
                 "name": "default",
@@ -102,7 +103,7 @@ async def reset_database(ctx: Context) -> None:
                 name="default", created_at=sa.func.now(), created_by="migration"
             )
         )
-        await catalogues.create_root_category(conn, 1, "migration")
+        await catalogues.create_root_category(conn, COMMAND_LINE.scope, "migration")
 
 
 @pytest.fixture
@@ -131,6 +132,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 
 MakeUser = Callable[..., Awaitable[dict[str, str]]]
+MakeEntity = Callable[[str], Awaitable[int]]  # an entity of this name: its id
 
 
 @pytest.fixture
@@ -170,7 +172,7 @@ async def admin(make_user: MakeUser) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_entity(ctx: Context) -> Callable[[str], Awaitable[int]]:
+def make_entity(ctx: Context) -> MakeEntity:
     async def make(name: str) -> int:
         async with ctx.db.write() as conn:
             entity = await entities.create(conn, COMMAND_LINE, {"name": name})

@@ -6,14 +6,21 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
 EXE = str(Path(sys.executable).with_name("customer-registry"))
 
 
+class Run(Protocol):
+    """The command run with these arguments and extra environment variables."""
+
+    def __call__(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]: ...
+
+
 @pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path) -> Run:
     env = {**os.environ, "CUSTOMER_REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
 
     def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -30,7 +37,7 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_entities_users_and_tokens(run) -> None:  # type: ignore[no-untyped-def]
+def test_entities_users_and_tokens(run: Run) -> None:
     created = run("entities", "create", "--name", "Partner A")
     assert (created.returncode, created.stdout.strip()) == (0, "2")
     again = run("entities", "create", "--name", "Partner A")
@@ -105,13 +112,13 @@ def test_entities_users_and_tokens(run) -> None:  # type: ignore[no-untyped-def]
         ("nonsense",),
     ],
 )
-def test_bad_arguments_exit_non_zero(run, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def test_bad_arguments_exit_non_zero(run: Run, args: tuple[str, ...]) -> None:
     result = run(*args)
     assert result.returncode == 2
     assert result.stderr.strip()
 
 
-def test_user_in_missing_entity(run) -> None:  # type: ignore[no-untyped-def]
+def test_user_in_missing_entity(run: Run) -> None:
     result = run(
         "users",
         "create",
@@ -130,7 +137,7 @@ def test_user_in_missing_entity(run) -> None:  # type: ignore[no-untyped-def]
     assert "Entity #9 does not exist." in result.stderr
 
 
-def test_bad_settings_are_reported_at_start(run) -> None:  # type: ignore[no-untyped-def]
+def test_bad_settings_are_reported_at_start(run: Run) -> None:
     result = run("migrate", CUSTOMER_REGISTRY_DATABASE_URL="mysql://nope")
     assert result.returncode == 2
     assert "CUSTOMER_REGISTRY_DATABASE_URL" in result.stderr

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 from pydantic import ValidationError
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customer_registry.apis.http import ForwardedHeaders
 from customer_registry.app import create_app
@@ -215,11 +215,17 @@ async def test_the_client_address_and_scheme_are_still_uvicorns(
     throttling counts per client address), from the same trusted addresses only."""
     seen: list[tuple[str, str]] = []
 
-    async def record(scope: Any, receive: Any, send: Any) -> None:
+    async def record(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append((scope["client"][0], scope["scheme"]))
+
+    async def receive() -> Message:
+        raise AssertionError("no body is read")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is answered")
 
     served = ForwardedHeaders(record, "127.0.0.1")
     headers = [(b"x-forwarded-for", b"203.0.113.5"), (b"x-forwarded-proto", b"https")]
     scope = {"type": "http", "scheme": "http", "client": (peer, 1234), "headers": headers}
-    await served(scope, None, None)  # type: ignore[arg-type]
+    await served(scope, receive, send)
     assert seen == [expected]

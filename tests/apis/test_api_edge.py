@@ -26,7 +26,8 @@ from customer_registry.auth.tokens import TokenAuthenticator
 
 def _answer(status: int | None = None) -> ErrorHandler:
     def handler(request: Request, exc: Exception) -> Response:
-        return json_response({"error": str(exc)}, status or getattr(exc, "status", 500))
+        default = exc.status if isinstance(exc, HttpError) else 500
+        return json_response({"error": str(exc)}, status or default)
 
     return handler
 

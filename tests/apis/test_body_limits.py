@@ -4,6 +4,7 @@ body is 408, each raised where the handler reads the body so each API renders it
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
@@ -54,7 +55,7 @@ async def test_a_body_that_keeps_arriving_slowly_times_out_at_the_deadline() -> 
 
 async def test_after_the_body_receive_waits_without_a_limit() -> None:
     """Once the body is in, `receive` only waits for a disconnect: no deadline applies."""
-    messages = iter(
+    messages: Iterator[Message] = iter(
         [
             {"type": "http.request", "body": b"done", "more_body": False},
             {"type": "http.disconnect"},

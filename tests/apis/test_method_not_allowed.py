@@ -12,7 +12,7 @@ them, as in its 405s)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 import pytest
@@ -23,7 +23,7 @@ from customer_registry.apis.partner_v1.app import ROUTES as PARTNER
 from customer_registry.apis.sales_v1_0.app import ROUTES as SALES
 
 # Each API: its mount, its route table, its 405 body.
-APIS: dict[str, tuple[str, Sequence[BaseRoute], object]] = {
+APIS: dict[str, tuple[str, Sequence[BaseRoute], Mapping[str, str]]] = {
     "partner": ("/v1", PARTNER, {"message": "Method not allowed"}),
     "sales": (
         "/api/v1.0",

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from customer_registry.core.permissions import Level, Visibility
-from tests.conftest import MakeUser
+from tests.conftest import MakeEntity, MakeUser
 
 Headers = dict[str, str]
 
@@ -49,7 +49,7 @@ async def _name(client: httpx.AsyncClient, headers: Headers, customer_id: int) -
 
 
 @pytest.fixture
-async def users(make_user: MakeUser, make_entity: Any) -> dict[str, Headers]:
+async def users(make_user: MakeUser, make_entity: MakeEntity) -> dict[str, Headers]:
     other = await make_entity("Other")
     return {
         "global": await make_user(Level.SYSTEM, Visibility.GLOBAL),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TypedDict
 
 import httpx
 import pytest
@@ -21,6 +22,22 @@ from customer_registry.storage.schema import users as users_table
 from tests.conftest import PASSWORD, MakeUser
 
 LOGIN = "/v1/auth/login"
+
+
+class Sent(TypedDict, total=False):
+    """Where a request carries its fields: httpx's keyword for each place."""
+
+    data: dict[str, str]
+
+
+class NewUser(TypedDict):
+    """The arguments `users.create` takes after the connection and the caller."""
+
+    username: str
+    password: str
+    level: Level
+    visibility: Visibility
+    entity_id: int
 
 
 async def _login(
@@ -81,7 +98,8 @@ async def test_credentials_in_the_query_string_are_not_read(
     """A URL is written to access logs: the login reads its credentials from the body only."""
     await make_user(username="a@example.com")
     credentials = {"username": "a@example.com", "password": PASSWORD}
-    for body in ({}, {"data": {"username": "a@example.com"}}):
+    bodies: tuple[Sent, ...] = ({}, {"data": {"username": "a@example.com"}})
+    for body in bodies:
         r = await client.post(LOGIN, params=credentials, **body)
         assert r.status_code == 400, r.text
         assert r.json() == {"message": "Both username and password are required."}
@@ -191,22 +209,22 @@ async def test_users_need_a_real_entity_and_password(ctx: Context) -> None:
             visibility=Visibility.GLOBAL,
             entity_id=1,
         )
-    for kwargs, error in (
-        ({"entity_id": 42}, Invalid),
-        ({"password": "short"}, Invalid),
-        ({"username": "x@example.com"}, NotUnique),
-    ):
-        args = {
-            "username": "y@example.com",
-            "password": PASSWORD,
-            "level": Level.OVERVIEW,
-            "visibility": Visibility.GLOBAL,
-            "entity_id": 1,
-            **kwargs,
-        }
+    valid: NewUser = {
+        "username": "y@example.com",
+        "password": PASSWORD,
+        "level": Level.OVERVIEW,
+        "visibility": Visibility.GLOBAL,
+        "entity_id": 1,
+    }
+    wrong: tuple[tuple[NewUser, type[Exception]], ...] = (
+        ({**valid, "entity_id": 42}, Invalid),
+        ({**valid, "password": "short"}, Invalid),
+        ({**valid, "username": "x@example.com"}, NotUnique),
+    )
+    for args, error in wrong:
         with pytest.raises(error):
             async with ctx.db.write() as conn:
-                await users.create(conn, COMMAND_LINE, **args)  # type: ignore[arg-type]
+                await users.create(conn, COMMAND_LINE, **args)
 
 
 async def test_repeated_failures_lock_the_client_address(ctx: Context, make_user: MakeUser) -> None:

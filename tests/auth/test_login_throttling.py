@@ -21,6 +21,7 @@ import pytest
 from customer_registry.apis.context import Context
 from customer_registry.auth import login as login_module
 from customer_registry.auth.login import login
+from customer_registry.auth.passwords import verify_password
 from customer_registry.core.errors import Throttled, Unauthenticated
 from tests.conftest import PASSWORD, MakeUser
 
@@ -35,7 +36,7 @@ class CountedChecks:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, check: Verify | None = None) -> None:
         self.calls = 0
-        self._check = check or login_module.verify_password
+        self._check = check or verify_password
         monkeypatch.setattr(login_module, "verify_password", self._counted)
 
     async def _counted(self, password_hash: str | None, password: str) -> bool:

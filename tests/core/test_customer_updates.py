@@ -7,27 +7,35 @@ and `_consistent` change nothing else in the record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 
 from customer_registry.core import customers
 from customer_registry.core.fields import Kind
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import CompiledSQL, Connection, Row
 
-_SAMPLES = {Kind.INT: 7, Kind.BIGINT: 7, Kind.TEXT: "x", Kind.FLOAT: 1.5}
+_SAMPLES: dict[Kind, int | str | float] = {
+    Kind.INT: 7,
+    Kind.BIGINT: 7,
+    Kind.TEXT: "x",
+    Kind.FLOAT: 1.5,
+}
 
 
 class _NoQueries(Connection):
     dialect_name = "sqlite"
 
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
         raise AssertionError(f"queried: {compiled.sql}")
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
         raise AssertionError(f"executed: {compiled.sql}")
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractAsyncContextManager[None]:
         raise AssertionError("opened a transaction")
 
 
@@ -47,7 +55,7 @@ def _sample(name: str, unlike: Any = None) -> Any:
 
 @pytest.mark.parametrize("name", sorted(customers._CHANGED_ALONE))
 async def test_a_field_changed_alone_needs_no_other_row(name: str) -> None:
-    await customers._check_references(_NoQueries(), 1, {name: _sample(name)}, 1)
+    await customers._check_references(_NoQueries(), Scope(1, False), {name: _sample(name)}, 1)
 
 
 @pytest.mark.parametrize("name", sorted(customers._CHANGED_ALONE))

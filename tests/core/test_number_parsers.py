@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from typing import TypeGuard
 
 import pytest
 from hypothesis import example, given
@@ -67,11 +68,10 @@ def test_integers_pass_through(value: int) -> None:
     )
 )
 def test_other_values_are_refused_unless_an_option_takes_them(value: object) -> None:
-    whole = isinstance(value, float) and value.is_integer()
     with pytest.raises(NotAnInteger):
         parse_integer(value)
-    if whole:
-        assert parse_integer(value, whole_floats=True) == int(value)  # type: ignore[arg-type]
+    if isinstance(value, float) and value.is_integer():
+        assert parse_integer(value, whole_floats=True) == int(value)
     else:
         with pytest.raises(NotAnInteger):
             parse_integer(value, whole_floats=True)
@@ -97,7 +97,7 @@ def test_numbers_in_the_grammar_parse_as_python_reads_them(text: str) -> None:
             parse_number(text)
 
 
-def _takes(value: object) -> bool:
+def _takes(value: object) -> TypeGuard[str | int | float]:
     """What the grammar and the finite floats allow."""
     if isinstance(value, bool):
         return False
@@ -123,4 +123,4 @@ def test_anything_else_is_a_finite_number_or_refused(value: object) -> None:
     found = parse_number(value)
     assert found is not None
     assert math.isfinite(found)
-    assert found == float(value)  # type: ignore[arg-type]
+    assert found == float(value)

@@ -22,7 +22,7 @@ import http.client
 import json
 import re
 import subprocess
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,6 +34,14 @@ from tests.e2e.conftest import Server
 pytestmark = pytest.mark.server
 
 Json = dict[str, Any]
+
+
+class Sent(TypedDict, total=False):
+    """Where a request carries its fields: requests' keyword for each place."""
+
+    data: dict[str, str]
+    json: dict[str, str]
+
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 # What the store request decides: the documented values of these keys must be met exactly.
@@ -125,10 +133,11 @@ def token(server: Server) -> str:
 
 
 def test_login(server: Server) -> None:
-    for sent in (
+    forms: tuple[Sent, ...] = (
         {"data": {"email": server.username, "password": server.password}},
         {"json": {"email": server.username, "password": server.password}},
-    ):
+    )
+    for sent in forms:
         r = requests.post(server.url + "/api/login", **sent)
 
         assert r.status_code == 200, r.text

@@ -379,7 +379,8 @@ def _answers_through_every_api(server: RegistryServer, tokens: Tokens, model: Mo
         return ["no customer to read"]
     customer_id, state = max(model.acked.items())
     problems = []
-    reads = {
+    # Each API: where it answers the customer, its headers, and where its body has the name.
+    reads: dict[str, tuple[str, dict[str, str], Callable[[Any], object]]] = {
         "partner": (f"{PARTNER}/customers/{customer_id}", tokens.partner, lambda b: b["name"]),
         "sales": (f"{SALES}/customers/{customer_id}", tokens.bearer, lambda b: b["name"]),
         "billing": (

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 
 from customer_registry.apis.context import Context
 from customer_registry.apis.partner_v1.names import META_FIELDS
-from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS
+from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.core.catalogues import CUSTOMER_CURRENCIES
 from customer_registry.core.clock import utcnow
 from customer_registry.core.permissions import Level, Visibility
@@ -186,16 +186,26 @@ CURRENCY_CODES = itertools.cycle(
 )
 
 
-def _catalogue_body(collection: Any, n: int) -> Json:
+def _catalogue_body(collection: Collection, n: int) -> Json:
     if collection.catalogue is CUSTOMER_CURRENCIES:
         return {"code": next(CURRENCY_CODES), "exchangeRate": "2"}
     return {"reference": f"ref-{collection.path}-{n}", "name": f"name-{n}"}
 
 
-def _catalogue_change(collection: Any, n: int) -> tuple[Json, tuple[str, ...]]:
+def _catalogue_change(collection: Collection, n: int) -> tuple[Json, tuple[str, ...]]:
     if "name" in collection.parameters:
         return {"name": f"renamed-{n}"}, ("name",)
     return {"exchangeRate": str(1 + n / 100)}, ("exchange_rate",)
+
+
+def _creates(collection: Collection) -> Callable[[World, int], Json]:
+    """The base body of a create in `collection` (bound here, not to the loop's variable)."""
+    return lambda w, n: _catalogue_body(collection, n)
+
+
+def _changes(collection: Collection) -> Callable[[World, int], Json]:
+    """The base body of an update in `collection`."""
+    return lambda w, n: _catalogue_change(collection, n)[0]
 
 
 def writes() -> dict[tuple[str, str], Write]:
@@ -296,17 +306,10 @@ def writes() -> dict[tuple[str, str], Write]:
         table = collection.catalogue.listing.table
         url = f"/api/v1.0/{collection.path}"
         own = frozenset(collection.parameters)  # `level` is a region's own field
-        found[("POST", url)] = Write(
-            table, lambda w, n, c=collection: _catalogue_body(c, n), legit=own
-        )
+        found[("POST", url)] = Write(table, _creates(collection), legit=own)
         columns = _catalogue_change(collection, 0)[1]
         for method in ("PUT", "PATCH"):
-            found[(method, url + "/{key}")] = Write(
-                table,
-                lambda w, n, c=collection: _catalogue_change(c, n)[0],
-                columns,
-                legit=own,
-            )
+            found[(method, url + "/{key}")] = Write(table, _changes(collection), columns, legit=own)
 
     found[("POST", "/api/v1/customers")] = Write(customers, lambda w, n: {"name": f"new-{n}"})
     for method in ("PUT", "PATCH"):

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from customer_registry.apis.context import Context
 from customer_registry.app import create_app
 from customer_registry.core import customers
 from customer_registry.core.clock import utcnow
@@ -81,7 +82,7 @@ async def _totals(client: httpx.AsyncClient, caller: dict[str, str]) -> dict[str
     return found
 
 
-async def _analyze(ctx: Any) -> None:
+async def _analyze(ctx: Context) -> None:
     """Fresh planner statistics, as autovacuum would give them sooner or later."""
     if ctx.settings.dialect == "postgresql":
         async with ctx.db.read() as conn:
@@ -89,7 +90,7 @@ async def _analyze(ctx: Any) -> None:
 
 
 async def test_an_entity_users_totals_ignore_other_entities_rows(
-    ctx: Any,
+    ctx: Context,
     client: httpx.AsyncClient,
     make_user: MakeUser,
     make_entity: Callable[[str], Awaitable[int]],

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
 from customer_registry.storage import listing
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import CompiledSQL, Connection, Row, Statement
 from customer_registry.storage.listing import (
     _plan,
     _Shaped,
@@ -75,12 +76,12 @@ QUERIES = [
 
 async def _general(
     conn: Connection, query: ListQuery, caller: Caller, page: PageRequest
-) -> tuple[int, list[Row]]:
+) -> tuple[int, Sequence[Row]]:
     """The same page through the general path: statements built for the request."""
-    statement = page_statement(CUSTOMERS, query, caller, page)
+    statement = page_statement(CUSTOMERS, query, caller.scope, page)
     assert statement is not None
     rows = await conn.fetch_all(statement)
-    return int(await conn.fetch_value(count_statement(CUSTOMERS, query, caller))), rows
+    return int(await conn.fetch_value(count_statement(CUSTOMERS, query, caller.scope))), rows
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -88,11 +89,11 @@ async def test_the_common_shapes_answer_what_the_general_path_answers(
     ctx: Context, entities: tuple[int, int], query: ListQuery
 ) -> None:
     a, b = entities
-    assert isinstance(_plan(CUSTOMERS, COMMAND_LINE, query), _Shaped)
+    assert isinstance(_plan(CUSTOMERS, COMMAND_LINE.scope, query), _Shaped)
     for caller in (_caller(a), _caller(b), COMMAND_LINE):
         for page in (PageRequest(1, 5), PageRequest(2, 5), PageRequest(1, 100)):
             async with ctx.db.read() as conn:
-                total, rows = await fetch_page(conn, CUSTOMERS, caller, query, page)
+                total, rows = await fetch_page(conn, CUSTOMERS, caller.scope, query, page)
                 expected_total, expected = await _general(conn, query, caller, page)
             assert [r["customer_id"] for r in rows] == [r["customer_id"] for r in expected]
             assert total == expected_total
@@ -104,10 +105,33 @@ async def test_one_shape_never_shows_one_callers_rows_to_another(
     a, b = entities
     query = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
     async with ctx.db.read() as conn:
-        total_a, rows_a = await fetch_page(conn, CUSTOMERS, _caller(a), query, PageRequest(1, 50))
-        total_b, rows_b = await fetch_page(conn, CUSTOMERS, _caller(b), query, PageRequest(1, 50))
+        total_a, rows_a = await fetch_page(
+            conn, CUSTOMERS, _caller(a).scope, query, PageRequest(1, 50)
+        )
+        total_b, rows_b = await fetch_page(
+            conn, CUSTOMERS, _caller(b).scope, query, PageRequest(1, 50)
+        )
     assert (total_a, {r["entity_id"] for r in rows_a}) == (3, {a})
     assert (total_b, {r["entity_id"] for r in rows_b}) == (1, {b})
+
+
+async def test_the_users_of_every_entity_share_a_shapes_statements(
+    ctx: Context, entities: tuple[int, int]
+) -> None:
+    """A shape's statements are built once per kind of scope (one entity, or every one), not
+    per caller: the scope's entity is bound at each run, and each still sees its own rows."""
+    a, b = entities
+    CUSTOMERS.built.clear()
+    query = ListQuery(filters=(Condition("name", Op.EQ, "Huye"),))
+    users = [(1, a), (2, a), (3, a), (4, b), (5, b)]
+    seen = []
+    async with ctx.db.read() as conn:
+        for user_id, entity in users:
+            caller = Caller(user_id, f"user-{user_id}", entity, Level.OVERVIEW, Visibility.ENTITY)
+            _, rows = await fetch_page(conn, CUSTOMERS, caller.scope, query, PageRequest(1, 50))
+            seen.append({row["entity_id"] for row in rows})
+    assert seen == [{a}, {a}, {a}, {b}, {b}]
+    assert len(CUSTOMERS.built) == 1
 
 
 async def test_other_shapes_take_the_general_path(ctx: Context, entities: tuple[int, int]) -> None:
@@ -120,7 +144,7 @@ async def test_other_shapes_take_the_general_path(ctx: Context, entities: tuple[
         ListQuery(limit=3),
         ListQuery(group_by=("name",)),
     ):
-        assert not isinstance(_plan(CUSTOMERS, COMMAND_LINE, query), _Shaped), query
+        assert not isinstance(_plan(CUSTOMERS, COMMAND_LINE.scope, query), _Shaped), query
 
 
 @pytest.mark.parametrize(
@@ -139,7 +163,7 @@ async def test_a_bad_value_in_a_common_shape_is_an_invalid_query(
     query = ListQuery(filters=(condition,))
     async with ctx.db.read() as conn:
         with pytest.raises(InvalidQuery):
-            await fetch_page(conn, CUSTOMERS, COMMAND_LINE, query, PageRequest(1, 5))
+            await fetch_page(conn, CUSTOMERS, COMMAND_LINE.scope, query, PageRequest(1, 5))
 
 
 async def _walk(conn: Connection, caller: Caller, per_page: int) -> tuple[list[int], list[int]]:
@@ -149,7 +173,7 @@ async def _walk(conn: Connection, caller: Caller, per_page: int) -> tuple[list[i
     number = 1
     while True:
         page = PageRequest(number, per_page)
-        total, rows = await fetch_page(conn, CUSTOMERS, caller, ListQuery(), page)
+        total, rows = await fetch_page(conn, CUSTOMERS, caller.scope, ListQuery(), page)
         ids += [r["customer_id"] for r in rows]
         totals.append(total)
         if number * per_page >= total:
@@ -200,8 +224,10 @@ async def test_postgresql_estimates_and_sqlite_does_not(ctx: Context) -> None:
         assert estimate >= 0
 
 
-class _Estimating:
-    """A connection whose count and estimate are set by the test."""
+class _Estimating(Connection):
+    """A connection whose count and estimate are set by the test; it runs no statement."""
+
+    dialect_name = "postgresql"
 
     def __init__(self, counted: int, estimate: int | None, limit: int | None) -> None:
         self.exact_total_limit = limit
@@ -210,14 +236,23 @@ class _Estimating:
         self.caps: list[Any] = []
         self.estimates = 0
 
-    async def fetch_value(self, statement: Any, **values: Any) -> int:
+    async def fetch_value(self, stmt: Statement, **values: Any) -> int:
         self.caps.append(values.get("list_cap"))
         cap = values.get("list_cap")
         return self._counted if cap is None else min(self._counted, cap)
 
-    async def estimate_rows(self, statement: Any, **values: Any) -> int | None:
+    async def estimate_rows(self, stmt: Statement, **values: Any) -> int | None:
         self.estimates += 1
         return self._estimate
+
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
+        raise AssertionError(f"queried: {compiled.sql}")
+
+    async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
+        raise AssertionError(f"executed: {compiled.sql}")
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        raise AssertionError("opened a transaction")
 
 
 @pytest.mark.parametrize(
@@ -234,8 +269,8 @@ async def test_the_total_past_the_limit(
     counted: int, estimate: int | None, page: PageRequest, rows: int, expected: int
 ) -> None:
     conn = _Estimating(counted, estimate, limit=10)
-    plan = _plan(CUSTOMERS, COMMAND_LINE, ListQuery())
-    total = await _total(conn, CUSTOMERS, plan, page, [{}] * rows)  # type: ignore[arg-type]
+    plan = _plan(CUSTOMERS, COMMAND_LINE.scope, ListQuery())
+    total = await _total(conn, CUSTOMERS, plan, page, [{}] * rows)
     assert total == expected
     assert conn.caps[0] == 11  # the first count stops after the limit + 1 rows
 
@@ -249,14 +284,14 @@ async def test_a_page_far_past_the_end_is_empty_on_both_databases(
     page = PageRequest(444_389_987_870, 774)
     async with ctx.db.read() as conn:
         conn.exact_total_limit = 4  # past the limit, too
-        total, rows = await fetch_page(conn, CUSTOMERS, _caller(a), ListQuery(), page)
+        total, rows = await fetch_page(conn, CUSTOMERS, _caller(a).scope, ListQuery(), page)
     assert rows == []
     assert total >= 12
 
 
 async def _total_of(conn: _Estimating, query: ListQuery, caller: Caller = COMMAND_LINE) -> int:
-    plan = _plan(CUSTOMERS, caller, query)
-    return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)  # type: ignore[arg-type]
+    plan = _plan(CUSTOMERS, caller.scope, query)
+    return await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5)
 
 
 @pytest.mark.parametrize(
@@ -317,10 +352,10 @@ async def test_concurrent_requests_for_one_total_count_it_once() -> None:
     others asking the same query wait for its answer."""
 
     class Slow(_Estimating):
-        async def fetch_value(self, statement: Any, **values: Any) -> int:
+        async def fetch_value(self, stmt: Statement, **values: Any) -> int:
             if values.get("list_cap") is None:
                 await asyncio.sleep(0.05)  # the count to the end takes a while
-            return await super().fetch_value(statement, **values)
+            return await super().fetch_value(stmt, **values)
 
     conn = Slow(50_000, None, limit=10)
     totals = await asyncio.gather(*(_total_of(conn, ListQuery(), _caller(7)) for _ in range(10)))
@@ -339,8 +374,8 @@ async def test_a_total_within_the_limit_is_counted_every_time() -> None:
 
 async def test_a_remembered_total_is_never_below_what_the_page_shows() -> None:
     conn = _Estimating(50_000, 12, limit=10)
-    plan = _plan(CUSTOMERS, COMMAND_LINE, ListQuery())
-    assert await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5) == 12  # type: ignore[arg-type]
-    far = await _total(conn, CUSTOMERS, plan, PageRequest(30, 5), [{}] * 5)  # type: ignore[arg-type]
+    plan = _plan(CUSTOMERS, COMMAND_LINE.scope, ListQuery())
+    assert await _total(conn, CUSTOMERS, plan, PageRequest(1, 5), [{}] * 5) == 12
+    far = await _total(conn, CUSTOMERS, plan, PageRequest(30, 5), [{}] * 5)
     assert far == 151  # this page's end, and one more
     assert len(conn.caps) == 1

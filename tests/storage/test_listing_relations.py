@@ -21,6 +21,7 @@ from customer_registry.core import customers
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import BoolOp, Condition, ListQuery, Op, Order, PageRequest
+from customer_registry.storage import customers as customer_storage
 from customer_registry.storage import schema
 from customer_registry.storage.listing import (
     Listing,
@@ -61,8 +62,9 @@ async def entities(ctx: Context, make_entity: Callable[[str], Awaitable[int]]) -
             await customers.create(
                 conn, COMMAND_LINE, customers.NewCustomer(entity, name, None, name)
             )
-        await customers.repository.insert_link(
+        await customer_storage.insert_link(
             conn,
+            COMMAND_LINE.scope.for_entity(a),
             {
                 "customer_id": 2,
                 "entity_id": a,
@@ -81,11 +83,11 @@ def _caller(entity_id: int | None = None) -> Caller:
 
 
 async def _keys(ctx: Context, listing: Listing, query: ListQuery, caller: Caller) -> list[Any]:
-    statement = page_statement(listing, query, caller, PageRequest(1, 100))
+    statement = page_statement(listing, query, caller.scope, PageRequest(1, 100))
     assert statement is not None
     async with ctx.db.read() as conn:
         rows = await conn.fetch_all(statement)
-        total = await conn.fetch_value(count_statement(listing, query, caller))
+        total = await conn.fetch_value(count_statement(listing, query, caller.scope))
     keys = [row[listing.key.name] for row in rows]
     assert total == len(keys)
     return keys

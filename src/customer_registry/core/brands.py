@@ -12,6 +12,7 @@ from customer_registry.core.errors import InUse, Invalid, NotFound
 from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage import brands as repository
 from customer_registry.storage.database import Connection, Row
 
@@ -34,7 +35,7 @@ class Brand:
 
 
 async def get(conn: Connection, caller: Caller, brand_id: int) -> Brand:
-    row = await repository.get(conn, caller, brand_id) if is_key(brand_id) else None
+    row = await repository.get(conn, caller.scope, brand_id) if is_key(brand_id) else None
     if row is None:
         raise _missing(brand_id)
     return Brand.from_row(row)
@@ -44,16 +45,16 @@ def _missing(brand_id: int) -> NotFound:
     return NotFound(f"Brand #{brand_id} does not exist.")
 
 
-async def require_usable(conn: Connection, entity_id: int, brand_id: int) -> None:
-    """A customer may use a shared brand or one of its entity's."""
-    if not await repository.usable(conn, entity_id, brand_id):
+async def require_usable(conn: Connection, scope: Scope, brand_id: int) -> None:
+    """A customer (of the scope's entity) may use a shared brand or one of its entity's."""
+    if not await repository.usable(conn, scope, brand_id):
         raise Invalid({"brand_id": "The selected {field} is invalid."})
 
 
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Brand]:
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Brand.from_row(row) for row in rows], total)
 
 
@@ -63,13 +64,7 @@ async def create(conn: Connection, caller: Caller, values: Mapping[str, Any]) ->
         raise Invalid({"name": "The {field} field is required."})
     validate(FIELDS, values)
     row = await repository.insert(
-        conn,
-        {
-            **values,
-            "entity_id": caller.entity_id,
-            "created_at": utcnow(),
-            "created_by": caller.username,
-        },
+        conn, caller.scope, {**values, "created_at": utcnow(), "created_by": caller.username}
     )
     return Brand.from_row(row)
 
@@ -90,7 +85,7 @@ async def update(
     if not changes:
         return existing
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, brand_id, values)
+    row = await repository.update(conn, caller.scope, brand_id, values)
     if row is None:
         raise _missing(brand_id)  # another request deleted it first
     return Brand.from_row(row)
@@ -98,5 +93,5 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, brand_id: int) -> None:
     await _own(conn, caller, brand_id)  # brand 1 is shared: never deleted
-    if not await repository.delete(conn, brand_id):
+    if not await repository.delete(conn, caller.scope, brand_id):
         raise _missing(brand_id)  # another request deleted it first

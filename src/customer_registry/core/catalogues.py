@@ -17,6 +17,7 @@ from customer_registry.core.errors import InUse, Invalid, NotFound, Required, mi
 from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage import catalogues as repository
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import Listing
@@ -52,13 +53,13 @@ class Item:
     modified_at: datetime | None
 
 
-# A catalogue's own rule on a write: (conn, entity_id, the values after the write, the
-# object before it or None on create) → the values to store.
-Rule = Callable[[Connection, int, dict[str, Any], Item | None], Awaitable[dict[str, Any]]]
+# A catalogue's own rule on a write: (conn, the scope of the catalogue's entity, the values
+# after the write, the object before it or None on create) → the values to store.
+Rule = Callable[[Connection, Scope, dict[str, Any], Item | None], Awaitable[dict[str, Any]]]
 
 
 async def _no_rule(
-    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
 ) -> dict[str, Any]:
     return values
 
@@ -84,28 +85,30 @@ class Catalogue:
         )
 
 
-async def get(conn: Connection, catalogue: Catalogue, entity_id: int, key: int) -> Item:
-    row = await repository.get(conn, catalogue.listing, entity_id, key) if is_key(key) else None
+async def get(conn: Connection, catalogue: Catalogue, scope: Scope, key: int) -> Item:
+    """An object of the scope's own entity's catalogue."""
+    row = await repository.get(conn, catalogue.listing, scope, key) if is_key(key) else None
     if row is None:
         raise missing(catalogue.kind, "id", key)
     return catalogue.item(row)
 
 
 async def by_reference(
-    conn: Connection, catalogue: Catalogue, entity_id: int, reference: str
+    conn: Connection, catalogue: Catalogue, scope: Scope, reference: str
 ) -> Item:
-    row = await repository.by_reference(conn, catalogue.listing, entity_id, reference)
+    row = await repository.by_reference(conn, catalogue.listing, scope, reference)
     if row is None:
         raise missing(catalogue.kind, "reference", reference)
     return catalogue.item(row)
 
 
 async def require_all(
-    conn: Connection, catalogue: Catalogue, entity_id: int, keys: Collection[int]
+    conn: Connection, catalogue: Catalogue, scope: Scope, keys: Collection[int]
 ) -> None:
-    """Every key names an object of the entity, or NotFound for the first that does not."""
+    """Every key names an object of the scope's entity, or NotFound for the first that does
+    not."""
     possible = [key for key in keys if is_key(key)]
-    found = await repository.keys_in_entity(conn, catalogue.listing, entity_id, possible)
+    found = await repository.keys_in_entity(conn, catalogue.listing, scope, possible)
     for key in keys:
         if key not in found:
             raise missing(catalogue.kind, "id", key)
@@ -115,7 +118,7 @@ async def list_page(
     conn: Connection, caller: Caller, catalogue: Catalogue, query: ListQuery, page: PageRequest
 ) -> Page[Item]:
     listing = catalogue.listing
-    total, rows = await repository.page(conn, listing, caller, query, page)
+    total, rows = await repository.page(conn, listing, caller.scope, query, page)
     return Page([catalogue.item(row) for row in rows], total)
 
 
@@ -133,17 +136,9 @@ async def create(
     if absent:
         raise Required(absent)
     _validate(catalogue, values)
-    stored = await catalogue.rule(conn, caller.entity_id, dict(values), None)
-    row = await repository.insert(
-        conn,
-        catalogue.listing,
-        {
-            **stored,
-            "entity_id": caller.entity_id,
-            "created_at": utcnow(),
-            "created_by": caller.username,
-        },
-    )
+    stored = await catalogue.rule(conn, caller.scope, dict(values), None)
+    audit = {"created_at": utcnow(), "created_by": caller.username}
+    row = await repository.insert(conn, catalogue.listing, caller.scope, {**stored, **audit})
     return catalogue.item(row)
 
 
@@ -154,76 +149,74 @@ async def update(
     key: int,
     changes: Mapping[str, Any],
 ) -> Item:
-    existing = await get(conn, catalogue, caller.entity_id, key)
+    existing = await get(conn, catalogue, caller.scope, key)
     _validate(catalogue, changes)
     if not changes:
         return existing
     current = {"reference": existing.reference, "name": existing.name, **existing.extra}
-    stored = await catalogue.rule(conn, caller.entity_id, {**current, **changes}, existing)
+    stored = await catalogue.rule(conn, caller.scope, {**current, **changes}, existing)
     values = {k: v for k, v in stored.items() if current.get(k) != v or k in changes}
     values |= {"modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, catalogue.listing, key, values)
+    row = await repository.update(conn, catalogue.listing, caller.scope, key, values)
     if row is None:
         raise missing(catalogue.kind, "id", key)  # another request deleted it first
     return catalogue.item(row)
 
 
 async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: int) -> None:
-    item = await get(conn, catalogue, caller.entity_id, key)
+    item = await get(conn, catalogue, caller.scope, key)
     if catalogue is CUSTOMER_CATEGORIES and item.extra["parent_id"] is None:
         raise InUse("The root category cannot be deleted.")
     in_use = f"The {catalogue.kind} {item.reference} is in use and cannot be deleted."
-    if not await repository.delete(conn, catalogue.listing, key, in_use):
+    if not await repository.delete(conn, catalogue.listing, caller.scope, key, in_use):
         raise missing(catalogue.kind, "id", key)  # another request deleted it first
 
 
 # --- the category tree ----------------------------------------------------------------------
 
 
-async def root_category(conn: Connection, entity_id: int) -> Item:
-    rows = await repository.where(conn, CATEGORIES, entity_id, parent_id=None)
+async def root_category(conn: Connection, scope: Scope) -> Item:
+    rows = await repository.where(conn, CATEGORIES, scope, parent_id=None)
     if not rows:  # an entity made before its root: the tree's root always exists
-        await create_root_category(conn, entity_id, "system")
-        rows = await repository.where(conn, CATEGORIES, entity_id, parent_id=None)
+        await create_root_category(conn, scope, "system")
+        rows = await repository.where(conn, CATEGORIES, scope, parent_id=None)
     return CUSTOMER_CATEGORIES.item(rows[0])
 
 
-async def new_customer_defaults(conn: Connection, entity_id: int) -> tuple[int, int | None]:
-    """The root category and the default currency a new customer of the entity gets."""
-    found = await repository.new_customer_defaults(conn, entity_id)
+async def new_customer_defaults(conn: Connection, scope: Scope) -> tuple[int, int | None]:
+    """The root category and the default currency a new customer of the scope's entity gets."""
+    found = await repository.new_customer_defaults(conn, scope)
     if found["category_id"] is None:
-        return (await root_category(conn, entity_id)).id, found["currency_id"]
+        return (await root_category(conn, scope)).id, found["currency_id"]
     return found["category_id"], found["currency_id"]
 
 
-async def create_root_category(conn: Connection, entity_id: int, username: str) -> None:
+async def create_root_category(conn: Connection, scope: Scope, username: str) -> None:
+    """The root category of the entity the scope's new rows go to."""
     await repository.insert_root_category(
-        conn,
-        {**ROOT_CATEGORY, "entity_id": entity_id, "created_at": utcnow(), "created_by": username},
+        conn, scope, {**ROOT_CATEGORY, "created_at": utcnow(), "created_by": username}
     )
 
 
-async def _ancestors(
-    conn: Connection, catalogue: Catalogue, entity_id: int, key: int
-) -> list[Item]:
+async def _ancestors(conn: Connection, catalogue: Catalogue, scope: Scope, key: int) -> list[Item]:
     """`key`'s object and its parents up to the top (a tree is shallow: one query a level)."""
     chain: list[Item] = []
     seen: set[int] = set()
     next_key: int | None = key
     while next_key is not None and next_key not in seen:
         seen.add(next_key)
-        item = await get(conn, catalogue, entity_id, next_key)
+        item = await get(conn, catalogue, scope, next_key)
         chain.append(item)
         next_key = item.extra.get("parent_id")
     return chain
 
 
 async def _parent(
-    conn: Connection, catalogue: Catalogue, entity_id: int, parent_id: int, existing: Item | None
+    conn: Connection, catalogue: Catalogue, scope: Scope, parent_id: int, existing: Item | None
 ) -> list[Item]:
     """The new parent's chain of ancestors; refused if it would put `existing` under itself."""
     try:
-        chain = await _ancestors(conn, catalogue, entity_id, parent_id)
+        chain = await _ancestors(conn, catalogue, scope, parent_id)
     except NotFound:
         raise missing(f"parent {catalogue.kind}", "id", parent_id) from None
     if existing is not None and any(item.id == existing.id for item in chain):
@@ -232,7 +225,7 @@ async def _parent(
 
 
 async def _category_rule(
-    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
 ) -> dict[str, Any]:
     is_root = existing is not None and existing.extra["parent_id"] is None
     parent_id = values.get("parent_id")
@@ -241,8 +234,8 @@ async def _category_rule(
             raise Invalid({"parent_id": "The root category cannot have a parent."})
         return values
     if parent_id is None:
-        parent_id = (await root_category(conn, entity_id)).id
-    await _parent(conn, CUSTOMER_CATEGORIES, entity_id, parent_id, existing)
+        parent_id = (await root_category(conn, scope)).id
+    await _parent(conn, CUSTOMER_CATEGORIES, scope, parent_id, existing)
     return {**values, "parent_id": parent_id}
 
 
@@ -250,12 +243,12 @@ async def _category_rule(
 
 
 async def _region_rule(
-    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
 ) -> dict[str, Any]:
     parent_id = values.get("parent_id")
     level = values.get("level")
     if parent_id is not None:
-        parent = (await _parent(conn, CUSTOMER_REGIONS, entity_id, parent_id, existing))[0]
+        parent = (await _parent(conn, CUSTOMER_REGIONS, scope, parent_id, existing))[0]
         if level is None:
             level = parent.extra["level"] + 1
         elif level <= parent.extra["level"]:
@@ -264,7 +257,7 @@ async def _region_rule(
     if not 1 <= level <= MAX_REGION_LEVEL:
         raise Invalid({"level": f"{{field}} must be between 1 and {MAX_REGION_LEVEL}."})
     if existing is not None:
-        for child in await repository.where(conn, REGIONS, entity_id, parent_id=existing.id):
+        for child in await repository.where(conn, REGIONS, scope, parent_id=existing.id):
             if child["level"] <= level:
                 raise Invalid({"level": "{field} must stay above its sub-regions' levels."})
     return {**values, "level": level}
@@ -274,7 +267,7 @@ async def _region_rule(
 
 
 async def _currency_rule(
-    conn: Connection, entity_id: int, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
 ) -> dict[str, Any]:
     found = iso.currency(values["reference"])
     if found is None:
@@ -284,20 +277,20 @@ async def _currency_rule(
         raise Invalid({"exchange_rate": "{field} must be a number greater than 0."})
     is_default = values.get("is_default")
     if existing is None and is_default is None:  # an entity's first currency is its default
-        is_default = not await repository.where(conn, CURRENCIES, entity_id)
+        is_default = not await repository.where(conn, CURRENCIES, scope)
     if is_default and not (existing and existing.extra["is_default"]):
         await repository.update_where(
-            conn, CURRENCIES, entity_id, {"is_default": False}, is_default=True
+            conn, CURRENCIES, scope, {"is_default": False}, is_default=True
         )
     return {**values, "reference": found.code, "name": found.name, "is_default": bool(is_default)}
 
 
-async def configured_currency(conn: Connection, entity_id: int, code_or_name: str) -> int:
-    """The id of the entity's currency named by ISO code or name (the sales wording)."""
+async def configured_currency(conn: Connection, scope: Scope, code_or_name: str) -> int:
+    """The id of the scope's entity's currency named by ISO code or name (the sales wording)."""
     found = iso.currency(code_or_name)
     if found is None:
         raise NotFound(f"The currency with name {code_or_name} doesn't exist.")
-    row = await repository.by_reference(conn, CURRENCIES, entity_id, found.code)
+    row = await repository.by_reference(conn, CURRENCIES, scope, found.code)
     if row is None:
         raise NotFound(f"The currency with name {code_or_name} is not configured.")
     return int(row["currency_id"])

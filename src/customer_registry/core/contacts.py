@@ -46,7 +46,7 @@ class Contact:
 
 async def get(conn: Connection, caller: Caller, contact_id: int) -> Contact:
     """A contact of a customer the caller may see."""
-    row = await repository.get(conn, caller, contact_id) if is_key(contact_id) else None
+    row = await repository.get(conn, caller.scope, contact_id) if is_key(contact_id) else None
     if row is None:
         raise missing("contact", "id", contact_id)
     return Contact.from_row(row)
@@ -56,7 +56,7 @@ async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Contact]:
     """The contacts of every customer the caller may see."""
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Contact.from_row(row) for row in rows], total)
 
 
@@ -65,7 +65,7 @@ async def of_customer(
 ) -> Page[Contact]:
     await customers.get(conn, caller, customer_id)  # a customer the caller cannot see: 404
     query = ListQuery(filters=(Condition("customer_id", Op.EQ, customer_id),))
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Contact.from_row(row) for row in rows], total)
 
 
@@ -94,7 +94,7 @@ async def update(
     if not changes:
         return existing
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, contact_id, values)
+    row = await repository.update(conn, caller.scope, contact_id, values)
     if row is None:
         raise missing("contact", "id", contact_id)  # another request deleted it first
     return Contact.from_row(row)
@@ -102,5 +102,5 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, contact_id: int) -> None:
     await get(conn, caller, contact_id)
-    if not await repository.delete(conn, contact_id):
+    if not await repository.delete(conn, caller.scope, contact_id):
         raise missing("contact", "id", contact_id)  # another request deleted it first

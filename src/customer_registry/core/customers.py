@@ -22,6 +22,7 @@ from customer_registry.core.errors import (
 from customer_registry.core.fields import INT64, Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage import identity
 from customer_registry.storage.database import Connection, Row
@@ -234,7 +235,7 @@ async def get(
 ) -> Customer:
     """The customer, if the caller may see it; `for_update` locks it for the transaction."""
     fetch = repository.get_for_update if for_update else repository.get
-    row = await fetch(conn, caller, customer_id) if is_key(customer_id) else None
+    row = await fetch(conn, caller.scope, customer_id) if is_key(customer_id) else None
     if row is None:
         raise missing("customer", "id", customer_id)
     return Customer.from_row(row)
@@ -242,7 +243,7 @@ async def get(
 
 async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
     """The customer with account/reference `code` in the caller's own entity."""
-    row = await repository.by_identifier(conn, caller, caller.entity_id, None, code)
+    row = await repository.by_identifier(conn, caller.scope, None, code)
     if row is None:
         raise NotFound(f"No customer with the account {code!r}.")
     return Customer.from_row(row)
@@ -251,7 +252,7 @@ async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Customer]:
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Customer.from_row(row) for row in rows], total)
 
 
@@ -260,17 +261,17 @@ UNIQUE_IN_ENTITY = ("code", "secondary_code")
 
 
 async def rule_problems(
-    conn: Connection, entity_id: int, values: Mapping[str, Any], customer_id: int | None = None
+    conn: Connection, scope: Scope, values: Mapping[str, Any], customer_id: int | None = None
 ) -> dict[str, str]:
-    """What the rules that read other rows find wrong with `values` (a new customer's, or
-    the changes to `customer_id`), all at once and without writing, for an API that answers
-    every problem of a request together: an identifier another customer of the entity
-    holds, a brand or representative out of reach. The write checks them again, and the
-    unique indexes decide a race (NotUnique)."""
+    """What the rules that read other rows find wrong with `values` (a new customer's of
+    the scope's entity, or the changes to `customer_id`), all at once and without writing,
+    for an API that answers every problem of a request together: an identifier another
+    customer of the entity holds, a brand or representative out of reach. The write checks
+    them again, and the unique indexes decide a race (NotUnique)."""
     problems: dict[str, str] = {}
     for name in UNIQUE_IN_ENTITY:
         value = values.get(name)
-        if value is not None and await repository.taken(conn, entity_id, name, value, customer_id):
+        if value is not None and await repository.taken(conn, scope, name, value, customer_id):
             problems[name] = "The {field} has already been taken."
     for name in ("brand_id", "representative_id"):
         if values.get(name) is None:
@@ -279,35 +280,35 @@ async def rule_problems(
             problems[name] = "The selected {field} is invalid."
             continue
         try:
-            await _check_references(conn, entity_id, {name: values[name]})
+            await _check_references(conn, scope, {name: values[name]})
         except Invalid as error:
             problems |= error.errors
     return problems
 
 
 async def _check_references(
-    conn: Connection, entity_id: int, values: Mapping[str, Any], customer_id: int | None = None
+    conn: Connection, scope: Scope, values: Mapping[str, Any], customer_id: int | None = None
 ) -> None:
     """Everything a customer names (brand, representative, catalogue objects, parent,
-    creator) must exist in its entity."""
+    creator) must exist in its entity, the one its `scope` puts new rows in."""
     brand = values.get("brand_id")
     if brand is not None and brand != DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
-        await brands.require_usable(conn, entity_id, brand)
+        await brands.require_usable(conn, scope, brand)
     representative = values.get("representative_id")
     if representative is not None and not await identity.user_in_entity(
-        conn, representative, entity_id
+        conn, scope, representative
     ):
         raise Invalid({"representative_id": "The selected {field} is invalid."})
     for name, catalogue in _CATALOGUE_LINKS.items():
         if values.get(name) is not None:
-            item = await catalogues.get(conn, catalogue, entity_id, values[name])
+            item = await catalogues.get(conn, catalogue, scope, values[name])
             if catalogue is catalogues.CUSTOMER_REGIONS:
-                await organizations.check_region_level(conn, entity_id, item.extra["level"])
+                await organizations.check_region_level(conn, scope, item.extra["level"])
     creator = values.get("creator_id")
-    if creator is not None and not await identity.user_in_entity(conn, creator, entity_id):
+    if creator is not None and not await identity.user_in_entity(conn, scope, creator):
         raise missing("user", "id", creator)
     if values.get("parent_customer_id") is not None:
-        await _check_parent(conn, entity_id, values["parent_customer_id"], customer_id)
+        await _check_parent(conn, scope, values["parent_customer_id"], customer_id)
 
 
 _CATALOGUE_LINKS = {
@@ -331,44 +332,43 @@ _CHANGED_ALONE = WRITABLE - {
 
 
 async def _check_parent(
-    conn: Connection, entity_id: int, parent_id: int, customer_id: int | None
+    conn: Connection, scope: Scope, parent_id: int, customer_id: int | None
 ) -> None:
-    """The parent exists in the entity, and the customer is not its own ancestor."""
+    """The parent exists in the scope's entity, and the customer is not its own ancestor."""
     next_id: int | None = parent_id
     for _ in range(_PARENT_DEPTH_MAX):
         if next_id is None:
             return
         if next_id == customer_id:
             raise Invalid({"parent_customer_id": "A customer cannot be its own parent."})
-        row = await repository.parent_of(conn, entity_id, next_id) if is_key(next_id) else None
+        row = await repository.parent_of(conn, scope, next_id) if is_key(next_id) else None
         if row is None:
             raise missing("parent customer", "id", next_id)
         next_id = row["parent_customer_id"]
     raise Invalid({"parent_customer_id": "The chain of parent customers is too deep."})
 
 
-async def _defaults(conn: Connection, caller: Caller, entity_id: int) -> dict[str, Any]:
-    """What a new customer gets when not told: the root category, the entity's currency, and
-    the caller as creator when they belong to the entity."""
-    category, currency = await catalogues.new_customer_defaults(conn, entity_id)
+async def _defaults(conn: Connection, caller: Caller, scope: Scope) -> dict[str, Any]:
+    """What a new customer of the scope's entity gets when not told: the root category, the
+    entity's currency, and the caller as creator when they belong to the entity."""
+    category, currency = await catalogues.new_customer_defaults(conn, scope)
     found: dict[str, Any] = {"category_id": category, "currency_id": currency}
-    if caller.user_id is not None and caller.entity_id == entity_id:
+    if caller.user_id is not None and caller.entity_id == scope.entity_id:
         found["creator_id"] = caller.user_id
     return found
 
 
-async def _insert_with_account(conn: Connection, values: Mapping[str, Any]) -> Row:
-    """Insert with the entity's next free generated account (CL0001, CL0002, …)."""
-    entity_id = values["entity_id"]
+async def _insert_with_account(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> Row:
+    """Insert with the scope's entity's next free generated account (CL0001, CL0002, …)."""
     for _ in range(_ACCOUNT_ATTEMPTS):
-        number = await repository.next_account_number(conn, entity_id)
+        number = await repository.next_account_number(conn, scope)
         code = f"{ACCOUNT_PREFIX}{number:04d}"
-        result = await repository.insert_or_conflict(conn, {**values, "code": code})
+        result = await repository.insert_or_conflict(conn, scope, {**values, "code": code})
         if not isinstance(result, str):
             return result
         if result != "code":
-            raise NotUnique(result, values[result], entity_id)
-    raise NotUnique("code", None, entity_id)  # ten thousand taken in a row: give up
+            raise NotUnique(result, values[result], scope.entity_id)
+    raise NotUnique("code", None, scope.entity_id)  # ten thousand taken in a row: give up
 
 
 async def create(
@@ -399,24 +399,22 @@ async def create(
     }
     _validate(values)
     values = _consistent(values)
-    await _check_references(conn, new.entity_id, values)
+    scope = caller.scope.for_entity(new.entity_id)
+    await _check_references(conn, scope, values)
     if payment_types:
-        await catalogues.require_all(
-            conn, catalogues.CUSTOMER_PAYMENT_TYPES, new.entity_id, payment_types
-        )
-    defaults = await _defaults(conn, caller, new.entity_id)
+        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, payment_types)
+    defaults = await _defaults(conn, caller, scope)
     now = utcnow()
     audit = {"created_at": now, "created_by": caller.username}
-    row_values = {**defaults, **values, "entity_id": new.entity_id, **audit}
+    row_values = {**defaults, **values, **audit}
     if generate_code and new.code is None:
-        row = await _insert_with_account(conn, row_values)
+        row = await _insert_with_account(conn, scope, row_values)
     else:
-        row = await repository.insert(conn, row_values)
+        row = await repository.insert(conn, scope, row_values)
     if payment_types:
-        await repository.set_payment_types(conn, row["customer_id"], payment_types)
+        await repository.set_payment_types(conn, scope, row["customer_id"], payment_types)
     link = await repository.insert_link(
-        conn,
-        {"customer_id": row["customer_id"], "entity_id": new.entity_id, "date_added": now, **audit},
+        conn, scope, {"customer_id": row["customer_id"], "date_added": now, **audit}
     )
     return Created(Customer.from_row(row), link["customer_entity_linker_id"])
 
@@ -451,7 +449,7 @@ async def _update_alone(
         raise
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
     row = (
-        await repository.update_if_visible(conn, caller, customer_id, values)
+        await repository.update_if_visible(conn, caller.scope, customer_id, values)
         if is_key(customer_id)
         else None
     )
@@ -477,14 +475,14 @@ async def _update_checked(
         return existing
     merged = _consistent({**existing.details, **changes})
     changed = {k: v for k, v in merged.items() if k in changes or existing.details.get(k) != v}
-    await _check_references(conn, existing.entity_id, changes, customer_id)
+    scope = caller.scope.for_entity(existing.entity_id)  # its references resolve there
+    await _check_references(conn, scope, changes, customer_id)
     if payment_types is not None:
-        await catalogues.require_all(
-            conn, catalogues.CUSTOMER_PAYMENT_TYPES, existing.entity_id, payment_types
-        )
-        await repository.set_payment_types(conn, customer_id, payment_types)
+        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, payment_types)
+        await repository.set_payment_types(conn, scope, customer_id, payment_types)
     values = {**changes, **changed, "modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, customer_id, existing.entity_id, values)
+    row = await repository.update(conn, scope, customer_id, values)
+    assert row is not None  # read and locked above, through the same scope
     return Customer.from_row(row)
 
 
@@ -492,6 +490,6 @@ async def delete(conn: Connection, caller: Caller, customer_id: int) -> Customer
     """Delete the customer (refused while sub-customers name it as parent); its image files
     go once the deletion is committed. Answers the deleted customer."""
     existing = await get(conn, caller, customer_id)
-    if not await repository.delete(conn, customer_id):
+    if not await repository.delete(conn, caller.scope, customer_id):
         raise missing("customer", "id", customer_id)  # another request deleted it first
     return existing

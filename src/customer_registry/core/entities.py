@@ -67,7 +67,7 @@ def _validate(values: Mapping[str, Any]) -> None:
 
 
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
-    row = await repository.get(conn, caller, entity_id) if is_key(entity_id) else None
+    row = await repository.get(conn, caller.scope, entity_id) if is_key(entity_id) else None
     if row is None:
         raise _missing(entity_id)
     return Entity.from_row(row)
@@ -79,14 +79,14 @@ def _missing(entity_id: int) -> NotFound:
 
 async def require_existing(conn: Connection, caller: Caller, entity_id: int, field: str) -> None:
     """An entity named in a write must exist (and be visible): a field error otherwise."""
-    if not is_key(entity_id) or await repository.get(conn, caller, entity_id) is None:
+    if not is_key(entity_id) or await repository.get(conn, caller.scope, entity_id) is None:
         raise Invalid({field: f"Entity #{entity_id} does not exist."})
 
 
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Entity]:
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Entity.from_row(row) for row in rows], total)
 
 
@@ -100,7 +100,9 @@ async def create(conn: Connection, caller: Caller, values: Mapping[str, Any]) ->
     row = await repository.insert(
         conn, {**values, "created_at": utcnow(), "created_by": caller.username}
     )
-    await catalogues.create_root_category(conn, row["entity_id"], caller.username)
+    # The new entity's first row: its category tree's root.
+    scope = caller.scope.for_entity(row["entity_id"])
+    await catalogues.create_root_category(conn, scope, caller.username)
     return Entity.from_row(row)
 
 
@@ -113,7 +115,7 @@ async def update(
         return existing
     _check_unique_fields_are_allowed(caller, existing, changes)
     values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, entity_id, values)
+    row = await repository.update(conn, caller.scope, entity_id, values)
     if row is None:
         raise _missing(entity_id)  # another request deleted it first
     return Entity.from_row(row)
@@ -134,5 +136,5 @@ def _check_unique_fields_are_allowed(
 
 async def delete(conn: Connection, caller: Caller, entity_id: int) -> None:
     await get(conn, caller, entity_id)
-    if not await repository.delete(conn, entity_id):
+    if not await repository.delete(conn, caller.scope, entity_id):
         raise _missing(entity_id)  # another request deleted it first

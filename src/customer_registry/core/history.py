@@ -52,7 +52,7 @@ def _valid_reason(reason: object) -> str | None:
 
 
 async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
-    row = await repository.get(conn, caller, history_id) if is_key(history_id) else None
+    row = await repository.get(conn, caller.scope, history_id) if is_key(history_id) else None
     if row is None:
         raise _missing(history_id)
     return HistoryRow.from_row(row)
@@ -65,13 +65,13 @@ def _missing(history_id: int) -> NotFound:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[HistoryRow]:
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([HistoryRow.from_row(row) for row in rows], total)
 
 
 async def delete(conn: Connection, caller: Caller, history_id: int) -> None:
     await get(conn, caller, history_id)
-    if not await repository.delete(conn, history_id):
+    if not await repository.delete(conn, caller.scope, history_id):
         raise _missing(history_id)  # another request deleted it first
 
 
@@ -93,13 +93,16 @@ async def change_customer(
     removal_reason = _valid_reason(reason)
     await repository.serialize_moves(conn)
     await products.get(conn, caller, imei, lock=True)
-    row = await customer_repository.by_identifier(
-        conn, caller, entity_id, external_id, code, lock=True
-    )
+    row = None
+    if caller.scope.sees(entity_id):
+        row = await customer_repository.by_identifier(
+            conn, caller.scope.for_entity(entity_id), external_id, code, lock=True
+        )
     if row is None:
         raise NotFound("No customer with those identifiers in that entity.")
     customer = Customer.from_row(row)
-    current = await repository.current_for_product(conn, imei)
+    scope = caller.scope
+    current = await repository.current(conn, repository.of_product(scope, imei))
     if current is not None and current["customer_id"] == customer.customer_id:
         return Moved(customer, HistoryRow.from_row(current))  # already theirs: nothing to do
     now = utcnow()
@@ -109,8 +112,9 @@ async def change_customer(
         "modified_at": now,
         "modified_by": caller.username,
     }
-    await repository.close_current(conn, repository.of_product(imei), release)
-    await repository.close_current(conn, repository.of_customer(customer.customer_id), release)
+    await repository.close_current(conn, repository.of_product(scope, imei), release)
+    released = repository.of_customer(scope, customer.customer_id)
+    await repository.close_current(conn, released, release)
     added = await repository.insert(
         conn,
         {
@@ -134,7 +138,7 @@ async def expire_customer(
     now = utcnow()
     await repository.close_current(
         conn,
-        repository.of_product(imei),
+        repository.of_product(caller.scope, imei),
         {
             "date_removed": now,
             "removal_reason": removal_reason,

@@ -51,7 +51,7 @@ class Link:
 
 
 async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
-    row = await repository.get(conn, caller, links, link_id) if is_key(link_id) else None
+    row = await repository.get(conn, caller.scope, links, link_id) if is_key(link_id) else None
     if row is None:
         raise _missing(link_id)
     return Link.from_row(links, row)
@@ -64,7 +64,7 @@ def _missing(link_id: int) -> NotFound:
 async def list_page(
     conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
 ) -> Page[Link]:
-    total, rows = await repository.page(conn, caller, links, query, page)
+    total, rows = await repository.page(conn, caller.scope, links, query, page)
     return Page([Link.from_row(links, row) for row in rows], total)
 
 
@@ -91,7 +91,7 @@ async def _check(
         await entities.require_existing(conn, caller, entity_id, field="entity_id")
     owner_field = links.owner.name
     if owner_field in changes and not await repository.owner_exists(
-        conn, caller, links, changes[owner_field]
+        conn, caller.scope, links, changes[owner_field]
     ):
         raise Invalid({owner_field: "{field} does not exist."})
     check_storable(links.table, changes)
@@ -105,7 +105,7 @@ async def update(
     if not changes:
         return existing
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, links, link_id, {**changes, **audit})
+    row = await repository.update(conn, caller.scope, links, link_id, {**changes, **audit})
     if row is None:
         raise _missing(link_id)  # another request deleted it first
     updated = Link.from_row(links, row)
@@ -116,6 +116,6 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> None:
     existing = await get(conn, caller, links, link_id)
-    if not await repository.delete(conn, links, link_id):
+    if not await repository.delete(conn, caller.scope, links, link_id):
         raise _missing(link_id)  # another request deleted it first
     await _follow(conn, links, existing.owner)

@@ -12,6 +12,7 @@ from customer_registry.core.catalogues import MAX_REGION_LEVEL
 from customer_registry.core.errors import Invalid
 from customer_registry.core.fields import Attribute, Kind, validate
 from customer_registry.core.permissions import Caller
+from customer_registry.core.scope import Scope
 from customer_registry.storage import organizations as repository
 from customer_registry.storage.database import Connection
 
@@ -31,7 +32,7 @@ class Organization:
 
 async def get(conn: Connection, caller: Caller, entity_id: int) -> Organization:
     entity = await entities.get(conn, caller, entity_id)
-    row = await repository.settings(conn, entity_id)
+    row = await repository.settings(conn, caller.scope.for_entity(entity_id))
     return Organization(
         entity_id=entity_id,
         name=entity.name,
@@ -50,7 +51,7 @@ async def update(
         raise Invalid({"region_level": f"{{field}} must be between 1 and {MAX_REGION_LEVEL}."})
     await repository.save_settings(
         conn,
-        entity_id,
+        caller.scope.for_entity(entity_id),
         {
             "geographical_locations": changes.get(
                 "geographical_locations", existing.geographical_locations
@@ -61,10 +62,10 @@ async def update(
     return await get(conn, caller, entity_id)
 
 
-async def check_region_level(conn: Connection, entity_id: int, level: int) -> None:
-    """With geographical locations on, a customer's region sits at the configured level or
-    below it (a higher number)."""
-    row = await repository.settings(conn, entity_id)
+async def check_region_level(conn: Connection, scope: Scope, level: int) -> None:
+    """With geographical locations on, a customer's region (in the scope's entity) sits at
+    the configured level or below it (a higher number)."""
+    row = await repository.settings(conn, scope)
     configured = row["region_level"] if row and row["geographical_locations"] else None
     if configured is not None and level < configured:
         raise Invalid({"region_id": f"The region must be at level {configured} or below."})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from customer_registry.core.errors import Forbidden
+from customer_registry.core.scope import Scope
 
 
 class Level(IntEnum):
@@ -32,13 +33,20 @@ class Caller:
     entity_id: int
     level: Level
     visibility: Visibility
+    # What the caller's requests may touch, built with the caller (so once per token check,
+    # or per request where an API surface narrows the visibility) and handed to repositories.
+    scope: Scope = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        everything = self.visibility is Visibility.GLOBAL
+        object.__setattr__(self, "scope", Scope(self.entity_id, everything))
 
     @property
     def sees_all_entities(self) -> bool:
-        return self.visibility is Visibility.GLOBAL
+        return self.scope.all_entities
 
     def can_see_entity(self, entity_id: int) -> bool:
-        return self.sees_all_entities or entity_id == self.entity_id
+        return self.scope.sees(entity_id)
 
     def require(self, level: Level) -> None:
         if self.level < level:

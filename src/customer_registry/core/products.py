@@ -81,7 +81,7 @@ def valid_imei(imei: object) -> str:
 
 
 async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False) -> Product:
-    row = await repository.get(conn, caller, imei, lock=lock)
+    row = await repository.get(conn, caller.scope, imei, lock=lock)
     if row is None:
         raise _missing(imei)
     return Product.from_row(row)
@@ -94,7 +94,7 @@ def _missing(imei: str) -> NotFound:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Product]:
-    total, rows = await repository.page(conn, caller, query, page)
+    total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Product.from_row(row) for row in rows], total)
 
 
@@ -108,14 +108,9 @@ async def _open_link(conn: Connection, caller: Caller, imei: str, entity_id: int
     now = utcnow()
     await link_repository.insert(
         conn,
+        caller.scope.for_entity(entity_id),
         link_repository.PRODUCT_LINKS,
-        {
-            "product_imei": imei,
-            "entity_id": entity_id,
-            "date_added": now,
-            "created_at": now,
-            "created_by": caller.username,
-        },
+        {"product_imei": imei, "date_added": now, "created_at": now, "created_by": caller.username},
     )
 
 
@@ -124,7 +119,7 @@ async def _move(conn: Connection, caller: Caller, imei: str, entity_id: int | No
     now = utcnow()
     audit = {"modified_at": now, "modified_by": caller.username}
     await link_repository.close_current(
-        conn, link_repository.PRODUCT_LINKS, imei, {"date_removed": now, **audit}
+        conn, caller.scope, link_repository.PRODUCT_LINKS, imei, {"date_removed": now, **audit}
     )
     if entity_id is not None:
         await _open_link(conn, caller, imei, entity_id)
@@ -179,7 +174,7 @@ async def update(
             await _check_entity(conn, caller, entity_id)
         await _move(conn, caller, imei, entity_id)
     audit = {"modified_at": utcnow(), "modified_by": caller.username}
-    row = await repository.update(conn, imei, {**attributes, **audit})
+    row = await repository.update(conn, caller.scope, imei, {**attributes, **audit})
     if row is None:
         raise _missing(imei)  # another request deleted it first
     return Product.from_row(row)
@@ -187,5 +182,5 @@ async def update(
 
 async def delete(conn: Connection, caller: Caller, imei: str) -> None:
     await get(conn, caller, imei)
-    if not await repository.delete(conn, imei):
+    if not await repository.delete(conn, caller.scope, imei):
         raise _missing(imei)  # another request deleted it first

@@ -48,15 +48,15 @@ async def records(conn: Connection, caller: Caller, ids: Sequence[int]) -> list[
     """The records of `ids` the caller may see, in the order of `ids`."""
     if not ids:
         return []
-    scope = None if caller.sees_all_entities else caller.entity_id
-    rows = {r["customer_id"]: r for r in await repository.customers_with_names(conn, ids, scope)}
+    scope = caller.scope
+    rows = {r["customer_id"]: r for r in await repository.customers_with_names(conn, scope, ids)}
     payment_types: dict[int, list[Ref]] = defaultdict(list)
-    for row in await repository.payment_types_of(conn, list(rows)):
+    for row in await repository.payment_types_of(conn, scope, list(rows)):
         payment_types[row["customer_id"]].append(
             Ref(row["payment_type_id"], row["reference"], row["name"])
         )
     contacts: dict[int, list[Contact]] = defaultdict(list)
-    for row in await repository.contacts_of(conn, list(rows)):
+    for row in await repository.contacts_of(conn, scope, list(rows)):
         contacts[row["customer_id"]].append(Contact.from_row(row))
     found = []
     for key in ids:

@@ -10,7 +10,7 @@ from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Invalid, NotFound, missing
 from customer_registry.core.fields import is_key
-from customer_registry.core.permissions import Caller, Level, Visibility
+from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import identity as repository
 from customer_registry.storage.database import Connection, Row
@@ -65,10 +65,10 @@ async def create(
     await entities.require_existing(conn, caller, entity_id, field="entity_id")
     row = await repository.insert_user(
         conn,
+        caller.scope.for_entity(entity_id),
         {
             "username": username,
             "password_hash": await hash_password_async(password),
-            "entity_id": entity_id,
             "permissions": level.name,
             "visibility": visibility.value,
             "display_name": display_name,
@@ -81,7 +81,9 @@ async def create(
 
 
 async def list_all(conn: Connection) -> list[User]:
-    return [User.from_row(row) for row in await repository.list_users(conn)]
+    """Every user, as the command line sees them."""
+    rows = await repository.list_users(conn, COMMAND_LINE.scope)
+    return [User.from_row(row) for row in rows]
 
 
 async def any_exists(conn: Connection) -> bool:
@@ -89,21 +91,29 @@ async def any_exists(conn: Connection) -> bool:
 
 
 async def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
-    """A disabled user cannot log in, and their tokens are refused from the next check on."""
-    if not await repository.set_user_disabled(conn, username, disabled, utcnow()):
+    """A disabled user cannot log in, and their tokens are refused from the next check on
+    (the command line's: it acts on every entity's users)."""
+    changed = await repository.set_user_disabled(
+        conn, COMMAND_LINE.scope, username, disabled, utcnow()
+    )
+    if not changed:
         raise NotFound(f"User {username!r} does not exist.")
 
 
 async def get(conn: Connection, caller: Caller, user_id: int) -> User:
     """A user of an entity the caller may see."""
-    row = await repository.visible_user(conn, caller, user_id=user_id) if is_key(user_id) else None
+    row = (
+        await repository.visible_user(conn, caller.scope, user_id=user_id)
+        if is_key(user_id)
+        else None
+    )
     if row is None:
         raise missing("user", "id", user_id)
     return User.from_row(row)
 
 
 async def by_username(conn: Connection, caller: Caller, username: str) -> User:
-    row = await repository.visible_user(conn, caller, username=username)
+    row = await repository.visible_user(conn, caller.scope, username=username)
     if row is None:
         raise missing("user", "reference", username)
     return User.from_row(row)
@@ -112,5 +122,5 @@ async def by_username(conn: Connection, caller: Caller, username: str) -> User:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[User]:
-    total, rows = await repository.page_users(conn, caller, query, page)
+    total, rows = await repository.page_users(conn, caller.scope, query, page)
     return Page([User.from_row(row) for row in rows], total)

@@ -2,45 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CONTACTS as LISTING
-from customer_registry.storage.rows import deleted, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, update_row
 from customer_registry.storage.schema import contacts
 
 
 async def page(
-    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+    conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
-    return await fetch_page(conn, LISTING, caller, query, page)
+    return await fetch_page(conn, LISTING, scope, query, page)
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    """A contact of a customer the core has read through the request's scope."""
     return await insert_row(conn, contacts, values)
 
 
-async def get(conn: Connection, caller: Caller, contact_id: int) -> Row | None:
+async def get(conn: Connection, scope: Scope, contact_id: int) -> Row | None:
     return await conn.fetch_one(
         sa.select(contacts).where(
-            contacts.c.contact_id == contact_id, LISTING.scope(caller, contacts)
+            contacts.c.contact_id == contact_id, LISTING.scope(scope, contacts)
         )
     )
 
 
-async def update(conn: Connection, contact_id: int, values: Mapping[str, Any]) -> Row | None:
-    return await update_row(conn, contacts, contacts.c.contact_id, contact_id, values)
+async def update(
+    conn: Connection, scope: Scope, contact_id: int, values: Mapping[str, Any]
+) -> Row | None:
+    return await update_row(conn, LISTING, scope, contact_id, values)
 
 
-async def delete(conn: Connection, contact_id: int) -> bool:
+async def delete(conn: Connection, scope: Scope, contact_id: int) -> bool:
     """Whether the row was there to delete (see `rows.deleted`)."""
-    return deleted(
-        await conn.execute(sa.delete(contacts).where(contacts.c.contact_id == contact_id))
-    )
+    return await delete_row(conn, LISTING, scope, contact_id)

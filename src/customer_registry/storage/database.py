@@ -19,15 +19,16 @@ import json
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 import asyncpg
 import sqlalchemy as sa
+from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
@@ -40,8 +41,20 @@ from customer_registry.settings import Settings
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.files import create_private_file
 from customer_registry.storage.schema import metadata
+from customer_registry.storage.scope import SCOPE_ENTITY
 
-Row = Mapping[str, Any]
+
+class Row(Protocol):
+    """A result row: an asyncpg Record on PostgreSQL, a dict on SQLite. A Record is no
+    Mapping (iterating it gives its values, not its column names), so a row is read only
+    through what both answer alike: by column name, or its keys, values and items."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+    def keys(self) -> Iterable[str]: ...
+    def values(self) -> Iterable[Any]: ...
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
+
 Decoder = Callable[[Any], Any]
 
 # SQLite's lower() folds ASCII letters only, so `ilike` (which SQLAlchemy writes as
@@ -82,8 +95,13 @@ class CompiledSQL:
 def _compile(stmt: Executable, dialect: Dialect) -> CompiledSQL:
     compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
     columns = tuple(getattr(stmt, "exported_columns", ()))
-    # Bind parameters without a value are the ones each execution passes.
-    bound = {name: value for name, value in compiled.params.items() if value is not None}
+    # Bind parameters without a value are the ones each execution passes; so is the scope's
+    # entity, whatever the statement was built with: it serves every scope of its kind.
+    bound = {
+        name: value
+        for name, value in compiled.params.items()
+        if value is not None and name != SCOPE_ENTITY
+    }
     return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), bound, columns)
 
 
@@ -161,7 +179,7 @@ class Connection(ABC):
         values = {**compiled.values, **params}
         return compiled, [values[name] for name in compiled.names]
 
-    async def fetch_all(self, stmt: Statement, **params: Any) -> list[Row]:
+    async def fetch_all(self, stmt: Statement, **params: Any) -> Sequence[Row]:
         compiled, args = self._compile(stmt, params)
         return await self._fetch(compiled, args)
 
@@ -193,7 +211,7 @@ class Connection(ABC):
         return None
 
     @abstractmethod
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]: ...
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]: ...
 
     @abstractmethod
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int: ...
@@ -209,11 +227,11 @@ class Database(ABC):
     async def stop(self) -> None: ...
 
     @abstractmethod
-    def read(self) -> Any:
+    def read(self) -> AbstractAsyncContextManager[Connection]:
         """`async with db.read() as conn`: a connection for reads, no transaction."""
 
     @abstractmethod
-    def write(self, *, transaction: bool = True) -> Any:
+    def write(self, *, transaction: bool = True) -> AbstractAsyncContextManager[Connection]:
         """`async with db.write() as conn`: a connection inside one transaction. With
         `transaction=False`, each statement commits on its own unless the code opens
         `conn.transaction()`. Either way `on_outcome` hooks run when the block ends."""
@@ -251,7 +269,7 @@ def _translate_pg_errors(error: Exception) -> Exception:
 class _PgConnection(Connection):
     dialect_name = "postgresql"
 
-    def __init__(self, raw: asyncpg.Connection, exact_total_limit: int | None = None) -> None:
+    def __init__(self, raw: PoolConnectionProxy, exact_total_limit: int | None = None) -> None:
         self._raw = raw
         self.exact_total_limit = exact_total_limit
 
@@ -265,9 +283,9 @@ class _PgConnection(Connection):
         # one the statistics give for these values, not an average.
         return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
         try:
-            rows: list[Row] = await self._raw.fetch(compiled.sql, *args)
+            rows: Sequence[Row] = await self._raw.fetch(compiled.sql, *args)
         except Exception as error:
             raise _translate_pg_errors(error) from error
         return rows
@@ -415,7 +433,7 @@ class _SqliteConnection(Connection):
         self._raw = raw
         self.exact_total_limit = exact_total_limit
 
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> list[Row]:
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
         try:
             async with self._raw.execute(compiled.sql, [_sqlite_arg(a) for a in args]) as cursor:
                 rows = await cursor.fetchall()

@@ -2,72 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from customer_registry.core.fields import check_storable
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMER_PRODUCT_HISTORY
-from customer_registry.storage.rows import deleted
+from customer_registry.storage.rows import delete_row
 from customer_registry.storage.schema import customer_product_history as history
+from customer_registry.storage.schema import customers, products
+from customer_registry.storage.scope import Visible, narrowed, through
 
 LISTING = CUSTOMER_PRODUCT_HISTORY
 _CURRENT = history.c.date_removed.is_(None)
 
 
-def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    return LISTING.scope(caller, history)
-
-
-async def get(conn: Connection, caller: Caller, history_id: int) -> Row | None:
+async def get(conn: Connection, scope: Scope, history_id: int) -> Row | None:
     return await conn.fetch_one(
         sa.select(history).where(
-            history.c.customer_product_history_id == history_id, _scope(caller)
+            history.c.customer_product_history_id == history_id, LISTING.scope(scope, history)
         )
     )
 
 
 async def page(
-    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+    conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
-    return await fetch_page(conn, LISTING, caller, query, page)
+    return await fetch_page(conn, LISTING, scope, query, page)
 
 
-async def delete(conn: Connection, history_id: int) -> bool:
+async def delete(conn: Connection, scope: Scope, history_id: int) -> bool:
     """Whether the row was there to delete (see `rows.deleted`)."""
-    return deleted(
-        await conn.execute(
-            sa.delete(history).where(history.c.customer_product_history_id == history_id)
-        )
+    return await delete_row(conn, LISTING, scope, history_id)
+
+
+# A product has one holder at a time, whichever entity that customer is in: the rows of a
+# product are reached through the product, those of a customer through the customer.
+def of_product(scope: Scope, imei: str) -> Visible:
+    return narrowed(
+        through(scope, history.c.product_imei, products.c.product_imei),
+        history.c.product_imei == imei,
     )
 
 
-async def current_for_product(conn: Connection, imei: str) -> Row | None:
-    return await conn.fetch_one(sa.select(history).where(history.c.product_imei == imei, _CURRENT))
+def of_customer(scope: Scope, customer_id: int) -> Visible:
+    return narrowed(
+        through(scope, history.c.customer_id, customers.c.customer_id),
+        history.c.customer_id == customer_id,
+    )
 
 
-async def close_current(
-    conn: Connection, condition: sa.ColumnElement[bool], values: Mapping[str, Any]
-) -> None:
+async def current(conn: Connection, rows: Visible) -> Row | None:
+    return await conn.fetch_one(sa.select(history).where(rows, _CURRENT))
+
+
+async def close_current(conn: Connection, rows: Visible, values: Mapping[str, Any]) -> None:
     check_storable(history, values)
-    await conn.execute(sa.update(history).where(condition, _CURRENT).values(**values))
-
-
-def of_product(imei: str) -> sa.ColumnElement[bool]:
-    return history.c.product_imei == imei
-
-
-def of_customer(customer_id: int) -> sa.ColumnElement[bool]:
-    return history.c.customer_id == customer_id
+    await conn.execute(sa.update(history).where(rows, _CURRENT).values(**values))
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    """A holding of a product and a customer the core has read through the request's scope."""
     check_storable(history, values)
     row = await conn.fetch_one(sa.insert(history).values(**values).returning(history))
     assert row is not None

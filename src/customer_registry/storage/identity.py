@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +11,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import Invalid, NotUnique
 from customer_registry.core.fields import check_storable
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Prepared, Row, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import USERS
 from customer_registry.storage.schema import login_failures, tokens, users
+from customer_registry.storage.scope import own_entity, placed
 
 
-async def insert_user(conn: Connection, values: Mapping[str, Any]) -> Row:
+async def insert_user(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> Row:
+    """A user of the entity the scope's new rows go to."""
+    values = placed(scope, values)
     check_storable(users, values)
     try:
         row = await conn.fetch_one(sa.insert(users).values(**values).returning(users))
@@ -33,23 +36,30 @@ async def insert_user(conn: Connection, values: Mapping[str, Any]) -> Row:
 
 
 async def user_by_username(conn: Connection, username: str) -> Row | None:
+    """The user who logs in as `username`, whatever their entity: logging in is what tells
+    which entity a request is in."""
     if not storable(username):
         return None
     return await conn.fetch_one(sa.select(users).where(users.c.username == username))
 
 
 async def any_user(conn: Connection) -> bool:
+    """Whether anyone may log in at all (the first start creates an administrator)."""
     return await conn.fetch_value(sa.select(sa.exists().select_from(users))) in (True, 1)
 
 
-async def list_users(conn: Connection) -> list[Row]:
-    return await conn.fetch_all(sa.select(users).order_by(users.c.user_id))
+async def list_users(conn: Connection, scope: Scope) -> Sequence[Row]:
+    return await conn.fetch_all(
+        sa.select(users).where(USERS.scope(scope, users)).order_by(users.c.user_id)
+    )
 
 
-async def set_user_disabled(conn: Connection, username: str, disabled: bool, now: datetime) -> bool:
+async def set_user_disabled(
+    conn: Connection, scope: Scope, username: str, disabled: bool, now: datetime
+) -> bool:
     touched = await conn.execute(
         sa.update(users)
-        .where(users.c.username == username)
+        .where(users.c.username == username, USERS.scope(scope, users))
         .values(disabled=disabled, modified_at=now, modified_by="command-line")
     )
     return touched > 0
@@ -140,25 +150,26 @@ async def release_login_attempt(conn: Connection, key: str, window_started_at: d
     )
 
 
-async def user_in_entity(conn: Connection, user_id: int, entity_id: int) -> bool:
+async def user_in_entity(conn: Connection, scope: Scope, user_id: int) -> bool:
+    """Whether the user belongs to the scope's own entity."""
     found = await conn.fetch_value(
         sa.select(sa.func.count())
         .select_from(users)
-        .where(users.c.user_id == user_id, users.c.entity_id == entity_id)
+        .where(users.c.user_id == user_id, own_entity(scope, users.c.entity_id))
     )
     return bool(found)
 
 
-async def visible_user(conn: Connection, caller: Caller, **equal: Any) -> Row | None:
+async def visible_user(conn: Connection, scope: Scope, **equal: Any) -> Row | None:
     if not storable(*equal.values()):
         return None
-    statement = sa.select(users).where(USERS.scope(caller, users))
+    statement = sa.select(users).where(USERS.scope(scope, users))
     for name, value in equal.items():
         statement = statement.where(users.c[name] == value)
     return await conn.fetch_one(statement)
 
 
 async def page_users(
-    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
-    return await fetch_page(conn, USERS, caller, query, page)
+    conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
+    return await fetch_page(conn, USERS, scope, query, page)

@@ -6,7 +6,7 @@ own `entity_id` column, so visibility checks need no join; the core keeps the tw
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,20 +14,20 @@ import sqlalchemy as sa
 
 from customer_registry.core.errors import Invalid
 from customer_registry.core.fields import check_storable, is_key
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
-from customer_registry.storage.rows import deleted
+from customer_registry.storage.rows import delete_row, update_row
 from customer_registry.storage.schema import (
     customer_entity_linker,
     customers,
     product_entity_linker,
     products,
 )
-from customer_registry.storage.scope import entity_scope
+from customer_registry.storage.scope import entity_scope, placed
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +63,16 @@ PRODUCT_LINKS = LinkTable(
 )
 
 
-def _scope(links: LinkTable, caller: Caller) -> sa.ColumnElement[bool]:
-    return links.listing.scope(caller, links.table)
-
-
-async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Row | None:
+async def get(conn: Connection, scope: Scope, links: LinkTable, link_id: int) -> Row | None:
     return await conn.fetch_one(
-        sa.select(links.table).where(links.key == link_id, _scope(links, caller))
+        sa.select(links.table).where(links.key == link_id, links.listing.scope(scope, links.table))
     )
 
 
 async def page(
-    conn: Connection, caller: Caller, links: LinkTable, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
-    return await fetch_page(conn, links.listing, caller, query, page)
+    conn: Connection, scope: Scope, links: LinkTable, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
+    return await fetch_page(conn, links.listing, scope, query, page)
 
 
 def _refused(links: LinkTable, error: UniqueViolation | ForeignKeyViolation) -> Invalid:
@@ -87,7 +83,11 @@ def _refused(links: LinkTable, error: UniqueViolation | ForeignKeyViolation) -> 
     raise error
 
 
-async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) -> Row:
+async def insert(
+    conn: Connection, scope: Scope, links: LinkTable, values: Mapping[str, Any]
+) -> Row:
+    """A link of the owner to the entity the scope's new rows go to."""
+    values = placed(scope, values)
     check_storable(links.table, values)
     try:
         row = await conn.fetch_one(sa.insert(links.table).values(**values).returning(links.table))
@@ -98,36 +98,41 @@ async def insert(conn: Connection, links: LinkTable, values: Mapping[str, Any]) 
 
 
 async def update(
-    conn: Connection, links: LinkTable, link_id: int, values: Mapping[str, Any]
+    conn: Connection, scope: Scope, links: LinkTable, link_id: int, values: Mapping[str, Any]
 ) -> Row | None:
     """The updated link; None when it was deleted since it was read (see `rows.update_row`)."""
-    check_storable(links.table, values)
-    statement = (
-        sa.update(links.table).where(links.key == link_id).values(**values).returning(links.table)
-    )
     try:
-        return await conn.fetch_one(statement)
+        return await update_row(conn, links.listing, scope, link_id, values)
     except (UniqueViolation, ForeignKeyViolation) as error:
         raise _refused(links, error) from error
 
 
-async def delete(conn: Connection, links: LinkTable, link_id: int) -> bool:
+async def delete(conn: Connection, scope: Scope, links: LinkTable, link_id: int) -> bool:
     """Whether the row was there to delete (see `rows.deleted`)."""
-    return deleted(await conn.execute(sa.delete(links.table).where(links.key == link_id)))
+    return await delete_row(conn, links.listing, scope, link_id)
 
 
 async def close_current(
-    conn: Connection, links: LinkTable, owner: object, values: Mapping[str, Any]
+    conn: Connection, scope: Scope, links: LinkTable, owner: object, values: Mapping[str, Any]
 ) -> None:
-    """End the owner's current link (if any): `values` carry date_removed and the audit."""
+    """End the owner's current link (if any): `values` carry date_removed and the audit. The
+    owner is one the scope sees, and so is its current link (its entity is the owner's)."""
     check_storable(links.table, values)
     await conn.execute(
         sa.update(links.table)
-        .where(links.owner == owner, links.table.c.date_removed.is_(None))
+        .where(
+            links.owner == owner,
+            links.table.c.date_removed.is_(None),
+            links.listing.scope(scope, links.table),
+        )
         .values(**values)
     )
 
 
+# An owner's own entity follows its current link, whichever entity that is: a link the
+# scope sees may belong to an owner now in another entity (a customer moved since), and
+# changing that link still moves the owner. The two queries below are the reviewed
+# exceptions to scoping (tests/storage/test_scoped_queries.py).
 async def current_entity(conn: Connection, links: LinkTable, owner: object) -> int | None:
     value = await conn.fetch_value(
         sa.select(links.table.c.entity_id).where(
@@ -151,12 +156,12 @@ async def set_owner_entity(
         raise Invalid({"entity_id": message}) from error
 
 
-async def owner_exists(conn: Connection, caller: Caller, links: LinkTable, owner: object) -> bool:
+async def owner_exists(conn: Connection, scope: Scope, links: LinkTable, owner: object) -> bool:
     if not storable(owner) or (isinstance(owner, int) and not is_key(owner)):
         return False  # no row can have it (PostgreSQL would refuse to compare it)
     found = await conn.fetch_value(
         sa.select(sa.func.count())
         .select_from(links.owner_key.table)
-        .where(links.owner_key == owner, entity_scope(caller, links.owner_entity))
+        .where(links.owner_key == owner, entity_scope(scope, links.owner_entity))
     )
     return bool(found)

@@ -17,7 +17,7 @@ import hashlib
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,6 @@ from sqlalchemy.util import LRUCache
 from customer_registry.core.clock import parse_timestamp, utcnow
 from customer_registry.core.errors import InvalidQuery
 from customer_registry.core.fields import FLOAT_LIMIT, INT32, INT64, parse_integer, parse_number
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import (
     MAX_FILTER_CONDITIONS,
     MAX_FILTER_DEPTH,
@@ -43,8 +42,9 @@ from customer_registry.core.query import (
     PageRequest,
     split_path,
 )
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Prepared, Row, Statement
-from customer_registry.storage.scope import Scope, seen_rows
+from customer_registry.storage.scope import ScopeRule, Visible, narrowed, scope_values
 
 # Joins a row of the outer table (first) to its related rows in the target table (second).
 Link = Callable[[sa.FromClause, sa.FromClause], sa.ColumnElement[bool]]
@@ -70,7 +70,7 @@ class Relation:
     target: Listing
     link: Link
     many: bool
-    scope: Scope
+    scope: ScopeRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,10 @@ class Listing:
     table: sa.Table
     key: sa.Column[Any]
     fields: Mapping[str, sa.Column[Any]]
-    scope: Scope
+    scope: ScopeRule
     relations: dict[str, Relation] = field(default_factory=dict)
-    # The statements of the common list shapes, built once per caller and shape (see _plan).
+    # The statements of the common list shapes, built once per kind of scope and shape (see
+    # _plan).
     built: LRUCache[Any, Any] = field(
         default_factory=lambda: LRUCache(128), repr=False, compare=False
     )
@@ -133,12 +134,12 @@ class _Source:
         relation = self.listing.relation(name)
         return relation, _Source(relation.target, relation.target.table.alias())
 
-    def related(self, caller: Caller, relation: Relation, target: _Source) -> sa.Select[Any]:
-        """The target's rows linked to the current outer row and visible to the caller."""
+    def related(self, scope: Scope, relation: Relation, target: _Source) -> sa.Select[Any]:
+        """The target's rows linked to the current outer row and visible to the scope."""
         return (
             sa.select(sa.literal_column("1"))
             .select_from(target.table)
-            .where(relation.link(self.table, target.table), relation.scope(caller, target.table))
+            .where(relation.link(self.table, target.table), relation.scope(scope, target.table))
             # Everything but the alias comes from the enclosing query (the outer row).
             .correlate_except(target.table)
         )
@@ -395,10 +396,10 @@ def _comparison(
 
 
 class _FilterCompiler:
-    """Compiles filters for one caller; counts conditions across nested filters too."""
+    """Compiles filters for one scope; counts conditions across nested filters too."""
 
-    def __init__(self, caller: Caller, any_number: bool = False) -> None:
-        self._caller = caller
+    def __init__(self, scope: Scope, any_number: bool = False) -> None:
+        self._scope = scope
         self._any_number = any_number
         self._count = 0
 
@@ -442,7 +443,7 @@ class _FilterCompiler:
             raise InvalidQuery("filter too deep")
         relation, target = source.enter(relations[0])
         inner = self._through(target, relations[1:], depth + 1, build)
-        return source.related(self._caller, relation, target).where(inner).exists()
+        return source.related(self._scope, relation, target).where(inner).exists()
 
     def _null(self, source: _Source, name: str, op: Op) -> sa.ColumnElement[bool]:
         """`is_null` / `is_not_null` on a field, or on a relation: it has no related row (that
@@ -450,7 +451,7 @@ class _FilterCompiler:
         if name not in source.listing.relations:
             return _comparison(source.column(name), Condition(name, op), None)
         relation, target = source.enter(name)
-        exists = source.related(self._caller, relation, target).exists()
+        exists = source.related(self._scope, relation, target).exists()
         return ~exists if op is Op.IS_NULL else exists
 
     def _has_or_any(
@@ -463,13 +464,13 @@ class _FilterCompiler:
         if not isinstance(cond.value, Condition | BoolOp):
             raise InvalidQuery(f"{cond.op} needs a filter")
         inner = self.compile(target, cond.value, depth + 1)
-        return source.related(self._caller, relation, target).where(inner).exists()
+        return source.related(self._scope, relation, target).where(inner).exists()
 
 
 def where_clause(
-    listing: Listing, filters: tuple[Filter, ...], caller: Caller, *, any_number: bool = False
+    listing: Listing, filters: tuple[Filter, ...], scope: Scope, *, any_number: bool = False
 ) -> sa.ColumnElement[bool]:
-    compiler = _FilterCompiler(caller, any_number)
+    compiler = _FilterCompiler(scope, any_number)
     source = _Source.root(listing)
     return sa.and_(sa.true(), *(compiler.compile(source, f) for f in filters))
 
@@ -477,7 +478,7 @@ def where_clause(
 # --- whole queries --------------------------------------------------------------------------
 
 
-def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.ColumnElement[Any]:
+def _value(source: _Source, name: str, scope: Scope, hops: int = 0) -> sa.ColumnElement[Any]:
     """A field to order or group by: its own, or through to-one relations only (one value)."""
     relations, last = split_path(name)
     if not relations:
@@ -488,16 +489,16 @@ def _value(source: _Source, name: str, caller: Caller, hops: int = 0) -> sa.Colu
     if relation.many:
         raise InvalidQuery(f"cannot order or group by to-many relation {relation.name!r}")
     rest = PATH_SEPARATOR.join([*relations[1:], last])
-    inner = _value(target, rest, caller, hops + 1)
-    related = source.related(caller, relation, target)
+    inner = _value(target, rest, scope, hops + 1)
+    related = source.related(scope, relation, target)
     return related.with_only_columns(inner).scalar_subquery()
 
 
-def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.ColumnElement[Any]]:
+def _ordering(listing: Listing, query: ListQuery, scope: Scope) -> list[sa.ColumnElement[Any]]:
     source = _Source.root(listing)
     order: list[sa.ColumnElement[Any]] = []
     for item in query.order_by:
-        value = _value(source, item.field, caller)
+        value = _value(source, item.field, scope)
         ordered = value.desc() if item.descending else value.asc()
         # NULLs sort as PostgreSQL sorts them on both databases: last ascending, first
         # descending (SQLite's own way is the reverse). Said only where NULLs can occur, so
@@ -509,29 +510,27 @@ def _ordering(listing: Listing, query: ListQuery, caller: Caller) -> list[sa.Col
     return order
 
 
-def matching(listing: Listing, query: ListQuery, caller: Caller) -> sa.ColumnElement[bool]:
-    """The condition a row must meet: the caller's scope, the filters, and grouping."""
-    scope = listing.scope(caller, listing.table)
-    filters = where_clause(listing, query.filters, caller, any_number=query.compare_any_number)
-    condition = sa.and_(scope, filters)
+def matching(listing: Listing, query: ListQuery, scope: Scope) -> Visible:
+    """The condition a row must meet: the scope, the filters, and grouping."""
+    visible = listing.scope(scope, listing.table)
+    filters = where_clause(listing, query.filters, scope, any_number=query.compare_any_number)
+    condition = narrowed(visible, filters)
     if query.group_by:
         # One row per group (the one with the lowest key): portable, and well defined.
         source = _Source.root(listing)
-        groups = [_value(source, name, caller) for name in query.group_by]
+        groups = [_value(source, name, scope) for name in query.group_by]
         first_of_group = sa.select(sa.func.min(listing.key)).where(condition).group_by(*groups)
-        condition = listing.key.in_(first_of_group)
+        condition = narrowed(visible, listing.key.in_(first_of_group))
     return condition
 
 
-def _keys(
-    listing: Listing, query: ListQuery, caller: Caller, condition: sa.ColumnElement[bool]
-) -> sa.Select[Any]:
+def _keys(listing: Listing, query: ListQuery, scope: Scope, condition: Visible) -> sa.Select[Any]:
     """The keys of the rows the query finds, inside its own offset/limit window if it has one."""
     keys = sa.select(listing.key).where(condition)
     if query.limit is None and not query.offset:
         return keys
     window = (
-        keys.order_by(*_ordering(listing, query, caller))
+        keys.order_by(*_ordering(listing, query, scope))
         .offset(query.offset)
         .limit(query.limit)
         .subquery()
@@ -546,15 +545,15 @@ def _counted(keys: sa.Select[Any], cap: Any) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(keys.subquery())
 
 
-def count_statement(listing: Listing, query: ListQuery, caller: Caller) -> sa.Select[Any]:
-    return _counted(_keys(listing, query, caller, matching(listing, query, caller)), None)
+def count_statement(listing: Listing, query: ListQuery, scope: Scope) -> sa.Select[Any]:
+    return _counted(_keys(listing, query, scope, matching(listing, query, scope)), None)
 
 
 def _rows(
     listing: Listing,
     query: ListQuery,
-    caller: Caller,
-    condition: sa.ColumnElement[bool],
+    scope: Scope,
+    condition: Visible,
     skip: Any,
     size: Any,
 ) -> sa.Select[Any]:
@@ -563,7 +562,7 @@ def _rows(
     return (
         sa.select(listing.table)
         .where(condition)
-        .order_by(*_ordering(listing, query, caller))
+        .order_by(*_ordering(listing, query, scope))
         .offset(skip)
         .limit(size)
     )
@@ -572,8 +571,8 @@ def _rows(
 def _page(
     listing: Listing,
     query: ListQuery,
-    caller: Caller,
-    condition: sa.ColumnElement[bool],
+    scope: Scope,
+    condition: Visible,
     page: PageRequest,
 ) -> sa.Select[Any] | None:
     start = page.start
@@ -582,17 +581,17 @@ def _page(
         size = min(size, query.limit - start)
         if size <= 0:
             return None
-    return _rows(listing, query, caller, condition, query.offset + start, size)
+    return _rows(listing, query, scope, condition, query.offset + start, size)
 
 
 def page_statement(
     listing: Listing,
     query: ListQuery,
-    caller: Caller,
+    scope: Scope,
     page: PageRequest,
 ) -> sa.Select[Any] | None:
     """The rows of one page, inside the query's own offset/limit window (None: no rows)."""
-    return _page(listing, query, caller, matching(listing, query, caller), page)
+    return _page(listing, query, scope, matching(listing, query, scope), page)
 
 
 # --- the statements of one request ----------------------------------------------------------
@@ -606,13 +605,13 @@ class _Plan(ABC):
     @property
     @abstractmethod
     def memo(self) -> Any:
-        """What tells this query's rows from any other's: the rows its caller may see
-        (`seen_rows`), the query's shape and its values."""
+        """What tells this query's rows from any other's: the rows its scope sees (its
+        `visible_entity`), the query's shape and its values."""
 
     @property
     @abstractmethod
     def global_scope(self) -> bool:
-        """Whether the caller sees every entity's rows (so an estimate over the whole table
+        """Whether the scope sees every entity's rows (so an estimate over the whole table
         tells them nothing they may not know)."""
 
     @abstractmethod
@@ -634,21 +633,21 @@ class _AdHoc(_Plan):
 
     listing: Listing
     query: ListQuery
-    caller: Caller
-    condition: sa.ColumnElement[bool]
+    scope: Scope
+    condition: Visible
 
     @property
     def memo(self) -> Any:
         # A digest: a query may hold a thousand `in` values, and a thousand are remembered.
         digest = hashlib.blake2b(repr(self.query).encode(), digest_size=16).digest()
-        return seen_rows(self.caller), digest
+        return self.scope.visible_entity, digest
 
     @property
     def global_scope(self) -> bool:
-        return self.caller.sees_all_entities
+        return self.scope.all_entities
 
     def page(self, page: PageRequest) -> Bound | None:
-        statement = _page(self.listing, self.query, self.caller, self.condition, page)
+        statement = _page(self.listing, self.query, self.scope, self.condition, page)
         return None if statement is None else (statement, {})
 
     def count(self, cap: int | None) -> Bound:
@@ -658,7 +657,7 @@ class _AdHoc(_Plan):
         return self._keys(), {}
 
     def _keys(self) -> sa.Select[Any]:
-        return _keys(self.listing, self.query, self.caller, self.condition)
+        return _keys(self.listing, self.query, self.scope, self.condition)
 
 
 # The shape most list requests take: no filter or one equality, on the listing's own fields,
@@ -696,18 +695,18 @@ class _Built:
     keys: Prepared
 
     @classmethod
-    def build(cls, listing: Listing, caller: Caller, shape: _Shape) -> _Built:
+    def build(cls, listing: Listing, scope: Scope, shape: _Shape) -> _Built:
         name, order = shape
         query = ListQuery(order_by=tuple(Order(field, desc) for field, desc in order))
-        condition = listing.scope(caller, listing.table)
+        condition = listing.scope(scope, listing.table)
         if name is not None:
             column = listing.column(name)
-            condition = sa.and_(condition, column == sa.bindparam("list_value", type_=column.type))
-        keys = _keys(listing, query, caller, condition)
+            condition = narrowed(condition, column == sa.bindparam("list_value", type_=column.type))
+        keys = _keys(listing, query, scope, condition)
         start = sa.bindparam("list_start", type_=sa.BigInteger)
         size = sa.bindparam("list_size", type_=sa.BigInteger)
         return cls(
-            page=Prepared(_rows(listing, query, caller, condition, start, size)),
+            page=Prepared(_rows(listing, query, scope, condition, start, size)),
             count=Prepared(_counted(keys, None)),
             capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
@@ -717,8 +716,8 @@ class _Built:
 @dataclass(frozen=True, slots=True)
 class _Shaped(_Plan):
     built: _Built
-    values: dict[str, Any]  # the compared value, if any
-    key: tuple[Any, ...]  # the rows the caller may see, the shape, and the value if any
+    values: dict[str, Any]  # the compared value, if any, and the scope's entity
+    key: tuple[Any, ...]  # the rows the scope sees, the shape, and the value if any
     sees_all: bool
 
     @property
@@ -742,7 +741,7 @@ class _Shaped(_Plan):
         return self.built.keys, self.values
 
 
-def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
+def _plan(listing: Listing, scope: Scope, query: ListQuery) -> _Plan:
     shape = _shape(listing, query)
     values: dict[str, Any] = {}
     if shape is not None and shape[0] is not None:
@@ -756,24 +755,24 @@ def _plan(listing: Listing, caller: Caller, query: ListQuery) -> _Plan:
             # general path decides such comparisons.
             shape = None
     if shape is None:
-        return _AdHoc(listing, query, caller, matching(listing, query, caller))
-    # Keyed by the whole caller: the scope is built from it, and baked into the statements.
-    key = (caller, shape)
+        return _AdHoc(listing, query, scope, matching(listing, query, scope))
+    # Keyed by the kind of scope, not by who asks: the scope's entity is bound at each run
+    # (`scope_values`), so the callers of every entity share a shape's statements.
+    key = (scope.all_entities, shape)
     built = listing.built.get(key)
     if built is None:
-        built = listing.built[key] = _Built.build(listing, caller, shape)
-    return _Shaped(
-        built, values, (seen_rows(caller), shape, *values.values()), caller.sees_all_entities
-    )
+        built = listing.built[key] = _Built.build(listing, scope, shape)
+    memo = (scope.visible_entity, shape, *values.values())
+    return _Shaped(built, {**values, **scope_values(scope)}, memo, scope.all_entities)
 
 
 async def fetch_page(
-    conn: Connection, listing: Listing, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
-    """How many rows the query finds among those the caller may see, and the asked page of
+    conn: Connection, listing: Listing, scope: Scope, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
+    """How many rows the query finds among those the scope sees, and the asked page of
     them. A page that is not full tells the total by itself (a lookup by an identifier, a
     short list, the last page): the count is asked only when it cannot be known otherwise."""
-    plan = _plan(listing, caller, query)
+    plan = _plan(listing, scope, query)
     found = plan.page(page)
     rows = [] if found is None else await conn.fetch_all(found[0], **found[1])
     if (rows or page.start == 0) and len(rows) < page.per_page:
@@ -790,7 +789,7 @@ LARGE_TOTAL_SECONDS = 1.0
 
 
 async def _total(
-    conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: list[Row]
+    conn: Connection, listing: Listing, plan: _Plan, page: PageRequest, rows: Sequence[Row]
 ) -> int:
     """The exact count up to the connection's `exact_total_limit`; past it, the planner's
     estimate (counting a million rows takes longer than the page itself) for a caller who

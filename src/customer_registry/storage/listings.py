@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.core.permissions import Caller
+from customer_registry.core.scope import Scope
 from customer_registry.storage.listing import Listing, Relation, same
 from customer_registry.storage.schema import (
     brands,
@@ -29,7 +29,7 @@ from customer_registry.storage.schema import (
     regions,
     users,
 )
-from customer_registry.storage.scope import by_entity, entity_scope
+from customer_registry.storage.scope import Visible, by_entity, shared_or_scoped, through
 
 
 def _fields(table: sa.Table, *hidden: str) -> dict[str, sa.Column[Any]]:
@@ -58,9 +58,9 @@ ENTITIES = Listing(
 )
 
 
-def _own_or_shared(caller: Caller, table: sa.FromClause) -> sa.ColumnElement[bool]:
-    """Brands: the shared ones (no entity) and the caller's entity's own."""
-    return sa.or_(table.c.entity_id.is_(None), entity_scope(caller, table.c.entity_id))
+def _own_or_shared(scope: Scope, table: sa.FromClause) -> Visible:
+    """Brands: the shared ones (no entity) and those of the entities the scope sees."""
+    return shared_or_scoped(scope, table.c.entity_id)
 
 
 BRANDS = Listing(
@@ -85,12 +85,9 @@ PRODUCT_ENTITY_LINKS = Listing(
 )
 
 
-def _through_customer(caller: Caller, table: sa.FromClause) -> sa.ColumnElement[bool]:
-    """A history row is seen by whoever sees its customer."""
-    if caller.sees_all_entities:
-        return sa.true()
-    visible = sa.select(customers.c.customer_id).where(entity_scope(caller, customers.c.entity_id))
-    return table.c.customer_id.in_(visible)
+def _through_customer(scope: Scope, table: sa.FromClause) -> Visible:
+    """A history row (or a contact) is seen by whoever sees its customer."""
+    return through(scope, table.c.customer_id, customers.c.customer_id)
 
 
 CUSTOMER_PRODUCT_HISTORY = Listing(

@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from customer_registry.core.errors import NotUnique
-from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import PRODUCTS
-from customer_registry.storage.rows import deleted, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, update_row
 from customer_registry.storage.schema import products
 
 LISTING = PRODUCTS
 
 
-def _scope(caller: Caller) -> sa.ColumnElement[bool]:
-    return LISTING.scope(caller, products)
-
-
-async def get(conn: Connection, caller: Caller, imei: str, *, lock: bool = False) -> Row | None:
-    statement = sa.select(products).where(products.c.product_imei == imei, _scope(caller))
+async def get(conn: Connection, scope: Scope, imei: str, *, lock: bool = False) -> Row | None:
+    statement = sa.select(products).where(
+        products.c.product_imei == imei, LISTING.scope(scope, products)
+    )
     if lock and conn.dialect_name == "postgresql":
         statement = statement.with_for_update()
     return await conn.fetch_one(statement)
 
 
 async def page(
-    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
-) -> tuple[int, list[Row]]:
+    conn: Connection, scope: Scope, query: ListQuery, page: PageRequest
+) -> tuple[int, Sequence[Row]]:
     """The query's total and the asked page of rows."""
-    return await fetch_page(conn, LISTING, caller, query, page)
+    return await fetch_page(conn, LISTING, scope, query, page)
 
 
 # The key and the device identifiers are unique: which constraint protects which field.
@@ -53,15 +51,16 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any]) -> NotUnique:
 
 
 async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
+    """A new product, in the entity the core checked the scope sees (or in none)."""
     return await insert_row(conn, products, values, not_unique=_not_unique)
 
 
-async def update(conn: Connection, imei: str, values: Mapping[str, Any]) -> Row | None:
-    return await update_row(
-        conn, products, products.c.product_imei, imei, values, not_unique=_not_unique
-    )
+async def update(
+    conn: Connection, scope: Scope, imei: str, values: Mapping[str, Any]
+) -> Row | None:
+    return await update_row(conn, LISTING, scope, imei, values, not_unique=_not_unique)
 
 
-async def delete(conn: Connection, imei: str) -> bool:
+async def delete(conn: Connection, scope: Scope, imei: str) -> bool:
     """Whether the row was there to delete (see `rows.deleted`)."""
-    return deleted(await conn.execute(sa.delete(products).where(products.c.product_imei == imei)))
+    return await delete_row(conn, LISTING, scope, imei)

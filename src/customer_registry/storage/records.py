@@ -3,12 +3,12 @@ a whole page of customers at once (three queries, however many customers)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Prepared, Row
 from customer_registry.storage.schema import (
     contacts,
@@ -22,6 +22,7 @@ from customer_registry.storage.schema import (
     regions,
     users,
 )
+from customer_registry.storage.scope import entity_scope, per_scope_kind, scope_values, through
 
 _parent = customers.alias("parent")
 
@@ -76,39 +77,55 @@ def _keys(ids: Collection[int]) -> dict[str, int]:
     return {f"k{n}": key for n, key in enumerate(ids)}
 
 
-@functools.lru_cache(maxsize=128)
-def _records_of(count: int, in_entity: bool) -> Prepared:
-    statement = _RECORDS.where(_among(customers.c.customer_id, count))
-    if in_entity:
-        statement = statement.where(customers.c.entity_id == sa.bindparam("entity_id"))
-    return Prepared(statement)
+@per_scope_kind
+def _records_of(scope: Scope, count: int) -> Prepared:
+    return Prepared(
+        _RECORDS.where(
+            _among(customers.c.customer_id, count), entity_scope(scope, customers.c.entity_id)
+        )
+    )
 
 
-@functools.lru_cache(maxsize=128)
-def _payment_types_of(count: int) -> Prepared:
-    return Prepared(_PAYMENT_TYPES.where(_among(_link.c.customer_id, count)))
+# A customer's payment types are its entity's, and its contacts are seen through it: both
+# are read for customers `customers_with_names` found through the same scope.
+@per_scope_kind
+def _payment_types_of(scope: Scope, count: int) -> Prepared:
+    return Prepared(
+        _PAYMENT_TYPES.where(
+            _among(_link.c.customer_id, count), entity_scope(scope, payment_types.c.entity_id)
+        )
+    )
 
 
-@functools.lru_cache(maxsize=128)
-def _contacts_of(count: int) -> Prepared:
-    return Prepared(_CONTACTS.where(_among(contacts.c.customer_id, count)))
+@per_scope_kind
+def _contacts_of(scope: Scope, count: int) -> Prepared:
+    return Prepared(
+        _CONTACTS.where(
+            _among(contacts.c.customer_id, count),
+            through(scope, contacts.c.customer_id, customers.c.customer_id),
+        )
+    )
 
 
 async def customers_with_names(
-    conn: Connection, ids: Collection[int], entity_id: int | None
-) -> list[Row]:
-    """The customers `ids` (of `entity_id` only, unless None) with what they name."""
+    conn: Connection, scope: Scope, ids: Collection[int]
+) -> Sequence[Row]:
+    """The customers `ids` the scope sees, with what they name."""
     if not ids:
         return []
-    if entity_id is None:
-        return await conn.fetch_all(_records_of(len(ids), False), **_keys(ids))
-    statement = _records_of(len(ids), True)
-    return await conn.fetch_all(statement, entity_id=entity_id, **_keys(ids))
+    statement = _records_of(scope, len(ids))
+    return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))
 
 
-async def payment_types_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    return await conn.fetch_all(_payment_types_of(len(ids)), **_keys(ids)) if ids else []
+async def payment_types_of(conn: Connection, scope: Scope, ids: Collection[int]) -> Sequence[Row]:
+    if not ids:
+        return []
+    statement = _payment_types_of(scope, len(ids))
+    return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))
 
 
-async def contacts_of(conn: Connection, ids: Collection[int]) -> list[Row]:
-    return await conn.fetch_all(_contacts_of(len(ids)), **_keys(ids)) if ids else []
+async def contacts_of(conn: Connection, scope: Scope, ids: Collection[int]) -> Sequence[Row]:
+    if not ids:
+        return []
+    statement = _contacts_of(scope, len(ids))
+    return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))

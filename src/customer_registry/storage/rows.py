@@ -18,8 +18,10 @@ import sqlalchemy as sa
 
 from customer_registry.core.errors import NotUnique
 from customer_registry.core.fields import check_storable
+from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Prepared, Row, Statement
 from customer_registry.storage.errors import UniqueViolation
+from customer_registry.storage.listing import Listing
 
 NotUniqueNamer = Callable[[UniqueViolation, Mapping[str, Any]], NotUnique]
 
@@ -73,19 +75,35 @@ def _insert_statement(table: sa.Table, columns: tuple[str, ...]) -> Prepared:
 
 async def update_row(
     conn: Connection,
-    table: sa.Table,
-    key: sa.ColumnElement[Any],
+    listing: Listing,
+    scope: Scope,
     key_value: Any,
     values: Mapping[str, Any],
     *,
     not_unique: NotUniqueNamer | None = None,
 ) -> Row | None:
-    """Update the row whose `key` is `key_value` and answer it; None when there was no row
-    to update. That happens although the core read it first: on PostgreSQL a delete may
-    commit between the read and the UPDATE, which then finds nothing (as `deleted` says)."""
-    check_storable(table, values)
-    statement = sa.update(table).where(key == key_value).values(**values).returning(table)
+    """Update the row of `listing` whose key is `key_value`, if the scope sees it, and answer
+    it; None when there was no row to update. That happens although the core read it first:
+    on PostgreSQL a delete may commit between the read and the UPDATE, which then finds
+    nothing (as `deleted` says)."""
+    check_storable(listing.table, values)
+    statement = (
+        sa.update(listing.table)
+        .where(listing.key == key_value, listing.scope(scope, listing.table))
+        .values(**values)
+        .returning(listing.table)
+    )
     return await _written(conn, statement, values, not_unique)
+
+
+async def delete_row(conn: Connection, listing: Listing, scope: Scope, key_value: Any) -> bool:
+    """Delete the row of `listing` whose key is `key_value`, if the scope sees it: whether it
+    was there to delete (see `deleted`). A foreign key that refuses it raises
+    ForeignKeyViolation, for the repository to name what holds it back."""
+    statement = sa.delete(listing.table).where(
+        listing.key == key_value, listing.scope(scope, listing.table)
+    )
+    return deleted(await conn.execute(statement))
 
 
 def deleted(count: int) -> bool:

@@ -64,7 +64,7 @@ def assert_message(r: httpx.Response, status: int, body: Json | None = None) -> 
 def assert_422(r: httpx.Response, *fields: str) -> Json:
     """Laravel's validation error: the first message, and the errors by field."""
     assert r.status_code == 422, r.text
-    body = r.json()
+    body: Json = r.json()
     assert set(body) == {"message", "errors"}, body
     errors = body["errors"]
     assert isinstance(errors, dict)

@@ -457,7 +457,7 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> Iterator[str]:
 
 def _summary(errors: Json) -> str:
     """Laravel 9's 422 message: the first error, and how many more."""
-    first = next(iter(errors.values()))[0]
+    first: str = next(iter(errors.values()))[0]
     more = sum(len(texts) for texts in errors.values()) - 1
     return first + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")
 

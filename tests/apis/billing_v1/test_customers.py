@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -43,6 +43,21 @@ from tests.conftest import PASSWORD, MakeUser
 Headers = dict[str, str]
 Json = dict[str, Any]
 MakeEntity = Callable[[str], Awaitable[int]]
+
+
+class Body(TypedDict, total=False):
+    """A request's fields in its body, as a form or as JSON (httpx's keywords)."""
+
+    data: dict[str, str]
+    json: dict[str, str]
+
+
+class Sent(TypedDict, total=False):
+    """A request's fields in its query string or as a form in its body (httpx's keywords)."""
+
+    params: dict[str, str]
+    data: dict[str, str]
+
 
 LOGIN = "/api/login"
 VERSION = "/api/version"
@@ -270,7 +285,8 @@ async def test_login_takes_credentials_from_the_body_only(
     await make_user(Level.SYSTEM, Visibility.GLOBAL, username=email)
     both = {"email": email, "password": PASSWORD}
     laravel.assert_422(await client.post(LOGIN, params=both), "email", "password")
-    for body in ({"data": {"email": email}}, {"json": {"email": email}}):
+    bodies: tuple[Body, ...] = ({"data": {"email": email}}, {"json": {"email": email}})
+    for body in bodies:
         r = await client.post(LOGIN, params={"password": PASSWORD}, **body)
         assert laravel.assert_422(r, "password")["errors"] == {
             "password": ["The password field is required."]
@@ -574,7 +590,7 @@ async def test_booleans_spelled_as_laravel_accepts_them_in_query_and_form(
     client: httpx.AsyncClient, admin: Headers, spelling: str, stored: int, how: str
 ) -> None:
     fields = {"name": "Flags", **dict.fromkeys(BOOLEAN_DEFAULTS, spelling)}
-    sent = {"params": fields} if how == "query" else {"data": fields}
+    sent: Sent = {"params": fields} if how == "query" else {"data": fields}
     r = await client.post(CUSTOMERS, headers=admin, **sent)
     assert r.status_code == 201, r.text
     customer = await _get(client, admin, r.json()["response"])
@@ -655,7 +671,7 @@ async def test_a_wrong_type_in_query_or_form_is_422(
     client: httpx.AsyncClient, admin: Headers, field: str, value: str, how: str
 ) -> None:
     fields = {"name": "Typed", field: value}
-    sent = {"params": fields} if how == "query" else {"data": fields}
+    sent: Sent = {"params": fields} if how == "query" else {"data": fields}
     r = await client.post(CUSTOMERS, headers=admin, **sent)
     laravel.assert_422(r, field)
     assert await _ids(client, admin) == []

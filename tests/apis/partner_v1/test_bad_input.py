@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -69,7 +71,9 @@ async def test_huge_bodies_are_refused(client: httpx.AsyncClient, admin: Headers
     assert r.status_code == 413
     assert "message" in r.json()
 
-    async def chunks():  # no Content-Length: the limit still holds while streaming
+    async def chunks() -> AsyncIterator[
+        bytes
+    ]:  # no Content-Length: the limit still holds while streaming
         for _ in range(40):
             yield b"x" * 65536
 
@@ -92,7 +96,7 @@ async def test_huge_bodies_are_refused(client: httpx.AsyncClient, admin: Headers
 )
 async def test_bad_credentials(client: httpx.AsyncClient, authorization: str) -> None:
     # Raw bytes, so a non-ASCII header reaches the server as a client could send it.
-    headers = {"Authorization": authorization.encode()} if authorization else {}
+    headers = {b"Authorization": authorization.encode()} if authorization else {}
     r = await client.get("/v1/customers", headers=headers)
     assert r.status_code == 401
     assert "message" in r.json()

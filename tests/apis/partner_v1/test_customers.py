@@ -10,7 +10,7 @@ import pytest
 
 from customer_registry.apis.context import Context
 from customer_registry.storage.schema import customer_entity_linker, customers
-from tests.conftest import MakeUser
+from tests.conftest import MakeEntity, MakeUser
 
 Headers = dict[str, str]
 CREATE = "/v1/customers/create_customer"
@@ -47,7 +47,7 @@ async def test_create_customer_with_either_method(
 
 
 async def test_create_links_the_customer_to_its_entity(
-    client: httpx.AsyncClient, admin: Headers, ctx: Context, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, ctx: Context, make_entity: MakeEntity
 ) -> None:
     entity_id = await make_entity("partner")
     r = await client.post(
@@ -147,7 +147,7 @@ async def test_external_id_may_be_sent_as_digits(client: httpx.AsyncClient, admi
 
 
 async def test_identifiers_are_unique_within_an_entity_only(
-    client: httpx.AsyncClient, admin: Headers, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_entity: MakeEntity
 ) -> None:
     other = await make_entity("other")
     body = {"name": "n", "external_customer_id": 5, "external_customer_code": "c5"}
@@ -305,7 +305,7 @@ async def test_timestamps_are_iso_utc_without_zone(
 
 
 async def test_entity_users_create_only_in_their_entity(
-    client: httpx.AsyncClient, make_user: MakeUser, make_entity: Any, ctx: Context
+    client: httpx.AsyncClient, make_user: MakeUser, make_entity: MakeEntity, ctx: Context
 ) -> None:
     from customer_registry.core.permissions import Level, Visibility
 

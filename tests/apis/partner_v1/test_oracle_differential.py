@@ -26,6 +26,7 @@ import pytest
 
 from customer_registry.apis.context import Context
 from customer_registry.core import customers
+from customer_registry.core.permissions import COMMAND_LINE
 from customer_registry.settings import Settings
 from tests.apis.partner_v1.oracle import (
     Oracle,
@@ -115,7 +116,8 @@ async def _seed(client: httpx.AsyncClient, admin: Headers, ctx: Context) -> None
         for data, entity_id in created:
             if data["customer_id"] % 8 == 1:
                 other = entity_ids[(entity_ids.index(entity_id) + 1) % len(entity_ids)]
-                await customers.repository.insert_link(conn, {
+                scope = COMMAND_LINE.scope.for_entity(other)
+                await customers.repository.insert_link(conn, scope, {
                     "customer_id": data["customer_id"], "entity_id": other,
                     "date_added": datetime(2020, 1, data["customer_id"] % 28 + 1),
                     "date_removed": datetime(2020, 6, 1), "created_at": datetime(2020, 1, 1),

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from customer_registry.apis.context import Context
 from customer_registry.core.permissions import Level, Visibility
 from customer_registry.storage.schema import customer_product_history
-from tests.conftest import MakeUser
+from tests.conftest import MakeEntity, MakeUser
 
 Headers = dict[str, str]
 A, B, C = "000000000000000", "111111111111111", "222222222222222"
@@ -66,7 +66,7 @@ async def test_product_imei_is_fifteen_digits(
 
 
 async def test_product_lifecycle(
-    client: httpx.AsyncClient, admin: Headers, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_entity: MakeEntity
 ) -> None:
     await _product(client, admin, A)
     r = await client.post("/v1/products", json={"product_imei": A}, headers=admin)
@@ -220,7 +220,7 @@ async def test_concurrent_moves_keep_one_holder_each(
 
 
 async def test_customer_links(
-    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: MakeEntity
 ) -> None:
     other = await make_entity("other")
     customer_id = await _customer(client, admin, 1)
@@ -303,7 +303,7 @@ async def test_product_fields_of_the_document(client: httpx.AsyncClient, admin: 
 
 
 async def test_entity_users_see_their_own_products_and_history(
-    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: MakeEntity
 ) -> None:
     other = await make_entity("other")
     await _product(client, admin, A, entity_id=1)
@@ -349,7 +349,7 @@ async def test_entity_users_see_their_own_products_and_history(
 
 
 async def test_the_issue_examples_across_relations(
-    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_user: MakeUser, make_entity: MakeEntity
 ) -> None:
     import json
 
@@ -379,13 +379,15 @@ async def test_the_issue_examples_across_relations(
 
 
 async def test_entities_filter_through_their_product_links(
-    client: httpx.AsyncClient, admin: Headers, make_entity: Any
+    client: httpx.AsyncClient, admin: Headers, make_entity: MakeEntity
 ) -> None:
     import json
 
     other = await make_entity("other")
     await _product(client, admin, A, entity_id=other)
-    q = {"filters": [{"name": "product_entity_linker__product_imei", "op": "==", "val": A}]}
+    q: dict[str, Any] = {
+        "filters": [{"name": "product_entity_linker__product_imei", "op": "==", "val": A}]
+    }
     r = await client.get("/v1/entities", params={"q": json.dumps(q)}, headers=admin)
     assert [o["entity_id"] for o in r.json()["objects"]] == [other]
     inner = {"name": "product_imei", "op": "==", "val": A}

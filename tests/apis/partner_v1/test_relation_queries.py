@@ -19,6 +19,7 @@ import pytest
 from customer_registry.apis.context import Context
 from customer_registry.core import customers
 from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
+from customer_registry.storage import customers as customer_storage
 from tests.conftest import MakeUser
 
 Headers = dict[str, str]
@@ -41,8 +42,9 @@ async def world(ctx: Context, make_entity: MakeEntity) -> World:
             await customers.create(
                 conn, COMMAND_LINE, customers.NewCustomer(entity, name, None, name)
             )
-        await customers.repository.insert_link(
+        await customer_storage.insert_link(
             conn,
+            COMMAND_LINE.scope.for_entity(a),
             {
                 "customer_id": 3,
                 "entity_id": a,

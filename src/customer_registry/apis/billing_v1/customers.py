@@ -87,7 +87,7 @@ async def _every_problem(
     """The parameters' problems and those of the rules that read other rows (identifiers
     taken, brand and representative out of reach), in the order Laravel's validator reports
     them: its rules', one message a field."""
-    found = await customers.rule_problems(conn, caller.entity_id, values, customer_id)
+    found = await customers.rule_problems(conn, caller.scope, values, customer_id)
     for core, message in found.items():
         name = CORE_TO_BILLING.get(core, core)
         problems.setdefault(name, message.replace("{field}", words(name)))

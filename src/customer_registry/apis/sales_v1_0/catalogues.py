@@ -120,7 +120,7 @@ async def _key(conn: Connection, caller: Caller, collection: Collection, request
     raw: str = request.path_params["key"]
     catalogue = collection.catalogue
     if external_ids(request.query_params):
-        return (await catalogues.by_reference(conn, catalogue, caller.entity_id, raw)).id
+        return (await catalogues.by_reference(conn, catalogue, caller.scope, raw)).id
     key = path_key(raw)
     if key is None:
         raise missing(catalogue.kind, "id", raw)
@@ -149,7 +149,7 @@ def endpoints(collection: Collection) -> list[Route]:
     async def get_item(request: Request, caller: Caller) -> Response:
         async with context(request).db.read() as conn:
             key = await _key(conn, caller, collection, request)
-            item = await catalogues.get(conn, catalogue, caller.entity_id, key)
+            item = await catalogues.get(conn, catalogue, caller.scope, key)
         return json_response(collection.json(request, item))
 
     @requires_in_entity(Level.ADMIN)

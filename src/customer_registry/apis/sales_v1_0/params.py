@@ -177,13 +177,11 @@ _CATALOGUES = {
 async def _lookup(conn: Connection, caller: Caller, found: Reference) -> int:
     if found.kind in _CATALOGUES:
         catalogue = _CATALOGUES[found.kind]
-        return (
-            await catalogues.by_reference(conn, catalogue, caller.entity_id, found.reference)
-        ).id
+        return (await catalogues.by_reference(conn, catalogue, caller.scope, found.reference)).id
     if found.kind == "user":
         return (await users.by_username(conn, caller, found.reference)).user_id
     if found.kind == "currency":
-        return await catalogues.configured_currency(conn, caller.entity_id, found.reference)
+        return await catalogues.configured_currency(conn, caller.scope, found.reference)
     try:
         return (await customers.get_by_code(conn, caller, found.reference)).customer_id
     except NotFound:
