@@ -190,13 +190,13 @@ def _messages(api: str, body: Any) -> dict[str, list[str]] | None:
     return {"": [f"{body.get('error')}: {body.get('error_description')}"]}
 
 
-def _sent(case: schemathesis.Case, name: str) -> bool:
+def _sent(case: schemathesis.Case[Any], name: str) -> bool:
     body = case.body if isinstance(case.body, dict) else {}
     return any(part.get(name) not in (None, "") for part in (case.query or {}, body))
 
 
 def _documented_refusal(
-    api: str, failure: Failure, case: schemathesis.Case, response: schemathesis.Response
+    api: str, failure: Failure, case: schemathesis.Case[Any], response: schemathesis.Response
 ) -> str | None:
     """Why `failure` is an answer the original API documents but an OpenAPI document cannot
     state (None: a real failure)."""
@@ -243,7 +243,7 @@ def _documented_refusal(
     return None
 
 
-def _repeated(case: schemathesis.Case) -> bool:
+def _repeated(case: schemathesis.Case[Any]) -> bool:
     """A query or form parameter sent more than once (PHP, like Starlette, keeps the last):
     a list, or an object (whose values a query string carries as repeated pairs)."""
     body = case.body if isinstance(case.body, dict) else {}
@@ -255,7 +255,7 @@ def _repeated(case: schemathesis.Case) -> bool:
 QUERY_REFUSALS = ("Unable to construct query", *(refusal.value for refusal in DatabaseRefusal))
 
 
-def _refused_query(case: schemathesis.Case, response: schemathesis.Response) -> bool:
+def _refused_query(case: schemathesis.Case[Any], response: schemathesis.Response) -> bool:
     return (
         case.method == "GET"
         and "q" in (case.query or {})
@@ -264,14 +264,16 @@ def _refused_query(case: schemathesis.Case, response: schemathesis.Response) -> 
     )
 
 
-def _only_shadowed_alias(case: schemathesis.Case, failure: Failure) -> bool:
+def _only_shadowed_alias(case: schemathesis.Case[Any], failure: Failure) -> bool:
     """Billing's `postalCode` (the pack's spelling) and `mainAddressPostalCode` (the customer
     object's) name one field; sent both, `postalCode` is read."""
     body = case.body if isinstance(case.body, dict) else {}
     return "postalCode" in body and "in body - mainAddressPostalCode:" in failure.message
 
 
-def _only_negative(case: schemathesis.Case, location: ParameterLocation, names: set[str]) -> bool:
+def _only_negative(
+    case: schemathesis.Case[Any], location: ParameterLocation, names: set[str]
+) -> bool:
     """Only these parameters, in this location, are what makes the case invalid."""
     meta = case.meta
     if meta is None:
@@ -282,7 +284,7 @@ def _only_negative(case: schemathesis.Case, location: ParameterLocation, names: 
     return negative == {location} and bool(mutated) and mutated <= names
 
 
-def _only_shadowed_query(case: schemathesis.Case) -> bool:
+def _only_shadowed_query(case: schemathesis.Case[Any]) -> bool:
     """Only query parameters are invalid, and the body sends each of them too: the body's
     values are the ones read."""
     meta = case.meta
@@ -337,7 +339,7 @@ def _fuzz(
 
     @schema.hook
     def filter_failure(
-        context: Any, failure: Failure, case: schemathesis.Case, response: Any
+        context: Any, failure: Failure, case: schemathesis.Case[Any], response: Any
     ) -> bool:
         reason = _documented_refusal(api, failure, case, response)
         if reason is not None:

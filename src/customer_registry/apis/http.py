@@ -246,15 +246,19 @@ class Router(routing.Router):
     """Starlette's router, with two answers of its own, for the service and each API:
 
     - a method the path does not accept gets 405 with an `Allow` naming every method some
-      route of that path accepts (HEAD with GET). Starlette names only the first matching
-      route's, and the route tables give a path's methods routes of their own;
+      route of that path accepts (HEAD with GET), in `method_order` (the methods it does not
+      name after, alphabetically). Starlette names only the first matching route's, and the
+      route tables give a path's methods routes of their own;
     - a path found only with or without its trailing slash is redirected, as Starlette
       does, but to this service's absolute URL (see absolute_url), not the Host header's.
     """
 
-    def __init__(self, routes: Sequence[BaseRoute], lifespan: Any = None) -> None:
+    def __init__(
+        self, routes: Sequence[BaseRoute], lifespan: Any = None, method_order: Sequence[str] = ()
+    ) -> None:
         super().__init__(list(routes), redirect_slashes=False, lifespan=lifespan)
         self.default = self._redirect_or_not_found
+        self.method_rank = {method: rank for rank, method in enumerate(method_order)}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -266,14 +270,15 @@ class Router(routing.Router):
             raise HTTPException(405, headers={"Allow": self.allowed_methods(scope)}) from None
 
     def allowed_methods(self, scope: Scope) -> str:
-        """Every method of the routes that match the scope's path, in a stable order."""
+        """Every method of the routes that match the scope's path, in the router's order."""
         methods: set[str] = set()
         for route in self.routes:
             if not isinstance(route, Route) or not route.methods:
                 continue
             if route.matches(scope)[0] is not routing.Match.NONE:
                 methods |= route.methods
-        return ", ".join(sorted(methods))
+        last = len(self.method_rank)
+        return ", ".join(sorted(methods, key=lambda m: (self.method_rank.get(m, last), m)))
 
     async def _redirect_or_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         route_path = get_route_path(scope)
@@ -383,8 +388,10 @@ def api_app(
     exception_handlers: Mapping[type[Exception], ErrorHandler],
     *,
     max_body_bytes: int | None = None,
+    method_order: Sequence[str] = (),
 ) -> Starlette:
-    """One API surface: its routes, its error format, the body limit, the shared context."""
+    """One API surface: its routes, its error format, the body limit, the shared context, and
+    the order its 405's `Allow` lists methods in (Router)."""
     settings = ctx.settings
     limit = BodyLimit(
         max_body_bytes or settings.max_body_bytes,
@@ -394,7 +401,7 @@ def api_app(
     for route in routes:
         if isinstance(route, Route) and inspect.iscoroutinefunction(route.endpoint):
             route.app = _plain(route.endpoint)
-    app = _ApiApp(_literal_paths_first(routes), exception_handlers, limit)
+    app = _ApiApp(_literal_paths_first(routes), exception_handlers, limit, method_order)
     app.state.ctx = ctx
     return app
 
@@ -438,9 +445,10 @@ class _ApiApp(Starlette):
         routes: list[BaseRoute],
         exception_handlers: Mapping[type[Exception], ErrorHandler],
         body_limit: BodyLimit,
+        method_order: Sequence[str],
     ) -> None:
         super().__init__(routes=routes, exception_handlers=dict(exception_handlers))
-        self.router = Router(routes)
+        self.router = Router(routes, method_order=method_order)
         self.body_limit = body_limit
 
     def build_middleware_stack(self) -> ASGIApp:

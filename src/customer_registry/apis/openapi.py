@@ -149,10 +149,11 @@ def loose_integer(low: int, high: int, *, nullable: bool = True) -> Schema:
     )
 
 
-# A JSON number's text is at most this long for any number a client sends
-# (`-1.7976931348623157e+308`, an integer of 19 digits): where a text field holds that many,
-# a number is stored as its text.
-NUMBER_TEXT_MAX = 32
+# A JSON number's text (Python's `str`, as `apis.params.text` takes it) is at most this long
+# for any number a client sends: 17 significant digits with a sign, a point and an exponent
+# (`-1.7976931348623157e+308`); integers stop at 20 characters (the JSON decoder reads larger
+# ones as floats). Where a text field holds that many, a number is stored as its text.
+NUMBER_TEXT_MAX = 24
 
 
 def text(

@@ -9,6 +9,7 @@ from customer_registry.core import products
 from customer_registry.core.clock import utcnow
 from customer_registry.core.customers import Customer
 from customer_registry.core.errors import Invalid, NotFound
+from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import customers as customer_repository
@@ -51,7 +52,7 @@ def _valid_reason(reason: object) -> str | None:
 
 
 async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
-    row = await repository.get(conn, caller.scope, history_id)
+    row = await repository.get(conn, caller.scope, history_id) if is_key(history_id) else None
     if row is None:
         raise _missing(history_id)
     return HistoryRow.from_row(row)

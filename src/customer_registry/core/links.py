@@ -16,7 +16,7 @@ from typing import Any
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
-from customer_registry.core.fields import check_storable
+from customer_registry.core.fields import check_storable, is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as repository
@@ -51,7 +51,7 @@ class Link:
 
 
 async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
-    row = await repository.get(conn, caller.scope, links, link_id)
+    row = await repository.get(conn, caller.scope, links, link_id) if is_key(link_id) else None
     if row is None:
         raise _missing(link_id)
     return Link.from_row(links, row)
@@ -82,7 +82,8 @@ async def _check(
     for field in changes:
         if field not in (links.owner.name, "entity_id", *_DATES):
             raise UnknownField(field)
-    check_storable(links.table, changes)  # before the lookups below use the values
+    # The references first: one no row can have (an id past its column's range) names
+    # nothing, and is answered as a missing one is, not as a value out of range.
     if "entity_id" in changes:
         entity_id = changes["entity_id"]
         if not caller.can_see_entity(entity_id):
@@ -93,6 +94,7 @@ async def _check(
         conn, caller.scope, links, changes[owner_field]
     ):
         raise Invalid({owner_field: "{field} does not exist."})
+    check_storable(links.table, changes)
 
 
 async def update(

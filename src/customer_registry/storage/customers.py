@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import InUse, Invalid, NotUnique
-from customer_registry.core.fields import INT64, check_storable
+from customer_registry.core.fields import INT64, check_storable, is_key
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import (
@@ -274,8 +274,12 @@ async def by_identifier(
     lock: bool = False,
 ) -> Row | None:
     """The customer of the scope's entity a partner names by external id and/or code."""
-    if not storable(code) or (external_id is not None and not INT64[0] <= external_id <= INT64[1]):
-        return None  # no customer can have it
+    if (
+        not is_key(scope.entity_id)
+        or not storable(code)
+        or (external_id is not None and not INT64[0] <= external_id <= INT64[1])
+    ):
+        return None  # no customer can have it (PostgreSQL would refuse to compare it)
     statement = _by_identifier(scope, external_id is not None, code is not None, lock)
     given = {"external_id": external_id, "code": code}
     return await conn.fetch_one(

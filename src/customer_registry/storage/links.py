@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from customer_registry.core.errors import Invalid
-from customer_registry.core.fields import check_storable
+from customer_registry.core.fields import check_storable, is_key
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.core.scope import Scope
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Row, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
@@ -157,6 +157,8 @@ async def set_owner_entity(
 
 
 async def owner_exists(conn: Connection, scope: Scope, links: LinkTable, owner: object) -> bool:
+    if not storable(owner) or (isinstance(owner, int) and not is_key(owner)):
+        return False  # no row can have it (PostgreSQL would refuse to compare it)
     found = await conn.fetch_value(
         sa.select(sa.func.count())
         .select_from(links.owner_key.table)

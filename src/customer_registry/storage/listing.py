@@ -459,7 +459,7 @@ class _FilterCompiler:
     """Compiles filters for one scope; counts conditions across nested filters too."""
 
     def __init__(self, scope: Scope, as_postgresql: bool = False) -> None:
-        self._caller = scope
+        self._scope = scope
         self._as_postgresql = as_postgresql
         self._count = 0
 

@@ -52,6 +52,7 @@ class Case:
     path: str
     query: str = ""  # raw, so that `page=%202` stays what it is
     form: dict[str, str] | None = None
+    multipart: dict[str, str] | None = None  # form fields sent as multipart/form-data
     json: Any = None
     auth: str = "bearer"  # bearer, lower, none, wrong, empty
     allowed: str | None = None  # the one ALLOWED reason this case may show
@@ -111,6 +112,9 @@ def _reads() -> list[Case]:
         Case("DELETE the list", "DELETE", CUSTOMERS),
         Case("PUT an account", "PUT", f"{ACCOUNTS}/A001"),
         Case("POST an account, no token", "POST", f"{ACCOUNTS}/A001", auth="none"),
+        Case("OPTIONS a customer", "OPTIONS", f"{CUSTOMERS}/1"),
+        Case("OPTIONS the list", "OPTIONS", CUSTOMERS),
+        Case("OPTIONS an account, no token", "OPTIONS", f"{ACCOUNTS}/A001", auth="none"),
         Case("missing update", "PUT", f"{CUSTOMERS}/99999", form={"name": "x"}),
         Case("missing delete", "DELETE", f"{CUSTOMERS}/99999"),
     ]
@@ -288,6 +292,8 @@ def _writes() -> list[Case]:
             allowed="true and false",
         ),
         Case("update own account", "PUT", f"{CUSTOMERS}/2", form={"customerAccount": "A002"}),
+        *_multipart(),
+        *_null_text(),
         Case(
             "update flags and blanks",
             "PATCH",
@@ -297,6 +303,81 @@ def _writes() -> list[Case]:
         ),
         Case("delete", "DELETE", f"{CUSTOMERS}/20"),
         Case("deleted", "GET", f"{CUSTOMERS}/20"),
+    ]
+
+
+def _multipart() -> list[Case]:
+    """PHP parses a multipart body for POST only: an update's is not read at all."""
+    return [
+        Case(
+            "multipart create",
+            "POST",
+            CUSTOMERS,
+            multipart={"name": "Multi", "customerAccount": "MP1", "vip": "1"},
+            follow="/{id}",
+        ),
+        Case("multipart create, invalid", "POST", CUSTOMERS, multipart={"name": _long(256)}),
+        Case(
+            "multipart update, not read",
+            "PUT",
+            f"{CUSTOMERS}/4",
+            multipart={"name": _long(300), "vip": "maybe", "unknown": "1"},
+            follow=f"{CUSTOMERS}/4",
+        ),
+        Case(
+            "multipart patch, not read",
+            "PATCH",
+            f"{CUSTOMERS}/5",
+            multipart={"name": "Changed", "brand": "Changed"},
+            follow=f"{CUSTOMERS}/5",
+        ),
+        Case(
+            "multipart update, the query read",
+            "PUT",
+            f"{CUSTOMERS}/6",
+            "name=From%20the%20query",
+            multipart={"name": "From the body"},
+            follow=f"{CUSTOMERS}/6",
+        ),
+    ]
+
+
+def _null_text() -> list[Case]:
+    """`null` in a form is four letters: ConvertEmptyStringsToNull converts "" only."""
+    return [
+        Case(
+            "form null text",
+            "POST",
+            CUSTOMERS,
+            form={"name": "null", "customerAccount": "NUL1", "brand": "null"},
+            follow="/{id}",
+        ),
+        Case(
+            "form null text for a flag and integers",
+            "POST",
+            CUSTOMERS,
+            form={"name": "N", "vip": "null", "brand_id": "null", "resellerLevel": "null"},
+        ),
+        Case(
+            "multipart null text",
+            "POST",
+            CUSTOMERS,
+            multipart={"name": "null", "customerAccount": "NUL2", "comment": "null"},
+            follow="/{id}",
+        ),
+        Case(
+            "form null text, update",
+            "PATCH",
+            f"{CUSTOMERS}/7",
+            form={"brand": "null", "active": "null"},
+        ),
+        Case(
+            "form null text, update of text",
+            "PATCH",
+            f"{CUSTOMERS}/8",
+            form={"brand": "null", "mainAddressCity": "null"},
+            follow=f"{CUSTOMERS}/8",
+        ),
     ]
 
 
@@ -328,11 +409,12 @@ class Answer:
     status: int
     body: Any
     followed: Answer | None = None
+    allow: str | None = None  # the `Allow` header (a 405, or an answer to OPTIONS)
 
     def dump(self) -> str:
-        """Status and body, JSON types and key order included (`1` ≠ `true` ≠ `"1"`)."""
+        """Status, `Allow` and body, JSON types and key order included (`1` ≠ `true` ≠ `"1"`)."""
         followed = None if self.followed is None else json.loads(self.followed.dump())
-        return json.dumps([self.status, self.body, followed], ensure_ascii=False)
+        return json.dumps([self.status, self.allow, self.body, followed], ensure_ascii=False)
 
 
 def _normalised(value: Any) -> Any:
@@ -507,14 +589,20 @@ def _headers(case: Case, token: str) -> dict[str, str]:
 
 async def _send(client: httpx.AsyncClient, case: Case, token: str, path: str) -> Answer:
     url = f"{path}?{case.query}" if case.query else path
+    fields = None if case.multipart is None else {k: (None, v) for k, v in case.multipart.items()}
     response = await client.request(
-        case.method, url, headers=_headers(case, token), data=case.form, json=case.json
+        case.method,
+        url,
+        headers=_headers(case, token),
+        data=case.form,
+        files=fields,
+        json=case.json,
     )
     try:
         body = response.json()
     except json.JSONDecodeError:
         body = {"not JSON": response.text}
-    return Answer(response.status_code, _normalised(body))
+    return Answer(response.status_code, _normalised(body), allow=response.headers.get("allow"))
 
 
 async def _ask(client: httpx.AsyncClient, case: Case, token: str) -> Answer:

@@ -902,6 +902,33 @@ async def test_an_update_takes_query_form_or_json(
     assert customer["name"] == "Loose"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+async def test_a_multipart_update_is_not_read_but_still_limited(
+    client: httpx.AsyncClient, admin: Headers, method: str
+) -> None:
+    """PHP parses a multipart body for POST only, so Laravel never sees an update's multipart
+    fields: the query string's are read, the body's are not; its size is still limited."""
+    customer_id = await _create(client, admin, name="Kept")
+    before = await _get(client, admin, customer_id)
+    url = f"{CUSTOMERS}/{customer_id}"
+
+    r = await client.request(
+        method,
+        url,
+        params={"comment": "from the query"},
+        files={"name": (None, "x" * 300), "vip": (None, "maybe")},
+        headers=admin,
+    )
+
+    assert r.status_code == 200, r.text
+    after = await _get(client, admin, customer_id)
+    assert after == {**before, "comment": "from the query", "updated_at": after["updated_at"]}
+    too_large = await client.request(
+        method, url, files={"name": (None, "x" * 1_100_000)}, headers=admin
+    )
+    assert too_large.status_code == 413, too_large.text
+
+
 @pytest.mark.parametrize(
     ("sent", "field"),
     [

@@ -444,7 +444,7 @@ async def test_in_reads_a_text_as_its_characters(
 ) -> None:
     """SQLAlchemy's `in_()` iterates over the value 0.17 hands it: a text is its characters,
     an object its keys."""
-    q = {"filters": [{"name": "customer_id", "op": "in", "val": "135"}]}
+    q: dict[str, Any] = {"filters": [{"name": "customer_id", "op": "in", "val": "135"}]}
     assert _ids(await _query(client, admin, q)) == [1, 3, 5]
     q = {"filters": [{"name": "customer_id", "op": "not_in", "val": {"2": 0, "4": 0}}]}
     assert _ids(await _query(client, admin, q)) == [1, 3, 5]

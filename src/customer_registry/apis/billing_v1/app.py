@@ -8,7 +8,7 @@ from starlette.routing import Route
 from customer_registry.apis import openapi
 from customer_registry.apis.billing_v1 import brands, contacts, customers, login
 from customer_registry.apis.billing_v1.openapi import build
-from customer_registry.apis.billing_v1.render import EXCEPTION_HANDLERS
+from customer_registry.apis.billing_v1.render import EXCEPTION_HANDLERS, METHOD_ORDER
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import api_app
 
@@ -35,4 +35,4 @@ ROUTES = [
 
 
 def create_billing_app(ctx: Context) -> Starlette:
-    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS)
+    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS, method_order=METHOD_ORDER)

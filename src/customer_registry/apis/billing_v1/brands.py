@@ -7,12 +7,11 @@ from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import BRAND_PARAMETERS
-from customer_registry.apis.billing_v1.params import convert
+from customer_registry.apis.billing_v1.params import convert, request_input
 from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import brand_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
-from customer_registry.apis.params import parameters
 from customer_registry.core import brands
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -45,7 +44,7 @@ async def get_brand(request: Request, caller: Caller) -> Response:
 
 @requires_in_entity(Level.ADMIN)
 async def create_brand(request: Request, caller: Caller) -> Response:
-    values = convert(await parameters(request), BRAND_PARAMETERS, required=("name",))
+    values = convert(await request_input(request), BRAND_PARAMETERS, required=("name",))
     async with context(request).db.write() as conn:
         brand = await brands.create(conn, caller, values)
         return json_response({"response": brand.brand_id}, status=201)
@@ -54,7 +53,7 @@ async def create_brand(request: Request, caller: Caller) -> Response:
 @requires_in_entity(Level.ADMIN)
 async def update_brand(request: Request, caller: Caller) -> Response:
     brand_id = _brand_id(request)
-    values = convert(await parameters(request), BRAND_PARAMETERS)
+    values = convert(await request_input(request), BRAND_PARAMETERS)
     async with context(request).db.write() as conn:
         brand = await brands.update(conn, caller, brand_id, values)
         return json_response({"response": brand.brand_id})

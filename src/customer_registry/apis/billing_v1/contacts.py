@@ -7,12 +7,12 @@ from starlette.responses import Response
 
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import CONTACT_PARAMETERS
-from customer_registry.apis.billing_v1.params import BadParameters, convert
+from customer_registry.apis.billing_v1.params import BadParameters, convert, request_input
 from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import contact_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
-from customer_registry.apis.params import WrongType, integer, parameters
+from customer_registry.apis.params import WrongType, integer
 from customer_registry.core import contacts
 from customer_registry.core.permissions import Caller, Level
 
@@ -47,7 +47,7 @@ async def list_contacts(request: Request, caller: Caller) -> Response:
 
 @requires_in_entity(Level.ADMIN)
 async def create_contact(request: Request, caller: Caller) -> Response:
-    params = await parameters(request)
+    params = await request_input(request)
     customer_id = _contactable(params)
     values = convert(params, CONTACT_PARAMETERS)
     async with context(request).db.write() as conn:

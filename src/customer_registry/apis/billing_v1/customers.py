@@ -16,7 +16,7 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_MAX_LENGTHS,
     CUSTOMER_PARAMETERS,
 )
-from customer_registry.apis.billing_v1.params import BadParameters, check, words
+from customer_registry.apis.billing_v1.params import BadParameters, check, request_input, words
 from customer_registry.apis.billing_v1.query import (
     SEARCH_FIELDS,
     contains,
@@ -27,7 +27,6 @@ from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.media import delete_customer_and_image
-from customer_registry.apis.params import parameters
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -97,7 +96,7 @@ async def _every_problem(
 
 @requires_in_entity(Level.ADMIN)
 async def create_customer(request: Request, caller: Caller) -> Response:
-    values, problems = _checked(await parameters(request), ("name",))
+    values, problems = _checked(await request_input(request), ("name",))
     identity, details = _split(values)
     async with context(request).db.write() as conn:
         problems = await _every_problem(conn, caller, values, problems)
@@ -139,7 +138,7 @@ _READ_OTHER_ROWS = frozenset({*customers.UNIQUE_IN_ENTITY, "brand_id", "represen
 async def update_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     raw = request.path_params["customer"]
-    params = await parameters(request)
+    params = await request_input(request)
     changes, problems = _checked(params, ("name",) if "name" in params else ())
     async with context(request).db.write(transaction=False) as conn:
         with _missing_as_laravel(raw):

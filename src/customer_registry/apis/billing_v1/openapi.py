@@ -13,6 +13,7 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
     FILTERABLE,
 )
+from customer_registry.apis.billing_v1.params import PHP_TRIMMED
 from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
 from customer_registry.apis.params import Converter, boolean, integer
@@ -20,6 +21,8 @@ from customer_registry.core import brands, contacts, customers
 from customer_registry.core.fields import INT32, INT64, Attribute, Kind
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
+# PHP parses a multipart body for POST only: an update's is never read (`params.request_input`).
+UPDATE_FORMS = (oa.FORM, oa.JSON)
 
 # --- parameters ------------------------------------------------------------------------------
 
@@ -43,6 +46,7 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
             {"type": "boolean"},
             {"type": "integer", "enum": [0, 1]},
             {"type": "string", "pattern": _LARAVEL_BOOLEAN},
+            _BLANK,
             nullable=True,
             description="a flag, as Laravel's `boolean` rule reads it (and true or false)",
         )
@@ -52,16 +56,45 @@ def _parameter(converter: Converter, attribute: Attribute | None = None) -> oa.S
         return oa.loose(
             {"type": "integer", "minimum": low, "maximum": high},
             {"type": "string", "pattern": _laravel_integer(high)},
+            _BLANK,
             nullable=True,
             description="an integer, as Laravel's `integer` rule reads it",
         )
-    # An empty text is null (ConvertEmptyStringsToNull).
-    return oa.text(attribute.max_length if attribute else None, nullable=nullable, empty=nullable)
+    return _text(attribute.max_length if attribute else None, nullable=nullable)
 
 
-# Laravel's TrimStrings hands the validator every text without the spaces around it (PHP's
-# trim), and ConvertEmptyStringsToNull turns what is left empty into null.
-_TRIMMED = "[ \\t\\n\\r\\x0b]*"
+# Laravel's TrimStrings hands the validator every input without the characters PHP's trim()
+# takes off both ends (NUL among them), and ConvertEmptyStringsToNull turns what is left empty
+# into null: the patterns allow them around a value.
+_TRIM_CHARACTERS = "".join(f"\\x{ord(c):02x}" for c in PHP_TRIMMED)
+_TRIMMED = f"[{_TRIM_CHARACTERS}]*"
+_KEPT_END = f"[^{_TRIM_CHARACTERS}]"  # a character trim() leaves at an end (NUL it takes)
+# Nothing left once trimmed: null, as an empty value is.
+_BLANK = {"type": "string", "pattern": f"^{_TRIMMED}$", "description": "blank: as null"}
+
+
+def laravel_text(max_length: int | None) -> str:
+    """A pattern for text as Laravel's `string|max:N` rule gets it once trimmed: no NUL, at
+    most `max_length` characters from the first to the last that trim() leaves (`maxLength`
+    would count those it takes off too); nothing left is null."""
+    inner = "[^\\x00]*" if max_length is None else f"[^\\x00]{{0,{max_length - 2}}}"
+    return f"^{_TRIMMED}(?:{_KEPT_END}(?:{inner}{_KEPT_END})?)?{_TRIMMED}$"
+
+
+def _text(max_length: int | None, *, nullable: bool) -> oa.Schema:
+    """Text as the validator reads it (`laravel_text`); an empty or blank one is null (an
+    error where the field may not be null)."""
+    assert max_length is None or max_length > 1, max_length  # the pattern's core has two ends
+    schema = oa.text(
+        max_length, nullable=nullable, empty=nullable, pattern=laravel_text(max_length)
+    )
+    text = schema["anyOf"][0]
+    text.pop("maxLength", None)  # counted by the pattern, without what is trimmed off
+    if not nullable:
+        text["not"] = {"pattern": "^[\\s\\x00]*$"}  # something besides spaces is left
+    return schema
+
+
 _LARAVEL_BOOLEAN = f"^{_TRIMMED}([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]){_TRIMMED}$"
 
 
@@ -265,6 +298,7 @@ def _write(
     response: oa.Schema,
     path: Mapping[str, oa.Schema] | None = None,
     creates: oa.Creates | None = None,
+    media_types: tuple[str, ...] = FORMS,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -276,7 +310,7 @@ def _write(
         query=parameters,
         path=path or {},
         body=body,
-        media_types=FORMS,
+        media_types=media_types,
         status=status,
         response=response,
         creates=creates,
@@ -286,7 +320,7 @@ def _write(
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
     # A customer's name is never blank (`core.customers._validate`).
-    parameters["name"] = oa.text(customers.NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
+    parameters["name"] = _text(customers.NAME_MAX, nullable=False)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
@@ -294,6 +328,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         parameters,
         path=_CUSTOMER_KEY,
         response=_response(oa.ID),
+        media_types=UPDATE_FORMS,
     )
     return {
         ("GET", "/v1/customers"): oa.Spec(
@@ -340,7 +375,9 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     }
     brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
     key = {"brand": oa.ID}
-    update_brand = _write("Rename a brand", brand, path=key, response=_response(oa.ID))
+    update_brand = _write(
+        "Rename a brand", brand, path=key, response=_response(oa.ID), media_types=UPDATE_FORMS
+    )
     return {
         ("GET", "/v1/contacts"): oa.Spec(
             "A customer's contacts (both parameters required)",

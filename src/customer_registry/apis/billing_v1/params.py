@@ -8,7 +8,10 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
-from customer_registry.apis.params import Converter, WrongType, boolean, integer
+from starlette.requests import Request
+
+from customer_registry.apis.http import media_type
+from customer_registry.apis.params import Converter, WrongType, boolean, integer, parameters
 from customer_registry.core.errors import Invalid
 
 
@@ -16,15 +19,26 @@ class BadParameters(Invalid):
     """Parameters refused before the core sees them: keyed by the billing API's own names."""
 
 
+async def request_input(request: Request) -> dict[str, Any]:
+    """The parameters a Laravel controller gets: the query string, and the body's over it.
+    PHP parses a multipart body into `$_POST` for POST only, and Symfony parses only a
+    urlencoded one for PUT and PATCH: an update's multipart fields never reach Laravel, which
+    answers as if they were not sent."""
+    if request.method != "POST" and media_type(request) == "multipart/form-data":
+        await request.body()  # still within the body limits (413, 408), as every body is
+        return dict(request.query_params)
+    return await parameters(request)
+
+
 # PHP's trim(): Laravel's TrimStrings strips these only (not every Unicode space).
-_PHP_TRIMMED = " \t\n\r\0\x0b"
+PHP_TRIMMED = " \t\n\r\0\x0b"
 
 
 def laravel_value(value: Any) -> Any:
     """A parameter as Laravel's default middleware hands it on: strings trimmed
     (TrimStrings), then an empty string is null (ConvertEmptyStringsToNull)."""
     if isinstance(value, str):
-        return value.strip(_PHP_TRIMMED) or None
+        return value.strip(PHP_TRIMMED) or None
     if isinstance(value, list):
         return [laravel_value(item) for item in value]
     if isinstance(value, dict):

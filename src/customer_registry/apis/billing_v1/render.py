@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
 
 from customer_registry.apis.billing_v1.names import CORE_TO_BILLING, FIELD_NAMES
 from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, words
@@ -294,27 +293,22 @@ def domain_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
-# Laravel lists a route's methods in the order they were declared: GET and HEAD first.
-_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-def _methods_for(request: Request) -> list[str]:
-    """Every method some route of this app accepts for the request's path."""
-    found: list[str] = []
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
-            methods = route.methods or set()
-            found += [m for m in _METHOD_ORDER if m in methods and m not in found]
-    return found
+# Laravel's router tries the other methods in this order (Router::$verbs) and lists those a
+# route of the path takes, whatever order the routes were declared in: the 405's `Allow`.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def routing_error(request: Request, exc: Exception) -> Response:
     """An unknown route (Laravel's NotFoundHttpException has no message) or a method the
-    route does not take (Laravel's MethodNotAllowedHttpException, every method listed)."""
+    path does not take, with the `Allow` the router built: Laravel's
+    MethodNotAllowedHttpException, every method listed; OPTIONS, which Laravel's router
+    answers itself for any path it routes (200, no body, the methods without spaces)."""
     assert isinstance(exc, HTTPException)
     if exc.status_code != 405:
         return _message(exc.status_code, "" if exc.status_code == 404 else str(exc.detail))
-    methods = ", ".join(_methods_for(request))
+    methods = (exc.headers or {})["Allow"]
+    if request.method == "OPTIONS":
+        return Response(status_code=200, headers={"Allow": methods.replace(", ", ",")})
     message = (
         f"The {request.method} method is not supported for this route. "
         f"Supported methods: {methods}."

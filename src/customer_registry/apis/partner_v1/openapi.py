@@ -26,6 +26,7 @@ from customer_registry.apis.partner_v1.query import (
     OPERATORS,
     RELATION_SEPARATOR,
 )
+from customer_registry.core.customers import NAME_MAX
 from customer_registry.core.fields import INT32, INT64
 from customer_registry.core.history import REASON_MAX
 from customer_registry.core.permissions import Level, Visibility
@@ -270,12 +271,16 @@ _ONE_IDENTIFIER = [
 ]
 
 
+# A customer's name is never blank (`core.customers._validate`).
+_CUSTOMER_NAME = oa.text(NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
+
+
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     customer = tables.customers.c
     new_customer = oa.fields(
         {
             "entity_id": _column(customer.entity_id, request=True),
-            "name": _column(customer.name, request=True),
+            "name": _CUSTOMER_NAME,
             "external_customer_id": _column(customer.external_id, request=True),
             "external_customer_code": _column(customer.code, request=True),
             "reason": {"description": "any value: accepted, not stored"},
@@ -313,6 +318,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     )
     path = "/customers/create_customer"
     update = _writable(CUSTOMER_FIELDS, tables.customers, META_FIELDS | {"customer_id"})
+    update["properties"]["name"] = _CUSTOMER_NAME
     return {
         ("POST", path): create,
         ("PUT", path): create,

@@ -403,7 +403,8 @@ def _order_and_window() -> list[Probe]:
     one = {"name": "customer_id", "op": "==", "val": 7}
     none = {"name": "customer_id", "op": "==", "val": 99999}
     many = {"name": "customer_id", "op": "<", "val": 9}
-    for single in (True, 1, "yes", False, 0, None, [], "false"):
+    singles: tuple[object, ...] = (True, 1, "yes", False, 0, None, [], "false")
+    for single in singles:
         for f in (one, none, many):
             probes.append(_q({"filters": [f], "single": single}))
     return probes
