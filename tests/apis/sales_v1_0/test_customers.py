@@ -1081,6 +1081,27 @@ async def test_update_refuses_parent_cycles(client: httpx.AsyncClient, admin: He
     assert (await _get(client, admin, a["id"]))["parentCustomer"] is None
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize("name", ["reference", "name"])
+@pytest.mark.parametrize(
+    "send", ["form", "json", "json null"], ids=["form empty", "json empty", "json null"]
+)
+async def test_update_cannot_empty_a_required_field(
+    client: httpx.AsyncClient, admin: Headers, method: str, name: str, send: str
+) -> None:
+    created = await _create(client, admin, reference="REQ", name="Required")
+    url = f"{CUSTOMERS}/{created['id']}"
+    if send == "form":
+        r = await client.request(method, url, data={name: ""}, headers=admin)
+    else:
+        value = None if send == "json null" else ""
+        r = await client.request(method, url, json={name: value}, headers=admin)
+
+    assert r.status_code == 400, r.text
+    assert r.json() == _error("invalid_param", f"{name} may not be null.")
+    assert await _get(client, admin, created["id"]) == created
+
+
 async def test_update_of_an_unknown_customer_is_not_found(
     client: httpx.AsyncClient, admin: Headers
 ) -> None:
