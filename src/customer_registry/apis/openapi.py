@@ -189,12 +189,14 @@ def loose_number(*, nullable: bool = True) -> Schema:
 
 def textual(schema: Schema) -> Schema:
     """`schema` as a query string or a form carries it: text only, so never null (a form's
-    `null` is the four letters). An empty value, where documented, stands for null."""
+    `null` is the four letters) nor a JSON list. An empty value, where documented, stands for
+    null."""
     if schema.get("type") == "object" and "properties" in schema:
         properties = {name: textual(value) for name, value in schema["properties"].items()}
         return {**schema, "properties": properties}
     if "anyOf" in schema:
-        return {**schema, "anyOf": [branch for branch in schema["anyOf"] if branch is not NULL]}
+        kept = [b for b in schema["anyOf"] if b is not NULL and b.get("type") != "array"]
+        return {**schema, "anyOf": kept}
     if schema.get("nullable"):
         return {**schema, "nullable": False}
     return schema

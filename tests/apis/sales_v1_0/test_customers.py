@@ -493,6 +493,32 @@ async def test_payment_types_in_the_seed_form_and_as_json(
     assert [item["id"] for item in r.json()["paymentTypes"]] == ids
 
 
+async def test_payment_types_null_or_empty_are_none(
+    client: httpx.AsyncClient, admin: Headers, cats: Catalogues
+) -> None:
+    """JSON's null is no payment type, as an empty value is; a form's `null` is four letters,
+    not a list of ids."""
+    created = await _create(
+        client, admin, as_json=True, reference="PN", name="N", paymentTypes=None
+    )
+    assert created["paymentTypes"] == []
+    cash = [{"id": cats.cash["id"]}]
+    url = f"{CUSTOMERS}/{created['id']}"
+    for method, clearing in (
+        ("PUT", {"json": {"paymentTypes": None}}),
+        ("PATCH", {"data": {"paymentTypes": ""}}),
+    ):
+        r = await client.patch(url, json={"paymentTypes": cash}, headers=admin)
+        assert [item["id"] for item in r.json()["paymentTypes"]] == [cats.cash["id"]]
+        r = await client.request(method, url, headers=admin, **clearing)
+        assert r.status_code == 200, r.text
+        assert r.json()["paymentTypes"] == []
+
+    r = await client.patch(url, data={"paymentTypes": "null"}, headers=admin)
+    assert r.status_code == 400, r.text
+    assert r.json() == _bad_type("payment type id")
+
+
 async def test_country_names_are_stored_as_iso_codes(
     client: httpx.AsyncClient, admin: Headers
 ) -> None:

@@ -70,12 +70,25 @@ _SPECIAL: dict[str, oa.Schema] = {
     "shipping_country": _COUNTRY,
     "country": _COUNTRY,
 }
-_PAYMENT_TYPES = oa.string(
-    pattern="^([0-9]{1,9}(,[0-9]{1,9})*)?$",
-    description='ids, comma-separated; also `[{"id"=7},{"id"=8}]` (the document\'s form) or a '
-    "JSON list",
-    example="7,8",
-)
+_PAYMENT_TYPE_ID = oa.loose_integer(1, INT32[1], nullable=False)
+_PAYMENT_TYPES = {
+    "anyOf": [
+        {"type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$", "example": "7,8"},
+        # The document's own notation, `=` for `:`.
+        {"type": "string", "pattern": r'^\[(\{"id"[=:][0-9]{1,9}\}(,\{"id"[=:][0-9]{1,9}\})*)?\]$'},
+        oa.array(
+            {
+                "anyOf": [
+                    _PAYMENT_TYPE_ID,
+                    {"type": "object", "properties": {"id": _PAYMENT_TYPE_ID}, "required": ["id"]},
+                ]
+            }
+        ),
+        oa.NULL,
+    ],
+    "description": 'ids, comma-separated, `[{"id"=7},{"id"=8}]` (the document\'s form) or a JSON '
+    "list (of ids or of such objects); null or empty: none. The list replaces the customer's.",
+}
 
 
 _EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}

@@ -147,8 +147,11 @@ _SEED_PAIRS = re.compile(r'("\s*)=')  # {"id"=7}: the document's own notation
 
 
 def payment_types(value: Any, external: bool) -> list[int | Reference]:
-    """`[{"id"=7},{"id"=8}]`, the same as JSON, a JSON list of ids, or `7,8`."""
+    """`[{"id"=7},{"id"=8}]`, the same as JSON, a JSON list of ids, or `7,8`; null (JSON's, not
+    a form's text `null`) or empty: none, as an empty value clears any other field."""
     label = "payment type id"
+    if value is None:
+        return []
     items: Any = value
     if isinstance(value, str):
         raw = value.strip()
