@@ -1107,6 +1107,25 @@ async def test_update_refuses_parent_cycles(client: httpx.AsyncClient, admin: He
     assert (await _get(client, admin, a["id"]))["parentCustomer"] is None
 
 
+@pytest.mark.parametrize("parent", ["", None])
+async def test_update_keeps_a_sub_customer_with_a_parent(
+    client: httpx.AsyncClient, admin: Headers, parent: str | None
+) -> None:
+    """`isSubCustomer=true` with an empty parent is refused on update as on create (it
+    cleared the parent, and the record said it was no sub-customer)."""
+    a = await _create(client, admin, reference="A", name="A")
+    b = await _create(
+        client, admin, reference="B", name="B", isSubCustomer=True, parentCustomerId=a["id"]
+    )
+    body = {"isSubCustomer": True, "parentCustomerId": parent}
+
+    r = await client.patch(f"{CUSTOMERS}/{b['id']}", json=body, headers=admin)
+
+    assert r.status_code == 400, r.text
+    assert r.json() == _error("missing_param", "parentCustomerId parameter is missing")
+    assert (await _get(client, admin, b["id"]))["parentCustomer"]["id"] == a["id"]
+
+
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
 @pytest.mark.parametrize("name", ["reference", "name"])
 @pytest.mark.parametrize(

@@ -79,6 +79,12 @@ class _Input:
         self.upload = None if upload in (None, "") else upload
         self.image: images.PreparedImage | None = None
 
+    def check_parent(self, stored_parent: int | None) -> None:
+        """A sub-customer needs a parent: the one sent, else the one it has."""
+        parent = self.values.get("parent_customer_id", stored_parent)
+        if self.sub_customer and parent is None:
+            raise MissingParam("parentCustomerId")
+
     async def read_image(self, request: Request) -> None:
         if self.upload is not None:
             self.image = await read_image(context(request), self.upload)
@@ -99,8 +105,7 @@ class _Input:
 @requires_in_entity(Level.ADMIN)
 async def create_customer(request: Request, caller: Caller) -> Response:
     given = _Input(await parameters(request, files=True), creates=True)
-    if given.sub_customer and given.values.get("parent_customer_id") is None:
-        raise MissingParam("parentCustomerId")
+    given.check_parent(None)
     await given.read_image(request)
     async with context(request).db.write() as conn:
         values, types = await given.resolved(request, conn, caller)
@@ -139,12 +144,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
         customer_id = await _customer_id(conn, caller, request)
         existing = await customers.get(conn, caller, customer_id, for_update=True)
-        if (
-            given.sub_customer
-            and "parent_customer_id" not in given.values
-            and existing.details["parent_customer_id"] is None
-        ):
-            raise MissingParam("parentCustomerId")
+        given.check_parent(existing.details["parent_customer_id"])
         values, types = await given.resolved(request, conn, caller)
         if "logo" in values:
             forget_image(context(request), conn, existing.details["logo"])
