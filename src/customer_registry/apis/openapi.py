@@ -177,13 +177,19 @@ def text(
     return {"anyOf": branches, **more}
 
 
-def loose_number(*, nullable: bool = True) -> Schema:
-    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text."""
+def loose_number(*, nullable: bool = True, limit: int | None = None) -> Schema:
+    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text;
+    within ±`limit` where a rule says so, else within what every number field stores (text
+    of 15 digits at most is within FLOAT_LIMIT)."""
+    if limit is None:
+        bounds, whole = _NUMBER_RANGE, "[0-9]{1,15}"
+    else:
+        bounds, whole = {"minimum": -limit, "maximum": limit}, digits_within(0, limit - 1)[1:-1]
     return loose(
-        {"type": "number", **_NUMBER_RANGE},
-        {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"},
+        {"type": "number", **bounds},
+        {"type": "string", "pattern": rf"^-?{whole}(\.[0-9]{{1,15}})?$"},
         nullable=nullable,
-        description="a number",
+        description="a number" if limit is None else f"a number from -{limit} to {limit}",
     )
 
 
