@@ -178,13 +178,11 @@ def text(
 
 
 def loose_number(*, nullable: bool = True, limit: int | None = None) -> Schema:
-    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text;
-    within ±`limit` where a rule says so, else within what every number field stores (text
-    of 15 digits at most is within FLOAT_LIMIT)."""
-    if limit is None:
-        bounds, whole = _NUMBER_RANGE, "[0-9]{1,15}"
-    else:
-        bounds, whole = {"minimum": -limit, "maximum": limit}, digits_within(0, limit - 1)[1:-1]
+    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text,
+    within ±`limit` where a rule says so, else within what every number field stores
+    (FLOAT_LIMIT). Its text's whole part stays below the limit, so that any fraction does."""
+    bounds = _NUMBER_RANGE if limit is None else {"minimum": -limit, "maximum": limit}
+    whole = digits_within(0, int(bounds["maximum"]) - 1)[1:-1]
     return loose(
         {"type": "number", **bounds},
         {"type": "string", "pattern": rf"^-?{whole}(\.[0-9]{{1,15}})?$"},
