@@ -157,6 +157,8 @@ _SALES_CUSTOMER_RANGES: list[tuple[dict[str, Any], bool]] = [
     ({"dueDateConfigNumber": 3650}, True),
     ({"dueDateConfigNumber": "365"}, True),
     ({"paymentTypes": None}, True),
+    ({"paymentTypes": "[]"}, True),
+    ({"paymentTypes": '[{"id"=07}]'}, False),  # JSON has no leading zeros
 ]
 
 

@@ -93,11 +93,12 @@ _SPECIAL: dict[str, oa.Schema] = {
     ),
 }
 _PAYMENT_TYPE_ID = oa.loose_integer(1, INT32[1], nullable=False)
+_SEED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
 _PAYMENT_TYPES = {
     "anyOf": [
         {"type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$", "example": "7,8"},
-        # The document's own notation, `=` for `:`.
-        {"type": "string", "pattern": r'^\[(\{"id"[=:][0-9]{1,9}\}(,\{"id"[=:][0-9]{1,9}\})*)?\]$'},
+        # The document's own notation, `=` for `:`, read as JSON (no leading zero).
+        {"type": "string", "pattern": rf"^\[({_SEED_ITEM}(,{_SEED_ITEM})*)?\]$"},
         oa.array(
             {
                 "anyOf": [
