@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import hypothesis
+import jsonschema_rs
 import pytest
 from hypothesis import strategies as st
 
@@ -141,3 +142,38 @@ def test_a_documented_digits_pattern_names_only_integers_in_range(
     """What a document says a loose integer may be is always accepted (its range included)."""
     (low, high), text = drawn
     assert low <= int(text) <= high
+
+
+# (changes to a valid sales create, whether the create document and the service accept them)
+_SALES_CUSTOMER_RANGES: list[tuple[dict[str, Any], bool]] = [
+    ({"latitude": 90.5}, False),
+    ({"latitude": -90}, True),
+    ({"billingLat": "89.75"}, True),
+    ({"billingLat": "-90.5"}, False),
+    ({"longitude": -180.01}, False),
+    ({"billingLng": 180}, True),
+    ({"dueDateConfigNumber": 3651}, False),
+    ({"dueDateConfigNumber": -1}, False),
+    ({"dueDateConfigNumber": 3650}, True),
+    ({"dueDateConfigNumber": "365"}, True),
+    ({"paymentTypes": None}, True),
+    ({"paymentTypes": "[]"}, True),
+    ({"paymentTypes": '[{"id"=07}]'}, False),  # JSON has no leading zeros
+]
+
+
+@pytest.mark.parametrize(("changes", "valid"), _SALES_CUSTOMER_RANGES)
+async def test_the_sales_create_document_states_the_ranges_the_service_keeps(
+    client: httpx.AsyncClient, admin: Headers, changes: dict[str, Any], valid: bool
+) -> None:
+    """Coordinates, a due date's days, no payment types: what the document allows is created,
+    what it does not is refused."""
+    headers = laravel.bearer(admin)
+    url = "/api/v1.0/customers"
+    body = {"reference": "R", "name": "Ranged", **changes}
+    schema = sales_document()["paths"]["/customers"]["post"]["requestBody"]["content"]
+    validator = jsonschema_rs.Draft4Validator(schema["application/json"]["schema"])
+
+    assert validator.is_valid(body) is valid
+    r = await client.post(url, json=body, headers=headers)
+    assert r.status_code == (201 if valid else 400), r.text

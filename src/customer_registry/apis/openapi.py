@@ -178,24 +178,30 @@ def text(
     return {"anyOf": branches, **more}
 
 
-def loose_number(*, nullable: bool = True) -> Schema:
-    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text."""
+def loose_number(*, nullable: bool = True, limit: int | None = None) -> Schema:
+    """A number as `apis.params.number` reads it: a finite JSON number or its decimal text,
+    within ±`limit` where a rule says so, else within what every number field stores
+    (FLOAT_LIMIT). Its text's whole part stays below the limit, so that any fraction does."""
+    bounds = _NUMBER_RANGE if limit is None else {"minimum": -limit, "maximum": limit}
+    whole = digits_within(0, int(bounds["maximum"]) - 1)[1:-1]
     return loose(
-        {"type": "number", **_NUMBER_RANGE},
-        {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"},
+        {"type": "number", **bounds},
+        {"type": "string", "pattern": rf"^-?{whole}(\.[0-9]{{1,15}})?$"},
         nullable=nullable,
-        description="a number",
+        description="a number" if limit is None else f"a number from -{limit} to {limit}",
     )
 
 
 def textual(schema: Schema) -> Schema:
     """`schema` as a query string or a form carries it: text only, so never null (a form's
-    `null` is the four letters). An empty value, where documented, stands for null."""
+    `null` is the four letters) nor a JSON list. An empty value, where documented, stands for
+    null."""
     if schema.get("type") == "object" and "properties" in schema:
         properties = {name: textual(value) for name, value in schema["properties"].items()}
         return {**schema, "properties": properties}
     if "anyOf" in schema:
-        return {**schema, "anyOf": [branch for branch in schema["anyOf"] if branch is not NULL]}
+        kept = [b for b in schema["anyOf"] if b is not NULL and b.get("type") != "array"]
+        return {**schema, "anyOf": kept}
     if schema.get("nullable"):
         return {**schema, "nullable": False}
     return schema

@@ -119,12 +119,14 @@ SHIPPING_FROM_BILLING = {
 }
 DUE_DATE_TYPES = (1, 2)  # days after the invoice date; after the end of the invoice month
 _RISK_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
-_COORDINATES = {
-    "billing_lat": 90.0,
-    "shipping_lat": 90.0,
-    "billing_lng": 180.0,
-    "shipping_lng": 180.0,
+# The bounds of a latitude and a longitude (either sign), by field.
+COORDINATE_LIMITS = {
+    "billing_lat": 90,
+    "shipping_lat": 90,
+    "billing_lng": 180,
+    "shipping_lng": 180,
 }
+DUE_DATE_DAYS = (0, 3650)  # a due date's number of days: up to ten years
 _PARENT_DEPTH_MAX = 100
 
 # Fields a client may change; ids, entity and audit fields are the system's.
@@ -201,10 +203,10 @@ def _validate(changes: Mapping[str, Any]) -> None:
 
 def _detail_problems(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
-    for name, limit in _COORDINATES.items():
+    for name, limit in COORDINATE_LIMITS.items():
         value = values.get(name)
         if value is not None and not -limit <= value <= limit:
-            errors[name] = f"{{field}} must be between -{limit:g} and {limit:g}."
+            errors[name] = f"{{field}} must be between -{limit} and {limit}."
     color = values.get("customer_risk_color")
     if color is not None and not _RISK_COLOR.fullmatch(color):
         errors["customer_risk_color"] = "{field} must be a colour such as #1BE9D8."
@@ -212,8 +214,9 @@ def _detail_problems(values: Mapping[str, Any]) -> dict[str, str]:
     if kind is not None and kind not in DUE_DATE_TYPES:
         errors["due_date_config_type"] = "{field} must be 1 or 2."
     days = values.get("due_date_config_number")
-    if days is not None and not 0 <= days <= 3650:
-        errors["due_date_config_number"] = "{field} must be a number of days (0 to 3650)."
+    low, high = DUE_DATE_DAYS
+    if days is not None and not low <= days <= high:
+        errors["due_date_config_number"] = f"{{field}} must be a number of days ({low} to {high})."
     return errors
 
 

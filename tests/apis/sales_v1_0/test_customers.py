@@ -493,6 +493,32 @@ async def test_payment_types_in_the_seed_form_and_as_json(
     assert [item["id"] for item in r.json()["paymentTypes"]] == ids
 
 
+async def test_payment_types_null_or_empty_are_none(
+    client: httpx.AsyncClient, admin: Headers, cats: Catalogues
+) -> None:
+    """JSON's null is no payment type, as an empty value is; a form's `null` is four letters,
+    not a list of ids."""
+    created = await _create(
+        client, admin, as_json=True, reference="PN", name="N", paymentTypes=None
+    )
+    assert created["paymentTypes"] == []
+    cash = [{"id": cats.cash["id"]}]
+    url = f"{CUSTOMERS}/{created['id']}"
+    for method, clearing in (
+        ("PUT", {"json": {"paymentTypes": None}}),
+        ("PATCH", {"data": {"paymentTypes": ""}}),
+    ):
+        r = await client.patch(url, json={"paymentTypes": cash}, headers=admin)
+        assert [item["id"] for item in r.json()["paymentTypes"]] == [cats.cash["id"]]
+        r = await client.request(method, url, headers=admin, **clearing)
+        assert r.status_code == 200, r.text
+        assert r.json()["paymentTypes"] == []
+
+    r = await client.patch(url, data={"paymentTypes": "null"}, headers=admin)
+    assert r.status_code == 400, r.text
+    assert r.json() == _bad_type("payment type id")
+
+
 async def test_country_names_are_stored_as_iso_codes(
     client: httpx.AsyncClient, admin: Headers
 ) -> None:
@@ -1079,6 +1105,46 @@ async def test_update_refuses_parent_cycles(client: httpx.AsyncClient, admin: He
     assert r.json()["error"] == "invalid_param"
 
     assert (await _get(client, admin, a["id"]))["parentCustomer"] is None
+
+
+@pytest.mark.parametrize("parent", ["", None])
+async def test_update_keeps_a_sub_customer_with_a_parent(
+    client: httpx.AsyncClient, admin: Headers, parent: str | None
+) -> None:
+    """`isSubCustomer=true` with an empty parent is refused on update as on create (it
+    cleared the parent, and the record said it was no sub-customer)."""
+    a = await _create(client, admin, reference="A", name="A")
+    b = await _create(
+        client, admin, reference="B", name="B", isSubCustomer=True, parentCustomerId=a["id"]
+    )
+    body = {"isSubCustomer": True, "parentCustomerId": parent}
+
+    r = await client.patch(f"{CUSTOMERS}/{b['id']}", json=body, headers=admin)
+
+    assert r.status_code == 400, r.text
+    assert r.json() == _error("missing_param", "parentCustomerId parameter is missing")
+    assert (await _get(client, admin, b["id"]))["parentCustomer"]["id"] == a["id"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize("name", ["reference", "name"])
+@pytest.mark.parametrize(
+    "send", ["form", "json", "json null"], ids=["form empty", "json empty", "json null"]
+)
+async def test_update_cannot_empty_a_required_field(
+    client: httpx.AsyncClient, admin: Headers, method: str, name: str, send: str
+) -> None:
+    created = await _create(client, admin, reference="REQ", name="Required")
+    url = f"{CUSTOMERS}/{created['id']}"
+    if send == "form":
+        r = await client.request(method, url, data={name: ""}, headers=admin)
+    else:
+        value = None if send == "json null" else ""
+        r = await client.request(method, url, json={name: value}, headers=admin)
+
+    assert r.status_code == 400, r.text
+    assert r.json() == _error("invalid_param", f"{name} may not be null.")
+    assert await _get(client, admin, created["id"]) == created
 
 
 async def test_update_of_an_unknown_customer_is_not_found(

@@ -35,6 +35,9 @@ from customer_registry.core.errors import NotFound, missing
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.storage.database import Connection
 
+# What a create must send, and so what an update may not empty (seed 002: `Required: yes`).
+REQUIRED = ("reference", "name")
+
 
 async def _customer_id(conn: Connection, caller: Caller, request: Request) -> int:
     """The customer the path names: by id, or by reference with `useExternalId=true`."""
@@ -60,9 +63,12 @@ def _is_sub_customer(params: dict[str, Any]) -> bool | None:
 class _Input:
     """A create or update request, read and typed before any transaction opens."""
 
-    def __init__(self, params: dict[str, Any], *, required: tuple[str, ...]) -> None:
+    def __init__(self, params: dict[str, Any], *, creates: bool) -> None:
         external = external_ids(params)
-        self.values = convert(params, CUSTOMER_PARAMETERS, required=required, external=external)
+        required, kept = (REQUIRED, ()) if creates else ((), REQUIRED)
+        self.values = convert(
+            params, CUSTOMER_PARAMETERS, required=required, kept=kept, external=external
+        )
         self.sub_customer = _is_sub_customer(params)
         if self.sub_customer is False:
             self.values["parent_customer_id"] = None
@@ -72,6 +78,12 @@ class _Input:
         upload = params.get("imageFile")
         self.upload = None if upload in (None, "") else upload
         self.image: images.PreparedImage | None = None
+
+    def check_parent(self, stored_parent: int | None) -> None:
+        """A sub-customer needs a parent: the one sent, else the one it has."""
+        parent = self.values.get("parent_customer_id", stored_parent)
+        if self.sub_customer and parent is None:
+            raise MissingParam("parentCustomerId")
 
     async def read_image(self, request: Request) -> None:
         if self.upload is not None:
@@ -92,9 +104,8 @@ class _Input:
 
 @requires_in_entity(Level.ADMIN)
 async def create_customer(request: Request, caller: Caller) -> Response:
-    given = _Input(await parameters(request, files=True), required=("reference", "name"))
-    if given.sub_customer and given.values.get("parent_customer_id") is None:
-        raise MissingParam("parentCustomerId")
+    given = _Input(await parameters(request, files=True), creates=True)
+    given.check_parent(None)
     await given.read_image(request)
     async with context(request).db.write() as conn:
         values, types = await given.resolved(request, conn, caller)
@@ -128,17 +139,12 @@ async def list_customers(request: Request, caller: Caller) -> Response:
 
 @requires_in_entity(Level.ADMIN)
 async def update_customer(request: Request, caller: Caller) -> Response:
-    given = _Input(await parameters(request, files=True), required=())
+    given = _Input(await parameters(request, files=True), creates=False)
     await given.read_image(request)
     async with context(request).db.write() as conn:
         customer_id = await _customer_id(conn, caller, request)
         existing = await customers.get(conn, caller, customer_id, for_update=True)
-        if (
-            given.sub_customer
-            and "parent_customer_id" not in given.values
-            and existing.details["parent_customer_id"] is None
-        ):
-            raise MissingParam("parentCustomerId")
+        given.check_parent(existing.details["parent_customer_id"])
         values, types = await given.resolved(request, conn, caller)
         if "logo" in values:
             forget_image(context(request), conn, existing.details["logo"])

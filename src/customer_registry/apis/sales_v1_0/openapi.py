@@ -7,15 +7,23 @@ from collections.abc import Mapping, Sequence
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number, text
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
+from customer_registry.apis.sales_v1_0.customers import REQUIRED
 from customer_registry.apis.sales_v1_0.names import (
     CONTACT_FILTERS,
     CONTACT_PARAMETERS,
     CUSTOMER_FILTERS,
     CUSTOMER_PARAMETERS,
 )
-from customer_registry.apis.sales_v1_0.params import DUE_DATE_TYPES, Field, Id
+from customer_registry.apis.sales_v1_0.params import (
+    DUE_DATE_TYPES,
+    Field,
+    Id,
+    country,
+    due_date_type,
+)
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
 from customer_registry.core.catalogues import MAX_REGION_LEVEL
+from customer_registry.core.customers import COORDINATE_LIMITS, DUE_DATE_DAYS
 from customer_registry.core.fields import INT32
 from customer_registry.core.iso import COUNTRY_CODES
 
@@ -37,6 +45,10 @@ def _schema(reader: object) -> oa.Schema:
         return oa.loose_integer(*INT32)
     if reader is number:
         return oa.loose_number()
+    if reader is country:
+        return _COUNTRY
+    if reader is due_date_type:
+        return _DUE_DATE_TYPE_READ
     # The sales forms take an empty field as no value.
     return oa.text(None, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
 
@@ -45,16 +57,28 @@ def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
     return {name: _SPECIAL.get(core) or _schema(reader) for name, (core, reader) in table.items()}
 
 
-# Core fields whose values a rule narrows further than their reader.
-_LEVEL = oa.loose_integer(1, MAX_REGION_LEVEL)
 _COUNTRY = oa.loose(
     {"type": "string", "enum": COUNTRY_CODES},
     nullable=True,
     description="ISO 3166 alpha-2 (a country's name is read too)",
 )
+_DUE_DATE_WORDS = oa.one_of_words(tuple(DUE_DATE_TYPES.values()))
+# What `params.due_date_type` reads (a filter compares any of it); a write takes 1 or 2 only.
+_DUE_DATE_TYPE_READ = oa.loose(
+    {"type": "integer", "minimum": INT32[0], "maximum": INT32[1]},
+    {"type": "string", "pattern": oa.digits_within(*INT32)},
+    {"type": "string", "pattern": _DUE_DATE_WORDS},
+    nullable=True,
+    description="an integer, or the name of a due date type",
+)
+
+# Core fields whose values a rule narrows further than their reader.
+_LEVEL = oa.loose_integer(1, MAX_REGION_LEVEL)
 _SPECIAL: dict[str, oa.Schema] = {
     "level": _LEVEL,
     "region_level": _LEVEL,
+    **{core: oa.loose_number(limit=limit) for core, limit in COORDINATE_LIMITS.items()},
+    "due_date_config_number": oa.loose_integer(*DUE_DATE_DAYS),
     "customer_risk_color": oa.loose(
         {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "example": "#1BE9D8"},
         nullable=True,
@@ -63,19 +87,31 @@ _SPECIAL: dict[str, oa.Schema] = {
     "due_date_config_type": oa.loose(
         {"type": "integer", "enum": list(DUE_DATE_TYPES)},
         {"type": "string", "pattern": "^[12]$"},
-        {"type": "string", "pattern": oa.one_of_words(tuple(DUE_DATE_TYPES.values()))},
+        {"type": "string", "pattern": _DUE_DATE_WORDS},
         nullable=True,
         description="1 (days after the invoice date) or 2 (after the end of its month)",
     ),
-    "shipping_country": _COUNTRY,
-    "country": _COUNTRY,
 }
-_PAYMENT_TYPES = oa.string(
-    pattern="^([0-9]{1,9}(,[0-9]{1,9})*)?$",
-    description='ids, comma-separated; also `[{"id"=7},{"id"=8}]` (the document\'s form) or a '
-    "JSON list",
-    example="7,8",
-)
+_PAYMENT_TYPE_ID = oa.loose_integer(1, INT32[1], nullable=False)
+_SEED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
+_PAYMENT_TYPES = {
+    "anyOf": [
+        {"type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$", "example": "7,8"},
+        # The document's own notation, `=` for `:`, read as JSON (no leading zero).
+        {"type": "string", "pattern": rf"^\[({_SEED_ITEM}(,{_SEED_ITEM})*)?\]$"},
+        oa.array(
+            {
+                "anyOf": [
+                    _PAYMENT_TYPE_ID,
+                    {"type": "object", "properties": {"id": _PAYMENT_TYPE_ID}, "required": ["id"]},
+                ]
+            }
+        ),
+        oa.NULL,
+    ],
+    "description": 'ids, comma-separated, `[{"id"=7},{"id"=8}]` (the document\'s form) or a JSON '
+    "list (of ids or of such objects); null or empty: none. The list replaces the customer's.",
+}
 
 
 _EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}
@@ -258,6 +294,17 @@ _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
 
+# The rules across a customer's fields, which the document states in words: in schema terms
+# (OpenAPI 3.0 has `anyOf`, not `dependencies`) a body's fields would no longer be varied one
+# by one by generators such as schemathesis, which draw a single body for an `anyOf` they
+# cannot fold into the fields.
+_CUSTOMER_RULES = (
+    "A due date type (`dueDateConfigType`) needs its number of days (`dueDateConfigNumber`), "
+    "and `isSubCustomer` true a parent (`parentCustomerId`): `missing_param` otherwise. On an "
+    "update a field left out keeps its stored value, which these rules read too."
+)
+
+
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(
         {
@@ -270,8 +317,8 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             **_EXTERNAL,
         },
     )
-    create = _creation(body, ("reference", "name"))
-    body = _not_null(body, ("reference", "name"))
+    create = {**_creation(body, REQUIRED), "description": _CUSTOMER_RULES}
+    body = {**_not_null(body, REQUIRED), "description": _CUSTOMER_RULES}
     item = "/customers/{customer}"
     update = oa.Spec(
         "Update a customer (the fields sent)",
@@ -409,7 +456,25 @@ def build() -> oa.Schema:
         schemas=schemas,
     )
     _optional_bodies(document)
+    _files_in_multipart_only(document)
     return document
+
+
+_NO_FILE = "no file: one travels in a multipart/form-data body only"
+
+
+def _files_in_multipart_only(document: oa.Schema) -> None:
+    """Only a multipart body carries a file: in a JSON body or a urlencoded form, `imageFile`
+    can only be left empty (any text there is no image: `unsupported_file_type`)."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for media, body in operation.get("requestBody", {}).get("content", {}).items():
+                properties = body["schema"].get("properties", {})
+                if media != oa.MULTIPART and "imageFile" in properties:
+                    empty = oa.loose(nullable=True, description=_NO_FILE)
+                    empty = empty if media == oa.JSON else oa.textual(empty)
+                    properties = {**properties, "imageFile": empty}
+                    body["schema"] = {**body["schema"], "properties": properties}
 
 
 def _optional_bodies(document: oa.Schema) -> None:

@@ -14,7 +14,7 @@ import orjson
 
 from customer_registry.apis.params import Converter, WrongType, boolean, integer, text
 from customer_registry.core import catalogues, customers, iso, users
-from customer_registry.core.errors import DomainError, NotFound, missing
+from customer_registry.core.errors import DomainError, Invalid, NotFound, missing
 from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.storage.database import Connection
@@ -80,13 +80,19 @@ def convert(
     fields: Mapping[str, Field],
     *,
     required: tuple[str, ...] = (),
+    kept: tuple[str, ...] = (),
     external: bool = False,
 ) -> dict[str, Any]:
     """Sales names → core names, typed. Parameters not listed are ignored; an empty value
-    clears a field; a flag left empty keeps its default."""
+    clears a field; a flag left empty keeps its default. `required` must be sent (a create's);
+    `kept` may be left out but not emptied (an update's required fields: a change of the
+    fields sent can never clear what a create demands)."""
     for name in required:
         if params.get(name) in (None, ""):
             raise MissingParam(name)
+    for name in kept:
+        if name in params and params[name] in (None, ""):
+            raise Invalid({fields[name][0]: "{field} may not be null."})
     values: dict[str, Any] = {}
     for name, (core, reader) in fields.items():
         if name not in params:
@@ -141,8 +147,11 @@ _SEED_PAIRS = re.compile(r'("\s*)=')  # {"id"=7}: the document's own notation
 
 
 def payment_types(value: Any, external: bool) -> list[int | Reference]:
-    """`[{"id"=7},{"id"=8}]`, the same as JSON, a JSON list of ids, or `7,8`."""
+    """`[{"id"=7},{"id"=8}]`, the same as JSON, a JSON list of ids, or `7,8`; null (JSON's, not
+    a form's text `null`) or empty: none, as an empty value clears any other field."""
     label = "payment type id"
+    if value is None:
+        return []
     items: Any = value
     if isinstance(value, str):
         raw = value.strip()
