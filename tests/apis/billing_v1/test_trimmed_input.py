@@ -46,7 +46,7 @@ def _schema(document: Json, method: str, path: str, media: str) -> Any:
     return jsonschema_rs.validator_for({**body, "components": document["components"]})
 
 
-def _variants(body: dict[str, str]) -> dict[str, tuple[dict[str, str], bool]]:
+def _variants(body: dict[str, str], customer: bool) -> dict[str, tuple[dict[str, str], bool]]:
     """Each parameter in turn wrapped in trimmed characters (valid), blank where it may be
     null (valid), with a NUL inside (invalid: where it has an inside)."""
     found: dict[str, tuple[dict[str, str], bool]] = {}
@@ -61,6 +61,10 @@ def _variants(body: dict[str, str]) -> dict[str, tuple[dict[str, str], bool]]:
             longest = "x" * LONGEST[name]
             found[f"{name} longest, wrapped"] = ({**body, name: f"{AROUND}{longest}{AROUND}"}, True)
             found[f"{name} too long"] = ({**body, name: f"{longest}x"}, False)
+            # A form feed is no space to PHP's trim() (it is to a regex's `\s`): text, but for
+            # a customer's name, which the registry's rule finds blank (Python's str.strip()).
+            form_feed = {**body, name: f"{AROUND}\f{AROUND}"}
+            found[f"{name} a form feed, wrapped"] = (form_feed, not (customer and name == "name"))
     return found
 
 
@@ -79,7 +83,9 @@ async def test_the_document_and_the_service_read_input_as_laravel_trims_it(
     brand = await client.post("/api/v1/brands", json={"name": "Named"}, headers=headers)
     target = url.format(brand=brand.json()["response"])
     validator = _schema(document, method, path, media)
-    for label, (body, valid) in _variants(WRITES[(method, path, url)]).items():
+    for label, (body, valid) in _variants(
+        WRITES[(method, path, url)], path == "/v1/customers"
+    ).items():
         json, form = (body, None) if media == "application/json" else (None, body)
         response = await client.request(method, target, headers=headers, json=json, data=form)
         assert validator.is_valid(body) is valid, (label, body)

@@ -81,7 +81,7 @@ def laravel_text(max_length: int | None) -> str:
     return f"^{_TRIMMED}(?:{_KEPT_END}(?:{inner}{_KEPT_END})?)?{_TRIMMED}$"
 
 
-def _text(max_length: int | None, *, nullable: bool) -> oa.Schema:
+def _text(max_length: int | None, *, nullable: bool, blank: str = f"^{_TRIMMED}$") -> oa.Schema:
     """Text as the validator reads it (`laravel_text`); an empty or blank one is null (an
     error where the field may not be null)."""
     assert max_length is None or max_length > 1, max_length  # the pattern's core has two ends
@@ -91,7 +91,9 @@ def _text(max_length: int | None, *, nullable: bool) -> oa.Schema:
     text = schema["anyOf"][0]
     text.pop("maxLength", None)  # counted by the pattern, without what is trimmed off
     if not nullable:
-        text["not"] = {"pattern": "^[\\s\\x00]*$"}  # something besides spaces is left
+        # Something `blank` does not match is left: by default, something trim() leaves (a
+        # form feed is no space to PHP, though it is to a regex's `\s`).
+        text["not"] = {"pattern": blank}
     return schema
 
 
@@ -319,8 +321,9 @@ def _write(
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
-    # A customer's name is never blank (`core.customers._validate`).
-    parameters["name"] = _text(customers.NAME_MAX, nullable=False)
+    # A customer's name is never blank (`core.customers._validate`), as Python's str.strip()
+    # reads it: a name of form feeds is blank too, unlike a brand's.
+    parameters["name"] = _text(customers.NAME_MAX, nullable=False, blank="^[\\s\\x00]*$")
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
