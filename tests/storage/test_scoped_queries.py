@@ -39,6 +39,14 @@ NOT_TENANT = {
 
 # The reviewed exceptions: (module, function or module-level name) -> why it is not scoped.
 EXCEPTIONS = {
+    ("storage/listing.py", "_distinct_page"): (
+        "the rows of `_first_places`, a subquery of the keys that the scoped condition "
+        "(Visible) of the same query lists"
+    ),
+    ("storage/listing.py", "_keys"): (
+        "`_AdHoc._keys` of a distinct query: the keys of `_first_places`, built on the "
+        "query's scoped condition (Visible)"
+    ),
     ("storage/identity.py", "user_by_username"): (
         "login: the user behind a username, whatever their entity, is how a request learns "
         "its entity"

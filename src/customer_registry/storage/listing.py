@@ -895,8 +895,9 @@ def _plan(listing: Listing, scope: Scope, query: ListQuery) -> _Plan:
             shape = None
     if shape is None:
         return _AdHoc.of(listing, query, scope)
-    # Keyed by the whole scope: the scope is built from it, and baked into the statements.
-    key = (scope, shape)
+    # Keyed by the kind of scope, not by who asks: the scope's entity is bound at each run
+    # (`scope_values`), so the callers of every entity share a shape's statements.
+    key = (scope.all_entities, shape)
     built = listing.built.get(key)
     if built is None:
         built = listing.built[key] = _Built.build(listing, scope, shape)
