@@ -8,6 +8,7 @@ answering another entity's rows.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +19,14 @@ from customer_registry.core.permissions import COMMAND_LINE
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage.database import Prepared, Row
+from customer_registry.storage.schema import (
+    contacts,
+    customer_product_history,
+    metadata,
+    products,
+)
 from customer_registry.storage.schema import customers as customers_table
-from customer_registry.storage.scope import SCOPE_ENTITY, entity_scope, scope_values
+from customer_registry.storage.scope import SCOPE_ENTITY, entity_scope, scope_values, through
 
 
 def test_a_prepared_statement_keeps_no_scope_entity() -> None:
@@ -59,3 +66,32 @@ async def test_one_get_statement_answers_each_entity_its_own_customer(
 
 def _entity_of(row: Row | None) -> int | None:
     return None if row is None else int(row["entity_id"])
+
+
+@pytest.mark.parametrize(
+    ("column", "owner_key"),
+    [
+        (contacts.c.customer_id, customers_table.c.customer_id),
+        (customer_product_history.c.customer_id, customers_table.c.customer_id),
+        (customer_product_history.c.product_imei, products.c.product_imei),
+    ],
+    ids=["contacts of customers", "history of customers", "history of products"],
+)
+def test_rows_seen_through_their_owner_look_it_up_by_its_key(
+    column: sa.Column[Any], owner_key: sa.Column[Any]
+) -> None:
+    """SQLite runs an uncorrelated `key IN (SELECT key FROM owners WHERE entity_id = ?)` in
+    full before the first row: written that way, each page of a sales list read every
+    customer of the entity (170 ms at a million customers). The owner is looked up by its
+    key, once per row."""
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine)
+    table = column.table
+    query = sa.select(table).where(
+        column.in_(["1", "2"]), through(Scope(1, all_entities=False), column, owner_key)
+    )
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = [str(row[3]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    assert not [step for step in plan if "LIST SUBQUERY" in step or step.startswith("SCAN")], plan
+    assert [step for step in plan if "CORRELATED" in step], plan

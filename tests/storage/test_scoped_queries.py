@@ -37,14 +37,15 @@ NOT_TENANT = {
     "login_failures": "counted per username or address, before anyone is authenticated",
 }
 
-# The reviewed exceptions: (module, function or module-level name) -> why it is not scoped.
+# The reviewed exceptions: (module, function, `Class.method` or module-level name) -> why it is
+# not scoped.
 EXCEPTIONS = {
     ("storage/listing.py", "_distinct_page"): (
         "the rows of `_first_places`, a subquery of the keys that the scoped condition "
         "(Visible) of the same query lists"
     ),
-    ("storage/listing.py", "_keys"): (
-        "`_AdHoc._keys` of a distinct query: the keys of `_first_places`, built on the "
+    ("storage/listing.py", "_AdHoc._keys"): (
+        "the keys of a distinct query: the keys of `_first_places`, built on the "
         "query's scoped condition (Visible)"
     ),
     ("storage/identity.py", "user_by_username"): (
@@ -196,8 +197,13 @@ class _Module:
         return None
 
     def owner(self, node: ast.AST) -> str:
+        """The function that builds `node` (`Class.method` for a method), else the
+        module-level name it is assigned to."""
         function = self.enclosing(node)
         if function is not None:
+            holder = self.parents.get(function)
+            if isinstance(holder, ast.ClassDef):
+                return f"{holder.name}.{function.name}"
             return function.name
         while not isinstance(self.parents.get(node), ast.Module):
             node = self.parents[node]

@@ -66,8 +66,14 @@ def through(scope: Scope, column: sa.ColumnElement[Any], owner_key: sa.Column[An
     such as a customer's contacts: seen by whoever sees that row, by its entity."""
     if scope.all_entities:
         return Visible(sa.true())
-    owner_entity = owner_key.table.c.entity_id
-    return Visible(column.in_(sa.select(owner_key).where(entity_scope(scope, owner_entity))))
+    # A correlated EXISTS, one lookup of the owner by its key per row: SQLite would build
+    # `IN (SELECT key FROM owners WHERE entity_id = ?)` in full first (a million customers:
+    # 170 ms a sales list page). Over an alias of its own, so that a query that names the
+    # owners' table too does not correlate the two.
+    owner = owner_key.table.alias()
+    return Visible(
+        sa.exists().where(owner.c[owner_key.name] == column, entity_scope(scope, owner.c.entity_id))
+    )
 
 
 def narrowed(visible: Visible, *conditions: sa.ColumnElement[bool]) -> Visible:
