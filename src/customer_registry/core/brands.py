@@ -9,14 +9,16 @@ from typing import Any
 
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import InUse, Invalid, NotFound
-from customer_registry.core.fields import Attribute, Kind, is_key, validate
+from customer_registry.core.fields import is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.core.scope import Scope
 from customer_registry.storage import brands as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attributes
 from customer_registry.storage.database import Connection, Row
 
-FIELDS = {"name": Attribute(Kind.TEXT, 255, nullable=False)}
+FIELDS = attributes(schema.brands, ("name",))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,15 @@ from typing import Any
 from customer_registry.core import customers
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import missing
-from customer_registry.core.fields import Attribute, Kind, is_key, validate
+from customer_registry.core.fields import is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import Condition, ListQuery, Op, Page, PageRequest
 from customer_registry.storage import contacts as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attributes
 from customer_registry.storage.database import Connection, Row
 
-FIELDS = {
-    "first_name": Attribute(Kind.TEXT, 255),
-    "last_name": Attribute(Kind.TEXT, 255),
-    "phone": Attribute(Kind.TEXT, 50),
-    "mobile": Attribute(Kind.TEXT, 50),
-    "email": Attribute(Kind.TEXT, 255),
-}
+FIELDS = attributes(schema.contacts, ("first_name", "last_name", "phone", "mobile", "email"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,94 +19,29 @@ from customer_registry.core.errors import (
     UnknownField,
     missing,
 )
-from customer_registry.core.fields import INT64, Attribute, Kind, is_key, validate
+from customer_registry.core.fields import INT64, Attribute, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
-from customer_registry.storage import identity
+from customer_registry.storage import identity, schema
+from customer_registry.storage.attributes import attribute, attributes, columns_except, defaults
 from customer_registry.storage.database import Connection, Row
-from customer_registry.storage.schema import DEFAULT_BRAND_ID
 
-NAME_MAX = 255
-CODE_MAX = 100
+# Every other column of the customers table is a commercial detail (the billing and sales
+# APIs'), with the kind, length, nullability and default the schema declares.
+_IDENTITY = ("customer_id", "entity_id", "name", "external_id", "code")
+_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
+DETAILS: dict[str, Attribute] = attributes(
+    schema.customers, columns_except(schema.customers, *_IDENTITY, *_AUDIT)
+)
+DEFAULTS: dict[str, Any] = defaults(schema.customers, DETAILS)
+NAME_MAX = attribute(schema.customers.c.name).max_length or 0
+CODE_MAX = attribute(schema.customers.c.code).max_length or 0
 
 ACCOUNT_PREFIX = "CL"
 _ACCOUNT_ATTEMPTS = 10_000
 
-
-def _text(length: int) -> Attribute:
-    return Attribute(Kind.TEXT, length)
-
-
-# Commercial details (the billing and sales APIs'), beside name and identifiers.
-DETAILS: dict[str, Attribute] = {
-    "secondary_code": _text(CODE_MAX),
-    "brand_id": Attribute(Kind.INT, nullable=False),
-    "representative_id": Attribute(Kind.INT),
-    "trading_name": _text(255),
-    "registration_number": _text(255),
-    "tax_registration_number": _text(255),
-    "company_type": _text(255),
-    "capital": _text(50),
-    "address_line1": _text(255),
-    "address_line2": _text(255),
-    "postal_code": _text(50),
-    "city": _text(255),
-    "country": _text(255),
-    "website": _text(255),
-    "email": _text(255),
-    "phone": _text(50),
-    "mobile": _text(50),
-    "fax": _text(50),
-    "comment": _text(2000),
-    "active": Attribute(Kind.BOOL, nullable=False),
-    "is_reseller": Attribute(Kind.BOOL, nullable=False),
-    "reseller_level": Attribute(Kind.INT, nullable=False),
-    "charge_vat": Attribute(Kind.BOOL, nullable=False),
-    "apply_vat_auto_reverse": Attribute(Kind.BOOL, nullable=False),
-    "on_call_duty": Attribute(Kind.BOOL, nullable=False),
-    "vip": Attribute(Kind.BOOL, nullable=False),
-    # The sales API's: catalogue links, parent, shipping address, credit, risk, image.
-    "category_id": Attribute(Kind.INT),
-    "segmentation_id": Attribute(Kind.INT),
-    "region_id": Attribute(Kind.INT),
-    "currency_id": Attribute(Kind.INT),
-    "parent_customer_id": Attribute(Kind.INT),
-    "bill_with_parent": Attribute(Kind.BOOL, nullable=False),
-    "creator_id": Attribute(Kind.INT),
-    "barcode": _text(100),
-    "billing_lat": Attribute(Kind.FLOAT),
-    "billing_lng": Attribute(Kind.FLOAT),
-    "is_same_address": Attribute(Kind.BOOL, nullable=False),
-    "shipping_country": _text(255),
-    "shipping_city": _text(255),
-    "shipping_postal_code": _text(50),
-    "shipping_address": _text(255),
-    "shipping_lat": Attribute(Kind.FLOAT),
-    "shipping_lng": Attribute(Kind.FLOAT),
-    "credit_limit": Attribute(Kind.FLOAT),
-    "due_date_config_number": Attribute(Kind.INT),
-    "due_date_config_type": Attribute(Kind.INT),
-    "customer_risk": _text(255),
-    "customer_risk_color": _text(7),
-    "on_hold": Attribute(Kind.BOOL, nullable=False),
-    "on_hold_reason": _text(1000),
-    "logo": _text(500),
-}
-DEFAULTS: dict[str, Any] = {
-    "brand_id": DEFAULT_BRAND_ID,
-    "active": True,
-    "is_reseller": False,
-    "reseller_level": 0,
-    "charge_vat": True,
-    "apply_vat_auto_reverse": False,
-    "on_call_duty": False,
-    "vip": False,
-    "bill_with_parent": False,
-    "is_same_address": True,
-    "on_hold": False,
-}
 
 # With is_same_address, the shipping address is a copy of the billing one (sales API).
 SHIPPING_FROM_BILLING = {
@@ -131,7 +66,6 @@ _PARENT_DEPTH_MAX = 100
 
 # Fields a client may change; ids, entity and audit fields are the system's.
 WRITABLE = frozenset({"name", "external_id", "code", *DETAILS})
-_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +229,7 @@ async def _check_references(
     """Everything a customer names (brand, representative, catalogue objects, parent,
     creator) must exist in its entity, the one its `scope` puts new rows in."""
     brand = values.get("brand_id")
-    if brand is not None and brand != DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
+    if brand is not None and brand != schema.DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
         await brands.require_usable(conn, scope, brand)
     representative = values.get("representative_id")
     if representative is not None and not await identity.user_in_entity(

@@ -10,16 +10,15 @@ from typing import Any
 from customer_registry.core import entities
 from customer_registry.core.catalogues import MAX_REGION_LEVEL
 from customer_registry.core.errors import Invalid
-from customer_registry.core.fields import Attribute, Kind, validate
+from customer_registry.core.fields import validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.scope import Scope
 from customer_registry.storage import organizations as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attributes
 from customer_registry.storage.database import Connection
 
-FIELDS = {
-    "geographical_locations": Attribute(Kind.BOOL, nullable=False),
-    "region_level": Attribute(Kind.INT),
-}
+FIELDS = attributes(schema.organization_settings, ("geographical_locations", "region_level"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,42 +15,20 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as link_repository
 from customer_registry.storage import products as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attributes, columns_except
 from customer_registry.storage.database import Connection, Row
 
 IMEI_LENGTH = 15
 
 
-# The device fields `_products.md` documents, in its order; the booleans default to false.
-ATTRIBUTES: dict[str, Attribute] = {
-    "analysis_timestamp": Attribute(Kind.TIME),
-    "current_enable_flag": Attribute(Kind.BOOL, nullable=False),
-    "desired_enable_flag": Attribute(Kind.BOOL, nullable=False),
-    "disable_date": Attribute(Kind.TIME),
-    "device_key": Attribute(Kind.TEXT, 24),
-    "hub_id": Attribute(Kind.BIGINT),
-    "imsi": Attribute(Kind.TEXT, 15),
-    "iccid": Attribute(Kind.TEXT, 32),
-    "latest_connection_id": Attribute(Kind.BIGINT),
-    "latest_connection_location_id": Attribute(Kind.BIGINT),
-    "latest_state_id": Attribute(Kind.BIGINT),
-    "latest_enable_history_id": Attribute(Kind.BIGINT),
-    "product_type_id": Attribute(Kind.BIGINT),
-    "serial_number": Attribute(Kind.TEXT, 255),
-    "shop_id": Attribute(Kind.BIGINT),
-    "software_lock": Attribute(Kind.BIGINT),
-    "rtc_network_name": Attribute(Kind.TEXT, 255),
-    "ip_address": Attribute(Kind.TEXT, 15),
-    "latest_rtc_connection_history_id": Attribute(Kind.BIGINT),
-    "latest_rtc_mo_status_report_time": Attribute(Kind.TIME),
-    "latest_rtc_mt_status_update_time": Attribute(Kind.TIME),
-    "rtc_enabled_flag": Attribute(Kind.BOOL, nullable=False),
-    "dcm_enabled_flag": Attribute(Kind.BOOL, nullable=False),
-    "assembler": Attribute(Kind.TEXT, 255),
-    "gps_lat": Attribute(Kind.FLOAT),
-    "gps_lon": Attribute(Kind.FLOAT),
-}
-_FLAG_DEFAULTS = {name: False for name, a in ATTRIBUTES.items() if a.kind is Kind.BOOL}
+# The device fields `_products.md` documents, in its order (the table's, between the key and
+# the entity), with what the schema declares of each; the booleans default to false.
 _AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
+ATTRIBUTES: dict[str, Attribute] = attributes(
+    schema.products, columns_except(schema.products, "product_imei", "entity_id", *_AUDIT)
+)
+_FLAG_DEFAULTS = {name: False for name, a in ATTRIBUTES.items() if a.kind is Kind.BOOL}
 
 
 @dataclass(frozen=True, slots=True)
