@@ -163,7 +163,8 @@ def test_the_billing_and_sales_documents_name_their_own_refusals() -> None:
         return {int(s) for s in document["paths"][path][method]["responses"]}
 
     assert 400 in statuses(billing, "get", "/v1/customers")  # an unknown filter or sort
-    assert 400 not in statuses(billing, "get", "/v1/customers/search")
+    assert 400 in statuses(billing, "get", "/v1/customers/search")  # a NUL in the term
+    assert 400 not in statuses(billing, "get", "/v1/brands")
     assert 400 in statuses(billing, "post", "/v1/brands")  # a body that is no JSON object
     assert 422 in statuses(billing, "delete", "/v1/brands/{brand}")  # in use
     assert 404 in statuses(billing, "get", "/v1/contacts")  # a missing customer
@@ -465,6 +466,7 @@ async def test_billing_refusals_fit_the_document(
     )
     await call("POST", "/v1/customers", 400, content=b"[1]", headers=json_type)
     await call("GET", "/v1/customers", 400, params={"sort": "nope"})
+    await call("GET", "/v1/customers/search", 400, params={"term": "a\x00b"})
     await call("GET", "/v1/customers/search", 422, params={"per_page": "-1"})
     await call("PATCH", "/v1/brands/{brand}", 422, path="/v1/brands/1", json={"name": "shared"})
     brand = (await call("POST", "/v1/brands", 201, json={"name": "In use"}))["response"]

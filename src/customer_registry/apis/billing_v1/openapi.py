@@ -281,8 +281,8 @@ _ANSWERS = {
     400: oa.answer(
         400,
         _MESSAGE,
-        "The body is not a JSON object, or a list asks for a filter or a sort it does not "
-        "have (spatie/laravel-query-builder's refusal)",
+        "The body is not a JSON object, or a list's query cannot be built: a filter or a "
+        "sort it does not have (spatie/laravel-query-builder's refusal), a NUL in a text",
     ),
     401: oa.answer(401, _MESSAGE, "`Unauthenticated.` (at login: wrong credentials)"),
     403: oa.answer(403, _MESSAGE, "`This action is unauthorized.`"),
@@ -312,11 +312,16 @@ _ANSWERS = {
 
 
 def _conventions(route: Route, method: str, spec: oa.Spec) -> dict[int, oa.Answer]:
-    """What the billing handlers add: 400 for a body that is no JSON object, or a filter or
-    sort a list does not have (`query.parse_list`)."""
-    if spec.body is not None or any(name.startswith("filter[") for name in spec.query):
+    """What the billing handlers add: 400 for a body that is no JSON object, and for a list's
+    query the list engine cannot build (a filter or a sort the list does not have,
+    `query.parse_list`; a NUL in a filter's text or in the search term)."""
+    if spec.body is not None or any(_queries_the_list(name) for name in spec.query):
         return {400: _ANSWERS[400]}
     return {}
+
+
+def _queries_the_list(parameter: str) -> bool:
+    return parameter.startswith("filter[") or parameter in ("sort", "term")
 
 
 ERRORS = oa.Errors(_ANSWERS, invalid=422, conventions=_conventions)
