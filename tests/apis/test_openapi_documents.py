@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 import schemathesis
 from schemathesis.core.result import Ok
@@ -16,11 +17,14 @@ from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.billing_v1 import app as billing
 from customer_registry.apis.billing_v1 import openapi as billing_openapi
+from customer_registry.apis.context import Context
 from customer_registry.apis.partner_v1 import app as partner
 from customer_registry.apis.partner_v1 import openapi as partner_openapi
 from customer_registry.apis.sales_v1_0 import app as sales
 from customer_registry.apis.sales_v1_0 import openapi as sales_openapi
-from tests.conftest import PASSWORD
+from customer_registry.core.permissions import Level, Visibility
+from tests.apis.billing_v1 import laravel
+from tests.conftest import PASSWORD, MakeUser
 
 # name: (routes, build, where the API is mounted, where its document and docs are served)
 APIS: dict[str, tuple[Sequence[BaseRoute], Callable[[], dict[str, Any]], str, str]] = {
@@ -69,8 +73,106 @@ def test_the_document_describes_every_route_and_nothing_else(name: str) -> None:
     assert len(routed) >= 18
     for path, method in routed:
         operation = document["paths"][path][method]
-        assert "default" in operation["responses"], (method, path)  # the API's error body
         assert operation["summary"], (method, path)
+
+
+def _routes(name: str) -> list[tuple[Route, str]]:
+    routes, _, _, _ = APIS[name]
+    return [
+        (route, method.lower())
+        for route in routes
+        if isinstance(route, Route) and not getattr(route.endpoint, "undocumented", False)
+        for method in sorted(route.methods or ())
+        if method != "HEAD"
+    ]
+
+
+def _answer(document: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """A response of an operation, its `$ref` to the document's responses followed."""
+    reference = response.get("$ref")
+    if reference is None:
+        return response
+    answer: dict[str, Any] = document["components"]["responses"][reference.rsplit("/", 1)[1]]
+    return answer
+
+
+@pytest.mark.parametrize("name", list(APIS))
+def test_each_operation_lists_its_error_statuses_from_what_the_route_declares(name: str) -> None:
+    """No `default`: each error status by itself, with the API's body. A route that needs a
+    token lists 401, one above the lowest level 403, a path parameter 404, a body 408 and
+    413 and the API's refusal of bad input; every one 500, and 503 unless it answers
+    without the database (the billing health check)."""
+    _, build, _, _ = APIS[name]
+    document = build()
+    invalid = 422 if name == "billing" else 400
+    for route, method in _routes(name):
+        operation = document["paths"][route.path][method]
+        responses = operation["responses"]
+        statuses = {int(status) for status in responses if status != "default"}
+        label = f"{method.upper()} {route.path}"
+        assert "default" not in responses, label
+        assert len([s for s in statuses if s < 400]) == 1, label
+        level = getattr(route.endpoint, "required_level", None)
+        assert (401 in statuses) is (level is not None or route.path.endswith("login")), label
+        if level is not None:
+            assert (403 in statuses) is (level > Level.OVERVIEW), label
+        if "{" in route.path:
+            assert 404 in statuses, label
+        if "requestBody" in operation:
+            assert {408, 413, invalid} <= statuses, label
+        else:
+            assert not {408, 413} & statuses, label
+        assert 500 in statuses, label
+        assert (503 in statuses) is (route.path != "/version"), label
+        for status in statuses - {200, 201, 204}:
+            answer = _answer(document, responses[str(status)])
+            assert answer["description"], (label, status)
+            assert "schema" in answer["content"]["application/json"], (label, status)
+
+
+def test_the_partner_document_names_its_own_refusals() -> None:
+    """415 where only JSON is read; a record's URL answers a missing record with an empty
+    object, a list (`"single": true`) and a move with a message; a delete refused while in
+    use (entities, customers) lists 400, the others do not; logins list 401 and 429."""
+    document = APIS["partner"][1]()
+    paths = document["paths"]
+
+    def statuses(method: str, path: str) -> set[int]:
+        return {int(s) for s in paths[path][method]["responses"]}
+
+    def not_found(method: str, path: str) -> str:
+        ref: str = paths[path][method]["responses"]["404"]["$ref"]
+        return ref.rsplit("/", 1)[1]
+
+    assert 415 in statuses("put", "/customers/{customer_id}")
+    assert 415 not in statuses("post", "/auth/login")  # a form, or JSON
+    assert {401, 429} <= statuses("post", "/auth/login")
+    assert not_found("get", "/customers/{customer_id}") == "RecordNotFound"
+    assert not_found("get", "/customers") == "NotFound"
+    assert not_found("put", "/products/{product_imei}/change_customer") == "NotFound"
+    assert 400 in statuses("delete", "/entities/{entity_id}")
+    assert 400 in statuses("delete", "/customers/{customer_id}")
+    assert 400 not in statuses("delete", "/products/{product_imei}")
+    assert 403 not in statuses("get", "/customers/{customer_id}")
+
+
+def test_the_billing_and_sales_documents_name_their_own_refusals() -> None:
+    billing, sales = APIS["billing"][1](), APIS["sales"][1]()
+
+    def statuses(document: dict[str, Any], method: str, path: str) -> set[int]:
+        return {int(s) for s in document["paths"][path][method]["responses"]}
+
+    assert 400 in statuses(billing, "get", "/v1/customers")  # an unknown filter or sort
+    assert 400 in statuses(billing, "get", "/v1/customers/search")  # a NUL in the term
+    assert 400 not in statuses(billing, "get", "/v1/brands")
+    assert 400 in statuses(billing, "post", "/v1/brands")  # a body that is no JSON object
+    assert 422 in statuses(billing, "delete", "/v1/brands/{brand}")  # in use
+    assert 404 in statuses(billing, "get", "/v1/contacts")  # a missing customer
+    assert statuses(billing, "get", "/version") == {200, 500}
+    assert 404 in statuses(sales, "post", "/customers")  # a payment type, a parent…
+    assert 404 in statuses(sales, "post", "/currencies")  # a code ISO does not have
+    assert 404 not in statuses(sales, "post", "/paymentTypes")
+    assert 415 not in statuses(sales, "post", "/customers")  # any other body: no parameters
 
 
 @pytest.mark.parametrize("name", list(APIS))
@@ -108,7 +210,8 @@ class Checked:
     def __init__(self, client: httpx.AsyncClient, name: str, headers: dict[str, str]) -> None:
         _, build, _, _ = APIS[name]
         self.client, self.headers = client, headers
-        self.schema = schemathesis.openapi.from_dict(build())
+        self.document = build()
+        self.schema = schemathesis.openapi.from_dict(self.document)
         self.prefix = APIS[name][2]
         self.checked: list[str] = []
 
@@ -118,6 +221,13 @@ class Checked:
         kwargs.setdefault("headers", self.headers)
         response = await self.client.request(method, self.prefix + (path or template), **kwargs)
         assert response.status_code == status, (method, path or template, response.text)
+        # The status is one the operation lists (schemathesis checks only those it lists).
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        assert str(status) in responses, (method, template, status, list(responses))
+        for header, value in (
+            _answer(self.document, responses[str(status)]).get("headers", {}).items()
+        ):
+            assert not value["required"] or header in response.headers, (template, header)
         self.schema[template][method].validate_response(response)  # raises if it does not fit
         self.checked.append(f"{method} {template} {status}")
         return response.json() if response.content else None
@@ -242,3 +352,184 @@ async def test_billing_answers_fit_the_document(
     await call("DELETE", "/v1/customers/{customer}", 200, path=customer)
     await call("GET", "/v1/customers", 401, headers={})
     assert len(call.checked) >= 25
+
+
+# --- error answers against their documents ---------------------------------------------------
+# Each refusal produced on purpose: its status is one the operation lists, and its body (and
+# required headers) what the document gives for it.
+
+
+def _too_large(ctx: Context, name: str) -> bytes:
+    """A JSON body one byte past the API's limit (the sales API has room for an image)."""
+    limit = ctx.settings.max_body_bytes
+    if name == "sales":
+        limit += 2 * ctx.settings.max_image_bytes
+    return b'{"name": "' + b"x" * (limit - 11) + b'"}'
+
+
+async def _throttled(call: Checked, path: str, fields: dict[str, str], limit: int) -> None:
+    """Wrong passwords up to the limit (401 each), then 429 even before the password."""
+    for _ in range(limit):
+        await call("POST", path, 401, data=fields, headers={})
+    await call("POST", path, 429, data=fields, headers={})
+
+
+async def test_partner_refusals_fit_the_document(
+    client: httpx.AsyncClient, admin: dict[str, str], make_user: MakeUser, ctx: Context
+) -> None:
+    call = Checked(client, "partner", admin)
+    overview = await make_user(Level.OVERVIEW)
+    entity_user = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await call("GET", "/customers/{customer_id}", 401, path="/customers/1", headers={})
+    bad_token = {"Authorization": "Token token=nope"}
+    await call(
+        "DELETE", "/products/{product_imei}", 401, path=f"/products/{IMEI}", headers=bad_token
+    )
+    await call(
+        "PUT", "/customers/{customer_id}", 403, path="/customers/1", json={}, headers=overview
+    )
+    await call("POST", "/entities", 403, json={"name": "E"}, headers=entity_user)
+    await call("GET", "/entities/{entity_id}", 404, path="/entities/999")
+    await call(
+        "DELETE",
+        "/customer_product_history/{customer_product_history_id}",
+        404,
+        path="/customer_product_history/x",
+    )
+    missing = {"filters": [{"name": "name", "op": "eq", "val": "nobody"}], "single": True}
+    await call("GET", "/customers", 404, params={"q": json.dumps(missing)})
+    await call(
+        "PUT",
+        "/products/{product_imei}/expire_customer",
+        404,
+        path=f"/products/{IMEI}/expire_customer",
+        json={"reason": "returned"},
+    )
+    await call(
+        "POST",
+        "/products",
+        400,
+        content=b"{oops",
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    await call("POST", "/products", 400, json={"product_imei": IMEI, "colour": "red"})
+    await call(
+        "PUT",
+        "/entities/{entity_id}",
+        400,
+        path="/entities/1",
+        json={"bboxx_company_flag": "maybe"},
+    )
+    await call(
+        "POST",
+        "/entities",
+        413,
+        content=_too_large(ctx, "partner"),
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    await call("PUT", "/entities/{entity_id}", 415, path="/entities/1", data={"name": "form"})
+    await call("POST", "/auth/login", 400, json=[], headers={})
+    await _throttled(
+        call,
+        "/auth/login",
+        {"username": "nobody@example.com", "password": "guess"},
+        ctx.settings.login_max_failures,
+    )
+    assert len(call.checked) >= 20
+
+
+async def test_billing_refusals_fit_the_document(
+    client: httpx.AsyncClient, admin: dict[str, str], make_user: MakeUser, ctx: Context
+) -> None:
+    call = Checked(client, "billing", laravel.bearer(admin))
+    overview = laravel.bearer(await make_user(Level.OVERVIEW))
+    json_type = {**call.headers, "Content-Type": "application/json"}
+    await call("GET", "/v1/brands", 401, headers={})
+    await call("POST", "/v1/brands", 403, data={"name": "B"}, headers=overview)
+    await call("DELETE", "/v1/customers/{customer}", 403, path="/v1/customers/1", headers=overview)
+    await call("GET", "/v1/customers/{customer}", 404, path="/v1/customers/x")
+    await call(
+        "GET", "/v1/customerAccounts/{customerAccount}", 404, path="/v1/customerAccounts/none"
+    )
+    await call("PUT", "/v1/brands/{brand}", 404, path="/v1/brands/999", json={"name": "B"})
+    await call(
+        "GET",
+        "/v1/contacts",
+        404,
+        params={"contactable_type": "App\\Customer", "contactable_id": 999},
+    )
+    await call(
+        "POST",
+        "/v1/contacts",
+        404,
+        json={"contactable_type": "App\\Customer", "contactable_id": 999},
+    )
+    await call("POST", "/v1/customers", 400, content=b"[1]", headers=json_type)
+    await call("GET", "/v1/customers", 400, params={"sort": "nope"})
+    await call("GET", "/v1/customers/search", 400, params={"term": "a\x00b"})
+    await call("GET", "/v1/customers/search", 422, params={"per_page": "-1"})
+    await call("PATCH", "/v1/brands/{brand}", 422, path="/v1/brands/1", json={"name": "shared"})
+    brand = (await call("POST", "/v1/brands", 201, json={"name": "In use"}))["response"]
+    await call("POST", "/v1/customers", 201, json={"name": "Branded", "brand_id": brand})
+    await call("DELETE", "/v1/brands/{brand}", 422, path=f"/v1/brands/{brand}")
+    await call("POST", "/v1/brands", 413, content=_too_large(ctx, "billing"), headers=json_type)
+    await call("POST", "/login", 422, json={"email": "x"}, headers={})
+    await _throttled(
+        call,
+        "/login",
+        {"email": "nobody@example.com", "password": "guess"},
+        ctx.settings.login_max_failures,
+    )
+    assert len(call.checked) >= 20
+
+
+async def test_sales_refusals_fit_the_document(
+    client: httpx.AsyncClient, admin: dict[str, str], make_user: MakeUser, ctx: Context
+) -> None:
+    call = Checked(client, "sales", laravel.bearer(admin))
+    overview = laravel.bearer(await make_user(Level.OVERVIEW))
+    json_type = {**call.headers, "Content-Type": "application/json"}
+    await call("GET", "/customers", 401, headers={})
+    await call("POST", "/customers", 403, json={"reference": "R", "name": "N"}, headers=overview)
+    await call("DELETE", "/contacts/{key}", 403, path="/contacts/1", headers=overview)
+    await call("GET", "/customers/{customer}", 404, path="/customers/999")
+    await call("GET", "/users/{key}", 404, path="/users/x")
+    body = {"reference": "R", "name": "N", "paymentTypes": "999"}
+    await call("POST", "/customers", 404, json=body)
+    await call("POST", "/currencies", 404, json={"code": "XXQ", "exchangeRate": 1})
+    await call("POST", "/customers", 400, json={"name": "no reference"})
+    await call("POST", "/customers", 400, content=b"{oops", headers=json_type)
+    await call("GET", "/customers", 400, params={"order": "sideways"})
+    root = (await call("GET", "/customerCategories", 200, params={"reference": "root"}))["data"][0]
+    await call("DELETE", "/customerCategories/{key}", 400, path=f"/customerCategories/{root['id']}")
+    await call("PUT", "/organization", 413, content=_too_large(ctx, "sales"), headers=json_type)
+    assert len(call.checked) >= 13
+
+
+# A method no route of the path has, per API: (path, method).
+_REFUSED_METHODS = {
+    "partner": [("/customers", "POST"), ("/customer_entity_linker", "POST")],
+    "sales": [("/organization", "DELETE"), ("/users/{key}", "PUT")],
+    "billing": [("/v1/customers/search", "DELETE"), ("/version", "POST")],
+}
+
+
+@pytest.mark.parametrize("name", list(APIS))
+async def test_a_method_a_path_does_not_have_gets_the_documents_405(
+    name: str, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """405 is the answer of no operation (the method is not one of the path's): its body
+    and `Allow` are the document's `MethodNotAllowed` response."""
+    _, build, mount, _ = APIS[name]
+    document = build()
+    answer = document["components"]["responses"]["MethodNotAllowed"]
+    validator = jsonschema_rs.validator_for(
+        {**answer["content"]["application/json"]["schema"], "components": document["components"]}
+    )
+    for template, method in _REFUSED_METHODS[name]:
+        assert method.lower() not in document["paths"][template]
+        path = template.replace("{key}", "1")
+        r = await client.request(method, mount + path, headers=laravel.bearer(admin))
+        assert r.status_code == 405, r.text
+        validator.validate(r.json())
+        assert all(header in r.headers for header in answer["headers"]), r.headers

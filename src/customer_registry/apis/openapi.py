@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.http import json_response
 from customer_registry.core.fields import FLOAT_LIMIT, INT32
+from customer_registry.core.permissions import Level
 
 Schema = dict[str, Any]
 JSON = "application/json"
@@ -235,6 +236,10 @@ class Spec:
     status: int = 200
     response: Schema | None = None  # None: no body
     creates: Creates | None = None
+    # Error statuses beyond those its declarations give (see `_error_answers`): a login's
+    # refusals, a data rule's (an object still in use).
+    errors: tuple[int, ...] = ()
+    database: bool = True  # False: it answers without the database (never 503)
 
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
@@ -255,7 +260,133 @@ class Creates:
     pointer: str
 
 
-def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
+# --- error answers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One error answer of an API: its name among the document's responses (components),
+    what it means, its body's schema (None: no body) and the headers it always carries."""
+
+    name: str
+    description: str
+    body: Schema | None
+    headers: Mapping[str, Schema] = field(default_factory=dict)
+
+
+# Each error status's name among a document's responses, and what it means in every API (an
+# API may word one its own way).
+MEANINGS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "A parameter or the body cannot be read, or breaks a rule"),
+    401: ("Unauthorized", "No valid token: missing, wrong, expired or revoked"),
+    403: ("Forbidden", "The caller may not do this: its permission level, or its entity"),
+    404: ("NotFound", "No such object, or one the caller may not see"),
+    405: (
+        "MethodNotAllowed",
+        "A method the path does not have (the answer of no operation here); `Allow` names "
+        "those it has",
+    ),
+    408: ("RequestTimeout", "The body took too long to arrive; the connection closes"),
+    413: ("PayloadTooLarge", "The body is larger than the API takes"),
+    415: ("UnsupportedMediaType", "The body is not of a media type the operation reads"),
+    422: ("UnprocessableEntity", "A parameter is missing, of the wrong type or breaks a rule"),
+    429: (
+        "TooManyRequests",
+        "Too many failed logins for this username or address: retry after `Retry-After` seconds",
+    ),
+    500: ("InternalServerError", "A failure the service did not foresee"),
+    503: (
+        "ServiceUnavailable",
+        "The database cannot be reached: retry after `Retry-After` seconds",
+    ),
+}
+_HEADERS: dict[int, Mapping[str, Schema]] = {
+    405: {"Allow": {"type": "string", "description": "the path's methods, comma-separated"}},
+    429: {"Retry-After": {"type": "integer", "minimum": 0, "description": "seconds"}},
+    503: {"Retry-After": {"type": "integer", "minimum": 0, "description": "seconds"}},
+}
+
+
+def answer(status: int, body: Schema | None, description: str | None = None) -> Answer:
+    """The answer of `status`, named and described as MEANINGS says (unless `description`),
+    with the headers that status always carries (`Retry-After`, `Allow`)."""
+    name, meaning = MEANINGS[status]
+    return Answer(name, description or meaning, body, _HEADERS.get(status, {}))
+
+
+def closed(properties: Mapping[str, Schema]) -> Schema:
+    """An error body with exactly these keys."""
+    return {**record(properties), "additionalProperties": False}
+
+
+# Whatever an operation declares, it may fail in a way the service did not foresee (500, in
+# the API's format, as the originals document it), and if it reads the database, find it
+# away (503): listed on every operation rather than left to a `default`, so that a status an
+# operation does not list is a real disagreement.
+UNFORESEEN, UNAVAILABLE = 500, 503
+METHOD_NOT_ALLOWED = 405
+# A login's own: wrong credentials, and too many failures (auth.login's throttling).
+LOGIN_REFUSALS = (401, 429)
+
+
+def _no_conventions(route: Route, method: str, spec: Spec) -> Mapping[int, Answer]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Errors:
+    """How one API answers errors.
+
+    `answers`: the answer of each error status the API gives, 405 included (the answer to a
+    method a path does not have: no operation of the document, so only among its responses,
+    for clients to read). `invalid`: the status of a parameter or a body that breaks a rule
+    (400; Laravel's 422). `conventions`: the statuses the API's own handlers add to an
+    operation, each with its answer (which may differ from `answers`' for that status),
+    beyond what every API derives from the declarations (`_error_answers`).
+    """
+
+    answers: Mapping[int, Answer]
+    invalid: int
+    conventions: Callable[[Route, str, Spec], Mapping[int, Answer]] = _no_conventions
+
+
+def _error_answers(route: Route, method: str, spec: Spec, errors: Errors) -> dict[int, Answer]:
+    """Every error status the operation can answer, from what the route declares: a level
+    (a token: 401; above the lowest level, which every caller has: 403), a path parameter
+    (an object that may not exist: 404), parameters or a body (which may break a rule), a
+    body (which may be too large, 413, or too slow, 408); then the API's conventions and the
+    Spec's own."""
+    statuses = {UNFORESEEN, *spec.errors}
+    if spec.database:
+        statuses.add(UNAVAILABLE)
+    level = getattr(route.endpoint, "required_level", None)
+    if level is not None:
+        statuses.add(401)
+        if level > min(Level):
+            statuses.add(403)
+    if _PATH_PARAMETER.search(route.path):
+        statuses.add(404)
+    if spec.query or spec.body is not None:
+        statuses.add(errors.invalid)
+    if spec.body is not None:
+        statuses |= {408, 413}
+    found = {status: errors.answers[status] for status in statuses}
+    found |= errors.conventions(route, method, spec)
+    return dict(sorted(found.items()))
+
+
+def _response(answer: Answer) -> Schema:
+    response: Schema = {"description": answer.description}
+    if answer.body is not None:
+        response["content"] = {JSON: {"schema": answer.body}}
+    if answer.headers:
+        response["headers"] = {
+            name: {"required": True, "schema": schema} for name, schema in answer.headers.items()
+        }
+    return response
+
+
+def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answer]) -> Schema:
     level = getattr(route.endpoint, "required_level", None)
     operation: Schema = {
         "summary": spec.summary,
@@ -287,7 +418,10 @@ def _operation(route: Route, method: str, spec: Spec, error: Schema) -> Schema:
         success["content"] = {JSON: {"schema": spec.response}}
     operation["responses"] = {
         str(spec.status): success,
-        "default": {"description": "An error", "content": {JSON: {"schema": error}}},
+        **{
+            str(status): {"$ref": f"#/components/responses/{answer.name}"}
+            for status, answer in errors.items()
+        },
     }
     return operation
 
@@ -315,18 +449,23 @@ def document(
     server: str,
     routes: Sequence[BaseRoute],
     specs: Mapping[tuple[str, str], Spec],
-    error: Schema,
+    errors: Errors,
     schemas: Mapping[str, Schema],
 ) -> Schema:
     """The OpenAPI document of one API: every (method, path) of `routes` needs its Spec."""
     paths: dict[str, Schema] = {}
+    refused = errors.answers[METHOD_NOT_ALLOWED]
+    answers = {refused.name: refused}
     for route in routes:
         if not isinstance(route, Route) or getattr(route.endpoint, "undocumented", False):
             continue
         for method in sorted((route.methods or set()) - {"HEAD"}):
             spec = specs[(method, route.path)]  # KeyError: an undocumented operation
+            found = _error_answers(route, method, spec, errors)
+            for answer in found.values():
+                assert answers.setdefault(answer.name, answer) == answer, answer.name
             paths.setdefault(route.path, {})[method.lower()] = _operation(
-                route, method, spec, error
+                route, method, spec, found
             )
     for (method, path), spec in specs.items():
         if spec.creates is not None:
@@ -339,6 +478,7 @@ def document(
         "paths": paths,
         "components": {
             "schemas": dict(schemas),
+            "responses": {name: _response(answer) for name, answer in sorted(answers.items())},
             "securitySchemes": {
                 "token": {
                     "type": "apiKey",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from starlette.routing import Route
+
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.billing_v1.names import (
     BRAND_PARAMETERS,
@@ -272,19 +274,63 @@ def _response(value: oa.Schema) -> oa.Schema:
 
 _DELETED = _response(oa.boolean(nullable=False))
 
-ERROR = {
-    "type": "object",
-    "description": '`{"message": …}`; 422 adds `errors`: each parameter\'s messages',
-    "properties": {
-        "message": oa.string(nullable=False),
-        "errors": {"type": "object", "additionalProperties": oa.array(oa.string(nullable=False))},
-    },
-    "required": ["message"],
+# --- errors --------------------------------------------------------------------------------
+
+_MESSAGE = oa.closed({"message": oa.string(nullable=False)})
+_ANSWERS = {
+    400: oa.answer(
+        400,
+        _MESSAGE,
+        "The body is not a JSON object, or a list's query cannot be built: a filter or a "
+        "sort it does not have (spatie/laravel-query-builder's refusal), a NUL in a text",
+    ),
+    401: oa.answer(401, _MESSAGE, "`Unauthenticated.` (at login: wrong credentials)"),
+    403: oa.answer(403, _MESSAGE, "`This action is unauthorized.`"),
+    404: oa.answer(404, _MESSAGE, "`No query results for model …`"),
+    405: oa.answer(
+        405,
+        _MESSAGE,
+        "A method the path does not have (the answer of no operation here); `Allow` names "
+        "those it has. OPTIONS is answered 200, without a body, as Laravel's router does",
+    ),
+    422: oa.answer(
+        422,
+        oa.closed(
+            {
+                "message": oa.string(nullable=False),
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": oa.array(oa.string(nullable=False)),
+                },
+            }
+        ),
+        "Laravel's validator: the first message, and each parameter's messages; also an "
+        "object still in use",
+    ),
+    **{status: oa.answer(status, _MESSAGE) for status in (408, 413, 429, 500, 503)},
 }
+
+
+def _conventions(route: Route, method: str, spec: oa.Spec) -> dict[int, oa.Answer]:
+    """What the billing handlers add: 400 for a body that is no JSON object, and for a list's
+    query the list engine cannot build (a filter or a sort the list does not have,
+    `query.parse_list`; a NUL in a filter's text or in the search term)."""
+    if spec.body is not None or any(_queries_the_list(name) for name in spec.query):
+        return {400: _ANSWERS[400]}
+    return {}
+
+
+def _queries_the_list(parameter: str) -> bool:
+    return parameter.startswith("filter[") or parameter in ("sort", "term")
+
+
+ERRORS = oa.Errors(_ANSWERS, invalid=422, conventions=_conventions)
 
 # --- operations ------------------------------------------------------------------------------
 
 _CUSTOMER_KEY = {"customer": oa.ID}
+_IN_USE = (422,)  # a delete refused while other records use the object
+_NAMES_CUSTOMER = (404,)  # `contactable_id`: a customer that is missing, or another entity's
 _BODY_OR_QUERY = (
     " Parameters may be sent in the query string, as form fields or as a JSON object (the "
     "body's win over the query's); unknown ones are ignored."
@@ -301,6 +347,7 @@ def _write(
     path: Mapping[str, oa.Schema] | None = None,
     creates: oa.Creates | None = None,
     media_types: tuple[str, ...] = FORMS,
+    errors: tuple[int, ...] = (),
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -316,6 +363,7 @@ def _write(
         status=status,
         response=response,
         creates=creates,
+        errors=errors,
     )
 
 
@@ -355,7 +403,12 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         ("GET", item): oa.Spec("Get a customer", path=_CUSTOMER_KEY, response=found),
         ("PUT", item): update,
         ("PATCH", item): update,
-        ("DELETE", item): oa.Spec("Delete a customer", path=_CUSTOMER_KEY, response=_DELETED),
+        ("DELETE", item): oa.Spec(
+            "Delete a customer (not one with sub-customers)",
+            path=_CUSTOMER_KEY,
+            response=_DELETED,
+            errors=_IN_USE,
+        ),
         ("GET", "/v1/customerAccounts/{customerAccount}"): oa.Spec(
             "Get a customer by its customerAccount",
             path={"customerAccount": oa.string(nullable=False)},
@@ -386,6 +439,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             "A customer's contacts (both parameters required)",
             query={**contactable, **_PAGE},
             response=_paginator(_CONTACT),
+            errors=_NAMES_CUSTOMER,
         ),
         ("POST", "/v1/contacts"): _write(
             "Add a contact to a customer; answers its id",
@@ -393,6 +447,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             required=tuple(contactable),
             status=201,
             response=_response(oa.ID),
+            errors=_NAMES_CUSTOMER,
         ),
         ("GET", "/v1/brands"): oa.Spec(
             "The brands: the shared default and the entity's own",
@@ -413,7 +468,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ("PUT", "/v1/brands/{brand}"): update_brand,
         ("PATCH", "/v1/brands/{brand}"): update_brand,
         ("DELETE", "/v1/brands/{brand}"): oa.Spec(
-            "Delete a brand (not one in use)", path=key, response=_DELETED
+            "Delete a brand (not one in use)", path=key, response=_DELETED, errors=_IN_USE
         ),
         ("POST", "/login"): oa.Spec(
             "Log in: a token for `Authorization: Bearer <token>`",
@@ -437,6 +492,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
                     ),
                 }
             ),
+            errors=oa.LOGIN_REFUSALS,
         ),
         ("GET", "/version"): oa.Spec(
             "This service's version",
@@ -448,6 +504,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
                     "url": oa.string(nullable=False),
                 }
             ),
+            database=False,  # the health check: answers without it
         ),
     }
 
@@ -479,8 +536,8 @@ def build() -> oa.Schema:
         server="/api",
         routes=ROUTES,
         specs=specs,
-        error=oa.ref("Error"),
-        schemas={"Customer": _customer(), "Error": ERROR},
+        errors=ERRORS,
+        schemas={"Customer": _customer()},
     )
     _optional_bodies(document, specs)
     _required_query(document, "/v1/contacts", ("contactable_type", "contactable_id"))

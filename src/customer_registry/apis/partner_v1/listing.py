@@ -118,4 +118,5 @@ def by_id(endpoint: Endpoint) -> Endpoint:
         except NotFound:
             return json_response({}, 404)
 
+    answer.missing_record_is_empty = True  # type: ignore[attr-defined]  # for the document
     return answer

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.partner_v1.names import (
@@ -240,9 +241,10 @@ def _list_answer(name: str) -> oa.Schema:
 
 
 def _resource_specs(
-    key: str, path: str, item: str, *, write: oa.Schema | None = None
+    key: str, path: str, item: str, *, write: oa.Schema | None = None, in_use: bool = False
 ) -> dict[tuple[str, str], oa.Spec]:
-    """List and get; update (with `write`) and delete."""
+    """List and get; update (with `write`) and delete (refused, 400, while other records
+    point at it, where `in_use`)."""
     name = _RESOURCES[key][0]
     specs = {
         ("GET", path): oa.Spec(
@@ -251,7 +253,12 @@ def _resource_specs(
             response=_list_answer(name),
         ),
         ("GET", item): oa.Spec(f"Get one of {key}", path=_PATH.get(key, {}), response=oa.ref(name)),
-        ("DELETE", item): oa.Spec(f"Delete one of {key}", path=_PATH.get(key, {}), status=204),
+        ("DELETE", item): oa.Spec(
+            f"Delete one of {key}",
+            path=_PATH.get(key, {}),
+            status=204,
+            errors=(400,) if in_use else (),
+        ),
     }
     if write is not None:
         specs[("PUT", item)] = oa.Spec(
@@ -322,7 +329,10 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     return {
         ("POST", path): create,
         ("PUT", path): create,
-        **_resource_specs("customers", "/customers", "/customers/{customer_id}", write=update),
+        # A customer with sub-customers (sales) cannot be deleted.
+        **_resource_specs(
+            "customers", "/customers", "/customers/{customer_id}", write=update, in_use=True
+        ),
     }
 
 
@@ -333,6 +343,7 @@ def _entity_specs() -> dict[tuple[str, str], oa.Spec]:
         "/entities",
         "/entities/{entity_id}",
         write=_writable(ENTITY_FIELDS, tables.entities, ignored),
+        in_use=True,  # while customers, products or users belong to it
     )
     specs[("POST", "/entities")] = oa.Spec(
         "Create an entity",
@@ -453,26 +464,53 @@ def _login_spec() -> oa.Spec:
         response=oa.record(
             {"status": _SUCCESS, "message": oa.record({"login_successful": session})}
         ),
+        errors=oa.LOGIN_REFUSALS,
     )
 
 
-ERROR = {
-    "description": '`{"message": …}`, or for input that breaks a rule `{"validation_errors": '
-    "{<field>: <message>}}`, or `{}` for a record that does not exist",
-    "oneOf": [
-        oa.record({"message": oa.string(nullable=False)}),
-        # A record's URL when there is no such record: Flask-Restless's 404 body.
-        {"type": "object", "maxProperties": 0},
-        oa.record(
-            {
-                "validation_errors": {
-                    "type": "object",
-                    "additionalProperties": oa.string(nullable=False),
-                }
-            }
-        ),
-    ],
+# --- errors --------------------------------------------------------------------------------
+
+_MESSAGE = oa.closed({"message": oa.string(nullable=False)})
+_VALIDATION = oa.closed(
+    {"validation_errors": {"type": "object", "additionalProperties": oa.string(nullable=False)}}
+)
+_ANSWERS = {
+    400: oa.answer(
+        400,
+        {"oneOf": [_MESSAGE, _VALIDATION]},
+        'A parameter, `q` or the body cannot be read (`{"message": …}`), or fields break a '
+        'rule (`{"validation_errors": {<field>: <message>}}`); `"single": true` and several '
+        "matches; an object still in use",
+    ),
+    401: oa.answer(401, _MESSAGE, "No valid token (at login: wrong credentials)"),
+    **{
+        status: oa.answer(status, _MESSAGE)
+        for status in (403, 404, 405, 408, 413, 415, 429, 500, 503)
+    },
 }
+# A record's own URL answers a missing record with Flask-Restless's empty object (`by_id`).
+_RECORD_NOT_FOUND = oa.Answer(
+    "RecordNotFound",
+    "No such record, or one the caller may not see: an empty object",
+    {"type": "object", "maxProperties": 0},
+)
+
+
+def _conventions(route: Route, method: str, spec: oa.Spec) -> dict[int, oa.Answer]:
+    """What the partner handlers add: 415 where only a JSON body is read
+    (`bodies.json_object`), 404 from a list (`"single": true` and no match), and the empty
+    404 of a record's own URL."""
+    found: dict[int, oa.Answer] = {}
+    if spec.body is not None and spec.media_types == (oa.JSON,):
+        found[415] = _ANSWERS[415]
+    if "q" in spec.query:
+        found[404] = _ANSWERS[404]
+    if getattr(route.endpoint, "missing_record_is_empty", False):
+        found[404] = _RECORD_NOT_FOUND
+    return found
+
+
+ERRORS = oa.Errors(_ANSWERS, invalid=400, conventions=_conventions)
 
 
 def _with_json_q(document: oa.Schema) -> oa.Schema:
@@ -502,7 +540,6 @@ def build() -> oa.Schema:
         name: _record(fields, table) for name, fields, table in _RESOURCES.values()
     }
     schemas |= {_filter_name(key): _filter(key) for key in _RESOURCES}
-    schemas["Error"] = ERROR
     document = oa.document(
         title="Customer Registry — partner API",
         description="The SMARTSolar v1 API (seeds 000 and 001, `shared/reference/smartsolar-v1`)"
@@ -510,7 +547,7 @@ def build() -> oa.Schema:
         server="/v1",
         routes=ROUTES,
         specs=specs,
-        error=oa.ref("Error"),
+        errors=ERRORS,
         schemas=schemas,
     )
     return _with_json_q(document)

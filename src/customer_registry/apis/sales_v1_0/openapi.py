@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from starlette.routing import Route
+
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number, text
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
@@ -22,6 +24,7 @@ from customer_registry.apis.sales_v1_0.params import (
     due_date_type,
 )
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
+from customer_registry.core import catalogues
 from customer_registry.core.catalogues import MAX_REGION_LEVEL
 from customer_registry.core.customers import COORDINATE_LIMITS, DUE_DATE_DAYS
 from customer_registry.core.fields import INT32
@@ -271,9 +274,6 @@ _OWN_KEYS = {
     "regions": {"level": oa.integer(), "parentId": oa.integer(), "parentHref": _S},
     "currencies": {"code": _S, "exchangeRate": _N, "isDefault": _B},
 }
-ERROR = oa.record(
-    {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
-)
 
 
 def _creation(body: oa.Schema, required: Sequence[str]) -> oa.Schema:
@@ -436,11 +436,61 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     }
 
 
+# --- errors --------------------------------------------------------------------------------
+
+# Seed 002's error body: a code (`missing_param`, `not_unique`, `not_found`…) and its words.
+_ERROR = oa.closed(
+    {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
+)
+_ANSWERS = {
+    400: oa.answer(
+        400,
+        _ERROR,
+        "A parameter is missing (`missing_param`), of the wrong type (`invalid_param_type`) "
+        "or breaks a rule (`invalid_param`, `not_unique`, `exceeded_file_size`, "
+        "`unsupported_file_type`); an object still in use (`in_use`); the body cannot be read "
+        "(`invalid_request`)",
+    ),
+    404: oa.answer(404, _ERROR, "`not_found`: no such object, here or among those the body names"),
+    **{status: oa.answer(status, _ERROR) for status in (401, 403, 405, 408, 413, 500, 503)},
+}
+
+
+def _names_others() -> frozenset[str]:
+    """The paths whose creates name other objects, by id or reference (an `Id` parameter):
+    a missing one is `not_found` (seed 002); and a currency's code, looked up among ISO's."""
+    tables: dict[str, Mapping[str, Field]] = {
+        "/customers": CUSTOMER_PARAMETERS,
+        "/contacts": _CONTACT_OWNER,
+        **{f"/{collection.path}": collection.parameters for collection in COLLECTIONS},
+    }
+    found = {
+        path
+        for path, table in tables.items()
+        if any(isinstance(reader, Id) for _, reader in table.values())
+    }
+    currencies = (c for c in COLLECTIONS if c.catalogue is catalogues.CUSTOMER_CURRENCIES)
+    return frozenset(found | {f"/{collection.path}" for collection in currencies})
+
+
+_NAMES_OTHERS = _names_others()
+
+
+def _conventions(route: Route, method: str, spec: oa.Spec) -> dict[int, oa.Answer]:
+    """What the sales handlers add: 404 from a create that names a missing object."""
+    if method == "POST" and route.path in _NAMES_OTHERS:
+        return {404: _ANSWERS[404]}
+    return {}
+
+
+ERRORS = oa.Errors(_ANSWERS, invalid=400, conventions=_conventions)
+
+
 def build() -> oa.Schema:
     from customer_registry.apis.sales_v1_0.app import ROUTES  # the table this describes
 
     specs = {**_customer_specs(), **_other_specs()}
-    schemas: dict[str, oa.Schema] = {"Customer": _RECORD, "Error": ERROR}
+    schemas: dict[str, oa.Schema] = {"Customer": _RECORD}
     for collection in COLLECTIONS:
         specs |= _catalogue_specs(collection)
         schemas[collection.path] = oa.record(
@@ -452,7 +502,7 @@ def build() -> oa.Schema:
         server="/api/v1.0",
         routes=ROUTES,
         specs=specs,
-        error=oa.ref("Error"),
+        errors=ERRORS,
         schemas=schemas,
     )
     _optional_bodies(document)
