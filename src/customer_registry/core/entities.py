@@ -14,11 +14,13 @@ from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import entities as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attribute
 from customer_registry.storage.database import Connection, Row
 
-TEXT_MAX = 255
 WRITABLE = frozenset({"name", "bboxx_company_flag", "tariff", "financier", "geic"})
 _TEXT_FIELDS = ("name", "tariff", "geic")
+_TEXT_MAX = {name: attribute(schema.entities.c[name]).max_length or 0 for name in _TEXT_FIELDS}
 _BOOL_FIELDS = ("bboxx_company_flag", "financier")
 _REQUIRED = ("name", "bboxx_company_flag")
 # Unique across every entity: a caller who sees only their own entity may not change them,
@@ -49,12 +51,12 @@ def _validate(values: Mapping[str, Any]) -> None:
     for field in values:
         if field not in WRITABLE:
             raise UnknownField(field)
-    for field in _TEXT_FIELDS:
+    for field, limit in _TEXT_MAX.items():
         value = values.get(field)
         if value is not None and (
-            not isinstance(value, str) or not 0 < len(value) <= TEXT_MAX or "\x00" in value
+            not isinstance(value, str) or not 0 < len(value) <= limit or "\x00" in value
         ):
-            errors[field] = f"{{field}} must be a string of 1 to {TEXT_MAX} characters."
+            errors[field] = f"{{field}} must be a string of 1 to {limit} characters."
     for field in _BOOL_FIELDS:
         value = values.get(field)
         if value is not None and not isinstance(value, bool):

@@ -14,9 +14,11 @@ from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import customers as customer_repository
 from customer_registry.storage import history as repository
+from customer_registry.storage import schema
+from customer_registry.storage.attributes import attribute
 from customer_registry.storage.database import Connection, Row
 
-REASON_MAX = 255
+REASON_MAX = attribute(schema.customer_product_history.c.removal_reason).max_length or 0
 
 
 @dataclass(frozen=True, slots=True)
