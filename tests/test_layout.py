@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import customer_registry
+from customer_registry.core.media import MediaFiles
 
 ROOT = Path(customer_registry.__file__).parent
 PACKAGE = "customer_registry"
@@ -22,9 +23,10 @@ HTTP = ("starlette", "uvicorn", "httpx", "swagger_ui_bundle")
 ENTRY_POINTS = ("app", "cli", "protocol", "logs", "memory")  # the server process's own
 API_PACKAGES = tuple(sorted(path.parent.name for path in (ROOT / "apis").glob("*/__init__.py")))
 # What an API package may take from storage: connections and transactions, what the database
-# refused, image files, and the tables its document describes. Never a repository: data is
-# reached through the core.
-STORAGE_FOR_APIS = ("database", "errors", "media", "schema")
+# refused, and the tables its document describes. Never a repository: data is reached through
+# the core; nor the image store: the core writes and removes image files with the transaction
+# that names them.
+STORAGE_FOR_APIS = ("database", "errors", "schema")
 
 
 def _module_name(path: Path) -> str:
@@ -157,6 +159,8 @@ def test_every_import_keeps_the_layout() -> None:
         ("customer_registry.apis.http", "customer_registry.apis.billing_v1.names"),
         ("customer_registry.apis.sales_v1_0.customers", "customer_registry.storage.customers"),
         ("customer_registry.apis.billing_v1.query", "customer_registry.storage.listing"),
+        ("customer_registry.apis.context", "customer_registry.storage.media"),
+        ("customer_registry.apis.media", "customer_registry.storage.media"),
         ("customer_registry.apis.http", "customer_registry.app"),
         ("customer_registry.settings", "customer_registry.core.fields"),
     ],
@@ -181,3 +185,27 @@ def test_each_rule_refuses_what_it_forbids(importer: str, imported: str) -> None
 )
 def test_what_the_layout_allows_passes(importer: str, imported: str) -> None:
     assert broken_rule(importer, imported) is None
+
+
+def _methods_called(module: str) -> set[str]:
+    """The names of the methods `module` calls (`x.name(…)`), wherever in it."""
+    tree = ast.parse(_modules()[module].read_text())
+    return {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+
+
+def test_the_apis_write_and_remove_no_image_files() -> None:
+    """Image files are the core's (`core.media`, called by `core.customers`): no API module
+    calls the image store's methods, so none writes or removes files on the event loop or
+    out of step with its transaction."""
+    store_methods = {name for name in vars(MediaFiles) if not name.startswith("_")}
+    assert store_methods == {"save", "remove"}
+    calling = {
+        module: sorted(_methods_called(module) & store_methods)
+        for module in _modules()
+        if _within(module, *_ours("apis"))
+    }
+    assert {module: names for module, names in calling.items() if names} == {}

@@ -150,16 +150,30 @@ PATH_TARGETS: dict[tuple[str, str], Target] = {
     **{(c.path, "key"): _catalogue_target(c) for c in COLLECTIONS},
 }
 
-# What a sales `Id` parameter's kind names, by id (and by reference with useExternalId).
-SALES_ID_KINDS: dict[str, Target] = {
-    "category": Target(customer_categories, "category_id", "reference"),
-    "segmentation": Target(customer_segmentations, "segmentation_id", "reference"),
-    "region": Target(regions, "region_id", "reference"),
-    "payment_type": Target(payment_types, "payment_type_id", "reference"),
-    "user": Target(users, "user_id", "username"),
-    "parent": Target(customers, "customer_id", "code"),
-    "customer": Target(customers, "customer_id", "code"),
+# What the core field a sales `Id` parameter is read into names, by id (and by reference
+# with useExternalId); a catalogue's `parent_id` names an object of the same catalogue.
+SALES_ID_TARGETS: dict[str, Target] = {
+    "category_id": Target(customer_categories, "category_id", "reference"),
+    "segmentation_id": Target(customer_segmentations, "segmentation_id", "reference"),
+    "region_id": Target(regions, "region_id", "reference"),
+    "creator_id": Target(users, "user_id", "username"),
+    "parent_customer_id": Target(customers, "customer_id", "code"),
+    "customer_id": Target(customers, "customer_id", "code"),
 }
+SALES_PAYMENT_TYPE = Target(payment_types, "payment_type_id", "reference")
+SALES_CATALOGUE_PARENTS = {
+    customer_categories: SALES_ID_TARGETS["category_id"],
+    regions: SALES_ID_TARGETS["region_id"],
+}
+
+
+def _sales_id_target(core: str, catalogue: sa.Table | None) -> Target:
+    if core == "parent_id":
+        assert catalogue is not None
+        return SALES_CATALOGUE_PARENTS[catalogue]
+    return SALES_ID_TARGETS[core]
+
+
 # Billing parameters naming another object (every `*_id` parameter must be here).
 BILLING_RELATIONS: dict[str, Target] = {
     "brand_id": Target(brands, "brand_id"),
@@ -272,8 +286,8 @@ def _self_parents(collection: Collection) -> list[str]:
     table = collection.catalogue.listing.table
     return [
         name
-        for name, (_, reader) in collection.parameters.items()
-        if isinstance(reader, Id) and SALES_ID_KINDS[reader.kind].table is table
+        for name, (core, reader) in collection.parameters.items()
+        if isinstance(reader, Id) and _sales_id_target(core, table).table is table
     ]
 
 
@@ -695,13 +709,16 @@ def _body(fixed: Json, *names: str, query: Mapping[str, str] | None = None) -> C
     return build
 
 
-def _sales_relations(parameters: Mapping[str, Field], fixed: Json) -> list[Relation]:
-    """Every parameter of a sales write that names another object, by id and by reference."""
+def _sales_relations(
+    parameters: Mapping[str, Field], fixed: Json, catalogue: sa.Table | None = None
+) -> list[Relation]:
+    """Every parameter of a sales write that names another object, by id and by reference
+    (`catalogue`: the table of the catalogue whose write it is)."""
     found = []
     for name, (core, reader) in parameters.items():
         extra = {"isSubCustomer": "true"} if core == "parent_customer_id" else {}
         if isinstance(reader, Id):
-            target = SALES_ID_KINDS[reader.kind]
+            target = _sales_id_target(core, catalogue)
             found.append(Relation((target,), _body({**fixed, **extra}, name)))
             assert target.reference is not None
             by_reference = {**fixed, **extra, "useExternalId": "true"}
@@ -710,7 +727,7 @@ def _sales_relations(parameters: Mapping[str, Field], fixed: Json) -> list[Relat
             target = Target(currencies, "reference", ghost=GHOST_CURRENCY)
             found.append(Relation((target,), _body(fixed, name)))
     if parameters is CUSTOMER_PARAMETERS:
-        pay = SALES_ID_KINDS["payment_type"]
+        pay = SALES_PAYMENT_TYPE
 
         def payment(external: bool) -> Callable[[Sequence[Any]], tuple[Json, None]]:
             def build(values: Sequence[Any]) -> tuple[Json, None]:
@@ -764,9 +781,10 @@ def relations(a: Side) -> dict[tuple[str, str], list[Relation]]:
     for collection in COLLECTIONS:
         url = f"/api/v1.0/{collection.path}"
         payload = _catalogue_payload(collection, a.tag, 9)
-        found[("POST", url)] = _sales_relations(collection.parameters, payload)
+        table = collection.catalogue.listing.table
+        found[("POST", url)] = _sales_relations(collection.parameters, payload, table)
         for method in ("PUT", "PATCH"):
-            found[(method, url + "/{key}")] = _sales_relations(collection.parameters, {})
+            found[(method, url + "/{key}")] = _sales_relations(collection.parameters, {}, table)
     found[("POST", "/api/v1.0/contacts")] = _sales_relations(
         SALES_CONTACT_OWNER, {"firstName": f"{a.tag}-new"}
     )

@@ -3,11 +3,13 @@ shows 3 customers or 50, on every API (counted at the one place every statement 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 
 from customer_registry.core.permissions import Level, Visibility
 from customer_registry.storage.database import (
@@ -31,6 +33,7 @@ LISTS = [
 class Counter:
     statements = 0
     seen: list[str] = []
+    locks = 0  # statements that lock rows (SELECT … FOR UPDATE)
 
 
 @pytest.fixture
@@ -45,10 +48,11 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> type[Counter]:
         if "tokens" not in sql:
             Counter.statements += 1
             Counter.seen.append(sql[:80])
+            Counter.locks += "FOR UPDATE" in sql
         return original(self, stmt, params)
 
     monkeypatch.setattr(Connection, "_compile", counted)
-    Counter.statements = 0
+    Counter.statements = Counter.locks = 0
     return Counter
 
 
@@ -95,10 +99,12 @@ async def test_a_page_costs_the_same_statements_for_3_or_50_rows(
 RENAMES = {
     "partner": ("/v1/customers/1", {"json": {"name": "Renamed"}}),
     "billing": ("/api/v1/customers/1", {"params": {"name": "Renamed"}}),
+    "sales": ("/api/v1.0/customers/1", {"data": {"name": "Renamed"}}),
 }
 RECODES = {
     "partner": ("/v1/customers/1", {"json": {"external_customer_code": "R0b"}}),
     "billing": ("/api/v1/customers/1", {"params": {"customerAccount": "R0b"}}),
+    "sales": ("/api/v1.0/customers/1", {"data": {"reference": "R0b"}}),
 }
 
 
@@ -121,7 +127,7 @@ async def _put(
     client: httpx.AsyncClient, headers: dict[str, str], counter: type[Counter], sent: Any
 ) -> list[str]:
     path, arguments = sent
-    counter.statements = 0
+    counter.statements = counter.locks = 0
     counter.seen = []
     response = await client.put(path, headers=headers, **arguments)
     assert response.status_code == 200, response.text
@@ -142,16 +148,60 @@ async def test_a_rename_is_one_statement_and_a_checked_change_locks_first(
     transactions.clear()
 
     seen = await _put(client, headers, counter, RENAMES[api])
-    assert [sql.split(" ", 2)[:2] for sql in seen] == [["UPDATE", "customers"]], seen
-    assert transactions == []
+    updates = [sql.split(" ", 2)[:2] for sql in seen if sql.startswith("UPDATE")]
+    assert updates == [["UPDATE", "customers"]], seen
+    assert counter.locks == 0, seen
+    if api != "sales":  # the sales API answers the whole record, read after the update
+        assert len(seen) == 1, seen
+        assert transactions == []
 
     seen = await _put(client, headers, counter, RECODES[api])
+    assert counter.locks == 1, seen  # locked once, whoever calls
     if api == "billing":
         # The billing API first asks whether another customer holds the account, so that a
         # request hears of every problem at once (Laravel's `unique` rule): one read, before
         # the update's transaction; the unique index still decides a race.
         check, *seen = seen
         assert check.startswith("SELECT customers.customer_id \nFROM customers"), check
-    assert [sql.split(" ", 2)[:2] for sql in seen][1:] == [["UPDATE", "customers"]], seen
-    assert seen[0].startswith("SELECT customers.customer_id"), seen
-    assert len(transactions) == 1
+    assert seen[0].startswith("SELECT customers.customer_id"), seen  # the lock comes first
+    assert [sql.split(" ", 2)[:2] for sql in seen][1:2] == [["UPDATE", "customers"]], seen
+    if api != "sales":
+        assert len(seen) == 2, seen
+        assert len(transactions) == 1
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+# Sales updates that read and lock the record first (a checked field, a parent and its chain,
+# payment types, a new image whose files follow the transaction), by id or by reference: the
+# record is locked once, whatever reads the edge and the core make around it.
+LOCKED_SALES_UPDATES = {
+    "reference": ("/api/v1.0/customers/1", {"data": {"reference": "R0b"}}),
+    "by reference": ("/api/v1.0/customers/R0?useExternalId=true", {"data": {"reference": "R"}}),
+    "sub-customer": (
+        "/api/v1.0/customers/1",
+        {"data": {"isSubCustomer": "true", "parentCustomerId": "2"}},
+    ),
+    "parent by reference": (
+        "/api/v1.0/customers/R0?useExternalId=true",
+        {"data": {"parentCustomerId": "R1"}},
+    ),
+    "payment types": ("/api/v1.0/customers/1", {"data": {"paymentTypes": ""}}),
+    "image": ("/api/v1.0/customers/1", {"files": {"imageFile": ("a.png", _png(), "image/png")}}),
+}
+
+
+@pytest.mark.parametrize("change", sorted(LOCKED_SALES_UPDATES))
+async def test_a_sales_update_locks_the_customer_once(
+    client: httpx.AsyncClient, make_user: MakeUser, counter: type[Counter], change: str
+) -> None:
+    headers = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await _create(client, headers, 0, 2)
+    await client.get("/api/v1.0/customers/1", headers=headers)  # the token is checked, cached
+    seen = await _put(client, headers, counter, LOCKED_SALES_UPDATES[change])
+    assert counter.locks == 1, seen
+    assert [sql.split(" ", 2)[:2] for sql in seen].count(["UPDATE", "customers"]) == 1, seen

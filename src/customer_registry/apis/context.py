@@ -9,9 +9,9 @@ from pathlib import Path
 from starlette.requests import Request
 
 from customer_registry.auth.tokens import TokenAuthenticator
+from customer_registry.core.media import MediaFiles, open_media
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Database, open_database
-from customer_registry.storage.media import MediaStore
 
 
 @dataclass
@@ -19,7 +19,9 @@ class Context:
     settings: Settings
     db: Database = field(init=False)
     authenticator: TokenAuthenticator = field(init=False)
-    media: MediaStore = field(init=False)
+    # Handed to the core, which stores and removes images with their transactions (set at
+    # start, when the images' directory is made).
+    media: MediaFiles = field(init=False)
     # Images are decoded here, at most `image_threads` at a time: each may take up to
     # `max_image_decoded_bytes`, and a burst of uploads queues rather than adding up.
     image_threads: ThreadPoolExecutor = field(init=False)
@@ -27,13 +29,12 @@ class Context:
     def __post_init__(self) -> None:
         self.db = open_database(self.settings)
         self.authenticator = TokenAuthenticator(self.db, self.settings)
-        self.media = MediaStore(Path(self.settings.media_dir))
         self.image_threads = ThreadPoolExecutor(
             self.settings.image_threads, thread_name_prefix="images"
         )
 
     async def start(self) -> None:
-        self.media.create_root()
+        self.media = open_media(Path(self.settings.media_dir))
         await self.db.start()
 
     async def stop(self) -> None:

@@ -17,6 +17,7 @@ from customer_registry.core.errors import InUse, Invalid, NotFound, Required, mi
 from customer_registry.core.fields import Attribute, Kind, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.references import resolve_all
 from customer_registry.core.scope import Scope
 from customer_registry.storage import catalogues as repository
 from customer_registry.storage.database import Connection, Row
@@ -126,10 +127,23 @@ def _validate(catalogue: Catalogue, values: Mapping[str, Any]) -> None:
     validate({**_COMMON, **catalogue.fields}, values)
 
 
+async def _resolved(
+    conn: Connection, catalogue: Catalogue, scope: Scope, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`values` with a parent named by Reference (a tree's) turned into its id."""
+
+    async def parent(reference: str) -> int:
+        return (await by_reference(conn, catalogue, scope, reference)).id
+
+    in_a_tree = "parent_id" in catalogue.fields
+    return await resolve_all(values, {"parent_id": parent} if in_a_tree else {})
+
+
 async def create(
     conn: Connection, caller: Caller, catalogue: Catalogue, values: Mapping[str, Any]
 ) -> Item:
-    """An object of the caller's entity."""
+    """An object of the caller's entity; its parent may be named by Reference."""
+    values = await _resolved(conn, catalogue, caller.scope, values)
     absent = {
         k: "The {field} field is required." for k in catalogue.required if values.get(k) is None
     }
@@ -149,6 +163,8 @@ async def update(
     key: int,
     changes: Mapping[str, Any],
 ) -> Item:
+    """Change the fields sent; a new parent may be named by Reference."""
+    changes = await _resolved(conn, catalogue, caller.scope, changes)
     existing = await get(conn, catalogue, caller.scope, key)
     _validate(catalogue, changes)
     if not changes:

@@ -13,6 +13,7 @@ from customer_registry.core.errors import missing
 from customer_registry.core.fields import is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import Condition, ListQuery, Op, Page, PageRequest
+from customer_registry.core.references import Reference
 from customer_registry.storage import contacts as repository
 from customer_registry.storage import schema
 from customer_registry.storage.attributes import attributes
@@ -66,8 +67,10 @@ async def of_customer(
 
 
 async def create(
-    conn: Connection, caller: Caller, customer_id: int, values: Mapping[str, Any]
+    conn: Connection, caller: Caller, customer: int | Reference, values: Mapping[str, Any]
 ) -> Contact:
+    """A contact of the customer named by id or by Reference."""
+    customer_id = await customers.identified(conn, caller, customer)
     await customers.get(conn, caller, customer_id)
     validate(FIELDS, values)
     row = await repository.insert(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from customer_registry.core import brands, catalogues, entities, organizations
+from customer_registry.core import brands, catalogues, entities, media, organizations, users
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import (
     Forbidden,
@@ -22,6 +23,7 @@ from customer_registry.core.errors import (
 from customer_registry.core.fields import INT64, Attribute, is_key, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.references import Finder, Reference, resolve, resolve_all
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage import identity, schema
@@ -186,6 +188,21 @@ async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
     return Customer.from_row(row)
 
 
+async def identified(conn: Connection, caller: Caller, customer: int | Reference) -> int:
+    """The id of the customer named by its id, or by reference (its code, in the caller's
+    own entity: "The customer with the reference … doesn't exist." if none has it)."""
+    if not isinstance(customer, Reference):
+        return customer
+    return await _id_by_code(conn, caller.scope, customer.text, "customer")
+
+
+async def _id_by_code(conn: Connection, scope: Scope, code: str, kind: str) -> int:
+    row = await repository.by_identifier(conn, scope, None, code)
+    if row is None:
+        raise missing(kind, "reference", code)
+    return int(row["customer_id"])
+
+
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Customer]:
@@ -255,6 +272,66 @@ _CATALOGUE_LINKS = {
     "currency_id": catalogues.CUSTOMER_CURRENCIES,
 }
 
+# --- references: what each field names, found in the entity the customer belongs to ------
+
+_FindIn = Callable[[Connection, Caller, Scope, str], Awaitable[int]]
+
+
+def _catalogue_item(catalogue: catalogues.Catalogue) -> _FindIn:
+    async def find(conn: Connection, caller: Caller, scope: Scope, reference: str) -> int:
+        return (await catalogues.by_reference(conn, catalogue, scope, reference)).id
+
+    return find
+
+
+async def _currency(conn: Connection, caller: Caller, scope: Scope, code_or_name: str) -> int:
+    return await catalogues.configured_currency(conn, scope, code_or_name)
+
+
+async def _user(conn: Connection, caller: Caller, scope: Scope, username: str) -> int:
+    return (await users.by_username(conn, caller, username)).user_id
+
+
+async def _parent(conn: Connection, caller: Caller, scope: Scope, code: str) -> int:
+    return await _id_by_code(conn, scope, code, "parent customer")
+
+
+_FIND: dict[str, _FindIn] = {
+    "category_id": _catalogue_item(catalogues.CUSTOMER_CATEGORIES),
+    "segmentation_id": _catalogue_item(catalogues.CUSTOMER_SEGMENTATIONS),
+    "region_id": _catalogue_item(catalogues.CUSTOMER_REGIONS),
+    "currency_id": _currency,
+    "creator_id": _user,
+    "parent_customer_id": _parent,
+}
+_FIND_PAYMENT_TYPE = _catalogue_item(catalogues.CUSTOMER_PAYMENT_TYPES)
+
+
+async def _resolved(
+    conn: Connection,
+    caller: Caller,
+    scope: Scope,
+    values: Mapping[str, Any],
+    payment_types: Collection[int | Reference] | None,
+) -> tuple[dict[str, Any], list[int] | None]:
+    """`values` and `payment_types` with every Reference in them turned into an id."""
+    finders: dict[str, Finder] = {
+        name: functools.partial(find, conn, caller, scope) for name, find in _FIND.items()
+    }
+    found = await resolve_all(values, finders)
+    if payment_types is None:
+        return found, None
+    payment_type = functools.partial(_FIND_PAYMENT_TYPE, conn, caller, scope)
+    return found, [await resolve(key, payment_type) for key in payment_types]
+
+
+def require_parent(sub_customer: bool | None, parent: object) -> None:
+    """A sub-customer (the sales API's `isSubCustomer`) has a parent: the one sent, else the
+    one it has."""
+    if sub_customer and parent is None:
+        raise Required({"parent_customer_id": "{field} is required for a sub-customer."})
+
+
 # Fields whose change is a single UPDATE: no rule reads the stored record or another row for
 # them. The others name other rows (`_check_references`), are identifiers (NotUnique names
 # the entity), feed a rule across fields (`_consistent`) or stand for an image file.
@@ -314,33 +391,39 @@ async def create(
     new: NewCustomer,
     *,
     generate_code: bool = False,
-    payment_types: Collection[int] | None = None,
+    payment_types: Collection[int | Reference] | None = None,
+    image: media.NewImage | None = None,
 ) -> Created:
     """Create a customer in `new.entity_id` and record its first entity link.
 
+    Its details and `payment_types` may name objects by Reference (found in that entity).
     With `generate_code` and no code given, the entity's next account code is assigned.
+    `image`'s files are written before the row, and removed if the transaction fails.
     """
     if not caller.can_see_entity(new.entity_id):
         raise Forbidden("You may only create customers in your own entity.")
     if new.entity_id != caller.entity_id:  # the caller's own exists: it holds their user
         await entities.require_existing(conn, caller, new.entity_id, field="entity_id")
-    for name in new.details:
+    scope = caller.scope.for_entity(new.entity_id)
+    details, types = await _resolved(conn, caller, scope, new.details, payment_types)
+    for name in details:
         if name not in DETAILS:
             raise UnknownField(name)
     values = {
         **DEFAULTS,
-        **new.details,
+        **details,
         "name": new.name,
         "external_id": new.external_id,
         "code": new.code,
     }
     _validate(values)
     values = _consistent(values)
-    scope = caller.scope.for_entity(new.entity_id)
     await _check_references(conn, scope, values)
-    if payment_types:
-        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, payment_types)
+    if types:
+        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, types)
     defaults = await _defaults(conn, caller, scope)
+    if image is not None:  # the last thing before the row: a refused create writes no file
+        values["logo"] = await media.store(conn, new.entity_id, image)
     now = utcnow()
     audit = {"created_at": now, "created_by": caller.username}
     row_values = {**defaults, **values, **audit}
@@ -348,32 +431,54 @@ async def create(
         row = await _insert_with_account(conn, scope, row_values)
     else:
         row = await repository.insert(conn, scope, row_values)
-    if payment_types:
-        await repository.set_payment_types(conn, scope, row["customer_id"], payment_types)
+    if types:
+        await repository.set_payment_types(conn, scope, row["customer_id"], types)
     link = await repository.insert_link(
         conn, scope, {"customer_id": row["customer_id"], "date_added": now, **audit}
     )
     return Created(Customer.from_row(row), link["customer_entity_linker_id"])
 
 
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """What an update sends beside the changed fields."""
+
+    payment_types: Collection[int | Reference] | None
+    image: media.NewImage | None
+    sub_customer: bool | None
+
+    @property
+    def checked(self) -> bool:
+        """Whether the change needs the stored record (read and locked)."""
+        return self.payment_types is not None or self.image is not None or bool(self.sub_customer)
+
+
 async def update(
     conn: Connection,
     caller: Caller,
-    customer_id: int,
+    customer: int | Reference,
     changes: Mapping[str, Any],
     *,
-    payment_types: Collection[int] | None = None,
+    payment_types: Collection[int | Reference] | None = None,
+    image: media.NewImage | None = None,
+    sub_customer: bool | None = None,
 ) -> Customer:
-    """Change the fields sent (a partial update); the audit fields follow. `payment_types`,
-    when given, replaces the customer's payment types.
+    """Change the fields sent (a partial update); the audit fields follow. The customer, and
+    the objects the changes and `payment_types` name, may be named by Reference.
+    `payment_types`, when given, replaces the customer's payment types; `image` replaces its
+    image (the new files written now and removed if the transaction fails, the old ones
+    removed once it commits); `sub_customer`: it must then have a parent (`require_parent`).
 
     `conn` need not be in a transaction: a change of fields that no rule checks is one
-    statement, and anything else opens one (or joins the caller's).
+    statement, and anything else opens one (or joins the caller's), in which the customer is
+    read and locked once.
     """
-    if changes and payment_types is None and changes.keys() <= _CHANGED_ALONE:
+    customer_id = await identified(conn, caller, customer)
+    change = _Change(payment_types, image, sub_customer)
+    if changes and not change.checked and changes.keys() <= _CHANGED_ALONE:
         return await _update_alone(conn, caller, customer_id, changes)
     async with conn.transaction():
-        return await _update_checked(conn, caller, customer_id, changes, payment_types)
+        return await _update_checked(conn, caller, customer_id, changes, change)
 
 
 async def _update_alone(
@@ -399,34 +504,46 @@ async def _update_checked(
     conn: Connection,
     caller: Caller,
     customer_id: int,
-    changes: Mapping[str, Any],
-    payment_types: Collection[int] | None,
+    sent: Mapping[str, Any],
+    change: _Change,
 ) -> Customer:
-    # Locked first: concurrent updates then apply one after the other, never interleaved.
+    # Locked first, and only here: concurrent updates then apply one after the other.
     existing = await get(conn, caller, customer_id, for_update=True)
+    require_parent(
+        change.sub_customer, sent.get("parent_customer_id", existing.details["parent_customer_id"])
+    )
+    scope = caller.scope.for_entity(existing.entity_id)  # its references resolve there
+    changes, types = await _resolved(conn, caller, scope, sent, change.payment_types)
     for name in changes:
         if name not in WRITABLE:
             raise UnknownField(name)
     _validate(changes)
-    if not changes and payment_types is None:
+    if not changes and types is None and change.image is None:
         return existing
     merged = _consistent({**existing.details, **changes})
     changed = {k: v for k, v in merged.items() if k in changes or existing.details.get(k) != v}
-    scope = caller.scope.for_entity(existing.entity_id)  # its references resolve there
     await _check_references(conn, scope, changes, customer_id)
-    if payment_types is not None:
-        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, payment_types)
-        await repository.set_payment_types(conn, scope, customer_id, payment_types)
+    if types is not None:
+        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, types)
+    if change.image is not None:  # after every check: a refused change writes no file
+        changed["logo"] = await media.store(conn, existing.entity_id, change.image)
+        media.remove_once_committed(conn, change.image.files, existing.details["logo"])
+    if types is not None:
+        await repository.set_payment_types(conn, scope, customer_id, types)
     values = {**changes, **changed, "modified_at": utcnow(), "modified_by": caller.username}
     row = await repository.update(conn, scope, customer_id, values)
     assert row is not None  # read and locked above, through the same scope
     return Customer.from_row(row)
 
 
-async def delete(conn: Connection, caller: Caller, customer_id: int) -> Customer:
-    """Delete the customer (refused while sub-customers name it as parent); its image files
-    go once the deletion is committed. Answers the deleted customer."""
+async def delete(
+    conn: Connection, caller: Caller, customer: int | Reference, files: media.MediaFiles
+) -> Customer:
+    """Delete the customer (refused while sub-customers name it as parent); its image's
+    files go once the deletion is committed. Answers the deleted customer."""
+    customer_id = await identified(conn, caller, customer)
     existing = await get(conn, caller, customer_id)
     if not await repository.delete(conn, caller.scope, customer_id):
         raise missing("customer", "id", customer_id)  # another request deleted it first
+    media.remove_once_committed(conn, files, existing.details["logo"])
     return existing

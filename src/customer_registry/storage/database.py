@@ -19,7 +19,7 @@ import json
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -148,26 +148,30 @@ class Prepared:
 
 
 Statement = Executable | Prepared
+# What runs once a write's transaction has ended (`Connection.on_outcome`).
+Hook = Callable[[], Awaitable[None]]
 
 
 class Connection(ABC):
     """One borrowed database connection. Every query of the service goes through these four."""
 
     dialect_name: str
-    _hooks: tuple[list[Callable[[], None]], list[Callable[[], None]]] | None = None
+    _hooks: tuple[list[Hook], list[Hook]] | None = None
 
-    def on_outcome(self, committed: Callable[[], None], rolled_back: Callable[[], None]) -> None:
-        """Run `committed` once the write transaction commits, or `rolled_back` if it does not
-        (for what lives outside the database, such as image files)."""
+    def on_outcome(self, committed: Hook | None, rolled_back: Hook | None) -> None:
+        """Await `committed` once the write transaction commits, or `rolled_back` if it does
+        not (for what lives outside the database, such as image files)."""
         if self._hooks is None:
             self._hooks = ([], [])
-        self._hooks[0].append(committed)
-        self._hooks[1].append(rolled_back)
+        if committed is not None:
+            self._hooks[0].append(committed)
+        if rolled_back is not None:
+            self._hooks[1].append(rolled_back)
 
-    def _finished(self, committed: bool) -> None:
+    async def _finished(self, committed: bool) -> None:
         hooks, self._hooks = self._hooks, None
         for hook in hooks[0 if committed else 1] if hooks else ():
-            hook()
+            await hook()
 
     def _compile(self, stmt: Statement, params: Mapping[str, Any]) -> tuple[CompiledSQL, list[Any]]:
         if isinstance(stmt, Prepared):
@@ -234,7 +238,8 @@ class Database(ABC):
     def write(self, *, transaction: bool = True) -> AbstractAsyncContextManager[Connection]:
         """`async with db.write() as conn`: a connection inside one transaction. With
         `transaction=False`, each statement commits on its own unless the code opens
-        `conn.transaction()`. Either way `on_outcome` hooks run when the block ends."""
+        `conn.transaction()`. Either way `on_outcome` hooks run when the block ends, once the
+        connection is given back (and, on SQLite, the next writer let in)."""
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -361,17 +366,18 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
-        async with self.read() as conn:
-            try:
+        conn: Connection | None = None
+        committed = False
+        try:
+            async with self.read() as conn:
                 async with conn.transaction() if transaction else nullcontext():
                     yield conn
-            except asyncpg.PostgresError as error:
-                conn._finished(committed=False)
-                raise _translate_pg_errors(error) from error
-            except BaseException:
-                conn._finished(committed=False)
-                raise
-            conn._finished(committed=True)
+                committed = True
+        except asyncpg.PostgresError as error:
+            raise _translate_pg_errors(error) from error
+        finally:
+            if conn is not None:  # its hooks run once the connection is back in the pool
+                await conn._finished(committed)
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -546,14 +552,16 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
         # Writers wait for each other here rather than in SQLite's busy timeout.
-        async with self._write_lock, self.read() as conn:
-            try:
+        conn: Connection | None = None
+        committed = False
+        try:
+            async with self._write_lock, self.read() as conn:
                 async with conn.transaction() if transaction else nullcontext():
                     yield conn
-            except BaseException:
-                conn._finished(committed=False)
-                raise
-            conn._finished(committed=True)
+                committed = True
+        finally:
+            if conn is not None:  # its hooks run once the next writer may go on
+                await conn._finished(committed)
 
 
 def storable(*values: object) -> bool:

@@ -27,13 +27,19 @@ class MediaStore:
         make_private_directories(self.root, folder)
         # A time stamp as the document shows, and a random part so names cannot be guessed.
         unique = f"{time.time_ns() // 1_000_000}{secrets.token_hex(8)}_{name}"
-        write_private_file(self.root / folder / unique, image.original)
-        for prefix, data in image.copies.items():
-            write_private_file(self.root / folder / f"{prefix}{unique}", data)
-        return f"{folder.as_posix()}/{unique}"
+        stored = f"{folder.as_posix()}/{unique}"
+        try:
+            write_private_file(self.root / folder / unique, image.original)
+            for prefix, data in image.copies.items():
+                write_private_file(self.root / folder / f"{prefix}{unique}", data)
+        except BaseException:  # a full disk: what was written is named by no row
+            self.remove(stored)
+            raise
+        return stored
 
-    def remove(self, relative: str) -> None:
-        path = self.root / relative
+    def remove(self, stored: str) -> None:
+        """The image `stored` names and its copies, those that are there."""
+        path = self.root / stored
         for prefix in ("", *SIZES):
             with contextlib.suppress(FileNotFoundError):
                 (path.parent / f"{prefix}{path.name}").unlink()

@@ -26,7 +26,6 @@ from customer_registry.apis.billing_v1.query import (
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
-from customer_registry.apis.media import delete_customer_and_image
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -156,7 +155,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
         with _missing_as_laravel(request.path_params["customer"]):
-            await delete_customer_and_image(context(request), conn, caller, wanted)
+            await customers.delete(conn, caller, wanted, context(request).media)
         return json_response({"response": True})
 
 

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
-from customer_registry.apis.media import delete_customer_and_image
 from customer_registry.apis.partner_v1 import bodies
 from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS, RESOURCES
@@ -57,7 +56,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 async def delete_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     async with context(request).db.write() as conn:
-        await delete_customer_and_image(context(request), conn, caller, customer_id)
+        await customers.delete(conn, caller, customer_id, context(request).media)
     return Response(status_code=204)
 
 

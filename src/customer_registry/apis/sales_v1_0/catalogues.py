@@ -17,13 +17,7 @@ from customer_registry.apis.context import context
 from customer_registry.apis.http import Endpoint, json_response, path_key
 from customer_registry.apis.params import boolean, integer, number, parameters, text
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
-from customer_registry.apis.sales_v1_0.params import (
-    Field,
-    Id,
-    convert,
-    external_ids,
-    resolve_all,
-)
+from customer_registry.apis.sales_v1_0.params import Field, Id, convert, external_ids
 from customer_registry.apis.sales_v1_0.render import href, item_json, list_json
 from customer_registry.core import catalogues
 from customer_registry.core.catalogues import Catalogue, Item
@@ -84,7 +78,7 @@ COLLECTIONS = (
     Collection(
         "customerCategories",
         catalogues.CUSTOMER_CATEGORIES,
-        {**_NAMED, "parentId": ("parent_id", Id("category", "parent customer category id"))},
+        {**_NAMED, "parentId": ("parent_id", Id("parent customer category id"))},
         lambda request, item: {
             "isRoot": item.extra["parent_id"] is None,
             **_parent("customerCategories")(request, item),
@@ -98,7 +92,7 @@ COLLECTIONS = (
         {
             **_NAMED,
             "level": ("level", integer),
-            "parentId": ("parent_id", Id("region", "parent region id")),
+            "parentId": ("parent_id", Id("parent region id")),
         },
         _region,
     ),
@@ -127,11 +121,9 @@ async def _key(conn: Connection, caller: Caller, collection: Collection, request
     return key
 
 
-async def _values(
-    request: Request, conn: Connection, caller: Caller, collection: Collection, params: Json
-) -> Json:
-    converted = convert(params, collection.parameters, external=external_ids(params))
-    return await resolve_all(conn, caller, converted)
+def _values(collection: Collection, params: Json) -> Json:
+    """The values sent, typed; a parent named by reference is found by the core."""
+    return convert(params, collection.parameters, external=external_ids(params))
 
 
 def endpoints(collection: Collection) -> list[Route]:
@@ -154,9 +146,8 @@ def endpoints(collection: Collection) -> list[Route]:
 
     @requires_in_entity(Level.ADMIN)
     async def create_item(request: Request, caller: Caller) -> Response:
-        params = await parameters(request)
+        values = _values(collection, await parameters(request))
         async with context(request).db.write() as conn:
-            values = await _values(request, conn, caller, collection, params)
             item = await catalogues.create(conn, caller, catalogue, values)
             return json_response(collection.json(request, item), status=201)
 
@@ -164,8 +155,8 @@ def endpoints(collection: Collection) -> list[Route]:
     async def update_item(request: Request, caller: Caller) -> Response:
         params = await parameters(request)
         async with context(request).db.write() as conn:
-            key = await _key(conn, caller, collection, request)
-            values = await _values(request, conn, caller, collection, params)
+            key = await _key(conn, caller, collection, request)  # a missing one is told first
+            values = _values(collection, params)
             item = await catalogues.update(conn, caller, catalogue, key, values)
             return json_response(collection.json(request, item))
 

@@ -12,18 +12,13 @@ from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.params import parameters
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.names import CONTACT_FILTERS, CONTACT_PARAMETERS
-from customer_registry.apis.sales_v1_0.params import (
-    Id,
-    convert,
-    external_ids,
-    resolve_all,
-)
+from customer_registry.apis.sales_v1_0.params import Id, convert, external_ids
 from customer_registry.apis.sales_v1_0.render import contact_json, list_json
 from customer_registry.core import contacts
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller, Level
 
-_CUSTOMER = {"customerId": ("customer_id", Id("customer", "customer id"))}
+_CUSTOMER = {"customerId": ("customer_id", Id("customer id"))}
 
 
 def _contact_id(request: Request) -> int:
@@ -57,8 +52,7 @@ async def create_contact(request: Request, caller: Caller) -> Response:
     owner = convert(params, _CUSTOMER, required=("customerId",), external=external)
     values = convert(params, CONTACT_PARAMETERS)
     async with context(request).db.write() as conn:
-        customer_id = (await resolve_all(conn, caller, owner))["customer_id"]
-        contact = await contacts.create(conn, caller, customer_id, values)
+        contact = await contacts.create(conn, caller, owner["customer_id"], values)
         return json_response(contact_json(request, contact), status=201)
 
 

@@ -289,7 +289,7 @@ def _not_null(body: oa.Schema, names: Sequence[str]) -> oa.Schema:
     return oa.fields(properties)
 
 
-_CONTACT_OWNER: dict[str, Field] = {"customerId": ("customer_id", Id("customer", "customer id"))}
+_CONTACT_OWNER: dict[str, Field] = {"customerId": ("customer_id", Id("customer id"))}
 _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
@@ -393,7 +393,7 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
 
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
-    contact = oa.fields({"customerId": _schema(Id("", "")), **_parameters(CONTACT_PARAMETERS)})
+    contact = oa.fields({"customerId": _schema(Id("")), **_parameters(CONTACT_PARAMETERS)})
     create_contact = _creation(contact, ("customerId",))
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
     settings = oa.fields({"geographicalLocations": _schema(boolean), "regionLevel": _LEVEL})

@@ -1,7 +1,7 @@
 """Sales parameters: typed from form fields, multipart or JSON; ids that are references when
-`useExternalId=true`; `paymentTypes` in the document's `[{"id"=7},{"id"=8}]` form. Each
-problem is answered as the document does: the first one, as `missing_param` or
-`invalid_param_type`."""
+`useExternalId=true` (each a `Reference` the core finds); `paymentTypes` in the document's
+`[{"id"=7},{"id"=8}]` form. Each problem is answered as the document does: the first one, as
+`missing_param` or `invalid_param_type`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from typing import Any
 import orjson
 
 from customer_registry.apis.params import Converter, WrongType, boolean, integer, text
-from customer_registry.core import catalogues, customers, iso, users
-from customer_registry.core.errors import DomainError, Invalid, NotFound, missing
+from customer_registry.core import iso
+from customer_registry.core.errors import DomainError, Invalid, missing
 from customer_registry.core.fields import is_key
-from customer_registry.core.permissions import Caller
-from customer_registry.storage.database import Connection
+from customer_registry.core.references import Reference
 
 
 class MissingParam(DomainError):
@@ -34,22 +33,14 @@ class InvalidParamType(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Id:
-    """A parameter naming another object: its id, or its reference with `useExternalId`."""
+    """A parameter naming another object: its id, or its reference with `useExternalId` (the
+    core field it is read into says what kind of object it names)."""
 
-    kind: str  # what resolves a reference: a key of _CATALOGUES, "user", "parent"…
     label: str  # how messages name the parameter: "<object> id", e.g. "payment type id"
 
     @property
     def noun(self) -> str:
         return self.label.removesuffix(" id")
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """An object named by reference, found once a transaction is open (`resolve`)."""
-
-    kind: str
-    reference: str
 
 
 Field = tuple[str, Converter | Id]  # (core name, how to read the value)
@@ -66,7 +57,7 @@ def _identifier(value: Any, spec: Id, external: bool) -> int | Reference | None:
     try:
         if external:
             found = text(value)
-            return None if found in (None, "") else Reference(spec.kind, str(found))
+            return None if found in (None, "") else Reference(str(found))
         key = integer(value)
     except WrongType:
         raise InvalidParamType(spec.label) from None
@@ -133,7 +124,7 @@ _DUE_DATE_BY_NAME = {name.lower(): number for number, name in DUE_DATE_TYPES.ite
 def currency(value: Any) -> Reference | None:
     """An ISO code or a currency name: found among the entity's configured currencies."""
     name = text(value)
-    return None if name in (None, "") else Reference("currency", str(name))
+    return None if name in (None, "") else Reference(str(name))
 
 
 def due_date_type(value: Any) -> int | None:
@@ -166,46 +157,8 @@ def payment_types(value: Any, external: bool) -> list[int | Reference]:
     found: list[int | Reference] = []
     for item in items:
         key = item.get("id") if isinstance(item, dict) else item
-        identifier = _identifier(key, Id("payment_type", label), external)
+        identifier = _identifier(key, Id(label), external)
         if identifier is None:
             raise InvalidParamType(label)
         found.append(identifier)
     return found
-
-
-# --- references, resolved inside the transaction --------------------------------------------
-
-_CATALOGUES = {
-    "category": catalogues.CUSTOMER_CATEGORIES,
-    "segmentation": catalogues.CUSTOMER_SEGMENTATIONS,
-    "region": catalogues.CUSTOMER_REGIONS,
-    "payment_type": catalogues.CUSTOMER_PAYMENT_TYPES,
-}
-
-
-async def _lookup(conn: Connection, caller: Caller, found: Reference) -> int:
-    if found.kind in _CATALOGUES:
-        catalogue = _CATALOGUES[found.kind]
-        return (await catalogues.by_reference(conn, catalogue, caller.scope, found.reference)).id
-    if found.kind == "user":
-        return (await users.by_username(conn, caller, found.reference)).user_id
-    if found.kind == "currency":
-        return await catalogues.configured_currency(conn, caller.scope, found.reference)
-    try:
-        return (await customers.get_by_code(conn, caller, found.reference)).customer_id
-    except NotFound:
-        kind = "parent customer" if found.kind == "parent" else "customer"
-        raise missing(kind, "reference", found.reference) from None
-
-
-async def resolve(conn: Connection, caller: Caller, value: Any) -> Any:
-    """`value` with every Reference in it (or in its list) replaced by the object's id."""
-    if isinstance(value, Reference):
-        return await _lookup(conn, caller, value)
-    if isinstance(value, list):
-        return [await resolve(conn, caller, item) for item in value]
-    return value
-
-
-async def resolve_all(conn: Connection, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
-    return {key: await resolve(conn, caller, value) for key, value in values.items()}
