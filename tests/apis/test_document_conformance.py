@@ -190,12 +190,13 @@ async def test_the_sales_create_document_states_the_ranges_the_service_keeps(
 
 
 # (changes to a customer with a due date and no parent, whether the update document and the
-# service accept them): left out, a field keeps its stored value, which the rules read too.
+# service accept them): what the rules refuse whatever is stored.
 _SALES_UPDATE_RULES: list[tuple[dict[str, Any], bool]] = [
-    ({"dueDateConfigNumber": None}, False),
+    ({"dueDateConfigNumber": None, "dueDateConfigType": 2}, False),
     ({"dueDateConfigNumber": "", "dueDateConfigType": ""}, True),
     ({"dueDateConfigType": 2, "dueDateConfigNumber": 10}, True),
-    ({"isSubCustomer": True}, False),
+    ({"dueDateConfigType": 2}, True),  # the stored days
+    ({"isSubCustomer": True, "parentCustomerId": ""}, False),
     ({"isSubCustomer": "false"}, True),
 ]
 

@@ -192,15 +192,13 @@ def loose_number(*, nullable: bool = True, limit: int | None = None) -> Schema:
     )
 
 
-def needs(field: str, unless: Schema, needed: str, value: Schema) -> Schema:
+def needs(field: str, unless: Schema, needed: str, value: Schema, *, sent: bool = True) -> Schema:
     """A rule across a body's fields: unless `field` is left out or sent as `unless`, `needed`
-    must be sent as `value` (JSON Schema's `if`/`then`, spelled with the `anyOf` OpenAPI 3.0
-    has; without `not`, which schemathesis cannot judge beside a file)."""
+    must be `value` (and, where `sent`, be sent). JSON Schema's `if`/`then`, spelled with the
+    `anyOf` OpenAPI 3.0 has; without `not`, which schemathesis cannot judge beside a file."""
+    then: Schema = {"properties": {needed: value}}
     return {
-        "anyOf": [
-            {"properties": {field: unless}},
-            {"required": [needed], "properties": {needed: value}},
-        ]
+        "anyOf": [{"properties": {field: unless}}, {"required": [needed], **then} if sent else then]
     }
 
 

@@ -320,34 +320,27 @@ _CUSTOMER_RULES = (
     "and `isSubCustomer` true a parent (`parentCustomerId`): `missing_param` otherwise."
 )
 _UPDATE_RULES = (
-    " On an update a field left out keeps its stored value, which these rules read too: so "
-    "emptying the days needs the type emptied as well, and the document asks for the fields "
-    "that keep the rules whatever is stored."
+    " On an update a field left out keeps its stored value, which these rules read too: the "
+    "document states what is refused whatever is stored (a type sent with its days emptied, "
+    "`isSubCustomer` true with the parent emptied)."
 )
 
 
 def _customer_rules(properties: Mapping[str, oa.Schema], *, update: bool) -> oa.Schema:
     """The rules across a customer's fields (`core.customers._consistent`, the sales
-    `_Input.check_parent`), as the body's `allOf`."""
-    rules = [
-        oa.needs(
-            "dueDateConfigType",
-            _NONE,
-            "dueDateConfigNumber",
-            oa.not_null(properties["dueDateConfigNumber"]),
-        ),
-        oa.needs(
-            "isSubCustomer",
-            _NOT_TRUE,
-            "parentCustomerId",
-            oa.not_null(properties["parentCustomerId"]),
-        ),
-    ]
-    if update:
-        days = oa.not_null(properties["dueDateConfigNumber"])
-        rules.append(oa.needs("dueDateConfigNumber", days, "dueDateConfigType", _NONE))
-    description = _CUSTOMER_RULES + (_UPDATE_RULES if update else "")
-    return {"allOf": rules, "description": description}
+    `_Input.check_parent`), as the body's `allOf`. An update may leave out the field a rule
+    needs, which the stored record then gives."""
+    days, parent = (
+        oa.not_null(properties[name]) for name in ("dueDateConfigNumber", "parentCustomerId")
+    )
+    sent = not update
+    return {
+        "allOf": [
+            oa.needs("dueDateConfigType", _NONE, "dueDateConfigNumber", days, sent=sent),
+            oa.needs("isSubCustomer", _NOT_TRUE, "parentCustomerId", parent, sent=sent),
+        ],
+        "description": _CUSTOMER_RULES + (_UPDATE_RULES if update else ""),
+    }
 
 
 # What no schema can state of a file's bytes: that they decode (`core.images`).
