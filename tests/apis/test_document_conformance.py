@@ -159,6 +159,16 @@ _SALES_CUSTOMER_RANGES: list[tuple[dict[str, Any], bool]] = [
     ({"paymentTypes": None}, True),
     ({"paymentTypes": "[]"}, True),
     ({"paymentTypes": '[{"id"=07}]'}, False),  # JSON has no leading zeros
+    # The rules across fields: a due date type needs its days, a sub-customer its parent.
+    ({"dueDateConfigType": 1}, False),
+    ({"dueDateConfigType": "daysAfterInvoiceDate", "dueDateConfigNumber": None}, False),
+    ({"dueDateConfigType": "2", "dueDateConfigNumber": 30}, True),
+    ({"dueDateConfigType": None}, True),
+    ({"dueDateConfigType": ""}, True),
+    ({"isSubCustomer": "YES"}, False),
+    ({"isSubCustomer": True, "parentCustomerId": None}, False),
+    ({"isSubCustomer": "off"}, True),
+    ({"isSubCustomer": 0}, True),
 ]
 
 
@@ -177,3 +187,32 @@ async def test_the_sales_create_document_states_the_ranges_the_service_keeps(
     assert validator.is_valid(body) is valid
     r = await client.post(url, json=body, headers=headers)
     assert r.status_code == (201 if valid else 400), r.text
+
+
+# (changes to a customer with a due date and no parent, whether the update document and the
+# service accept them): what the rules refuse whatever is stored.
+_SALES_UPDATE_RULES: list[tuple[dict[str, Any], bool]] = [
+    ({"dueDateConfigNumber": None, "dueDateConfigType": 2}, False),
+    ({"dueDateConfigNumber": "", "dueDateConfigType": ""}, True),
+    ({"dueDateConfigType": 2, "dueDateConfigNumber": 10}, True),
+    ({"dueDateConfigType": 2}, True),  # the stored days
+    ({"isSubCustomer": True, "parentCustomerId": ""}, False),
+    ({"isSubCustomer": "false"}, True),
+]
+
+
+@pytest.mark.parametrize(("changes", "valid"), _SALES_UPDATE_RULES)
+async def test_the_sales_update_document_states_the_rules_across_fields(
+    client: httpx.AsyncClient, admin: Headers, changes: dict[str, Any], valid: bool
+) -> None:
+    headers = laravel.bearer(admin)
+    stored = {"reference": "R", "name": "Due", "dueDateConfigType": 1, "dueDateConfigNumber": 30}
+    created = await client.post("/api/v1.0/customers", json=stored, headers=headers)
+    assert created.status_code == 201, created.text
+    path = sales_document()["paths"]["/customers/{customer}"]
+    schema = path["put"]["requestBody"]["content"]["application/json"]["schema"]
+
+    assert jsonschema_rs.Draft4Validator(schema).is_valid(changes) is valid
+    url = f"/api/v1.0/customers/{created.json()['id']}"
+    r = await client.put(url, json=changes, headers=headers)
+    assert r.status_code == (200 if valid else 400), r.text

@@ -193,6 +193,16 @@ def loose_number(*, nullable: bool = True, limit: int | None = None) -> Schema:
     )
 
 
+def needs(field: str, unless: Schema, needed: str, value: Schema, *, sent: bool = True) -> Schema:
+    """A rule across a body's fields: unless `field` is left out or sent as `unless`, `needed`
+    must be `value` (and, where `sent`, be sent). JSON Schema's `if`/`then`, spelled with the
+    `anyOf` OpenAPI 3.0 has; without `not`, which schemathesis cannot judge beside a file."""
+    then: Schema = {"properties": {needed: value}}
+    return {
+        "anyOf": [{"properties": {field: unless}}, {"required": [needed], **then} if sent else then]
+    }
+
+
 def textual(schema: Schema) -> Schema:
     """`schema` as a query string or a form carries it: text only, so never null (a form's
     `null` is the four letters) nor a JSON list. An empty value, where documented, stands for
@@ -258,6 +268,12 @@ class Creates:
 
     item: str
     pointer: str
+    # Other parameters of the linked operations, set to these values where an operation takes
+    # them (the sales `useExternalId=false`: the key is the answer's id, not a reference).
+    constants: Mapping[str, str] = field(default_factory=dict)
+    # The item's own answers (get, update) are the object too, its key at the same pointer:
+    # they link on to every operation on it (create -> update -> read -> delete).
+    answered_by_item: bool = False
 
 
 # --- error answers -------------------------------------------------------------------------
@@ -433,11 +449,13 @@ def _links(paths: Mapping[str, Schema], creates: Creates) -> Schema:
     for path, operations in paths.items():
         if path != creates.item and not path.startswith(f"{creates.item}/"):
             continue
-        for method in operations:
+        for method, operation in operations.items():
             target = operation_id(method, path)
+            taken = {found["name"] for found in operation["parameters"]}
+            constants = {k: v for k, v in creates.constants.items() if k in taken}
             links[re.sub(r"[{}]", "", target)] = {
                 "operationId": target,
-                "parameters": {parameter: f"$response.body#{creates.pointer}"},
+                "parameters": {parameter: f"$response.body#{creates.pointer}", **constants},
             }
     return links
 
@@ -471,6 +489,11 @@ def document(
         if spec.creates is not None:
             answer = paths[path][method.lower()]["responses"][str(spec.status)]
             answer["links"] = _links(paths, spec.creates)
+            if spec.creates.answered_by_item:
+                for found in ("get", "put", "patch"):
+                    item = paths[spec.creates.item].get(found)
+                    if item is not None:
+                        item["responses"]["200"]["links"] = _links(paths, spec.creates)
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0", "description": description},

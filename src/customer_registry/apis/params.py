@@ -67,6 +67,7 @@ _TRUE = (True, 1, "1", "true", "on", "yes")
 _FALSE = (False, 0, "0", "false", "off", "no")
 # The text `boolean` reads, in any letter case (the documents describe it).
 BOOLEAN_WORDS = tuple(word for word in (*_TRUE, *_FALSE) if isinstance(word, str))
+FALSE_WORDS = tuple(word for word in _FALSE if isinstance(word, str))
 
 
 def boolean(value: Any) -> bool | None:

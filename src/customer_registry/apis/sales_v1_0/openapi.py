@@ -7,7 +7,14 @@ from collections.abc import Mapping, Sequence
 from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.params import BOOLEAN_WORDS, boolean, integer, number, text
+from customer_registry.apis.params import (
+    BOOLEAN_WORDS,
+    FALSE_WORDS,
+    boolean,
+    integer,
+    number,
+    text,
+)
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.apis.sales_v1_0.customers import REQUIRED
 from customer_registry.apis.sales_v1_0.names import (
@@ -118,6 +125,10 @@ _PAYMENT_TYPES = {
 
 
 _EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}
+# What a create's links send besides the new object's id: that the key is an id. Left to
+# a client, `useExternalId` could be anything (schemathesis takes it for the id of an object
+# named "UseExternal" and fills it from an answer).
+_BY_ID = {"useExternalId": "false"}
 
 
 def _count(description: str) -> oa.Schema:
@@ -294,14 +305,48 @@ _KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
 _CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
 
 
-# The rules across a customer's fields, which the document states in words: in schema terms
-# (OpenAPI 3.0 has `anyOf`, not `dependencies`) a body's fields would no longer be varied one
-# by one by generators such as schemathesis, which draw a single body for an `anyOf` they
-# cannot fold into the fields.
+_NONE = {"anyOf": [oa.NULL, oa.EMPTY]}  # a value that empties a field
+# What `params.boolean` reads as false, or as no value.
+_NOT_TRUE = {
+    "anyOf": [
+        {"type": "boolean", "enum": [False]},
+        {"type": "integer", "enum": [0]},
+        {"type": "string", "pattern": oa.one_of_words(FALSE_WORDS)},
+        *_NONE["anyOf"],
+    ]
+}
 _CUSTOMER_RULES = (
     "A due date type (`dueDateConfigType`) needs its number of days (`dueDateConfigNumber`), "
-    "and `isSubCustomer` true a parent (`parentCustomerId`): `missing_param` otherwise. On an "
-    "update a field left out keeps its stored value, which these rules read too."
+    "and `isSubCustomer` true a parent (`parentCustomerId`): `missing_param` otherwise."
+)
+_UPDATE_RULES = (
+    " On an update a field left out keeps its stored value, which these rules read too: the "
+    "document states what is refused whatever is stored (a type sent with its days emptied, "
+    "`isSubCustomer` true with the parent emptied)."
+)
+
+
+def _customer_rules(properties: Mapping[str, oa.Schema], *, update: bool) -> oa.Schema:
+    """The rules across a customer's fields (`core.customers._consistent`, the sales
+    `_Input.check_parent`), as the body's `allOf`. An update may leave out the field a rule
+    needs, which the stored record then gives."""
+    days, parent = (
+        oa.not_null(properties[name]) for name in ("dueDateConfigNumber", "parentCustomerId")
+    )
+    sent = not update
+    return {
+        "allOf": [
+            oa.needs("dueDateConfigType", _NONE, "dueDateConfigNumber", days, sent=sent),
+            oa.needs("isSubCustomer", _NOT_TRUE, "parentCustomerId", parent, sent=sent),
+        ],
+        "description": _CUSTOMER_RULES + (_UPDATE_RULES if update else ""),
+    }
+
+
+# What no schema can state of a file's bytes: that they decode (`core.images`).
+_IMAGE = (
+    "a jpg, gif, png or bmp image, judged by decoding it (never by its name or declared type): "
+    "anything else is `unsupported_file_type`"
 )
 
 
@@ -313,12 +358,13 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             "name": oa.text(None, pattern=oa.NOT_BLANK),
             "isSubCustomer": _schema(boolean),
             "paymentTypes": _PAYMENT_TYPES,
-            "imageFile": oa.string(format="binary"),
+            "imageFile": oa.string(format="binary", description=_IMAGE),
             **_EXTERNAL,
         },
     )
-    create = {**_creation(body, REQUIRED), "description": _CUSTOMER_RULES}
-    body = {**_not_null(body, REQUIRED), "description": _CUSTOMER_RULES}
+    properties = body["properties"]
+    create = {**_creation(body, REQUIRED), **_customer_rules(properties, update=False)}
+    body = {**_not_null(body, REQUIRED), **_customer_rules(properties, update=True)}
     item = "/customers/{customer}"
     update = oa.Spec(
         "Update a customer (the fields sent)",
@@ -340,7 +386,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=oa.ref("Customer"),
-            creates=oa.Creates(item, "/id"),
+            creates=oa.Creates(item, "/id", _BY_ID, answered_by_item=True),
         ),
         ("GET", item): oa.Spec(
             "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
@@ -383,7 +429,7 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=answer,
-            creates=oa.Creates(item, "/id"),
+            creates=oa.Creates(item, "/id", _BY_ID, answered_by_item=True),
         ),
         ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
         ("PUT", item): update,
@@ -422,7 +468,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=_CONTACT,
-            creates=oa.Creates("/contacts/{key}", "/id"),
+            creates=oa.Creates("/contacts/{key}", "/id", answered_by_item=True),
         ),
         ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
         ("PUT", "/contacts/{key}"): update_contact,
