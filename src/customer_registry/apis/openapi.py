@@ -490,8 +490,8 @@ def document(
             answer = paths[path][method.lower()]["responses"][str(spec.status)]
             answer["links"] = _links(paths, spec.creates)
             if spec.creates.answered_by_item:
-                for found in ("get", "put", "patch"):
-                    item = paths[spec.creates.item].get(found)
+                for verb in ("get", "put", "patch"):
+                    item = paths[spec.creates.item].get(verb)
                     if item is not None:
                         item["responses"]["200"]["links"] = _links(paths, spec.creates)
     return {
