@@ -5,8 +5,8 @@ answers them, on both databases.
 The customer's payment types are linked in the reverse order of their ids and its contacts
 stored in the reverse order of theirs (the record lists both by id), with timestamps whose
 fractions JSON writes in several ways (none, `.5`, six digits) and text JSON must escape. The
-expected values are read with plain queries of each table. A page of records (one statement
-too, sorted either way, on the shaped and the general list path) holds the same records.
+expected values are read with plain queries of each table. A page of records (sorted either
+way, on the shaped and the general list path) holds the same records.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ async def test_a_page_of_records_holds_the_same_records_in_the_list_order(
 async def test_the_list_shows_each_record_byte_for_byte_as_its_get_does(
     ctx: Context, client: httpx.AsyncClient, admin: Headers
 ) -> None:
-    """The get (by id) and the list (a page) are two statements built apart: same bodies."""
+    """The get (one record) and the list (a page of them) answer the same bodies."""
     await _customer_with_everything(ctx, client, admin)
     listed = await client.get(f"{API}/customers", params={"max": 50}, headers=admin)
     assert listed.status_code == 200, listed.text

@@ -11,6 +11,7 @@ from customer_registry.core.customers import Customer
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import customers as customer_repository
 from customer_registry.storage import records as repository
 from customer_registry.storage.database import Connection, Row
 
@@ -82,7 +83,13 @@ async def record(conn: Connection, caller: Caller, customer_id: int) -> Record:
 async def list_page(
     conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
 ) -> Page[Record]:
-    """A page of the customers the caller may see, as records: the page and its records in
-    one statement (and the total, when the page does not tell it)."""
-    total, rows = await repository.page(conn, caller.scope, query, page)
-    return Page([_record(row) for row in rows], total)
+    """A page of the customers the caller may see, as records: two statements, the page (as
+    every list's, and the total when the page does not tell it), then its records (one).
+
+    One statement for both (the page a subquery of the records' statement) was measured
+    slower on PostgreSQL: with the page's LIMIT and OFFSET as parameters, PostgreSQL plans
+    that statement, eight joins, again at every run (about 1.1 ms more per page than the
+    round trip it saves), where it keeps one plan for the page and one for the records."""
+    total, rows = await customer_repository.page(conn, caller.scope, query, page)
+    listed = await records(conn, caller, [row["customer_id"] for row in rows])
+    return Page(listed, total)

@@ -51,12 +51,6 @@ from customer_registry.storage.scope import ScopeRule, Visible, narrowed, scope_
 # Joins a row of the outer table (first) to its related rows in the target table (second).
 Link = Callable[[sa.FromClause, sa.FromClause], sa.ColumnElement[bool]]
 
-# What a list shows of a page of its rows, if not the rows alone: a statement over `page` (a
-# subquery of the page's rows of the listing's table, in the list's order), such as each row
-# with what it names, built for the scope. The page keeps its rows and their order (see
-# `_showing`); a function, so that the statements built with it are kept per function.
-Shown = Callable[[Scope, sa.Subquery], sa.Select[Any]]
-
 
 def same(outer_column: str, target_column: str) -> Link:
     """Rows are related when `outer.<outer_column> = target.<target_column>`."""
@@ -567,19 +561,15 @@ class _Sorting:
     it has that the scope may see, and not at all without one."""
 
     rows: sa.FromClause  # the listing's table, joined to the relations the order goes through
-    by: list[tuple[sa.ColumnElement[Any], bool]]  # the values ordered by, and if descending
+    order: list[sa.ColumnElement[Any]]
     joined: bool  # whether a row may be listed more than once
-
-    @property
-    def order(self) -> list[sa.ColumnElement[Any]]:
-        return [_ordered(value, descending) for value, descending in self.by]
 
     @classmethod
     def of(cls, listing: Listing, query: ListQuery, scope: Scope) -> _Sorting:
         root = _Source.root(listing)
         rows: sa.FromClause = listing.table
         joins: dict[tuple[str, ...], _Source] = {}  # one join per relation path, shared
-        by: list[tuple[sa.ColumnElement[Any], bool]] = []
+        order: list[sa.ColumnElement[Any]] = []
         for item in query.order_by:
             relations, last = split_path(item.field)
             if len(relations) > MAX_FILTER_DEPTH:
@@ -593,9 +583,9 @@ class _Sorting:
                     linked = relation.link(source.table, target)
                     rows = rows.join(target, sa.and_(linked, relation.scope(scope, target)))
                 source = joins[path]
-            by.append((source.column(last), item.descending))
-        by.append((listing.key, False))  # a stable order, so pages never overlap
-        return cls(rows, by, joined=bool(joins))
+            order.append(_ordered(source.column(last), item.descending))
+        order.append(listing.key.asc())  # a stable order, so pages never overlap
+        return cls(rows, order, joined=bool(joins))
 
 
 def _ordered(value: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[Any]:
@@ -664,28 +654,6 @@ def _rows(
     )
 
 
-def _showing(
-    scope: Scope,
-    rows: sa.Select[Any],
-    by: Sequence[tuple[sa.ColumnElement[Any], bool]],
-    shown: Shown | None,
-) -> sa.Select[Any]:
-    """A page's `rows` (ordered `by`) as `shown` shows them, in the same order, in the same
-    statement. The page stays a subquery with its LIMIT, which neither database merges into
-    the statement around it: it is planned as it would be alone, and only its rows are
-    joined to anything. The values it is ordered by come out of it too (they may be of a
-    joined relation), so that the statement orders its few rows the same way."""
-    if shown is None:
-        return rows
-    places = [value.label(f"list_place_{n}") for n, (value, _) in enumerate(by)]
-    page = rows.add_columns(*places).subquery("page")
-    order = [
-        _ordered(page.c[place.name], descending)
-        for place, (_, descending) in zip(places, by, strict=True)
-    ]
-    return shown(scope, page).order_by(*order)
-
-
 def _page(
     listing: Listing,
     query: ListQuery,
@@ -746,10 +714,6 @@ def _distinct_page(listing: Listing, firsts: sa.Subquery, page: PageRequest) -> 
     )
 
 
-def _distinct_order(firsts: sa.Subquery) -> list[tuple[sa.ColumnElement[Any], bool]]:
-    return [(firsts.c.first, False)]
-
-
 # --- the statements of one request ----------------------------------------------------------
 
 Bound = tuple[Statement, dict[str, Any]]  # a statement and the values it is run with
@@ -792,15 +756,11 @@ class _AdHoc(_Plan):
     scope: Scope
     condition: Visible
     sorting: _Sorting
-    shown: Shown | None
 
     @classmethod
-    def of(
-        cls, listing: Listing, query: ListQuery, scope: Scope, shown: Shown | None = None
-    ) -> _AdHoc:
+    def of(cls, listing: Listing, query: ListQuery, scope: Scope) -> _AdHoc:
         condition = matching(listing, query, scope)
-        sorting = _Sorting.of(listing, query, scope)
-        return cls(listing, query, scope, condition, sorting, shown)
+        return cls(listing, query, scope, condition, _Sorting.of(listing, query, scope))
 
     @property
     def memo(self) -> Any:
@@ -814,13 +774,9 @@ class _AdHoc(_Plan):
 
     def page(self, page: PageRequest) -> Bound | None:
         if self._distinct:
-            firsts = self._firsts()
-            rows = _distinct_page(self.listing, firsts, page)
-            return _showing(self.scope, rows, _distinct_order(firsts), self.shown), {}
+            return _distinct_page(self.listing, self._firsts(), page), {}
         statement = _page(self.listing, self.query, self.sorting, self.condition, page)
-        if statement is None:
-            return None
-        return _showing(self.scope, statement, self.sorting.by, self.shown), {}
+        return None if statement is None else (statement, {})
 
     def count(self, cap: int | None) -> Bound:
         return _counted(self._keys(), cap), {}
@@ -876,7 +832,7 @@ class _Built:
     keys: Prepared
 
     @classmethod
-    def build(cls, listing: Listing, scope: Scope, shape: _Shape, shown: Shown | None) -> _Built:
+    def build(cls, listing: Listing, scope: Scope, shape: _Shape) -> _Built:
         name, order = shape
         query = ListQuery(order_by=tuple(Order(field, desc) for field, desc in order))
         condition = listing.scope(scope, listing.table)
@@ -888,9 +844,7 @@ class _Built:
         start = sa.bindparam("list_start", type_=sa.BigInteger)
         size = sa.bindparam("list_size", type_=sa.BigInteger)
         return cls(
-            page=Prepared(
-                _showing(scope, _rows(listing, sorting, condition, start, size), sorting.by, shown)
-            ),
+            page=Prepared(_rows(listing, sorting, condition, start, size)),
             count=Prepared(_counted(keys, None)),
             capped_count=Prepared(_counted(keys, sa.bindparam("list_cap", type_=sa.BigInteger))),
             keys=Prepared(keys),
@@ -925,7 +879,7 @@ class _Shaped(_Plan):
         return self.built.keys, self.values
 
 
-def _plan(listing: Listing, scope: Scope, query: ListQuery, shown: Shown | None = None) -> _Plan:
+def _plan(listing: Listing, scope: Scope, query: ListQuery) -> _Plan:
     shape = _shape(listing, query)
     values: dict[str, Any] = {}
     if shape is not None and shape[0] is not None:
@@ -940,30 +894,24 @@ def _plan(listing: Listing, scope: Scope, query: ListQuery, shown: Shown | None 
             # general path decides such comparisons.
             shape = None
     if shape is None:
-        return _AdHoc.of(listing, query, scope, shown)
+        return _AdHoc.of(listing, query, scope)
     # Keyed by the kind of scope, not by who asks: the scope's entity is bound at each run
     # (`scope_values`), so the callers of every entity share a shape's statements.
-    key = (scope.all_entities, shape, shown)
+    key = (scope.all_entities, shape)
     built = listing.built.get(key)
     if built is None:
-        built = listing.built[key] = _Built.build(listing, scope, shape, shown)
+        built = listing.built[key] = _Built.build(listing, scope, shape)
     memo = (scope.visible_entity, shape, *values.values())
     return _Shaped(built, {**values, **scope_values(scope)}, memo, scope.all_entities)
 
 
 async def fetch_page(
-    conn: Connection,
-    listing: Listing,
-    scope: Scope,
-    query: ListQuery,
-    page: PageRequest,
-    shown: Shown | None = None,
+    conn: Connection, listing: Listing, scope: Scope, query: ListQuery, page: PageRequest
 ) -> tuple[int, Sequence[Row]]:
     """How many rows the query finds among those the scope sees, and the asked page of
-    them (as `shown` shows them, in the same statement). A page that is not full tells the
-    total by itself (a lookup by an identifier, a short list, the last page): the count is
-    asked only when it cannot be known otherwise."""
-    plan = _plan(listing, scope, query, shown)
+    them. A page that is not full tells the total by itself (a lookup by an identifier, a
+    short list, the last page): the count is asked only when it cannot be known otherwise."""
+    plan = _plan(listing, scope, query)
     found = plan.page(page)
     rows = [] if found is None else await conn.fetch_all(found[0], **found[1])
     if (rows or page.start == 0) and len(rows) < page.per_page:

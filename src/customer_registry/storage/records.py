@@ -1,4 +1,4 @@
-"""The queries behind a full customer record: the customer with everything it names, its
+"""The query behind a full customer record: the customer with everything it names, its
 payment types and its contacts, in one statement (one round trip) for one customer or for a
 whole page of them: what it names is joined (one row each at most), its payment types and
 contacts come as JSON arrays (`storage/json_rows.py`)."""
@@ -10,12 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Prepared, Row
 from customer_registry.storage.json_rows import JsonReader, JsonRows
-from customer_registry.storage.listing import fetch_page
-from customer_registry.storage.listings import CUSTOMERS as LISTING
 from customer_registry.storage.schema import (
     contacts,
     currencies,
@@ -101,8 +98,7 @@ def _contacts_of(scope: Scope, customer: sa.FromClause) -> JsonRows:
 def _record_columns(
     scope: Scope, customer: sa.FromClause
 ) -> tuple[list[sa.ColumnElement[Any]], sa.FromClause]:
-    """The columns of a record, for each row of `customer` (the customers table, or a page
-    of it), and what they are read from."""
+    """The columns of a record, for each row of `customer`, and what they are read from."""
     named, joined = _names(customer)
     columns: list[sa.ColumnElement[Any]] = [
         *(customer.c[column.name] for column in customers.columns),
@@ -141,17 +137,3 @@ async def records_of(conn: Connection, scope: Scope, ids: Collection[int]) -> Se
         return []
     statement = _records_of(scope, len(ids))
     return await conn.fetch_all(statement, **scope_values(scope), **_keys(ids))
-
-
-def _page_records(scope: Scope, page: sa.Subquery) -> sa.Select[Any]:
-    """A page of customers (already in the scope) as records."""
-    columns, joined = _record_columns(scope, page)
-    return sa.select(*columns).select_from(joined)
-
-
-async def page(
-    conn: Connection, scope: Scope, query: ListQuery, asked: PageRequest
-) -> tuple[int, Sequence[Row]]:
-    """The query's total and the asked page of customers as records (as `records_of`): the
-    page and its records in one statement."""
-    return await fetch_page(conn, LISTING, scope, query, asked, shown=_page_records)
