@@ -8,15 +8,15 @@ acts as the bench user would (entity BENCH_ENTITY_ID, user BENCH_USER_ID / BENCH
 Served by uvicorn exactly as the service is (`uvicorn bench.baseline:app`).
 
 What each request costs it (bench/README.md has the table):
-- get by id / by code: one SELECT (the sales record: the record's SELECT with its joins, its
-  payment types and its contacts: three);
-- list pages: the page (sales: the page of records, then their payment types and contacts),
-  then, only when the page is full, the total as the service makes it for a user limited to
-  one entity: a count that stops after EXACT_TOTAL_LIMIT + 1 rows and, past that, a count to
-  the end, remembered for a second (see `total`);
+- get by id / by code: one SELECT (the sales record too: what it names joined, its payment
+  types and contacts as JSON arrays, `json_rows`);
+- list pages: the page (sales: one statement, the page as a subquery and the records of its
+  rows, as for a get), then, only when the page is full, the total as the service makes it
+  for a user limited to one entity: a count that stops after EXACT_TOTAL_LIMIT + 1 rows and,
+  past that, a count to the end, remembered for a second (see `total`);
 - create: one transaction, the INSERT of the customer (the entity's root category and default
   currency looked up inside it) and of its entity link (billing: after bumping the entity's
-  account counter); sales then reads the record back as get does;
+  account counter); sales then reads the record back as get does (one SELECT);
 - update: one UPDATE … RETURNING (sales then reads the record back).
 
 Settings: BENCH_DATABASE_URL (postgresql://… or sqlite:///…), BENCH_POOL_SIZE (10),
@@ -62,15 +62,56 @@ _SQLITE_PRAGMAS = (
 
 GET = "SELECT * FROM customers WHERE customer_id = $1 AND entity_id = $2"
 BY_CODE = "SELECT * FROM customers WHERE entity_id = $1 AND code = $2"
-RECORD = """
+
+
+def json_rows(sqlite: bool, columns: Sequence[str], rows: str, order: str) -> str:
+    """A correlated subquery answering `rows` (`FROM … WHERE …`, alias `r`) as a JSON array
+    of objects of `columns`, ordered by `order`: PostgreSQL's `json_agg(… ORDER BY …)`, or
+    on SQLite (3.40: no ORDER BY inside an aggregate) `json_group_array` over an ordered
+    subquery."""
+    if sqlite:
+        pairs = ", ".join(f"'{name}', o.{name}" for name in columns)
+        listed = ", ".join(f"r.{name}" for name in columns)
+        return (
+            f"(SELECT json_group_array(json_object({pairs})) "
+            f"FROM (SELECT {listed} {rows} ORDER BY {order}) AS o)"
+        )
+    pairs = ", ".join(f"'{name}', r.{name}" for name in columns)
+    return f"(SELECT json_agg(json_build_object({pairs}) ORDER BY {order}) {rows})"
+
+
+_CONTACT_COLUMNS = ("contact_id", "customer_id", "first_name", "last_name", "phone", "mobile",
+                    "email", "created_at", "modified_at")  # fmt: skip
+
+
+def record(sqlite: bool, customers: str) -> str:
+    """The sales record of each row of `customers` (a FROM item, alias `c`: the table, or a
+    page of it): one statement with what it names joined, its payment types and contacts
+    as JSON arrays."""
+    payment_types = json_rows(
+        sqlite,
+        ("payment_type_id", "reference", "name"),
+        "FROM customer_payment_types AS l JOIN payment_types AS r "
+        "ON r.payment_type_id = l.payment_type_id WHERE l.customer_id = c.customer_id",
+        "r.payment_type_id",
+    )
+    contacts = json_rows(
+        sqlite,
+        _CONTACT_COLUMNS,
+        "FROM contacts AS r WHERE r.customer_id = c.customer_id",
+        "r.contact_id",
+    )
+    return f"""
 SELECT c.*, e.name AS organization,
   cat.reference AS category_reference, cat.name AS category_name,
   seg.reference AS segmentation_reference, seg.name AS segmentation_name,
   reg.reference AS region_reference, reg.name AS region_name,
   cur.reference AS currency_reference,
   u.username AS creator_username, u.display_name AS creator_display_name,
-  parent.code AS parent_code, parent.name AS parent_name
-FROM customers AS c
+  parent.code AS parent_code, parent.name AS parent_name,
+  {payment_types} AS payment_types,
+  {contacts} AS contacts
+FROM {customers}
 JOIN entities AS e ON e.entity_id = c.entity_id
 LEFT JOIN customer_categories AS cat ON cat.category_id = c.category_id
 LEFT JOIN customer_segmentations AS seg ON seg.segmentation_id = c.segmentation_id
@@ -79,13 +120,8 @@ LEFT JOIN currencies AS cur ON cur.currency_id = c.currency_id
 LEFT JOIN users AS u ON u.user_id = c.creator_id
 LEFT JOIN customers AS parent ON parent.customer_id = c.parent_customer_id
 """
-PAYMENT_TYPES = (
-    "SELECT l.customer_id, p.payment_type_id, p.reference, p.name "
-    "FROM customer_payment_types AS l "
-    "JOIN payment_types AS p ON p.payment_type_id = l.payment_type_id "
-    "WHERE l.customer_id IN ({ids}) ORDER BY l.customer_id, p.payment_type_id"
-)
-CONTACTS = "SELECT * FROM contacts WHERE customer_id IN ({ids}) ORDER BY customer_id, contact_id"
+
+
 ROOT_CATEGORY = (
     "(SELECT category_id FROM customer_categories WHERE entity_id = $1 AND parent_id IS NULL)"
 )
@@ -156,10 +192,6 @@ class Driver(ABC):
     @abstractmethod
     def stamp(self, value: datetime) -> Any:
         """A timestamp as the driver stores it."""
-
-    @abstractmethod
-    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        """`sql` with its `{ids}` standing for the list `ids`, and the arguments."""
 
 
 class Conn(ABC):
@@ -281,9 +313,6 @@ class PgDriver(Driver):
     def stamp(self, value: datetime) -> Any:
         return value
 
-    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        return sql.format(ids="SELECT unnest($1::integer[])"), [list(ids)]
-
 
 class _SqliteConn(Conn):
     __slots__ = ("_raw",)
@@ -360,9 +389,6 @@ class SqliteDriver(Driver):
     def stamp(self, value: datetime) -> Any:
         return value.isoformat(sep=" ", timespec="microseconds")
 
-    def in_list(self, sql: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-        return sql.format(ids=", ".join("?" * len(ids))), list(ids)
-
 
 # --- rendering: the service's JSON, built directly from rows --------------------------------
 
@@ -391,7 +417,7 @@ class Formats:
     def zulu(self, value: Any) -> str | None:  # sales: 2021-01-04T08:00:00Z
         if value is None:
             return None
-        if self.sqlite:
+        if self.sqlite or isinstance(value, str):  # text: SQLite's, or JSON's (PostgreSQL)
             return str(value)[:19].replace(" ", "T") + "Z"
         return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
@@ -603,7 +629,22 @@ def sales_record(
     }
 
 
-def _contact(row: Row, f: Formats) -> dict[str, Any]:
+def _array(value: str | None) -> list[dict[str, Any]]:
+    """A JSON array of the record's statement (PostgreSQL's aggregate of no row is NULL)."""
+    found: list[dict[str, Any]] = [] if value is None else orjson.loads(value)
+    return found
+
+
+def _payment_type(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["payment_type_id"],
+        "reference": row["reference"],
+        "name": row["name"],
+        "href": f"/api/v1.0/paymentTypes/{row['payment_type_id']}",
+    }
+
+
+def _contact(row: Mapping[str, Any], f: Formats) -> dict[str, Any]:
     return {
         "id": row["contact_id"],
         "customerId": row["customer_id"],
@@ -649,6 +690,7 @@ class Baseline:
         self.entity_id = 0
         self.user_id = 0
         self.username = ""
+        self.record = ""  # the sales record's statement for one customer of `customers`
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -801,7 +843,7 @@ class Baseline:
             return NOT_FOUND
         async with self._driver.read() as conn:
             found = await self._records(
-                conn, f"{RECORD} WHERE c.customer_id = $1 AND c.entity_id = $2",
+                conn, f"{self.record} WHERE c.customer_id = $1 AND c.entity_id = $2",
                 [customer_id, self.entity_id], host,
             )  # fmt: skip
         return _json(found[0]) if found else NOT_FOUND
@@ -809,29 +851,18 @@ class Baseline:
     async def _records(
         self, conn: Conn, sql: str, args: Sequence[Any], host: str
     ) -> list[dict[str, Any]]:
-        """Full records: the customers with what they name, their payment types, contacts."""
-        rows = await conn.fetch(sql, *args)
-        if not rows:
-            return []
-        ids = [row["customer_id"] for row in rows]
+        """Full records, one statement: the customers with what they name, their payment
+        types and contacts (JSON arrays)."""
         f = self.formats
-        payment_types: dict[int, list[dict[str, Any]]] = {key: [] for key in ids}
-        for row in await conn.fetch(*_spread(self._driver.in_list(PAYMENT_TYPES, ids))):
-            payment_types[row["customer_id"]].append(
-                {
-                    "id": row["payment_type_id"],
-                    "reference": row["reference"],
-                    "name": row["name"],
-                    "href": f"/api/v1.0/paymentTypes/{row['payment_type_id']}",
-                }
-            )
-        contacts: dict[int, list[dict[str, Any]]] = {key: [] for key in ids}
-        for row in await conn.fetch(*_spread(self._driver.in_list(CONTACTS, ids))):
-            contacts[row["customer_id"]].append(_contact(row, f))
         return [
-            sales_record(row, payment_types[key], contacts[key], f, host)
-            for row in rows
-            for key in (row["customer_id"],)
+            sales_record(
+                row,
+                [_payment_type(found) for found in _array(row["payment_types"])],
+                [_contact(found, f) for found in _array(row["contacts"])],
+                f,
+                host,
+            )
+            for row in await conn.fetch(sql, *args)
         ]
 
     async def _sales_list(self, params: dict[str, str], host: str) -> Answer:
@@ -843,16 +874,21 @@ class Baseline:
             columns.append("name")
             args.append(params["name"])
         sort = params.get("sort")
-        order = f"c.{_ORDERABLE[sort]} ASC, " if sort else ""
+        keys = [_ORDERABLE[sort], "customer_id"] if sort else ["customer_id"]
         condition = _equal(columns)
+        # The page first, as a subquery its LIMIT keeps apart: the records are made of its
+        # rows only (as the service's statement does).
+        page = (
+            f"(SELECT * FROM customers WHERE {condition} "
+            f"ORDER BY {', '.join(f'{key} ASC' for key in keys)} "
+            f"LIMIT {size} OFFSET {offset}) AS c"
+        )
+        statement = (
+            f"{record(self.formats.sqlite, page)} "
+            f"ORDER BY {', '.join(f'c.{key} ASC' for key in keys)}"
+        )
         async with self._driver.read() as conn:
-            found = await self._records(
-                conn,
-                f"{RECORD} WHERE {_equal(columns, 'c.')} "
-                f"ORDER BY {order}c.customer_id ASC LIMIT {size} OFFSET {offset}",
-                args,
-                host,
-            )
+            found = await self._records(conn, statement, args, host)
             count = await total(conn, condition, args, offset, size, len(found))
         return _json({"total": count, "offset": offset, "max": size, "data": found})
 
@@ -870,7 +906,7 @@ class Baseline:
             )  # fmt: skip
             await conn.execute(INSERT_LINK, customer_id, self.entity_id, now, self.username)
             found = await self._records(
-                conn, f"{RECORD} WHERE c.customer_id = $1", [customer_id], host
+                conn, f"{self.record} WHERE c.customer_id = $1", [customer_id], host
             )
         return _json(found[0], 201)
 
@@ -991,6 +1027,7 @@ class Baseline:
                 sqlite = url.startswith("sqlite")
                 self.driver = SqliteDriver(url) if sqlite else PgDriver(url)
                 self.formats = Formats(sqlite)
+                self.record = record(sqlite, "customers AS c")
                 self.entity_id = int(os.environ["BENCH_ENTITY_ID"])
                 self.user_id = int(os.environ["BENCH_USER_ID"])
                 self.username = os.environ["BENCH_USERNAME"]
@@ -1014,11 +1051,6 @@ def _host(scope: Scope) -> str:
 def _equal(columns: Sequence[str], prefix: str = "") -> str:
     """`a = $1 AND b = $2 …` for the columns, in order."""
     return " AND ".join(f"{prefix}{c} = ${k}" for k, c in enumerate(columns, start=1))
-
-
-def _spread(statement: tuple[str, list[Any]]) -> list[Any]:
-    sql, args = statement
-    return [sql, *args]
 
 
 app = Baseline()

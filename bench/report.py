@@ -27,6 +27,9 @@ BASELINE = "baseline"
 OURS = "ours"
 THROUGHPUT = "throughput"
 LATENCY = "latency"
+# The floor of every read: the baseline's bare single-row GET (one primary-key SELECT). Each
+# read's ratio to it shows how far an answer is from the cheapest request there is.
+BARE_GET = "partner-get"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class Line:
     p99: str = ""
     baseline_requests_per_s: float | None = None
     ratio: str = ""
+    bare_get_ratio: str = ""  # reads: ours/the baseline's bare GET req/s (BARE_GET)
     target: str = "—"
     passed: bool | None = None  # None: no target
 
@@ -76,6 +80,8 @@ def _scenario_line(results: Results, database: str, size: int, name: str,
         return None
     ratio = ours.requests_per_s / base.requests_per_s
     scenario = BY_NAME[name]
+    bare = results.best(database, size, BARE_GET, BASELINE) if scenario.reads else None
+    bare_ratio = "" if bare is None else f"{ours.requests_per_s / bare.requests_per_s:.2f}"
     target, passed = "—", None
     if scenario.ratio_target is not None:
         target = f"ratio ≥ {scenario.ratio_target}"
@@ -89,7 +95,7 @@ def _scenario_line(results: Results, database: str, size: int, name: str,
                 target += f" < {LIST_P99_MS:.0f}"
                 passed = latency.p99_ms < LIST_P99_MS
     return Line(database, f"{size:,}", name, ours.requests_per_s, _ms(ours.p50_ms),
-                _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", target,
+                _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", bare_ratio, target,
                 passed)  # fmt: skip
 
 
@@ -146,11 +152,11 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
         title="python -m bench: ours against the baseline, one worker each",
         caption=f"req/s, p50, p99: ours, best of {options.rounds} alternating runs "
         f"(wrk -d{options.duration}s, -c{options.connections}, lists -c{options.list_connections})"
-        f"; ratio: ours/baseline req/s; list targets: p99 of an extra run at "
-        f"-c{options.latency_connections}",
+        f"; ratio: ours/baseline req/s; ÷ bare get: ours/the baseline's {BARE_GET} req/s "
+        f"(when measured); list targets: p99 of an extra run at -c{options.latency_connections}",
     )
     for column in ("database", "customers", "scenario", "req/s", "p50 ms", "p99 ms",
-                   "baseline req/s", "ratio", "target", "result"):  # fmt: skip
+                   "baseline req/s", "ratio", "÷ bare get", "target", "result"):  # fmt: skip
         left = column in ("database", "customers", "scenario", "target")
         table.add_column(column, justify="left" if left else "right")
     previous = None
@@ -167,6 +173,7 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
             line.p99,
             "" if line.baseline_requests_per_s is None else f"{line.baseline_requests_per_s:,.0f}",
             line.ratio,
+            line.bare_get_ratio,
             line.target,
             _verdict(line.passed),
         )

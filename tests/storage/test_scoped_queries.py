@@ -377,7 +377,19 @@ UNSCOPINGS = [
         "storage/records.py",
         "_among(customers.c.customer_id, count), entity_scope(scope, customers.c.entity_id)",
         "_among(customers.c.customer_id, count)",
-        "_RECORDS",
+        "_records_of",
+    ),
+    (
+        "storage/records.py",
+        'of_owner(scope, contacts.c.customer_id, customer, "customer_id")',
+        "contacts.c.customer_id == customer.c.customer_id",
+        "_contacts_of",
+    ),
+    (
+        "storage/records.py",
+        "entity_scope(scope, payment_types.c.entity_id)",
+        "sa.true()",
+        "_payment_types_of",
     ),
     (
         "storage/listing.py",

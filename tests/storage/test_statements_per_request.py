@@ -94,6 +94,39 @@ async def test_a_page_costs_the_same_statements_for_3_or_50_rows(
     assert many <= 5, many
 
 
+# The sales record (the customer, what it names, its payment types and contacts) is one
+# statement; a page of them two: the page (as every list's), then its records in one (the
+# total too, while the page is not full). Shaped lists, a sort, and the general path.
+SALES_READS = {
+    "/api/v1.0/customers/2": 1,
+    "/api/v1.0/customers?max=50": 2,
+    "/api/v1.0/customers?max=50&sort=name&order=desc": 2,
+    "/api/v1.0/customers?max=50&name=N1": 2,
+    "/api/v1.0/customers?max=50&name=N1&isActive=true": 2,
+}
+
+
+@pytest.mark.parametrize(("path", "statements"), SALES_READS.items())
+async def test_a_sales_record_is_one_statement_and_a_page_of_them_two(
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    counter: type[Counter],
+    path: str,
+    statements: int,
+) -> None:
+    headers = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await _create(client, headers, 0, 3)
+    assert await _statements(client, headers, path, counter) == statements, counter.seen
+
+
+async def test_a_full_sales_page_adds_only_its_count(
+    client: httpx.AsyncClient, make_user: MakeUser, counter: type[Counter]
+) -> None:
+    headers = await make_user(Level.SYSTEM, Visibility.ENTITY)
+    await _create(client, headers, 0, 4)
+    assert await _statements(client, headers, "/api/v1.0/customers?max=3", counter) == 3
+
+
 # An update of fields no rule checks is one UPDATE in autocommit, as the bench baseline's;
 # a change the rules check reads the customer locked first, in a transaction.
 RENAMES = {

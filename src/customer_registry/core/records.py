@@ -3,7 +3,6 @@ payment types and contacts it names (what the sales API shows)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,8 @@ from customer_registry.core.contacts import Contact
 from customer_registry.core.customers import Customer
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller
+from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.storage import customers as customer_repository
 from customer_registry.storage import records as repository
 from customer_registry.storage.database import Connection, Row
 
@@ -44,40 +45,32 @@ def _ref(row: Row, key: str, prefix: str, reference: str, name: str) -> Ref | No
     return Ref(row[key], row[f"{prefix}_{reference}"], row[f"{prefix}_{name}"])
 
 
+def _record(row: Row) -> Record:
+    """A record from its one row (`storage/records.py`): the customer, what it names, and
+    its payment types and contacts as arrays."""
+    return Record(
+        customer=Customer.from_row(row),
+        organization=row["organization"],
+        category=_ref(row, "category_id", "category", "reference", "name"),
+        segmentation=_ref(row, "segmentation_id", "segmentation", "reference", "name"),
+        region=_ref(row, "region_id", "region", "reference", "name"),
+        creator=_ref(row, "creator_id", "creator", "username", "display_name"),
+        parent=_ref(row, "parent_customer_id", "parent", "code", "name"),
+        currency=row["currency_reference"],
+        payment_types=tuple(
+            Ref(found["payment_type_id"], found["reference"], found["name"])
+            for found in repository.read_payment_types(row["payment_types"])
+        ),
+        contacts=tuple(
+            Contact.from_row(found) for found in repository.read_contacts(row["contacts"])
+        ),
+    )
+
+
 async def records(conn: Connection, caller: Caller, ids: Sequence[int]) -> list[Record]:
-    """The records of `ids` the caller may see, in the order of `ids`."""
-    if not ids:
-        return []
-    scope = caller.scope
-    rows = {r["customer_id"]: r for r in await repository.customers_with_names(conn, scope, ids)}
-    payment_types: dict[int, list[Ref]] = defaultdict(list)
-    for row in await repository.payment_types_of(conn, scope, list(rows)):
-        payment_types[row["customer_id"]].append(
-            Ref(row["payment_type_id"], row["reference"], row["name"])
-        )
-    contacts: dict[int, list[Contact]] = defaultdict(list)
-    for row in await repository.contacts_of(conn, scope, list(rows)):
-        contacts[row["customer_id"]].append(Contact.from_row(row))
-    found = []
-    for key in ids:
-        if key not in rows:
-            continue
-        row = rows[key]
-        found.append(
-            Record(
-                customer=Customer.from_row(row),
-                organization=row["organization"],
-                category=_ref(row, "category_id", "category", "reference", "name"),
-                segmentation=_ref(row, "segmentation_id", "segmentation", "reference", "name"),
-                region=_ref(row, "region_id", "region", "reference", "name"),
-                creator=_ref(row, "creator_id", "creator", "username", "display_name"),
-                parent=_ref(row, "parent_customer_id", "parent", "code", "name"),
-                currency=row["currency_reference"],
-                payment_types=tuple(payment_types[key]),
-                contacts=tuple(contacts[key]),
-            )
-        )
-    return found
+    """The records of `ids` the caller may see, in the order of `ids` (one statement)."""
+    rows = {r["customer_id"]: r for r in await repository.records_of(conn, caller.scope, ids)}
+    return [_record(rows[key]) for key in ids if key in rows]
 
 
 async def record(conn: Connection, caller: Caller, customer_id: int) -> Record:
@@ -85,3 +78,18 @@ async def record(conn: Connection, caller: Caller, customer_id: int) -> Record:
     if not found:
         raise missing("customer", "id", customer_id)
     return found[0]
+
+
+async def list_page(
+    conn: Connection, caller: Caller, query: ListQuery, page: PageRequest
+) -> Page[Record]:
+    """A page of the customers the caller may see, as records: two statements, the page (as
+    every list's, and the total when the page does not tell it), then its records (one).
+
+    One statement for both (the page a subquery of the records' statement) was measured
+    slower on PostgreSQL: with the page's LIMIT and OFFSET as parameters, PostgreSQL plans
+    that statement, eight joins, again at every run (about 1.1 ms more per page than the
+    round trip it saves), where it keeps one plan for the page and one for the records."""
+    total, rows = await customer_repository.page(conn, caller.scope, query, page)
+    listed = await records(conn, caller, [row["customer_id"] for row in rows])
+    return Page(listed, total)

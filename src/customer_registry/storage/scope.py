@@ -76,6 +76,17 @@ def through(scope: Scope, column: sa.ColumnElement[Any], owner_key: sa.Column[An
     )
 
 
+def of_owner(
+    scope: Scope, column: sa.ColumnElement[Any], owner: sa.FromClause, owner_key: str
+) -> Visible:
+    """`through`, inside a subquery correlated to the enclosing statement's row of `owner`
+    (a customer's contacts read in the customer's own statement): the rows that belong to
+    that row (`column` holds its `owner_key`), seen by whoever sees that row, by its entity.
+    The owner's scope is said again here, so the rows stay hidden whatever the enclosing
+    statement asks."""
+    return Visible(sa.and_(column == owner.c[owner_key], entity_scope(scope, owner.c.entity_id)))
+
+
 def narrowed(visible: Visible, *conditions: sa.ColumnElement[bool]) -> Visible:
     """Rows a scope sees that also meet `conditions`."""
     return Visible(sa.and_(visible, *conditions))

@@ -108,9 +108,8 @@ async def list_customers(request: Request, caller: Caller) -> Response:
     query = parse_list(request, CUSTOMER_FILTERS, CUSTOMER_PARAMETERS)
     page = parse_page(request)
     async with context(request).db.read() as conn:
-        found = await customers.list_page(conn, caller, query, page)
-        listed = await records.records(conn, caller, [c.customer_id for c in found.items])
-    return list_json([record_json(request, record) for record in listed], found, page)
+        found = await records.list_page(conn, caller, query, page)
+    return list_json([record_json(request, record) for record in found.items], found, page)
 
 
 @requires_in_entity(Level.ADMIN)
