@@ -24,7 +24,8 @@ import pydantic
 from customer_registry.apis.partner_v1.render import customer_json, timestamp
 from customer_registry.apis.sales_v1_0.names import CUSTOMER_PARAMETERS
 from customer_registry.apis.sales_v1_0.params import convert
-from customer_registry.core.customers import DETAILS, Customer
+from customer_registry.core.customer_details import CustomerDetails
+from customer_registry.core.customers import Customer
 
 _NOW = datetime(2021, 1, 4, 8, 0, 0, 123456, tzinfo=UTC).replace(tzinfo=None)
 CUSTOMER = Customer(
@@ -33,7 +34,7 @@ CUSTOMER = Customer(
     name="Amani Abimana",
     external_id=1234,
     code="RW-00000017",
-    details=dict.fromkeys(DETAILS),
+    details=CustomerDetails(),
     created_at=_NOW,
     created_by="bench",
     modified_at=_NOW,

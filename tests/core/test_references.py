@@ -25,8 +25,8 @@ async def test_a_customers_references_become_ids(ctx: Context) -> None:
         details = {"parent_customer_id": Reference("PARENT"), "category_id": Reference("root")}
         new = customers.NewCustomer(1, "Child", code="CHILD", details=details)
         child = (await customers.create(conn, COMMAND_LINE, new)).customer
-    assert child.details["parent_customer_id"] == parent.customer_id
-    assert child.details["category_id"] == root.id
+    assert child.details.parent_customer_id == parent.customer_id
+    assert child.details.category_id == root.id
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from customer_registry.core import brands, catalogues, entities, media, organizations, users
 from customer_registry.core.clock import utcnow
+from customer_registry.core.customer_details import DEFAULT_BRAND_ID, CustomerDetails
 from customer_registry.core.errors import (
     Forbidden,
     Invalid,
@@ -27,16 +30,11 @@ from customer_registry.core.references import Finder, Reference, resolve, resolv
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage import identity, schema
-from customer_registry.storage.attributes import attribute, attributes, columns_except, defaults
+from customer_registry.storage.attributes import attribute, attributes, defaults
 from customer_registry.storage.database import Connection, Row
 
-# Every other column of the customers table is a commercial detail (the billing and sales
-# APIs'), with the kind, length, nullability and default the schema declares.
-_IDENTITY = ("customer_id", "entity_id", "name", "external_id", "code")
-_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
-DETAILS: dict[str, Attribute] = attributes(
-    schema.customers, columns_except(schema.customers, *_IDENTITY, *_AUDIT)
-)
+# The commercial details' limits, as the schema's columns (made from CustomerDetails) hold.
+DETAILS: dict[str, Attribute] = attributes(schema.customers, CustomerDetails.__struct_fields__)
 DEFAULTS: dict[str, Any] = defaults(schema.customers, DETAILS)
 NAME_MAX = attribute(schema.customers.c.name).max_length or 0
 CODE_MAX = attribute(schema.customers.c.code).max_length or 0
@@ -77,7 +75,7 @@ class Customer:
     name: str
     external_id: int | None
     code: str | None
-    details: dict[str, Any]  # DETAILS' fields
+    details: CustomerDetails
     created_at: datetime
     created_by: str | None
     modified_at: datetime | None
@@ -91,8 +89,11 @@ class Customer:
             name=row["name"],
             external_id=row["external_id"],
             code=row["code"],
-            details={name: row[name] for name in DETAILS},
-            **{name: row[name] for name in _AUDIT},
+            details=CustomerDetails(**{name: row[name] for name in DETAILS}),
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            modified_at=row["modified_at"],
+            modified_by=row["modified_by"],
         )
 
 
@@ -246,7 +247,7 @@ async def _check_references(
     """Everything a customer names (brand, representative, catalogue objects, parent,
     creator) must exist in its entity, the one its `scope` puts new rows in."""
     brand = values.get("brand_id")
-    if brand is not None and brand != schema.DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
+    if brand is not None and brand != DEFAULT_BRAND_ID:  # brand 1 is shared and permanent
         await brands.require_usable(conn, scope, brand)
     representative = values.get("representative_id")
     if representative is not None and not await identity.user_in_entity(
@@ -510,7 +511,7 @@ async def _update_checked(
     # Locked first, and only here: concurrent updates then apply one after the other.
     existing = await get(conn, caller, customer_id, for_update=True)
     require_parent(
-        change.sub_customer, sent.get("parent_customer_id", existing.details["parent_customer_id"])
+        change.sub_customer, sent.get("parent_customer_id", existing.details.parent_customer_id)
     )
     scope = caller.scope.for_entity(existing.entity_id)  # its references resolve there
     changes, types = await _resolved(conn, caller, scope, sent, change.payment_types)
@@ -520,14 +521,15 @@ async def _update_checked(
     _validate(changes)
     if not changes and types is None and change.image is None:
         return existing
-    merged = _consistent({**existing.details, **changes})
-    changed = {k: v for k, v in merged.items() if k in changes or existing.details.get(k) != v}
+    stored = msgspec.structs.asdict(existing.details)
+    merged = _consistent({**stored, **changes})
+    changed = {k: v for k, v in merged.items() if k in changes or stored.get(k) != v}
     await _check_references(conn, scope, changes, customer_id)
     if types is not None:
         await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, types)
     if change.image is not None:  # after every check: a refused change writes no file
         changed["logo"] = await media.store(conn, existing.entity_id, change.image)
-        media.remove_once_committed(conn, change.image.files, existing.details["logo"])
+        media.remove_once_committed(conn, change.image.files, existing.details.logo)
     if types is not None:
         await repository.set_payment_types(conn, scope, customer_id, types)
     values = {**changes, **changed, "modified_at": utcnow(), "modified_by": caller.username}
@@ -545,5 +547,5 @@ async def delete(
     existing = await get(conn, caller, customer_id)
     if not await repository.delete(conn, caller.scope, customer_id):
         raise missing("customer", "id", customer_id)  # another request deleted it first
-    media.remove_once_committed(conn, files, existing.details["logo"])
+    media.remove_once_committed(conn, files, existing.details.logo)
     return existing

@@ -6,9 +6,14 @@ names follow one convention, because unique violations are mapped to field error
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
+
+from customer_registry.core.customer_details import DEFAULT_BRAND_ID as DEFAULT_BRAND_ID
+from customer_registry.core.customer_details import CustomerDetails
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -35,6 +40,50 @@ def _audit_columns() -> list[sa.Column[object]]:
         sa.Column("modified_at", sa.DateTime(), nullable=True),
         sa.Column("modified_by", sa.String(255), nullable=True),
     ]
+
+
+# A record field's type -> its column's type (a text's length is the field's `max_length`).
+_COLUMN_TYPES: dict[type[msgspec.inspect.Type], Callable[[], sa.types.TypeEngine[Any]]] = {
+    msgspec.inspect.BoolType: sa.Boolean,
+    msgspec.inspect.IntType: sa.Integer,
+    msgspec.inspect.FloatType: sa.Float,
+}
+
+
+def detail_columns(record: type[msgspec.Struct]) -> list[sa.Column[Any]]:
+    """A column per field of `record`, in its order: NOT NULL unless the field takes None, with
+    the field's default as the server default (a create that leaves it out gets it)."""
+    info = msgspec.inspect.type_info(record)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return [_column(field) for field in info.fields]
+
+
+def _column(field: msgspec.inspect.Field) -> sa.Column[Any]:
+    kind, nullable = field.type, False
+    if isinstance(kind, msgspec.inspect.UnionType):
+        (kind,) = (t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+        nullable = True
+    column_type: sa.types.TypeEngine[Any]
+    if isinstance(kind, msgspec.inspect.StrType) and kind.max_length is not None:
+        column_type = sa.String(kind.max_length)
+    elif type(kind) in _COLUMN_TYPES:
+        column_type = _COLUMN_TYPES[type(kind)]()
+    else:
+        raise TypeError(f"{field.name}: no column type for {kind!r}")
+    if nullable:
+        return sa.Column(field.name, column_type, nullable=True)
+    return sa.Column(field.name, column_type, nullable=False, server_default=_literal(field))
+
+
+def _literal(field: msgspec.inspect.Field) -> sa.ColumnElement[Any] | sa.TextClause:
+    value = field.default
+    if value is True:
+        return sa.true()
+    if value is False:
+        return sa.false()
+    if isinstance(value, int):
+        return sa.text(str(value))
+    raise TypeError(f"{field.name}: a NOT NULL field needs a boolean or integer default")
 
 
 entities = sa.Table(
@@ -104,8 +153,6 @@ login_failures = sa.Table(
     sa.Column("failures", sa.Integer(), nullable=False),
     sa.Column("window_started_at", sa.DateTime(), nullable=False),
 )
-
-DEFAULT_BRAND_ID = 1
 
 brands = sa.Table(
     "brands",
@@ -244,104 +291,22 @@ customers = sa.Table(
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("external_id", sa.BigInteger(), nullable=True),
     sa.Column("code", sa.String(100), nullable=True),
-    sa.Column("secondary_code", sa.String(100), nullable=True),
-    # Commercial details (billing and sales APIs). Flags are not-null with their defaults.
-    sa.Column(
-        "brand_id",
-        sa.Integer(),
-        sa.ForeignKey("brands.brand_id", ondelete="RESTRICT"),
-        nullable=False,
-        server_default=sa.text("1"),
-    ),
-    sa.Column(
-        "representative_id",
-        sa.Integer(),
-        sa.ForeignKey("users.user_id", ondelete="SET NULL"),
-        nullable=True,
-    ),
-    sa.Column("trading_name", sa.String(255), nullable=True),
-    sa.Column("registration_number", sa.String(255), nullable=True),
-    sa.Column("tax_registration_number", sa.String(255), nullable=True),
-    sa.Column("company_type", sa.String(255), nullable=True),
-    sa.Column("capital", sa.String(50), nullable=True),
-    sa.Column("address_line1", sa.String(255), nullable=True),
-    sa.Column("address_line2", sa.String(255), nullable=True),
-    sa.Column("postal_code", sa.String(50), nullable=True),
-    sa.Column("city", sa.String(255), nullable=True),
-    sa.Column("country", sa.String(255), nullable=True),
-    sa.Column("website", sa.String(255), nullable=True),
-    sa.Column("email", sa.String(255), nullable=True),
-    sa.Column("phone", sa.String(50), nullable=True),
-    sa.Column("mobile", sa.String(50), nullable=True),
-    sa.Column("fax", sa.String(50), nullable=True),
-    sa.Column("comment", sa.String(2000), nullable=True),
-    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
-    sa.Column("is_reseller", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("reseller_level", sa.Integer(), nullable=False, server_default=sa.text("0")),
-    sa.Column("charge_vat", sa.Boolean(), nullable=False, server_default=sa.true()),
-    sa.Column("apply_vat_auto_reverse", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("on_call_duty", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("vip", sa.Boolean(), nullable=False, server_default=sa.false()),
-    # Sales details: catalogue links, the parent customer, shipping address, credit, image.
-    sa.Column(
-        "category_id",
-        sa.Integer(),
-        sa.ForeignKey("customer_categories.category_id", ondelete="RESTRICT"),
-        nullable=True,
-    ),
-    sa.Column(
-        "segmentation_id",
-        sa.Integer(),
-        sa.ForeignKey("customer_segmentations.segmentation_id", ondelete="RESTRICT"),
-        nullable=True,
-    ),
-    sa.Column(
-        "region_id",
-        sa.Integer(),
-        sa.ForeignKey("regions.region_id", ondelete="RESTRICT"),
-        nullable=True,
-    ),
-    sa.Column(
-        "currency_id",
-        sa.Integer(),
-        sa.ForeignKey("currencies.currency_id", ondelete="RESTRICT"),
-        nullable=True,
-    ),
-    # A customer with sub-customers cannot be deleted (they would lose their parent).
-    sa.Column(
-        "parent_customer_id",
-        sa.Integer(),
-        sa.ForeignKey("customers.customer_id", ondelete="RESTRICT"),
-        nullable=True,
-    ),
-    sa.Column("bill_with_parent", sa.Boolean(), nullable=False, server_default=sa.false()),
-    # The user the sales API names as creator (`userId`); created_by is who made the call.
-    sa.Column(
-        "creator_id",
-        sa.Integer(),
-        sa.ForeignKey("users.user_id", ondelete="SET NULL"),
-        nullable=True,
-    ),
-    sa.Column("barcode", sa.String(100), nullable=True),
-    sa.Column("billing_lat", sa.Float(), nullable=True),
-    sa.Column("billing_lng", sa.Float(), nullable=True),
-    sa.Column("is_same_address", sa.Boolean(), nullable=False, server_default=sa.true()),
-    sa.Column("shipping_country", sa.String(255), nullable=True),
-    sa.Column("shipping_city", sa.String(255), nullable=True),
-    sa.Column("shipping_postal_code", sa.String(50), nullable=True),
-    sa.Column("shipping_address", sa.String(255), nullable=True),
-    sa.Column("shipping_lat", sa.Float(), nullable=True),
-    sa.Column("shipping_lng", sa.Float(), nullable=True),
-    sa.Column("credit_limit", sa.Float(), nullable=True),
-    sa.Column("due_date_config_number", sa.Integer(), nullable=True),
-    sa.Column("due_date_config_type", sa.Integer(), nullable=True),
-    sa.Column("customer_risk", sa.String(255), nullable=True),
-    sa.Column("customer_risk_color", sa.String(7), nullable=True),
-    sa.Column("on_hold", sa.Boolean(), nullable=False, server_default=sa.false()),
-    sa.Column("on_hold_reason", sa.String(1000), nullable=True),
-    # The stored image, relative to the media directory (its resized copies sit beside it).
-    sa.Column("logo", sa.String(500), nullable=True),
+    *detail_columns(CustomerDetails),
     *_audit_columns(),
+    # The details that name another table's row. A customer with sub-customers cannot be
+    # deleted (they would lose their parent); a user's removal leaves the link empty.
+    sa.ForeignKeyConstraint(["brand_id"], ["brands.brand_id"], ondelete="RESTRICT"),
+    sa.ForeignKeyConstraint(["representative_id"], ["users.user_id"], ondelete="SET NULL"),
+    sa.ForeignKeyConstraint(
+        ["category_id"], ["customer_categories.category_id"], ondelete="RESTRICT"
+    ),
+    sa.ForeignKeyConstraint(
+        ["segmentation_id"], ["customer_segmentations.segmentation_id"], ondelete="RESTRICT"
+    ),
+    sa.ForeignKeyConstraint(["region_id"], ["regions.region_id"], ondelete="RESTRICT"),
+    sa.ForeignKeyConstraint(["currency_id"], ["currencies.currency_id"], ondelete="RESTRICT"),
+    sa.ForeignKeyConstraint(["parent_customer_id"], ["customers.customer_id"], ondelete="RESTRICT"),
+    sa.ForeignKeyConstraint(["creator_id"], ["users.user_id"], ondelete="SET NULL"),
     # Identifiers partners use are unique within an entity (NULLs never collide).
     sa.Index(None, "entity_id", "external_id", unique=True),
     sa.Index(None, "entity_id", "code", unique=True),

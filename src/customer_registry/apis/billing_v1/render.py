@@ -138,7 +138,7 @@ def customer_json(customer: Customer) -> Json:
     details = customer.details
     body: Json = {}
     for key, core in _SOURCES:
-        value = NOT_KEPT_DEFAULTS.get(key) if core is None else details.get(core)
+        value = NOT_KEPT_DEFAULTS.get(key) if core is None else getattr(details, core, None)
         body[key] = _flag(value) if isinstance(value, bool) else value
     # Already in place above (None), so the order stays the document's.
     body["id"] = customer.customer_id

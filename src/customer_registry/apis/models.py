@@ -1,0 +1,147 @@
+"""One declaration per API resource: a msgspec Struct whose fields are the keys the API shows,
+in its order, each typed as the API shows it and annotated with the core field behind it.
+
+From a model come the API's names for core fields (for parameters, filters and messages),
+the order and types of what it renders, and the response schema of its OpenAPI document
+(`response_schema`); a key that a client may also send is read with the API's reader for
+its type, unless the annotation names another (`shows(core, reads=…)`).
+
+    class Customer(msgspec.Struct):
+        id: Annotated[int, shows("customer_id")]
+        billingCity: Annotated[str | None, shows("city")]
+        balance: float | None  # shown, never kept: no core field
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+
+from customer_registry.apis import openapi as oa
+
+_CORE = "core"
+_READS = "reads"
+
+
+def shows(core: str, *, reads: object = None) -> msgspec.Meta:
+    """The annotation of a key showing core field `core`; `reads` replaces the reader the
+    API would choose by the key's type (a country, an id that may be a reference…)."""
+    extra: dict[str, object] = {_CORE: core}
+    if reads is not None:
+        extra[_READS] = reads
+    return msgspec.Meta(extra=extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key of a model, as the API's modules use it."""
+
+    name: str  # the API's name
+    core: str | None  # the core field it shows; None for a key the registry does not keep
+    type: mi.Type  # without None and without its annotations
+    nullable: bool
+    reads: object  # the reader `shows` named, or None: the API's reader for `type`
+
+
+def keys(model: type[msgspec.Struct]) -> tuple[Key, ...]:
+    """The model's keys, in its order."""
+    return tuple(_key(field) for field in _struct(model).fields)
+
+
+def core_names(model: type[msgspec.Struct]) -> dict[str, str]:
+    """API name -> core field, for the keys that show one."""
+    return {key.name: key.core for key in keys(model) if key.core is not None}
+
+
+def readers(
+    model: type[msgspec.Struct], by_type: Mapping[type[mi.Type], Callable[[Any], Any]]
+) -> dict[str, tuple[str, object]]:
+    """API name -> (core field, reader) for each key a client may send: the keys that show a
+    core field and have a reader (the annotation's, or `by_type`'s for the key's type)."""
+    found: dict[str, tuple[str, object]] = {}
+    for key in keys(model):
+        reader = key.reads if key.reads is not None else by_type.get(type(key.type))
+        if key.core is not None and reader is not None:
+            found[key.name] = (key.core, reader)
+    return found
+
+
+def response_schema(model: type[msgspec.Struct], *, nullable: bool = False) -> oa.Schema:
+    """The OpenAPI 3.0 schema of the model as rendered: every key present, null where the
+    type allows it, with the bounds and formats its annotations state."""
+    return _schema(_struct(model), nullable=nullable)
+
+
+# --- reading msgspec's description of a type ---------------------------------------------
+
+
+def _struct(model: type[msgspec.Struct]) -> mi.StructType:
+    info = mi.type_info(model)
+    if not isinstance(info, mi.StructType):
+        raise TypeError(f"{model!r} is not a msgspec Struct")
+    return info
+
+
+def _key(field: mi.Field) -> Key:
+    kind, nullable, extra = _unwrap(field.type)
+    core = extra.get(_CORE)
+    return Key(
+        name=field.encode_name,
+        core=core if isinstance(core, str) else None,
+        type=kind,
+        nullable=nullable,
+        reads=extra.get(_READS),
+    )
+
+
+def _unwrap(kind: mi.Type) -> tuple[mi.Type, bool, dict[str, Any]]:
+    """The type without None and annotations; whether None is allowed; the annotations'
+    `extra`, outermost last."""
+    nullable, extra = False, dict[str, Any]()
+    while True:
+        if isinstance(kind, mi.Metadata):
+            extra = {**(kind.extra or {}), **extra}
+            kind = kind.type
+        elif isinstance(kind, mi.UnionType):
+            others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
+            nullable = nullable or len(others) < len(kind.types)
+            if len(others) != 1:
+                raise TypeError(f"a key has one type besides None, not {kind!r}")
+            kind = others[0]
+        else:
+            return kind, nullable, extra
+
+
+def _schema(kind: mi.Type, *, nullable: bool = False) -> oa.Schema:
+    more: dict[str, Any] = {}
+    while isinstance(kind, mi.Metadata | mi.UnionType):
+        if isinstance(kind, mi.Metadata):
+            more |= kind.extra_json_schema or {}  # a description, a format…
+            kind = kind.type
+        else:
+            others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
+            nullable = nullable or len(others) < len(kind.types)
+            (kind,) = others
+    return {**_base(kind, nullable), **more}
+
+
+def _base(kind: mi.Type, nullable: bool) -> oa.Schema:
+    if isinstance(kind, mi.StrType):
+        return oa.string(nullable=nullable)
+    if isinstance(kind, mi.BoolType):
+        return oa.boolean(nullable=nullable)
+    if isinstance(kind, mi.IntType):
+        bounds = {"minimum": kind.ge, "maximum": kind.le}
+        return oa.integer(nullable=nullable, **{k: v for k, v in bounds.items() if v is not None})
+    if isinstance(kind, mi.FloatType):
+        return oa.number(nullable=nullable)
+    if isinstance(kind, mi.ListType):
+        return oa.array(_schema(kind.item_type))
+    if isinstance(kind, mi.StructType):
+        properties = {field.encode_name: _schema(field.type) for field in kind.fields}
+        return oa.record(properties, nullable=nullable)
+    raise TypeError(f"no OpenAPI schema for {kind!r}")

@@ -1,0 +1,95 @@
+"""The model declarations every API derives its names, readers and response schemas from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+import msgspec.inspect as mi
+import pytest
+
+from customer_registry.apis import openapi as oa
+from customer_registry.apis.models import core_names, keys, readers, response_schema, shows
+
+_Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
+
+class _Link(msgspec.Struct):
+    id: _Id
+    name: str | None
+
+
+def _country(value: object) -> object:
+    return value
+
+
+class _Sample(msgspec.Struct):
+    id: Annotated[_Id, shows("customer_id")]
+    city: Annotated[str | None, shows("city")]
+    active: Annotated[bool, shows("active")]
+    seen: Annotated[str | None, msgspec.Meta(extra_json_schema={"format": "date-time"})]
+    country: Annotated[str | None, shows("country", reads=_country)]
+    region: _Link | None
+    links: list[_Link]
+
+
+def test_keys_keep_the_model_order_and_say_what_each_shows() -> None:
+    found = keys(_Sample)
+    assert [key.name for key in found] == [
+        "id",
+        "city",
+        "active",
+        "seen",
+        "country",
+        "region",
+        "links",
+    ]
+    assert [key.core for key in found] == [
+        "customer_id",
+        "city",
+        "active",
+        None,
+        "country",
+        None,
+        None,
+    ]
+    assert [key.nullable for key in found] == [False, True, False, True, True, True, False]
+    assert core_names(_Sample) == {
+        "id": "customer_id",
+        "city": "city",
+        "active": "active",
+        "country": "country",
+    }
+
+
+def test_readers_come_from_the_type_unless_the_key_names_one() -> None:
+    found = readers(_Sample, {mi.StrType: str, mi.BoolType: bool})
+    assert found == {
+        "city": ("city", str),
+        "active": ("active", bool),
+        "country": ("country", _country),
+    }
+
+
+def test_the_response_schema_states_every_key_with_its_nullability_and_bounds() -> None:
+    schema = response_schema(_Sample)
+    link = oa.record({"id": oa.ID, "name": oa.string()})
+    assert schema == oa.record(
+        {
+            "id": oa.ID,
+            "city": oa.string(),
+            "active": oa.boolean(nullable=False),
+            "seen": oa.timestamp(),
+            "country": oa.string(),
+            "region": oa.record({"id": oa.ID, "name": oa.string()}, nullable=True),
+            "links": oa.array(link),
+        }
+    )
+
+
+def test_a_key_of_two_types_is_refused() -> None:
+    class Mixed(msgspec.Struct):
+        value: int | str
+
+    with pytest.raises(TypeError):
+        keys(Mixed)
