@@ -29,6 +29,7 @@ class _Sample(msgspec.Struct):
     active: Annotated[bool, shows("active")]
     seen: Annotated[str | None, msgspec.Meta(extra_json_schema={"format": "date-time"})]
     country: Annotated[str | None, shows("country", reads=_country)]
+    postcode: Annotated[str | None, shows("postal_code", sent_as=("postcode", "zip"))]
     region: _Link | None
     links: list[_Link]
 
@@ -41,6 +42,7 @@ def test_keys_keep_the_model_order_and_say_what_each_shows() -> None:
         "active",
         "seen",
         "country",
+        "postcode",
         "region",
         "links",
     ]
@@ -50,15 +52,17 @@ def test_keys_keep_the_model_order_and_say_what_each_shows() -> None:
         "active",
         None,
         "country",
+        "postal_code",
         None,
         None,
     ]
-    assert [key.nullable for key in found] == [False, True, False, True, True, True, False]
+    assert [key.nullable for key in found] == [False, True, False, True, True, True, True, False]
     assert core_names(_Sample) == {
         "id": "customer_id",
         "city": "city",
         "active": "active",
         "country": "country",
+        "postcode": "postal_code",
     }
 
 
@@ -68,6 +72,8 @@ def test_readers_come_from_the_type_unless_the_key_names_one() -> None:
         "city": ("city", str),
         "active": ("active", bool),
         "country": ("country", _country),
+        "postcode": ("postal_code", str),
+        "zip": ("postal_code", str),
     }
 
 
@@ -81,6 +87,7 @@ def test_the_response_schema_states_every_key_with_its_nullability_and_bounds() 
             "active": oa.boolean(nullable=False),
             "seen": oa.timestamp(),
             "country": oa.string(),
+            "postcode": oa.string(),
             "region": oa.record({"id": oa.ID, "name": oa.string()}, nullable=True),
             "links": oa.array(link),
         }

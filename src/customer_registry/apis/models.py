@@ -25,14 +25,19 @@ from customer_registry.apis import openapi as oa
 
 _CORE = "core"
 _READS = "reads"
+_SENT_AS = "sent_as"
 
 
-def shows(core: str, *, reads: object = None) -> msgspec.Meta:
-    """The annotation of a key showing core field `core`; `reads` replaces the reader the
-    API would choose by the key's type (a country, an id that may be a reference…)."""
+def shows(core: str, *, reads: object = None, sent_as: tuple[str, ...] = ()) -> msgspec.Meta:
+    """The annotation of a key showing core field `core`. `reads` replaces the reader the
+    API would choose by the key's type (a country, an id that may be a reference…);
+    `sent_as` are the names a client sends the field by, where they are not the key's own
+    (a record that shows `customerCategory` but takes `categoryId`)."""
     extra: dict[str, object] = {_CORE: core}
     if reads is not None:
         extra[_READS] = reads
+    if sent_as:
+        extra[_SENT_AS] = sent_as
     return msgspec.Meta(extra=extra)
 
 
@@ -45,6 +50,7 @@ class Key:
     type: mi.Type  # without None and without its annotations
     nullable: bool
     reads: object  # the reader `shows` named, or None: the API's reader for `type`
+    sent_as: tuple[str, ...]  # the names a client sends it by
 
 
 def keys(model: type[msgspec.Struct]) -> tuple[Key, ...]:
@@ -60,13 +66,14 @@ def core_names(model: type[msgspec.Struct]) -> dict[str, str]:
 def readers(
     model: type[msgspec.Struct], by_type: Mapping[type[mi.Type], Callable[[Any], Any]]
 ) -> dict[str, tuple[str, object]]:
-    """API name -> (core field, reader) for each key a client may send: the keys that show a
-    core field and have a reader (the annotation's, or `by_type`'s for the key's type)."""
+    """Sent name -> (core field, reader) for each key a client may send, by each name it is
+    sent as: the keys that show a core field and have a reader (the annotation's, or
+    `by_type`'s for the key's type). In the model's order."""
     found: dict[str, tuple[str, object]] = {}
     for key in keys(model):
         reader = key.reads if key.reads is not None else by_type.get(type(key.type))
         if key.core is not None and reader is not None:
-            found[key.name] = (key.core, reader)
+            found |= dict.fromkeys(key.sent_as, (key.core, reader))
     return found
 
 
@@ -95,6 +102,7 @@ def _key(field: mi.Field) -> Key:
         type=kind,
         nullable=nullable,
         reads=extra.get(_READS),
+        sent_as=tuple(extra.get(_SENT_AS, ())) or (field.encode_name,),
     )
 
 
