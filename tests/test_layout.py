@@ -125,11 +125,12 @@ def broken_rule(importer: str, imported: str) -> str | None:
         importer, *_ours("transfer", *ENTRY_POINTS)
     ):
         return "imports and exports (transfer) are called by the entry points, never by a layer"
-    if _within(importer, *_ours("transfer")):
-        if _within(imported, *_ours("storage")) and not _within(
-            imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS))
-        ):
-            return "transfer reaches data through the core, as the APIs do"
+    if (
+        _within(importer, *_ours("transfer"))
+        and _within(imported, *_ours("storage"))
+        and not _within(imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS)))
+    ):
+        return "transfer reaches data through the core, as the APIs do"
     if _within(importer, *_ours("apis")):
         api = _api_package(importer)
         other = _api_package(imported)

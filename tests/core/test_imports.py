@@ -186,3 +186,17 @@ async def test_an_import_needs_the_right_to_create_customers(ctx: Context) -> No
     with pytest.raises(Forbidden):
         await import_customers(ctx.db, caller, _rows(_customer("T1")), entity_id=1)
     assert await _stored(ctx) == {}
+
+
+async def test_each_walks_every_customer_the_scope_sees_in_batches(
+    ctx: Context, make_entity: MakeEntity
+) -> None:
+    other = await make_entity("Other")
+    await import_customers(ctx.db, COMMAND_LINE, [ImportRow(2, _customer("W0"))], entity_id=other)
+    rows = [ImportRow(n, _customer(f"W{n}")) for n in range(1, 8)]
+    await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    batches = [b async for b in customers.each(ctx.db, COMMAND_LINE.scope.only(1), batch_rows=3)]
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert [c.code for batch in batches for c in batch] == [f"W{n}" for n in range(1, 8)]
+    everything = [c async for b in customers.each(ctx.db, COMMAND_LINE.scope) for c in b]
+    assert {c.code for c in everything} == {f"W{n}" for n in range(8)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,7 @@ from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage import identity, schema
 from customer_registry.storage.attributes import attribute, attributes, defaults
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Database, Row
 
 # The commercial details' limits, as the schema's columns (made from CustomerDetails) hold.
 DETAILS: dict[str, Attribute] = attributes(schema.customers, CustomerDetails.__struct_fields__)
@@ -179,6 +179,21 @@ async def get(
     if row is None:
         raise missing("customer", "id", customer_id)
     return Customer.from_row(row)
+
+
+async def each(
+    db: Database, scope: Scope, *, batch_rows: int = 1000
+) -> AsyncIterator[list[Customer]]:
+    """Every customer `scope` sees, in batches by id, each read on its own (a long export
+    holds no transaction and no connection between batches)."""
+    last = 0
+    while True:
+        async with db.read() as conn:
+            rows = await repository.after(conn, scope, last, batch_rows)
+        if not rows:
+            return
+        yield [Customer.from_row(row) for row in rows]
+        last = rows[-1]["customer_id"]
 
 
 async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
