@@ -39,6 +39,7 @@ def test_csv_in_the_encodings_spreadsheets_write(
     table = read(path)
     assert table.columns == ["reference", "name", "billingCity"]
     assert table.description == f"CSV, {described}, delimiter ';'"
+    assert table.rows == 5  # its lines: the blank one and the quoted line break included
     assert [(r.line, r.values) for r in table.records] == [
         (2, {"reference": "R1", "name": "Ünal Çelik", "billingCity": "Zürich"}),
         (4, {"reference": "R2", "name": "Two; lines\nhere", "billingCity": "Kigali"}),

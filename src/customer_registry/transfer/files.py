@@ -41,6 +41,7 @@ class Table:
     columns: Sequence[str]
     records: Iterator[Record]
     description: str  # how the file was read: "CSV, UTF-8, ';'" …
+    rows: int | None  # about how many records (its lines), for the progress shown; None: unknown
 
 
 def read(path: Path) -> Table:
@@ -95,7 +96,17 @@ def read_csv(path: Path) -> Table:
     columns = [name.strip() for name in header]
     name = {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
     description = f"CSV, {name.get(encoding, encoding)}, delimiter {dialect.delimiter!r}"
-    return Table(columns, _csv_records(file, reader, columns), description)
+    return Table(columns, _csv_records(file, reader, columns), description, _lines(path) - 1)
+
+
+def _lines(path: Path) -> int:
+    """The file's lines (a quoted value over several lines counts them all)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -133,7 +144,8 @@ def read_json_lines(path: Path) -> Table:
         raise UnreadableFile(f"{path.name}: no JSON object")
     line, values = first
     columns = list(values)
-    return Table(columns, _json_records(file, Record(line, values)), "JSON Lines")
+    records = _json_records(file, Record(line, values))
+    return Table(columns, records, "JSON Lines", _lines(path))
 
 
 def _next_object(file: IO[bytes], start: int = 0) -> tuple[int, dict[str, Any]] | None:
@@ -183,7 +195,9 @@ def read_xlsx(path: Path) -> Table:
         book.close()
         raise UnreadableFile(f"{path.name}: no header row")
     columns = [str(cell).strip() if cell is not None else "" for cell in header]
-    return Table(columns, _xlsx_records(book, rows, columns), f"Excel, sheet {sheet.title!r}")
+    records = _xlsx_records(book, rows, columns)
+    count = sheet.max_row - 1 if sheet.max_row else None
+    return Table(columns, records, f"Excel, sheet {sheet.title!r}", count)
 
 
 def _xlsx_records(
