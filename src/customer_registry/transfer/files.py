@@ -125,10 +125,18 @@ def _csv_records(file: IO[str], reader: Any, columns: Sequence[str]) -> Iterator
             line = reader.line_num + 1
 
 
-def write_csv(out: IO[str], columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Comma-separated, every value quoted as needed; None as an empty cell."""
+def write_csv(
+    out: IO[str],
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    header: bool = True,
+) -> None:
+    """Comma-separated, every value quoted as needed; None as an empty cell. Without
+    `header`, the rows go on a file already started."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
 
