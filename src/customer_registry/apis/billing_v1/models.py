@@ -112,8 +112,9 @@ class Customer(msgspec.Struct, kw_only=True):
     updated_at: Annotated[Timestamp, shows("modified_at")]
 
 
-# Laravel's validator checks the parameters in its rules' order, the create's documented list
-# (customers.md), which is not the object's: each of these just before the other.
+# Laravel's validator checks the parameters in the order of its rules: the create's documented
+# list (customers.md), with those it does not list (e-mail, phones, comment) after `website`.
+# That is not the object's order: each of these is checked just before the other.
 CHECKED_BEFORE = {"website": "emailAddress", "comment": "active"}
 
 

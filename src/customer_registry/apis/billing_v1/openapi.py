@@ -16,6 +16,7 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
     FILTERABLE,
     NUMERIC_FILTERS,
+    TIMES,
     max_length,
 )
 from customer_registry.apis.billing_v1.params import PHP_TRIMMED
@@ -141,7 +142,7 @@ def _filter_value(name: str) -> oa.Schema:
             pattern=f"^{_COMPARED}(,{_COMPARED})*$",
             description="equal to; also comparisons, comma-separated: `>1,<=2`",
         )
-    if core in ("created_at", "modified_at"):
+    if core in TIMES:
         return oa.string(nullable=False, format="date-time", description="equal to")
     kind = getattr(_attribute(core), "kind", None)
     if kind is Kind.BOOL:
