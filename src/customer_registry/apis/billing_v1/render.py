@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
 import msgspec
 from msgspec import NODEFAULT
@@ -63,7 +63,10 @@ class _Layout:
     updated: str
 
 
-def _source(key: Key, details: Mapping[str, Attribute]) -> str:
+_Source = Literal["time", "own", "detail", "flag"]
+
+
+def _source(key: Key, details: Mapping[str, Attribute]) -> _Source:
     """Where a kept key's value comes from: a time, the record, its details (a boolean shown
     as an integer: a flag)."""
     assert key.core is not None
@@ -76,7 +79,7 @@ def _source(key: Key, details: Mapping[str, Attribute]) -> str:
 
 def _layout(model: type[msgspec.Struct], details: Mapping[str, Attribute] = {}) -> _Layout:
     found = keys(model)
-    sources: dict[str, list[tuple[str, str]]] = {"time": [], "own": [], "detail": [], "flag": []}
+    sources: dict[_Source, list[tuple[str, str]]] = {s: [] for s in get_args(_Source)}
     for key in found:
         if key.core is not None:
             sources[_source(key, details)].append((key.name, key.core))
