@@ -98,13 +98,15 @@ def _filled(layout: _Layout, record: _Record, details: object = None) -> Json:
     body = layout.template.copy()
     for key, attribute in layout.own:
         body[key] = getattr(record, attribute)
-    for key, field in layout.details:
-        body[key] = getattr(details, field)
-    for key, field in layout.flags:
-        body[key] = int(getattr(details, field))
-    body[layout.created] = timestamp(record.created_at)
+    if details is not None:  # a contact or a brand has none: spares it two empty loops
+        for key, field in layout.details:
+            body[key] = getattr(details, field)
+        for key, field in layout.flags:
+            body[key] = int(getattr(details, field))
+    created = record.created_at
+    body[layout.created] = timestamp(created)
     # Laravel sets `updated_at` when it creates the row too.
-    body[layout.updated] = timestamp(record.modified_at or record.created_at)
+    body[layout.updated] = timestamp(record.modified_at or created)
     return body
 
 
