@@ -51,6 +51,8 @@ class Key:
     nullable: bool
     reads: object  # the reader `shows` named, or None: the API's reader for `type`
     sent_as: tuple[str, ...]  # the names a client sends it by
+    # The model's default (msgspec.NODEFAULT: none): what is shown of a key no core field fills.
+    default: object = msgspec.NODEFAULT
 
 
 def keys(model: type[msgspec.Struct]) -> tuple[Key, ...]:
@@ -103,6 +105,7 @@ def _key(field: mi.Field) -> Key:
         nullable=nullable,
         reads=extra.get(_READS),
         sent_as=tuple(extra.get(_SENT_AS, ())) or (field.encode_name,),
+        default=field.default,
     )
 
 
@@ -147,9 +150,21 @@ def _base(kind: mi.Type, nullable: bool) -> oa.Schema:
         return oa.integer(nullable=nullable, **{k: v for k, v in bounds.items() if v is not None})
     if isinstance(kind, mi.FloatType):
         return oa.number(nullable=nullable)
+    if isinstance(kind, mi.NoneType):  # a key always shown null
+        return dict(oa.NULL)
+    if isinstance(kind, mi.LiteralType):  # a key always shown as one of these values
+        return {**_base(_literal_type(kind.values), nullable), "enum": list(kind.values)}
     if isinstance(kind, mi.ListType):
         return oa.array(_schema(kind.item_type))
     if isinstance(kind, mi.StructType):
         properties = {field.encode_name: _schema(field.type) for field in kind.fields}
         return oa.record(properties, nullable=nullable)
     raise TypeError(f"no OpenAPI schema for {kind!r}")
+
+
+def _literal_type(values: tuple[object, ...]) -> mi.Type:
+    if all(isinstance(value, str) for value in values):
+        return mi.StrType()
+    if all(isinstance(value, int) for value in values):
+        return mi.IntType()
+    raise TypeError(f"a literal of one type, not {values!r}")
