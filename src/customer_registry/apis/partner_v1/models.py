@@ -116,7 +116,7 @@ class CustomerProductHistory(msgspec.Struct):
     modified_by: Annotated[str, _history("modified_by")] | None
 
 
-# --- products: the device fields are the core's (`products.ATTRIBUTES`, the table's columns) --
+# --- products: the device fields are the core's (`ProductAttributes`, as `products.ATTRIBUTES`) --
 
 _KIND_TYPES: dict[Kind, type] = {
     Kind.INT: int,

@@ -82,7 +82,7 @@ def link_renderer(model: type[msgspec.Struct], links: LinkTable) -> Callable[[Li
 def _product_field(core: str) -> str:
     """A product's device fields are in its `attributes`."""
     field = _attribute(core)
-    return f"record.attributes[{core!r}]" if core in ATTRIBUTES else field
+    return f"record.attributes.{core}" if core in ATTRIBUTES else field
 
 
 product_json: Callable[[Product], Json] = renderer(models.Product, _product_field)
