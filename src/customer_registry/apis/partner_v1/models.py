@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from customer_registry.apis.models import shows
 from customer_registry.apis.partner_v1.bodies import strict_text
-from customer_registry.core.fields import INT32, INT64, Attribute, Kind
-from customer_registry.core.products import ATTRIBUTES
+from customer_registry.core.fields import INT32, INT64
+from customer_registry.core.product_attributes import ProductAttributes
 from customer_registry.storage import schema as tables
 
 Column = Callable[..., msgspec.Meta]
@@ -116,29 +116,20 @@ class CustomerProductHistory(msgspec.Struct):
     modified_by: Annotated[str, _history("modified_by")] | None
 
 
-# --- products: the device fields are the core's (`ProductAttributes`, as `products.ATTRIBUTES`) --
+# --- products: the device fields are the core's `ProductAttributes`, typed as it types them --
 
-_KIND_TYPES: dict[Kind, type] = {
-    Kind.INT: int,
-    Kind.BIGINT: int,
-    Kind.TEXT: str,
-    Kind.BOOL: bool,
-    Kind.TIME: datetime,
-    Kind.FLOAT: float,
-}
 _products = _columns(tables.products)
 
 
-def _device_key(name: str, attribute: Attribute) -> tuple[str, Any]:
-    shown: Any = Annotated[_KIND_TYPES[attribute.kind], _products(name)]
-    return name, shown | None if attribute.nullable else shown
+def _device_key(field: msgspec.structs.FieldInfo) -> tuple[str, Any]:
+    return field.name, Annotated[field.type, shows(field.name)]
 
 
 Product = msgspec.defstruct(
     "Product",
     [
         ("product_imei", Annotated[str, _products("product_imei", reads=strict_text)]),
-        *(_device_key(name, attribute) for name, attribute in ATTRIBUTES.items()),
+        *(_device_key(field) for field in msgspec.structs.fields(ProductAttributes)),
         ("entity_id", Annotated[int, _products("entity_id")] | None),
         ("created_at", Annotated[datetime, _products("created_at")]),
         ("created_by", Annotated[str, _products("created_by")] | None),
