@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -121,3 +122,28 @@ def test_a_constant_key_is_documented_as_its_value_and_keeps_its_default() -> No
         "one": oa.integer(nullable=False, enum=[1]),
         "kind": oa.string(nullable=False, enum=["a", "b"], description="d"),
     }
+
+
+def test_an_api_describes_the_values_of_a_type_its_own_way() -> None:
+    class Timed(msgspec.Struct):
+        at: Annotated[datetime, shows("created_at")] | None
+        name: Annotated[str, msgspec.Meta(max_length=9)]
+        region: _Link | None
+
+    def text(kind: mi.StrType, nullable: bool) -> oa.Schema:
+        return oa.string(nullable=nullable, maxLength=kind.max_length)
+
+    schema = response_schema(
+        Timed,
+        by_type={
+            mi.DateTimeType: lambda _, nullable: oa.timestamp(nullable=nullable),
+            mi.StrType: text,
+        },
+    )
+    assert schema == oa.record(
+        {
+            "at": oa.timestamp(),
+            "name": oa.string(nullable=False, maxLength=9),
+            "region": oa.record({"id": oa.ID, "name": oa.string(maxLength=None)}, nullable=True),
+        }
+    )
