@@ -41,7 +41,7 @@ class Plan:
             f"reads: {', '.join(self._shown(c) for c in self.used)}",
         ]
         if self.ignored:
-            lines.append(f"ignores (no such field in that API): {', '.join(self.ignored)}")
+            lines.append(f"ignores (not written through that API): {', '.join(self.ignored)}")
         return "\n".join(lines)
 
     def _shown(self, column: str) -> str:
