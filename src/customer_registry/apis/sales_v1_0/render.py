@@ -3,9 +3,8 @@ with their `href`, lists, and `{"error", "error_description"}` errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from starlette.requests import Request
@@ -76,19 +75,35 @@ def _ref(request: Request, collection: str, ref: Ref | None) -> Json | None:
     }
 
 
-# The record's keys, in the model's order; those showing a detail, by their values' getter.
+def _getter(pairs: Iterable[tuple[str, str]]) -> Callable[[object], Json]:
+    """A function answering `{key: value.<attribute>}` for `pairs`, compiled once into a dict
+    literal: on this hot path (every key of every record) as fast as one written out, where
+    `dict(zip(keys, attrgetter(*attributes)(value)))` costs three times as much."""
+    items = []
+    for key, attribute in pairs:
+        if not attribute.isidentifier():
+            raise ValueError(f"not an attribute: {attribute!r}")
+        items.append(f"{key!r}: value.{attribute}")
+    namespace: dict[str, Any] = {}
+    exec(f"def get(value):\n    return {{{', '.join(items)}}}\n", namespace)  # noqa: S102
+    getter: Callable[[object], Json] = namespace["get"]
+    return getter
+
+
+# The record's keys, in the model's order; those showing a detail as stored, by its getter.
 _RECORD_KEYS = tuple(key.name for key in keys(models.Customer))
-_DETAIL_KEYS = tuple(
-    key.name for key in keys(models.Customer) if key.core in CustomerDetails.__struct_fields__
+_details = _getter(
+    (name, core)
+    for name, core in core_names(models.Customer).items()
+    if core in CustomerDetails.__struct_fields__
 )
-_details = attrgetter(*(core_names(models.Customer)[name] for name in _DETAIL_KEYS))
 
 
 def record_json(request: Request, record: Record) -> Json:
     """Every key of the document's example, in its order: those this registry does not keep
     null, a detail as stored unless `_shown` shows it otherwise."""
     shown: Json = dict.fromkeys(_RECORD_KEYS)
-    shown.update(zip(_DETAIL_KEYS, _details(record.customer.details), strict=False))
+    shown.update(_details(record.customer.details))
     shown.update(_shown(request, record))
     return shown
 
@@ -134,18 +149,15 @@ def _shown(request: Request, record: Record) -> Json:
     }
 
 
-# A contact's keys that show its fields as they are, then those shown otherwise.
-_CONTACT_FIELDS = tuple(key.name for key in keys(models.Contact) if key.core is not None)
-_contact_values = attrgetter(*core_names(models.Contact).values())
+# A contact's keys that show its fields as they are (the model's first), then the others.
+_contact_fields = _getter(core_names(models.Contact).items())
 
 
 def contact_json(request: Request, contact: Contact) -> Json:
-    shown: Json = dict(zip(_CONTACT_FIELDS, _contact_values(contact), strict=False))
-    shown |= {
-        "dateCreated": timestamp(contact.created_at),
-        "lastUpdated": timestamp(contact.modified_at or contact.created_at),
-        "href": href(request, "contacts", contact.contact_id),
-    }
+    shown = _contact_fields(contact)
+    shown["dateCreated"] = timestamp(contact.created_at)
+    shown["lastUpdated"] = timestamp(contact.modified_at or contact.created_at)
+    shown["href"] = href(request, "contacts", contact.contact_id)
     return shown
 
 
