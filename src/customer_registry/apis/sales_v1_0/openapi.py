@@ -1,4 +1,5 @@
-"""The sales API's OpenAPI document: parameters from the same tables the handlers read."""
+"""The sales API's OpenAPI document: parameters from the same tables the handlers read (which,
+like the customer and contact schemas, come from `models.py`)."""
 
 from __future__ import annotations
 
@@ -188,10 +189,7 @@ def _page(item: oa.Schema) -> oa.Schema:
     )
 
 
-_LINK = oa.record(
-    {"id": oa.ID, "reference": oa.string(), "name": oa.string(), "href": oa.string()},
-    nullable=True,
-)
+# The answers' schemas are the models'.
 _CONTACT = response_schema(models.Contact)
 _RECORD = response_schema(models.Customer)
 _S, _N, _B = oa.string(), oa.number(), oa.boolean()
