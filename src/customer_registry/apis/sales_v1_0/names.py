@@ -33,7 +33,8 @@ def _in_order(table: Mapping[str, _V]) -> dict[str, _V]:
 def _parameters(model: type[msgspec.Struct]) -> dict[str, Field]:
     found: dict[str, Field] = {}
     for name, (core, reader) in readers(model, _BY_TYPE).items():
-        assert isinstance(reader, Id) or callable(reader), reader
+        if not (isinstance(reader, Id) or callable(reader)):
+            raise TypeError(f"{name} is read by {reader!r}, no reader")
         found[name] = (core, reader)
     return found
 
