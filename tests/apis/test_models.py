@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 import msgspec
 import msgspec.inspect as mi
@@ -129,3 +130,49 @@ def test_a_key_of_two_types_is_refused() -> None:
 
     with pytest.raises(TypeError):
         keys(Mixed)
+
+
+def test_a_constant_key_is_documented_as_its_value_and_keeps_its_default() -> None:
+    class Constants(msgspec.Struct, kw_only=True):
+        id: Annotated[_Id, shows("customer_id")]
+        never: None = None
+        one: Literal[1] = 1
+        kind: Annotated[Literal["a", "b"], msgspec.Meta(extra_json_schema={"description": "d"})]
+
+    assert [key.default for key in keys(Constants)] == [
+        msgspec.NODEFAULT,
+        None,
+        1,
+        msgspec.NODEFAULT,
+    ]
+    assert response_schema(Constants)["properties"] == {
+        "id": oa.ID,
+        "never": oa.NULL,
+        "one": oa.integer(nullable=False, enum=[1]),
+        "kind": oa.string(nullable=False, enum=["a", "b"], description="d"),
+    }
+
+
+def test_an_api_describes_the_values_of_a_type_its_own_way() -> None:
+    class Timed(msgspec.Struct):
+        at: Annotated[datetime, shows("created_at")] | None
+        name: Annotated[str, msgspec.Meta(max_length=9)]
+        region: _Link | None
+
+    def text(kind: mi.StrType, nullable: bool) -> oa.Schema:
+        return oa.string(nullable=nullable, maxLength=kind.max_length)
+
+    schema = response_schema(
+        Timed,
+        by_type={
+            mi.DateTimeType: lambda _, nullable: oa.timestamp(nullable=nullable),
+            mi.StrType: text,
+        },
+    )
+    assert schema == oa.record(
+        {
+            "at": oa.timestamp(),
+            "name": oa.string(nullable=False, maxLength=9),
+            "region": oa.record({"id": oa.ID, "name": oa.string(maxLength=None)}, nullable=True),
+        }
+    )

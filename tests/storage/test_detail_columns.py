@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from customer_registry.core.customer_details import CustomerDetails
+from customer_registry.core.product_attributes import ProductAttributes
 from customer_registry.storage import schema
 from customer_registry.storage.attributes import default
 
@@ -58,3 +60,25 @@ def test_the_customers_table_holds_every_detail_in_its_order() -> None:
     fields = list(CustomerDetails.__struct_fields__)
     start = names.index(fields[0])
     assert names[start : start + len(fields)] == fields
+
+
+def test_times_64_bit_integers_and_columns_without_server_defaults() -> None:
+    class Device(msgspec.Struct):
+        seen: datetime | None = None
+        hub: Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | None = None
+        count: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
+        flag: bool = False
+
+    seen, hub, count, flag = schema.detail_columns(Device, server_defaults=False)
+    assert isinstance(seen.type, sa.DateTime)
+    assert isinstance(hub.type, sa.BigInteger)
+    assert isinstance(count.type, sa.Integer)
+    assert not isinstance(count.type, sa.BigInteger)
+    assert not flag.nullable
+    assert flag.server_default is None
+
+
+def test_the_products_table_holds_every_device_field_after_its_key_and_entity() -> None:
+    names = [str(column.name) for column in schema.products.c]
+    fields = list(ProductAttributes.__struct_fields__)
+    assert names[2 : 2 + len(fields)] == fields

@@ -67,6 +67,8 @@ class Key:
     reads: object  # the reader `shows` named, or None: the API's reader for `type`
     sent_as: tuple[str, ...]  # the names a client sends it by; () if never sent
     filtered: bool  # whether a list may filter and sort on it (a key that shows a core field)
+    # The model's default (msgspec.NODEFAULT: none): what is shown of a key no core field fills.
+    default: object = msgspec.NODEFAULT
 
 
 def keys(model: type[msgspec.Struct]) -> tuple[Key, ...]:
@@ -103,10 +105,20 @@ def filters(model: type[msgspec.Struct]) -> dict[str, str]:
     return found
 
 
-def response_schema(model: type[msgspec.Struct], *, nullable: bool = False) -> oa.Schema:
+# An API's own schema for values of one msgspec type: (the type, nullable) -> schema.
+Describe = Callable[[Any, bool], oa.Schema]
+
+
+def response_schema(
+    model: type[msgspec.Struct],
+    *,
+    nullable: bool = False,
+    by_type: Mapping[type[mi.Type], Describe] | None = None,
+) -> oa.Schema:
     """The OpenAPI 3.0 schema of the model as rendered: every key present, null where the
-    type allows it, with the bounds and formats its annotations state."""
-    return _schema(_struct(model), nullable=nullable)
+    type allows it, with the bounds and formats its annotations state. `by_type` describes
+    the values of some types the API's own way (how it writes a time, a text's length…)."""
+    return _schema(_struct(model), nullable=nullable, by_type=by_type or {})
 
 
 # --- reading msgspec's description of a type ---------------------------------------------
@@ -130,6 +142,7 @@ def _key(field: mi.Field) -> Key:
         reads=extra.get(_READS),
         sent_as=_sent_as(field.encode_name, extra),
         filtered=isinstance(core, str) and extra.get(_FILTERED, True),
+        default=field.default,
     )
 
 
@@ -157,7 +170,9 @@ def _unwrap(kind: mi.Type) -> tuple[mi.Type, bool, dict[str, Any]]:
             return kind, nullable, extra
 
 
-def _schema(kind: mi.Type, *, nullable: bool = False) -> oa.Schema:
+def _schema(
+    kind: mi.Type, *, nullable: bool = False, by_type: Mapping[type[mi.Type], Describe]
+) -> oa.Schema:
     more: dict[str, Any] = {}
     while isinstance(kind, mi.Metadata | mi.UnionType):
         if isinstance(kind, mi.Metadata):
@@ -167,10 +182,12 @@ def _schema(kind: mi.Type, *, nullable: bool = False) -> oa.Schema:
             others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
             nullable = nullable or len(others) < len(kind.types)
             (kind,) = others
-    return {**_base(kind, nullable), **more}
+    describe = by_type.get(type(kind))
+    base = describe(kind, nullable) if describe is not None else _base(kind, nullable, by_type)
+    return {**base, **more}
 
 
-def _base(kind: mi.Type, nullable: bool) -> oa.Schema:
+def _base(kind: mi.Type, nullable: bool, by_type: Mapping[type[mi.Type], Describe]) -> oa.Schema:
     if isinstance(kind, mi.StrType):
         return oa.string(nullable=nullable)
     if isinstance(kind, mi.BoolType):
@@ -180,9 +197,22 @@ def _base(kind: mi.Type, nullable: bool) -> oa.Schema:
         return oa.integer(nullable=nullable, **{k: v for k, v in bounds.items() if v is not None})
     if isinstance(kind, mi.FloatType):
         return oa.number(nullable=nullable)
+    if isinstance(kind, mi.NoneType):  # a key always shown null
+        return dict(oa.NULL)
+    if isinstance(kind, mi.LiteralType):  # a key always shown as one of these values
+        base = _base(_literal_type(kind.values), nullable, by_type)
+        return {**base, "enum": list(kind.values)}
     if isinstance(kind, mi.ListType):
-        return oa.array(_schema(kind.item_type))
+        return oa.array(_schema(kind.item_type, by_type=by_type))
     if isinstance(kind, mi.StructType):
-        properties = {field.encode_name: _schema(field.type) for field in kind.fields}
+        properties = {f.encode_name: _schema(f.type, by_type=by_type) for f in kind.fields}
         return oa.record(properties, nullable=nullable)
     raise TypeError(f"no OpenAPI schema for {kind!r}")
+
+
+def _literal_type(values: tuple[object, ...]) -> mi.Type:
+    if all(isinstance(value, str) for value in values):
+        return mi.StrType()
+    if all(isinstance(value, int) for value in values):
+        return mi.IntType()
+    raise TypeError(f"a literal of one type, not {values!r}")

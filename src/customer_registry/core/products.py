@@ -5,37 +5,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound
-from customer_registry.core.fields import Attribute, Kind, is_decimal, validate
+from customer_registry.core.fields import Attribute, is_decimal, validate
 from customer_registry.core.permissions import Caller
+from customer_registry.core.product_attributes import ProductAttributes
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.storage import links as link_repository
 from customer_registry.storage import products as repository
 from customer_registry.storage import schema
-from customer_registry.storage.attributes import attributes, columns_except
+from customer_registry.storage.attributes import attributes
 from customer_registry.storage.database import Connection, Row
 
 IMEI_LENGTH = 15
 
 
-# The device fields `_products.md` documents, in its order (the table's, between the key and
-# the entity), with what the schema declares of each; the booleans default to false.
+# The device fields (`ProductAttributes`), with the limits of the columns made from them.
+ATTRIBUTES: dict[str, Attribute] = attributes(schema.products, ProductAttributes.__struct_fields__)
+# What a new product's never-null fields (the flags) are unless sent: the table has no
+# server defaults for them.
+_DEFAULTS = {
+    name: getattr(ProductAttributes(), name)
+    for name, attribute in ATTRIBUTES.items()
+    if not attribute.nullable
+}
 _AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
-ATTRIBUTES: dict[str, Attribute] = attributes(
-    schema.products, columns_except(schema.products, "product_imei", "entity_id", *_AUDIT)
-)
-_FLAG_DEFAULTS = {name: False for name, a in ATTRIBUTES.items() if a.kind is Kind.BOOL}
+_ATTRIBUTE_VALUES = itemgetter(*ATTRIBUTES)  # a row's, in ProductAttributes' order
 
 
 @dataclass(frozen=True, slots=True)
 class Product:
     product_imei: str
     entity_id: int | None
-    attributes: dict[str, Any]  # ATTRIBUTES' fields, in their order
+    attributes: ProductAttributes
     created_at: datetime
     created_by: str | None
     modified_at: datetime | None
@@ -46,7 +52,7 @@ class Product:
         return cls(
             product_imei=row["product_imei"],
             entity_id=row["entity_id"],
-            attributes={name: row[name] for name in ATTRIBUTES},
+            attributes=ProductAttributes(*_ATTRIBUTE_VALUES(row)),
             **{name: row[name] for name in _AUDIT},
         )
 
@@ -113,7 +119,7 @@ async def create(
 ) -> Product:
     """A new product, linked to `entity_id` (ENTITY callers: their own entity by default)."""
     valid_imei(imei)
-    values = {**_FLAG_DEFAULTS, **attributes}
+    values = {**_DEFAULTS, **attributes}
     validate(ATTRIBUTES, values)
     if entity_id is None and not caller.sees_all_entities:
         entity_id = caller.entity_id

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from customer_registry.core.customer_details import DEFAULT_BRAND_ID as DEFAULT_BRAND_ID
 from customer_registry.core.customer_details import CustomerDetails
+from customer_registry.core.fields import INT32
+from customer_registry.core.product_attributes import ProductAttributes
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -47,18 +49,22 @@ _COLUMN_TYPES: dict[type[msgspec.inspect.Type], Callable[[], sa.types.TypeEngine
     msgspec.inspect.BoolType: sa.Boolean,
     msgspec.inspect.IntType: sa.Integer,
     msgspec.inspect.FloatType: sa.Float,
+    msgspec.inspect.DateTimeType: sa.DateTime,
 }
 
 
-def detail_columns(record: type[msgspec.Struct]) -> list[sa.Column[Any]]:
+def detail_columns(
+    record: type[msgspec.Struct], *, server_defaults: bool = True
+) -> list[sa.Column[Any]]:
     """A column per field of `record`, in its order: NOT NULL unless the field takes None, with
-    the field's default as the server default (a create that leaves it out gets it)."""
+    the field's default as the server default (a create that leaves it out gets it) unless
+    `server_defaults` is false (then the core gives a new row the field's default)."""
     info = msgspec.inspect.type_info(record)
     assert isinstance(info, msgspec.inspect.StructType)
-    return [_column(field) for field in info.fields]
+    return [_column(field, server_defaults) for field in info.fields]
 
 
-def _column(field: msgspec.inspect.Field) -> sa.Column[Any]:
+def _column(field: msgspec.inspect.Field, server_defaults: bool) -> sa.Column[Any]:
     kind, nullable = field.type, False
     if isinstance(kind, msgspec.inspect.UnionType):
         (kind,) = (t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
@@ -66,12 +72,14 @@ def _column(field: msgspec.inspect.Field) -> sa.Column[Any]:
     column_type: sa.types.TypeEngine[Any]
     if isinstance(kind, msgspec.inspect.StrType) and kind.max_length is not None:
         column_type = sa.String(kind.max_length)
+    elif isinstance(kind, msgspec.inspect.IntType) and (kind.le or 0) > INT32[1]:
+        column_type = sa.BigInteger()  # an integer bounded past 32 bits
     elif type(kind) in _COLUMN_TYPES:
         column_type = _COLUMN_TYPES[type(kind)]()
     else:
         raise TypeError(f"{field.name}: no column type for {kind!r}")
-    if nullable:
-        return sa.Column(field.name, column_type, nullable=True)
+    if nullable or not server_defaults:
+        return sa.Column(field.name, column_type, nullable=nullable)
     return sa.Column(field.name, column_type, nullable=False, server_default=_literal(field))
 
 
@@ -366,35 +374,9 @@ products = sa.Table(
         sa.ForeignKey("entities.entity_id", ondelete="RESTRICT"),
         nullable=True,
     ),
-    # The device fields of `_products.md`. Its foreign keys point at tables this service does
-    # not keep (hubs, shops, states…): plain integers here. Not-null in the original, but a
-    # product is created here from its IMEI alone, so only the flags have defaults.
-    sa.Column("analysis_timestamp", sa.DateTime(), nullable=True),
-    sa.Column("current_enable_flag", sa.Boolean(), nullable=False),
-    sa.Column("desired_enable_flag", sa.Boolean(), nullable=False),
-    sa.Column("disable_date", sa.DateTime(), nullable=True),
-    sa.Column("device_key", sa.String(24), nullable=True),
-    sa.Column("hub_id", sa.BigInteger(), nullable=True),
-    sa.Column("imsi", sa.String(15), nullable=True),
-    sa.Column("iccid", sa.String(32), nullable=True),
-    sa.Column("latest_connection_id", sa.BigInteger(), nullable=True),
-    sa.Column("latest_connection_location_id", sa.BigInteger(), nullable=True),
-    sa.Column("latest_state_id", sa.BigInteger(), nullable=True),
-    sa.Column("latest_enable_history_id", sa.BigInteger(), nullable=True),
-    sa.Column("product_type_id", sa.BigInteger(), nullable=True),
-    sa.Column("serial_number", sa.String(255), nullable=True),
-    sa.Column("shop_id", sa.BigInteger(), nullable=True),
-    sa.Column("software_lock", sa.BigInteger(), nullable=True),
-    sa.Column("rtc_network_name", sa.String(255), nullable=True),
-    sa.Column("ip_address", sa.String(15), nullable=True),
-    sa.Column("latest_rtc_connection_history_id", sa.BigInteger(), nullable=True),
-    sa.Column("latest_rtc_mo_status_report_time", sa.DateTime(), nullable=True),
-    sa.Column("latest_rtc_mt_status_update_time", sa.DateTime(), nullable=True),
-    sa.Column("rtc_enabled_flag", sa.Boolean(), nullable=False),
-    sa.Column("dcm_enabled_flag", sa.Boolean(), nullable=False),
-    sa.Column("assembler", sa.String(255), nullable=True),
-    sa.Column("gps_lat", sa.Float(), nullable=True),
-    sa.Column("gps_lon", sa.Float(), nullable=True),
+    # The device fields of `_products.md`; the core gives a new product the flags' defaults
+    # (the table was made without server defaults for them).
+    *detail_columns(ProductAttributes, server_defaults=False),
     *_audit_columns(),
     sa.Index(None, "entity_id"),
     sa.UniqueConstraint("device_key"),

@@ -25,12 +25,14 @@ from typing import Any
 
 import httpx
 
-from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS
+from customer_registry.apis.billing_v1.models import Customer
+from customer_registry.apis.models import keys
 from tests.apis.billing_v1.laravel import DOCUMENTED
 
 APPLICATION = Path(__file__).with_name("oracle")
 AUTOLOADER = Path("/usr/share/php/Illuminate/autoload.php")
 START_TIMEOUT_SECONDS = 20.0
+CUSTOMER_KEYS = [key.name for key in keys(Customer)]
 
 # The customer object's keys that hold integers; the others are text (or timestamps).
 _INTEGER_KEYS = {

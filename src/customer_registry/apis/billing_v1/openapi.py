@@ -1,23 +1,27 @@
 """The billing API's OpenAPI document: parameters from the tables the handlers read
-(`names.py`), the customer object from the renderer's own key list (`render.CUSTOMER_KEYS`)."""
+(`names.py`), the objects' schemas from their models (`models.py`), as rendered."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import msgspec.inspect as mi
 from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
+from customer_registry.apis.billing_v1 import models
 from customer_registry.apis.billing_v1.names import (
     BRAND_PARAMETERS,
     CONTACT_PARAMETERS,
-    CORE_TO_BILLING,
     CUSTOMER_PARAMETERS,
     FILTERABLE,
+    NUMERIC_FILTERS,
+    TIMES,
+    max_length,
 )
 from customer_registry.apis.billing_v1.params import PHP_TRIMMED
-from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE, NUMERIC_FILTERS
-from customer_registry.apis.billing_v1.render import CUSTOMER_KEYS, NOT_KEPT_DEFAULTS
+from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from customer_registry.apis.models import keys, response_schema
 from customer_registry.apis.params import Converter, boolean, integer
 from customer_registry.core import brands, contacts, customers
 from customer_registry.core.fields import INT32, INT64, Attribute, Kind
@@ -138,7 +142,7 @@ def _filter_value(name: str) -> oa.Schema:
             pattern=f"^{_COMPARED}(,{_COMPARED})*$",
             description="equal to; also comparisons, comma-separated: `>1,<=2`",
         )
-    if core in ("created_at", "modified_at"):
+    if core in TIMES:
         return oa.string(nullable=False, format="date-time", description="equal to")
     kind = getattr(_attribute(core), "kind", None)
     if kind is Kind.BOOL:
@@ -173,69 +177,16 @@ def _list_query() -> dict[str, oa.Schema]:
 
 # --- answers ---------------------------------------------------------------------------------
 
-_TIMESTAMP = oa.timestamp(nullable=False)  # Laravel's `2020-08-04T10:42:27.000000Z`
-_ALWAYS_NULL = {"nullable": True, "enum": [None], "description": "not kept here: always null"}
-
-
-def _detail(attribute: Attribute) -> oa.Schema:
-    nullable = attribute.nullable
-    if attribute.kind is Kind.BOOL:
-        return oa.integer(nullable=nullable, enum=[0, 1], description="a flag: 1 or 0")
-    if attribute.kind in (Kind.INT, Kind.BIGINT):
-        return oa.integer(nullable=nullable)
-    if attribute.kind is Kind.FLOAT:
-        return oa.number(nullable=nullable)
-    if attribute.kind is Kind.TIME:
-        return oa.timestamp(nullable=nullable)
-    return oa.string(nullable=nullable, maxLength=attribute.max_length)
-
 
 def _customer() -> oa.Schema:
-    """Every key of `CUSTOMER_KEYS`: those this registry keeps typed by their core field, the
-    others always their seed default, or null."""
-    kept = {name: core for core, name in CORE_TO_BILLING.items()}
-    properties: dict[str, oa.Schema] = {}
-    for key in CUSTOMER_KEYS:
-        if key == "id":
-            properties[key] = oa.ID
-        elif key in ("created_at", "updated_at"):
-            properties[key] = _TIMESTAMP
-        elif key in kept:
-            attribute = _attribute(kept[key])
-            assert attribute is not None, key  # every billing name is a core field
-            properties[key] = _detail(attribute)
-        elif key in NOT_KEPT_DEFAULTS:
-            value = NOT_KEPT_DEFAULTS[key]
-            properties[key] = oa.integer(
-                nullable=False, enum=[value], description=f"not kept here: always {value}"
-            )
-        else:
-            properties[key] = _ALWAYS_NULL
-    return oa.record(properties)
-
-
-_CONTACT = oa.record(
-    {
-        "id": oa.ID,
-        "contactable_type": oa.string(nullable=False, enum=["App\\Customer"]),
-        "contactable_id": oa.ID,
-        "firstName": oa.string(),
-        "lastName": oa.string(),
-        "phone": oa.string(),
-        "mobilePhone": oa.string(),
-        "emailAddress": oa.string(),
-        "created_at": _TIMESTAMP,
-        "updated_at": _TIMESTAMP,
-    }
-)
-_BRAND = oa.record(
-    {
-        "id": oa.ID,
-        "name": oa.string(nullable=False),
-        "created_at": _TIMESTAMP,
-        "updated_at": _TIMESTAMP,
-    }
-)
+    """The model's schema, each text the registry keeps with its core field's length."""
+    schema = response_schema(models.Customer)
+    for key in keys(models.Customer):
+        if key.core in customers.WRITABLE and isinstance(key.type, mi.StrType):
+            limit = max_length(key.core)
+            if limit is not None:
+                schema["properties"][key.name]["maxLength"] = limit
+    return schema
 
 
 def _paginator(item: oa.Schema) -> oa.Schema:
@@ -417,6 +368,9 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     }
 
 
+_BRAND = response_schema(models.Brand)
+
+
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     contactable = {
         "contactable_type": oa.string(
@@ -438,7 +392,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ("GET", "/v1/contacts"): oa.Spec(
             "A customer's contacts (both parameters required)",
             query={**contactable, **_PAGE},
-            response=_paginator(_CONTACT),
+            response=_paginator(response_schema(models.Contact)),
             errors=_NAMES_CUSTOMER,
         ),
         ("POST", "/v1/contacts"): _write(

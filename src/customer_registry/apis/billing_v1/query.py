@@ -6,7 +6,7 @@ import re
 
 from starlette.requests import Request
 
-from customer_registry.apis.billing_v1.names import FILTERABLE
+from customer_registry.apis.billing_v1.names import FILTERABLE, NUMERIC_FILTERS
 from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, php_int, words
 from customer_registry.apis.http import HttpError
 from customer_registry.core.query import (
@@ -25,7 +25,6 @@ _FILTER = re.compile(r"^filter\[(\w+)\]$", re.ASCII)
 # `>1,<=2`: each part an optional comparison and a value.
 _COMPARISON = re.compile(r"^(>=|<=|!=|>|<|=)?(.*)$", re.DOTALL)
 _OPS = {">=": Op.GE, "<=": Op.LE, "!=": Op.NE, ">": Op.GT, "<": Op.LT, "=": Op.EQ, None: Op.EQ}
-NUMERIC_FILTERS = {"id", "brand_id", "representative_id", "resellerLevel"}
 TERM_MATCH_FIELDS = ("name", "code", "email", "phone")
 SEARCH_FIELDS = ("name", "code", "secondary_code")
 

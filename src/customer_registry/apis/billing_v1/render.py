@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
+import msgspec
+from msgspec import NODEFAULT
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from customer_registry.apis.billing_v1.names import CORE_TO_BILLING, FIELD_NAMES
+from customer_registry.apis.billing_v1 import models
+from customer_registry.apis.billing_v1.names import FIELD_NAMES, TIMES, is_flag
 from customer_registry.apis.billing_v1.params import BadParameters, laravel_value, words
 from customer_registry.apis.http import (
     ErrorHandler,
@@ -20,10 +24,12 @@ from customer_registry.apis.http import (
     message_error_handlers,
     url_without_query,
 )
-from customer_registry.core import errors
+from customer_registry.apis.models import Key, keys
+from customer_registry.core import customers, errors
 from customer_registry.core.brands import Brand
 from customer_registry.core.contacts import Contact
 from customer_registry.core.customers import Customer
+from customer_registry.core.fields import Attribute
 from customer_registry.core.query import Page, PageRequest
 
 T = TypeVar("T")
@@ -36,141 +42,89 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+class _Record(Protocol):
+    """What each rendered record has: Laravel's timestamps."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def modified_at(self) -> datetime | None: ...
 
 
-# The documented key order (customers.md), every key present.
-CUSTOMER_KEYS = [
-    "id",
-    "brand_id",
-    "representative_id",
-    "customerAccount",
-    "accountsReference",
-    "name",
-    "brand",
-    "registrationNumber",
-    "taxRegistrationNumber",
-    "mainContactFirstName",
-    "mainContactLastName",
-    "type",
-    "capital",
-    "activityCode",
-    "sector_id",
-    "origin_id",
-    "mainAddressLine1",
-    "mainAddressLine2",
-    "mainAddressPostalCode",
-    "mainAddressCity",
-    "mainAddressCountry",
-    "emailAddress",
-    "accountEmailAddress",
-    "website",
-    "phone",
-    "mobilePhone",
-    "fax",
-    "logo",
-    "active",
-    "activity",
-    "category",
-    "qualification",
-    "prospection_code_id",
-    "isReseller",
-    "resellerLevel",
-    "language_id",
-    "acceptEmails",
-    "acceptCalls",
-    "supplier",
-    "chargeVAT",
-    "applyVATAutoReverseOperators",
-    "language",
-    "comment",
-    "mergeInvoices",
-    "isGroupingAccount",
-    "chargeGroupingAccount",
-    "isPayer",
-    "ftp",
-    "ftpServer",
-    "ftpUsername",
-    "ftpPassword",
-    "ftpHomeDirectory",
-    "ftpAccountId",
-    "ftpAssociatedEmail",
-    "quickSearch",
-    "suppliers",
-    "onCallDuty",
-    "vip",
-    "canSendSms",
-    "smsAuthorisation",
-    "numberOfInvoices",
-    "lastInvoice",
-    "quickSearchLabel",
-    "quickSearchIndex",
-    "created_at",
-    "updated_at",
-]
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How a model's keys are filled from a core record, derived once from the model."""
+
+    template: Json  # every key, in order: its default (a key no core field fills), else None
+    own: tuple[tuple[str, str], ...]  # key, the record's attribute
+    details: tuple[tuple[str, str], ...]  # key, the field of its details
+    flags: tuple[tuple[str, str], ...]  # the same, a boolean shown as 1 or 0
+    created: str  # the keys of its times
+    updated: str
 
 
-# Keys this registry does not keep whose column has a default in the original: the values the
-# seed's example shows for a customer created with a name and an account.
-NOT_KEPT_DEFAULTS: dict[str, int] = {
-    "prospection_code_id": 1,
-    "language_id": 1,
-    "acceptEmails": 1,
-    "acceptCalls": 1,
-    "supplier": 0,
-    "mergeInvoices": 1,
-    "isGroupingAccount": 0,
-    "isPayer": 0,
-    "ftp": 0,
-    "canSendSms": 0,
-    "numberOfInvoices": 0,
-    "quickSearchIndex": 0,
-}
-
-# Each key of the customer object, in order, with the core detail it shows (None: a key this
-# registry does not keep, or one customer_json fills itself).
-_BILLING_TO_CORE = {name: core for core, name in CORE_TO_BILLING.items()}
-_SOURCES = tuple((key, _BILLING_TO_CORE.get(key)) for key in CUSTOMER_KEYS)
+_Source = Literal["time", "own", "detail", "flag"]
 
 
-def customer_json(customer: Customer) -> Json:
-    details = customer.details
-    body: Json = {}
-    for key, core in _SOURCES:
-        value = NOT_KEPT_DEFAULTS.get(key) if core is None else getattr(details, core, None)
-        body[key] = _flag(value) if isinstance(value, bool) else value
-    # Already in place above (None), so the order stays the document's.
-    body["id"] = customer.customer_id
-    body["customerAccount"] = customer.code
-    body["name"] = customer.name
-    body["created_at"] = timestamp(customer.created_at)
-    body["updated_at"] = timestamp(customer.modified_at or customer.created_at)
+def _source(key: Key, details: Mapping[str, Attribute]) -> _Source:
+    """Where a kept key's value comes from: a time, the record, its details (a boolean shown
+    as an integer: a flag)."""
+    assert key.core is not None
+    if key.core in TIMES:
+        return "time"
+    if key.core not in details:
+        return "own"
+    return "flag" if is_flag(key) else "detail"
+
+
+def _layout(model: type[msgspec.Struct], details: Mapping[str, Attribute] = {}) -> _Layout:
+    found = keys(model)
+    sources: dict[_Source, list[tuple[str, str]]] = {s: [] for s in get_args(_Source)}
+    for key in found:
+        if key.core is not None:
+            sources[_source(key, details)].append((key.name, key.core))
+    times = {core: name for name, core in sources["time"]}
+    return _Layout(
+        template={key.name: None if key.default is NODEFAULT else key.default for key in found},
+        own=tuple(sources["own"]),
+        details=tuple(sources["detail"]),
+        flags=tuple(sources["flag"]),
+        created=times["created_at"],
+        updated=times["modified_at"],
+    )
+
+
+def _filled(layout: _Layout, record: _Record, details: object = None) -> Json:
+    body = layout.template.copy()
+    for key, attribute in layout.own:
+        body[key] = getattr(record, attribute)
+    if details is not None:  # a contact or a brand has none: spares it two empty loops
+        for key, field in layout.details:
+            body[key] = getattr(details, field)
+        for key, field in layout.flags:
+            body[key] = int(getattr(details, field))
+    created = record.created_at
+    body[layout.created] = timestamp(created)
+    # Laravel sets `updated_at` when it creates the row too.
+    body[layout.updated] = timestamp(record.modified_at or created)
     return body
 
 
+_CUSTOMER = _layout(models.Customer, customers.DETAILS)
+_CONTACT = _layout(models.Contact)
+_BRAND = _layout(models.Brand)
+
+
+def customer_json(customer: Customer) -> Json:
+    return _filled(_CUSTOMER, customer, customer.details)
+
+
 def contact_json(contact: Contact) -> Json:
-    return {
-        "id": contact.contact_id,
-        "contactable_type": "App\\Customer",
-        "contactable_id": contact.customer_id,
-        "firstName": contact.first_name,
-        "lastName": contact.last_name,
-        "phone": contact.phone,
-        "mobilePhone": contact.mobile,
-        "emailAddress": contact.email,
-        "created_at": timestamp(contact.created_at),
-        "updated_at": timestamp(contact.modified_at or contact.created_at),
-    }
+    return _filled(_CONTACT, contact)
 
 
 def brand_json(brand: Brand) -> Json:
-    return {
-        "id": brand.brand_id,
-        "name": brand.name,
-        "created_at": timestamp(brand.created_at),
-        "updated_at": timestamp(brand.modified_at or brand.created_at),
-    }
+    return _filled(_BRAND, brand)
 
 
 # Laravel's UrlWindow: pages on each side of the current one, and its lines for the ends.

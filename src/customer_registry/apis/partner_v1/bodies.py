@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+import msgspec
+import msgspec.inspect as mi
 from starlette.requests import Request
 
 from customer_registry.apis.http import UndecodableBody, UnsupportedMediaType, is_json, json_body
+from customer_registry.apis.models import readers
 
 # Re-exported: the partner handlers read text and refuse wrong types as the form APIs do.
 from customer_registry.apis.params import WrongType as WrongType
@@ -73,6 +76,25 @@ def boolean(value: Any) -> bool | None:
 
 
 Converter = Callable[[Any], Any]
+Fields = Mapping[str, tuple[str, Converter]]  # partner name -> (core name, reader)
+
+# The reader of a key by its type in its model (a key whose type does not say names its own).
+_BY_TYPE: dict[type[mi.Type], Converter] = {
+    mi.IntType: integer,
+    mi.StrType: text,
+    mi.FloatType: number,
+    mi.BoolType: boolean,
+    mi.DateTimeType: timestamp,
+}
+
+
+def fields(model: type[msgspec.Struct]) -> dict[str, tuple[str, Converter]]:
+    """What a write of `model`'s resource may send: each key's core field and reader."""
+    return {
+        name: (core, cast(Converter, reader))
+        for name, (core, reader) in readers(model, _BY_TYPE).items()
+    }
+
 
 _MISSING_IDS = "Missing external_customer_id and external_customer_code."
 
@@ -108,13 +130,9 @@ def customer_reference(
     return values
 
 
-def writable(
-    body: Mapping[str, Any],
-    names: Mapping[str, str],
-    converters: Mapping[str, Converter],
-    ignored: frozenset[str],
-) -> dict[str, Any]:
-    """The fields a write may change, renamed to the core's names and typed.
+def writable(body: Mapping[str, Any], fields: Fields, ignored: frozenset[str]) -> dict[str, Any]:
+    """The fields a write may change (of `fields`, a model's), renamed to the core's names
+    and typed.
 
     Fields the system sets (`ignored`) are dropped, as the document says; a field the
     object does not have is an error.
@@ -124,10 +142,11 @@ def writable(
     for name, value in body.items():
         if name in ignored:
             continue
-        if name not in converters:
+        if name not in fields:
             raise UnknownField(name)
+        core, convert = fields[name]
         try:
-            values[names[name]] = converters[name](value)
+            values[core] = convert(value)
         except WrongType as error:
             problems[name] = f"{name} {error}."
     if problems:

@@ -9,18 +9,15 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
-from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response, path_id
-from customer_registry.apis.partner_v1.names import CUSTOMER_FIELDS, META_FIELDS, RESOURCES
+from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import customer_json
 from customer_registry.core import customers
 from customer_registry.core.permissions import Caller, Level
 
-_CONVERTERS: dict[str, bodies.Converter] = {
-    "name": bodies.text,
-    "external_customer_id": bodies.integer,
-    "external_customer_code": bodies.text,
-}
+_FIELDS = bodies.fields(models.Customer)
+_NAMED = {"name": _FIELDS["name"][1]}  # a new customer's name, read as an update reads it
 _SYSTEM_FIELDS = META_FIELDS | {"customer_id"}
 
 
@@ -46,7 +43,7 @@ async def get_customer(request: Request, caller: Caller) -> Response:
 async def update_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     body = await bodies.json_object(request)
-    changes = bodies.writable(body, CUSTOMER_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
+    changes = bodies.writable(body, _FIELDS, _SYSTEM_FIELDS)
     async with context(request).db.write(transaction=False) as conn:
         customer = await customers.update(conn, caller, customer_id, changes)
         return json_response(customer_json(customer))
@@ -62,7 +59,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
 
 def _new_customer(body: dict[str, Any]) -> customers.NewCustomer:
     """Seed 000's rules: an entity, a name, and an external id or code (or both)."""
-    values = bodies.customer_reference(body, {"name": bodies.text})
+    values = bodies.customer_reference(body, _NAMED)
     return customers.NewCustomer(
         entity_id=values["entity_id"],
         name=values["name"],

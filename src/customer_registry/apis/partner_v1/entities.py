@@ -7,26 +7,20 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
-from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response, path_id
-from customer_registry.apis.partner_v1.names import ENTITY_FIELDS, META_FIELDS, RESOURCES
+from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import entity_json
 from customer_registry.core import entities
 from customer_registry.core.permissions import Caller, Level
 
-_CONVERTERS: dict[str, bodies.Converter] = {
-    "name": bodies.text,
-    "bboxx_company_flag": bodies.boolean,
-    "tariff": bodies.text,
-    "financier": bodies.boolean,
-    "geic": bodies.text,
-}
+_FIELDS = bodies.fields(models.Entity)
 _SYSTEM_FIELDS = META_FIELDS | {"entity_id"}
 
 
 async def _changes(request: Request) -> dict[str, object]:
     body = await bodies.json_object(request)
-    return bodies.writable(body, ENTITY_FIELDS, _CONVERTERS, _SYSTEM_FIELDS)
+    return bodies.writable(body, _FIELDS, _SYSTEM_FIELDS)
 
 
 @requires(Level.OVERVIEW)

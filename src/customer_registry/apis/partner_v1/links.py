@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import Endpoint, json_response, requires
-from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response, path_id
-from customer_registry.apis.partner_v1.names import (
-    CUSTOMER_LINK_FIELDS,
-    META_FIELDS,
-    PRODUCT_LINK_FIELDS,
-    RESOURCES,
-)
+from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import history_json, link_renderer
 from customer_registry.core import history, links
 from customer_registry.core.permissions import Caller, Level
 
 
 def _link_endpoints(
-    table: links.LinkTable, names: dict[str, str], resource: str
+    table: links.LinkTable, model: type[msgspec.Struct], resource: str
 ) -> tuple[Endpoint, Endpoint, Endpoint, Endpoint]:
     """List, get, update and delete for one kind of entity link (the two share every rule)."""
-    render = link_renderer(table)
+    render = link_renderer(model, table)
     key = table.key.name
-    owner_converter: Callable[[object], object] = (
-        bodies.integer if table.owner.name == "customer_id" else bodies.strict_text
-    )
-    converters: dict[str, bodies.Converter] = {
-        table.owner.name: owner_converter,
-        "entity_id": bodies.integer,
-        "date_added": bodies.timestamp,
-        "date_removed": bodies.timestamp,
-    }
+    fields = bodies.fields(model)
 
     @requires(Level.OVERVIEW)
     async def list_links(request: Request, caller: Caller) -> Response:
@@ -58,7 +44,7 @@ def _link_endpoints(
     async def update_link(request: Request, caller: Caller) -> Response:
         link_id = path_id(request, key)
         body = await bodies.json_object(request)
-        changes = bodies.writable(body, names, converters, META_FIELDS | {key})
+        changes = bodies.writable(body, fields, META_FIELDS | {key})
         for required in (table.owner.name, "entity_id"):
             if required in changes and changes[required] is None:
                 changes.pop(required)  # not-null columns: null means "leave it"
@@ -81,13 +67,13 @@ def _link_endpoints(
     get_customer_link,
     update_customer_link,
     delete_customer_link,
-) = _link_endpoints(links.CUSTOMER_LINKS, CUSTOMER_LINK_FIELDS, "customer_entity_linker")
+) = _link_endpoints(links.CUSTOMER_LINKS, models.CustomerEntityLinker, "customer_entity_linker")
 (
     list_product_links,
     get_product_link,
     update_product_link,
     delete_product_link,
-) = _link_endpoints(links.PRODUCT_LINKS, PRODUCT_LINK_FIELDS, "product_entity_linker")
+) = _link_endpoints(links.PRODUCT_LINKS, models.ProductEntityLinker, "product_entity_linker")
 
 
 @requires(Level.OVERVIEW)

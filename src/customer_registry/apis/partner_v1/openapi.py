@@ -1,25 +1,18 @@
-"""The partner API's OpenAPI document: fields from the tables the handlers read (`names.py`),
-typed by the columns that store them (`storage/schema.py`)."""
+"""The partner API's OpenAPI document: the resources' objects, writes and queries from their
+models (`models.py`), as the handlers read and render them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
-import sqlalchemy as sa
+import msgspec
+import msgspec.inspect as mi
 from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.partner_v1.names import (
-    CUSTOMER_FIELDS,
-    CUSTOMER_LINK_FIELDS,
-    ENTITY_FIELDS,
-    HISTORY_FIELDS,
-    META_FIELDS,
-    PRODUCT_FIELDS,
-    PRODUCT_LINK_FIELDS,
-    RESOURCES,
-)
+from customer_registry.apis.models import Describe, Key, keys, response_schema
+from customer_registry.apis.partner_v1 import bodies, models
+from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.query import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -28,79 +21,91 @@ from customer_registry.apis.partner_v1.query import (
     RELATION_SEPARATOR,
 )
 from customer_registry.core.customers import NAME_MAX
-from customer_registry.core.fields import INT32, INT64
 from customer_registry.core.history import REASON_MAX
 from customer_registry.core.permissions import Level, Visibility
 from customer_registry.core.products import IMEI_LENGTH
-from customer_registry.storage import schema as tables
 
-# --- fields, typed by their columns ------------------------------------------------------------
+# --- fields, typed by their models ------------------------------------------------------------
 
 # What the API answers: ISO 8601, UTC, no zone designator, always with microseconds.
 _TIMESTAMP_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}$"
 
 
-def _column(column: sa.Column[Any], *, request: bool) -> oa.Schema:
-    """The JSON schema of one column's values, as answered (or, `request`, as accepted)."""
-    kind, nullable = column.type, bool(column.nullable)
-    if isinstance(kind, sa.Boolean):
-        return oa.boolean(nullable=nullable)
-    if isinstance(kind, sa.Integer):  # BigInteger included
-        low, high = INT64 if isinstance(kind, sa.BigInteger) else INT32
-        if request:  # `bodies.integer`: a string of digits too
-            return {
-                "anyOf": [
-                    oa.integer(nullable=False, minimum=low, maximum=high),
-                    {"type": "string", "pattern": oa.digits_within(low, high)},
-                    *([oa.NULL] if nullable else []),
-                ],
-                "description": "an integer, or its digits",
-            }
-        return oa.integer(nullable=nullable, minimum=low, maximum=high)
-    if isinstance(kind, sa.Float):
-        return oa.number(nullable=nullable)
-    if isinstance(kind, sa.DateTime):
-        if request:
-            return oa.string(
-                nullable=nullable,
-                format="date-time",
-                description="ISO 8601, `T` or a space between date and time (`2016-07-01 "
-                "12:34:45`); a zone, if given, is converted to UTC",
-            )
+def _shown_text(kind: mi.StrType, nullable: bool) -> oa.Schema:
+    limit = {"maxLength": kind.max_length} if kind.max_length is not None else {}
+    return oa.string(nullable=nullable, **limit)
+
+
+def _shown_time(_: mi.DateTimeType, nullable: bool) -> oa.Schema:
+    return oa.string(
+        nullable=nullable,
+        pattern=_TIMESTAMP_PATTERN,
+        description="ISO 8601, UTC, no zone designator",
+        example="2016-07-28T08:43:09.501636",
+    )
+
+
+# How the partner API writes the values of the types that `response_schema` leaves open.
+_SHOWN: dict[type[mi.Type], Describe] = {mi.StrType: _shown_text, mi.DateTimeType: _shown_time}
+
+
+def _record(model: type[msgspec.Struct]) -> oa.Schema:
+    """One object as the API answers it: every key of its model."""
+    return response_schema(model, by_type=_SHOWN)
+
+
+def _shown(model: type[msgspec.Struct], name: str) -> oa.Schema:
+    """One key's values, as answered."""
+    schema: oa.Schema = _record(model)["properties"][name]
+    return schema
+
+
+def _accepted(key: Key) -> oa.Schema:
+    """The values of one key a write accepts: what its reader (`bodies`) takes."""
+    kind, nullable = key.type, key.nullable
+    if key.reads is bodies.strict_text:
+        return oa.string(nullable=False, minLength=1, pattern=oa.NO_NUL)
+    if isinstance(kind, mi.IntType) and kind.ge is not None and kind.le is not None:
+        return {  # `bodies.integer`: a string of digits too
+            "anyOf": [
+                oa.integer(nullable=False, minimum=kind.ge, maximum=kind.le),
+                {"type": "string", "pattern": oa.digits_within(kind.ge, kind.le)},
+                *([oa.NULL] if nullable else []),
+            ],
+            "description": "an integer, or its digits",
+        }
+    if isinstance(kind, mi.DateTimeType):
         return oa.string(
             nullable=nullable,
-            pattern=_TIMESTAMP_PATTERN,
-            description="ISO 8601, UTC, no zone designator",
-            example="2016-07-28T08:43:09.501636",
+            format="date-time",
+            description="ISO 8601, `T` or a space between date and time (`2016-07-01 "
+            "12:34:45`); a zone, if given, is converted to UTC",
         )
-    if isinstance(kind, sa.String):
-        if request:  # `bodies.text`: a number is taken as its text
-            return oa.text(kind.length, nullable=nullable)
-        return oa.string(nullable=nullable, maxLength=kind.length)
-    raise TypeError(f"no schema for column {column.name} of type {kind!r}")
+    if isinstance(kind, mi.StrType):  # `bodies.text`: a number is taken as its text
+        return oa.text(kind.max_length, nullable=nullable)
+    if isinstance(kind, mi.BoolType):
+        return oa.boolean(nullable=nullable)
+    if isinstance(kind, mi.FloatType):
+        return oa.number(nullable=nullable)
+    raise TypeError(f"no request schema for {key.name} of type {kind!r}")
 
 
-def _record(fields: Mapping[str, str], table: sa.Table) -> oa.Schema:
-    """One object as the API answers it: every field, typed by its column."""
-    return oa.record({name: _column(table.c[core], request=False) for name, core in fields.items()})
+def _sent(model: type[msgspec.Struct], name: str) -> oa.Schema:
+    """One key's values, as a write accepts them."""
+    return _accepted(next(key for key in keys(model) if key.name == name))
 
 
 def _writable(
-    fields: Mapping[str, str],
-    table: sa.Table,
-    ignored: Collection[str],
-    required: tuple[str, ...] = (),
+    model: type[msgspec.Struct], ignored: Collection[str], required: tuple[str, ...] = ()
 ) -> oa.Schema:
     """A write's body: the fields a client may set; the system's own are accepted and ignored;
     any other is refused (400 "Model does not have field …")."""
-    properties: dict[str, oa.Schema] = {}
-    for name, core in fields.items():
-        if name in ignored:
-            properties[name] = {"description": "set by the system: ignored"}
-        elif name == "product_imei":  # a key: a string only (`bodies.strict_text`)
-            properties[name] = oa.string(nullable=False, minLength=1, pattern=oa.NO_NUL)
-        else:
-            properties[name] = _column(table.c[core], request=True)
+    properties: dict[str, oa.Schema] = {
+        key.name: {"description": "set by the system: ignored"}
+        if key.name in ignored
+        else _accepted(key)
+        for key in keys(model)
+    }
     body = oa.fields(properties, required)
     body["additionalProperties"] = False
     return body
@@ -110,26 +115,14 @@ def _writable(
 
 _IMEI = oa.string(nullable=False, pattern=f"^[0-9]{{{IMEI_LENGTH}}}$", example="013777894687000")
 
-# Resource key in RESOURCES -> (component name, fields, table).
-_RESOURCES: dict[str, tuple[str, Mapping[str, str], sa.Table]] = {
-    "customers": ("Customer", CUSTOMER_FIELDS, tables.customers),
-    "entities": ("Entity", ENTITY_FIELDS, tables.entities),
-    "products": ("Product", PRODUCT_FIELDS, tables.products),
-    "customer_entity_linker": (
-        "CustomerEntityLinker",
-        CUSTOMER_LINK_FIELDS,
-        tables.customer_entity_linker,
-    ),
-    "product_entity_linker": (
-        "ProductEntityLinker",
-        PRODUCT_LINK_FIELDS,
-        tables.product_entity_linker,
-    ),
-    "customer_product_history": (
-        "CustomerProductHistory",
-        HISTORY_FIELDS,
-        tables.customer_product_history,
-    ),
+# Resource key in RESOURCES -> (component name, model).
+_RESOURCES: dict[str, tuple[str, type[msgspec.Struct]]] = {
+    "customers": ("Customer", models.Customer),
+    "entities": ("Entity", models.Entity),
+    "products": ("Product", models.Product),
+    "customer_entity_linker": ("CustomerEntityLinker", models.CustomerEntityLinker),
+    "product_entity_linker": ("ProductEntityLinker", models.ProductEntityLinker),
+    "customer_product_history": ("CustomerProductHistory", models.CustomerProductHistory),
 }
 
 
@@ -278,18 +271,29 @@ _ONE_IDENTIFIER = [
 ]
 
 
+_CUSTOMER = models.Customer
+# The entity a customer is created in, or the entity of the customer a product goes to: the
+# customer's current link's.
+_LINK = models.CustomerEntityLinker
+
+
+def _customer_identity() -> dict[str, oa.Schema]:
+    """How the answers of a create and a move name the customer."""
+    names = ("name", "customer_id", "external_customer_id", "external_customer_code")
+    return {name: _shown(_CUSTOMER, name) for name in names}
+
+
 # A customer's name is never blank (`core.customers._validate`).
 _CUSTOMER_NAME = oa.text(NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
-    customer = tables.customers.c
     new_customer = oa.fields(
         {
-            "entity_id": _column(customer.entity_id, request=True),
+            "entity_id": _sent(_LINK, "entity_id"),
             "name": _CUSTOMER_NAME,
-            "external_customer_id": _column(customer.external_id, request=True),
-            "external_customer_code": _column(customer.code, request=True),
+            "external_customer_id": _sent(_CUSTOMER, "external_customer_id"),
+            "external_customer_code": _sent(_CUSTOMER, "external_customer_code"),
             "reason": {"description": "any value: accepted, not stored"},
         },
         required=("entity_id", "name"),
@@ -304,14 +308,9 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             ),
             "data": oa.record(
                 {
-                    "name": _column(customer.name, request=False),
-                    "customer_id": _column(customer.customer_id, request=False),
-                    "external_customer_id": _column(customer.external_id, request=False),
-                    "external_customer_code": _column(customer.code, request=False),
-                    "entity_id": _column(customer.entity_id, request=False),
-                    "customer_entity_linker_id": _column(
-                        tables.customer_entity_linker.c.customer_entity_linker_id, request=False
-                    ),
+                    **_customer_identity(),
+                    "entity_id": _shown(_LINK, "entity_id"),
+                    "customer_entity_linker_id": _shown(_LINK, "customer_entity_linker_id"),
                 }
             ),
         }
@@ -324,7 +323,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         creates=oa.Creates("/customers/{customer_id}", "/data/customer_id"),
     )
     path = "/customers/create_customer"
-    update = _writable(CUSTOMER_FIELDS, tables.customers, META_FIELDS | {"customer_id"})
+    update = _writable(_CUSTOMER, META_FIELDS | {"customer_id"})
     update["properties"]["name"] = _CUSTOMER_NAME
     return {
         ("POST", path): create,
@@ -342,12 +341,12 @@ def _entity_specs() -> dict[tuple[str, str], oa.Spec]:
         "entities",
         "/entities",
         "/entities/{entity_id}",
-        write=_writable(ENTITY_FIELDS, tables.entities, ignored),
+        write=_writable(models.Entity, ignored),
         in_use=True,  # while customers, products or users belong to it
     )
     specs[("POST", "/entities")] = oa.Spec(
         "Create an entity",
-        body=_writable(ENTITY_FIELDS, tables.entities, ignored, required=("name",)),
+        body=_writable(models.Entity, ignored, required=("name",)),
         status=201,
         response=oa.ref("Entity"),
         creates=oa.Creates("/entities/{entity_id}", "/entity_id"),
@@ -357,18 +356,17 @@ def _entity_specs() -> dict[tuple[str, str], oa.Spec]:
 
 def _product_specs() -> dict[tuple[str, str], oa.Spec]:
     item = "/products/{product_imei}"
-    update = _writable(PRODUCT_FIELDS, tables.products, META_FIELDS | {"product_imei"})
-    new = _writable(PRODUCT_FIELDS, tables.products, META_FIELDS, required=("product_imei",))
+    update = _writable(models.Product, META_FIELDS | {"product_imei"})
+    new = _writable(models.Product, META_FIELDS, required=("product_imei",))
     new["properties"]["product_imei"] = _IMEI
-    customer, history = tables.customers.c, tables.customer_product_history.c
     reason = oa.string(
         maxLength=REASON_MAX, pattern=oa.NO_NUL, description="recorded on the rows it ends"
     )
     move = oa.fields(
         {
-            "entity_id": _column(customer.entity_id, request=True),
-            "external_customer_id": _column(customer.external_id, request=True),
-            "external_customer_code": _column(customer.code, request=True),
+            "entity_id": _sent(_LINK, "entity_id"),
+            "external_customer_id": _sent(_CUSTOMER, "external_customer_id"),
+            "external_customer_code": _sent(_CUSTOMER, "external_customer_code"),
             "reason": reason,
         },
         required=("entity_id",),
@@ -384,12 +382,9 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
             "message": oa.string(nullable=False),
             "data": oa.record(
                 {
-                    "name": _column(customer.name, request=False),
-                    "customer_id": _column(customer.customer_id, request=False),
-                    "external_customer_id": _column(customer.external_id, request=False),
-                    "external_customer_code": _column(customer.code, request=False),
+                    **_customer_identity(),
                     "new_product_imei": _IMEI,
-                    "removal_reason": _column(history.removal_reason, request=False),
+                    "removal_reason": _shown(models.CustomerProductHistory, "removal_reason"),
                 }
             ),
         }
@@ -427,19 +422,17 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
 def _link_specs() -> dict[tuple[str, str], oa.Spec]:
     specs: dict[tuple[str, str], oa.Spec] = {}
     for key in ("customer_entity_linker", "product_entity_linker"):
-        _, fields, table = _RESOURCES[key]
-        write = _writable(fields, table, META_FIELDS | {f"{key}_id"})
+        write = _writable(_RESOURCES[key][1], META_FIELDS | {f"{key}_id"})
         specs |= _resource_specs(key, f"/{key}", f"/{key}/{{{key}_id}}", write=write)
     key = "customer_product_history"
     return specs | _resource_specs(key, f"/{key}", f"/{key}/{{{key}_id}}")
 
 
 def _login_spec() -> oa.Spec:
-    users = tables.users.c
     session = oa.record(
         {
             "username": oa.string(nullable=False),
-            "entity_id": _column(users.entity_id, request=False),
+            "entity_id": _shown(models.Entity, "entity_id"),
             "display_name": oa.string(nullable=False),
             "name": oa.string(nullable=False, enum=[""]),
             "user_product_visibility": oa.string(nullable=False, enum=list(Visibility)),
@@ -536,9 +529,7 @@ def build() -> oa.Schema:
         **_product_specs(),
         **_link_specs(),
     }
-    schemas: dict[str, oa.Schema] = {
-        name: _record(fields, table) for name, fields, table in _RESOURCES.values()
-    }
+    schemas = {name: _record(model) for name, model in _RESOURCES.values()}
     schemas |= {_filter_name(key): _filter(key) for key in _RESOURCES}
     document = oa.document(
         title="Customer Registry — partner API",

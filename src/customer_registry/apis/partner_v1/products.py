@@ -9,27 +9,16 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
-from customer_registry.apis.partner_v1 import bodies
+from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response
-from customer_registry.apis.partner_v1.names import META_FIELDS, PRODUCT_FIELDS, RESOURCES
+from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import product_json
 from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
-from customer_registry.core.fields import Kind, is_decimal
+from customer_registry.core.fields import is_decimal
 from customer_registry.core.permissions import Caller, Level
 
-_BY_KIND: dict[Kind, bodies.Converter] = {
-    Kind.INT: bodies.integer,
-    Kind.BIGINT: bodies.integer,
-    Kind.TEXT: bodies.text,
-    Kind.BOOL: bodies.boolean,
-    Kind.TIME: bodies.timestamp,
-    Kind.FLOAT: bodies.number,
-}
-_CONVERTERS: dict[str, bodies.Converter] = {
-    "entity_id": bodies.integer,
-    **{name: _BY_KIND[a.kind] for name, a in products.ATTRIBUTES.items()},
-}
+_FIELDS = bodies.fields(models.Product)
 
 
 def _imei(request: Request) -> str:
@@ -61,8 +50,7 @@ async def get_product(request: Request, caller: Caller) -> Response:
 @requires(Level.FACTORY)
 async def create_product(request: Request, caller: Caller) -> Response:
     body = await bodies.json_object(request)
-    converters = {**_CONVERTERS, "product_imei": bodies.strict_text}
-    values = bodies.writable(body, PRODUCT_FIELDS, converters, META_FIELDS)
+    values = bodies.writable(body, _FIELDS, META_FIELDS)
     if "product_imei" not in values:
         raise Invalid({"product_imei": "Missing product_imei."})
     imei = products.valid_imei(values.pop("product_imei"))
@@ -76,7 +64,7 @@ async def create_product(request: Request, caller: Caller) -> Response:
 async def update_product(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     body = await bodies.json_object(request)
-    changes = bodies.writable(body, PRODUCT_FIELDS, _CONVERTERS, META_FIELDS | {"product_imei"})
+    changes = bodies.writable(body, _FIELDS, META_FIELDS | {"product_imei"})
     async with context(request).db.write() as conn:
         product = await products.update(conn, caller, imei, changes)
         return json_response(product_json(product))
