@@ -10,7 +10,14 @@ import msgspec.inspect as mi
 import pytest
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.models import core_names, keys, readers, response_schema, shows
+from customer_registry.apis.models import (
+    core_names,
+    filters,
+    keys,
+    readers,
+    response_schema,
+    shows,
+)
 
 _Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
@@ -93,6 +100,28 @@ def test_the_response_schema_states_every_key_with_its_nullability_and_bounds() 
             "links": oa.array(link),
         }
     )
+
+
+def test_a_key_shown_only_is_never_read_and_a_key_may_be_left_out_of_filters() -> None:
+    class Shown(msgspec.Struct):
+        id: Annotated[_Id, shows("customer_id", sent=False)]
+        category: Annotated[int | None, shows("category_id", sent_as=("categoryId",))]
+        comment: Annotated[str | None, shows("comment", filtered=False)]
+        seen: Annotated[str | None, shows("created_at", sent=False, filtered=False)]
+        balance: float | None
+
+    assert [key.sent_as for key in keys(Shown)] == [
+        (),
+        ("categoryId",),
+        ("comment",),
+        (),
+        ("balance",),
+    ]
+    assert readers(Shown, {mi.StrType: str, mi.IntType: int}) == {
+        "categoryId": ("category_id", int),
+        "comment": ("comment", str),
+    }
+    assert filters(Shown) == {"id": "customer_id", "categoryId": "category_id"}
 
 
 def test_a_key_of_two_types_is_refused() -> None:

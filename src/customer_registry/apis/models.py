@@ -26,18 +26,33 @@ from customer_registry.apis import openapi as oa
 _CORE = "core"
 _READS = "reads"
 _SENT_AS = "sent_as"
+_SENT = "sent"
+_FILTERED = "filtered"
 
 
-def shows(core: str, *, reads: object = None, sent_as: tuple[str, ...] = ()) -> msgspec.Meta:
+def shows(
+    core: str,
+    *,
+    reads: object = None,
+    sent_as: tuple[str, ...] = (),
+    sent: bool = True,
+    filtered: bool = True,
+) -> msgspec.Meta:
     """The annotation of a key showing core field `core`. `reads` replaces the reader the
     API would choose by the key's type (a country, an id that may be a reference…);
     `sent_as` are the names a client sends the field by, where they are not the key's own
-    (a record that shows `customerCategory` but takes `categoryId`)."""
+    (a record that shows `customerCategory` but takes `categoryId`). `sent=False`: shown
+    only, never read from a client (an id, a timestamp); `filtered=False`: not among what
+    a list may filter and sort on."""
     extra: dict[str, object] = {_CORE: core}
     if reads is not None:
         extra[_READS] = reads
     if sent_as:
         extra[_SENT_AS] = sent_as
+    if not sent:
+        extra[_SENT] = False
+    if not filtered:
+        extra[_FILTERED] = False
     return msgspec.Meta(extra=extra)
 
 
@@ -50,7 +65,8 @@ class Key:
     type: mi.Type  # without None and without its annotations
     nullable: bool
     reads: object  # the reader `shows` named, or None: the API's reader for `type`
-    sent_as: tuple[str, ...]  # the names a client sends it by
+    sent_as: tuple[str, ...]  # the names a client sends it by; () if never sent
+    filtered: bool  # whether a list may filter and sort on it (a key that shows a core field)
     # The model's default (msgspec.NODEFAULT: none): what is shown of a key no core field fills.
     default: object = msgspec.NODEFAULT
 
@@ -76,6 +92,16 @@ def readers(
         reader = key.reads if key.reads is not None else by_type.get(type(key.type))
         if key.core is not None and reader is not None:
             found |= dict.fromkeys(key.sent_as, (key.core, reader))
+    return found
+
+
+def filters(model: type[msgspec.Struct]) -> dict[str, str]:
+    """Name -> core field, for each key a list may filter and sort on, by each name it is
+    sent as (its own, if never sent). In the model's order."""
+    found: dict[str, str] = {}
+    for key in keys(model):
+        if key.core is not None and key.filtered:
+            found |= dict.fromkeys(key.sent_as or (key.name,), key.core)
     return found
 
 
@@ -114,9 +140,16 @@ def _key(field: mi.Field) -> Key:
         type=kind,
         nullable=nullable,
         reads=extra.get(_READS),
-        sent_as=tuple(extra.get(_SENT_AS, ())) or (field.encode_name,),
+        sent_as=_sent_as(field.encode_name, extra),
+        filtered=isinstance(core, str) and extra.get(_FILTERED, True),
         default=field.default,
     )
+
+
+def _sent_as(name: str, extra: dict[str, Any]) -> tuple[str, ...]:
+    if extra.get(_SENT, True) is False:
+        return ()
+    return tuple(extra.get(_SENT_AS, ())) or (name,)
 
 
 def _unwrap(kind: mi.Type) -> tuple[mi.Type, bool, dict[str, Any]]:

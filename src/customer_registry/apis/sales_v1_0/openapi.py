@@ -1,4 +1,5 @@
-"""The sales API's OpenAPI document: parameters from the same tables the handlers read."""
+"""The sales API's OpenAPI document: parameters from the same tables the handlers read (which,
+like the customer and contact schemas, come from `models.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
+from customer_registry.apis.models import response_schema
 from customer_registry.apis.params import (
     BOOLEAN_WORDS,
     FALSE_WORDS,
@@ -15,6 +17,7 @@ from customer_registry.apis.params import (
     number,
     text,
 )
+from customer_registry.apis.sales_v1_0 import models
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS, Collection
 from customer_registry.apis.sales_v1_0.customers import REQUIRED
 from customer_registry.apis.sales_v1_0.names import (
@@ -186,92 +189,10 @@ def _page(item: oa.Schema) -> oa.Schema:
     )
 
 
-_LINK = oa.record(
-    {"id": oa.ID, "reference": oa.string(), "name": oa.string(), "href": oa.string()},
-    nullable=True,
-)
-_CONTACT = oa.record(
-    {
-        "id": oa.ID,
-        "customerId": oa.ID,
-        "firstName": oa.string(),
-        "lastName": oa.string(),
-        "phone": oa.string(),
-        "mobile": oa.string(),
-        "email": oa.string(),
-        "dateCreated": oa.timestamp(),
-        "lastUpdated": oa.timestamp(),
-        "href": oa.string(nullable=False),
-    }
-)
+# The answers' schemas are the models'.
+_CONTACT = response_schema(models.Contact)
+_RECORD = response_schema(models.Customer)
 _S, _N, _B = oa.string(), oa.number(), oa.boolean()
-_RECORD = oa.record(
-    {
-        "id": oa.ID,
-        "reference": _S,
-        "reference2": _S,
-        "name": oa.string(nullable=False),
-        "categoryReference": _S,
-        "customerCategory": _LINK,
-        "isSubCustomer": _B,
-        "parentCustomer": _LINK,
-        "billWithParent": _B,
-        "customerSegmentationReference": _S,
-        "customerSegmentation": _LINK,
-        "pocTenus": _S,
-        "email": _S,
-        "logo": _S,
-        "phone": _S,
-        "mobile": _S,
-        "fax": _S,
-        "comment": _S,
-        "barcode": _S,
-        "isSameAddress": _B,
-        "billingCountry": _S,
-        "billingCity": _S,
-        "billingPostalCode": _S,
-        "billingAddress": _S,
-        "billingLat": _N,
-        "billingLng": _N,
-        "country": _S,
-        "city": _S,
-        "postalCode": _S,
-        "address": _S,
-        "latitude": _N,
-        "longitude": _N,
-        "isCredit": _B,
-        "creditLimit": _N,
-        "balance": _N,
-        "maxChequePeriod": _N,
-        "maxChequeValue": _N,
-        "appliedCashBackOutput": _N,
-        "returnDiscount": _N,
-        "invoicesPerRoute": _N,
-        "isActive": _B,
-        "onHold": _B,
-        "onHoldReason": _S,
-        "paymentTerm": _S,
-        "createdBy": oa.record(
-            {"userId": oa.ID, "reference": _S, "href": oa.string(nullable=False)}, nullable=True
-        ),
-        "dueDateConfigNumber": oa.integer(),
-        "dueDateConfigType": _S,
-        "paymentTypes": oa.array(_LINK),
-        "website": _S,
-        "taxNumber": _S,
-        "companyRegistrationNumber": _S,
-        "contacts": oa.array(_CONTACT),
-        "currency": _S,
-        "customerRisk": _S,
-        "customerRiskColor": _S,
-        "organization": _S,
-        "dateCreated": oa.timestamp(),
-        "lastUpdated": oa.timestamp(),
-        "region": oa.record(
-            {"id": oa.ID, "name": _S, "href": oa.string(nullable=False)}, nullable=True
-        ),
-    }
-)
 _USER = oa.record({"id": oa.ID, "reference": _S, "name": _S, "href": oa.string(nullable=False)})
 _ORGANIZATION = oa.record(
     {"id": oa.ID, "name": _S, "geographicalLocations": _B, "regionLevel": oa.integer()}
