@@ -486,7 +486,7 @@ def export_customers(
         scope = caller.scope if entity is None else caller.scope.only(entity)
         out = sys.stdout.buffer
         count = await export(
-            db, scope, naming, out, file_format=Format(file_format.value), where=conditions
+            db, caller, scope, naming, out, file_format=Format(file_format.value), where=conditions
         )
         out.flush()
         return count

@@ -41,6 +41,7 @@ def _rows(text: str) -> list[dict[str, str]]:
     ("example", "api", "codes"),
     [
         ("customers-partner.jsonl", "partner", ["RW-0001", "RW-0002", "RW-0003"]),
+        ("customers-sales.csv", "sales", ["S-1001", "S-1002", "S-1003"]),
         ("customers-billing.csv", "billing", ["CL0101", "CL0102", "CL0103"]),
     ],
 )
@@ -182,6 +183,7 @@ def test_an_excel_workbook_imports(run: Run, tmp_path: Path) -> None:
     ("example", "api", "volatile"),
     [
         ("customers-partner.jsonl", "partner", {"customer_id", "created_at", "modified_at"}),
+        ("customers-sales.csv", "sales", {"id", "dateCreated", "lastUpdated"}),
         ("customers-billing.csv", "billing", {"id", "created_at", "updated_at"}),
     ],
 )
@@ -256,3 +258,30 @@ def test_an_import_killed_midway_resumes_with_no_row_lost_or_doubled(
     assert done.returncode == 0, done.stderr
     assert f"{rows - len(kept)} created, 0 updated, {len(kept)} unchanged" in done.stdout
     assert _codes(database) == [f"K{n:05d}" for n in range(rows)]
+
+
+def test_sales_rows_name_objects_by_reference_in_the_apis_words(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "sales.csv"
+    source.write_text(
+        "reference,name,customerCategory,billingCountry,isActive\n"
+        "S1,One,root,Rwanda,yes\n"
+        "S2,Two,nowhere,RW,true\n"
+        "S3,Three,,Atlantis,true\n"
+        "S4,,root,RW,true\n"
+    )
+    report = tmp_path / "refused.csv"
+    done = run("import", str(source), "--errors", str(report))
+    assert done.returncode == 1
+    assert _rows(report.read_text()) == [
+        {"line": "3", "message": "The customer category with the reference nowhere doesn't exist."},
+        {
+            "line": "4",
+            "message": "The type of parameter billingCountry you provided is not valid for this request.",
+        },
+        {"line": "5", "message": "name parameter is missing"},
+    ]
+    with sqlite3.connect(_database(tmp_path)) as conn:
+        assert conn.execute(
+            "SELECT c.code, c.country, g.reference FROM customers c "
+            "JOIN customer_categories g ON g.category_id = c.category_id"
+        ).fetchall() == [("S1", "RW", "root")]

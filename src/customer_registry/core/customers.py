@@ -341,6 +341,15 @@ async def _resolved(
     return found, [await resolve(key, payment_type) for key in payment_types]
 
 
+async def resolved(
+    conn: Connection, caller: Caller, entity_id: int, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`values` (a new or changed customer's, in `entity_id`) with every Reference in them
+    turned into the id it names there, or the error of the first that names nothing."""
+    found, _ = await _resolved(conn, caller, caller.scope.for_entity(entity_id), values, None)
+    return found
+
+
 def require_parent(sub_customer: bool | None, parent: object) -> None:
     """A sub-customer (the sales API's `isSubCustomer`) has a parent: the one sent, else the
     one it has."""

@@ -23,7 +23,6 @@ import msgspec
 from customer_registry.core import customers
 from customer_registry.core.errors import DomainError, Forbidden, NotUnique, Required
 from customer_registry.core.permissions import Caller, Level
-from customer_registry.core.references import Reference
 from customer_registry.storage import customers as repository
 from customer_registry.storage.database import Connection, Database
 
@@ -154,6 +153,7 @@ class _Work:
             raise Required({"code": "The {field} field is required."})
         scope = self.caller.scope.for_entity(self.entity_id)
         stored = await repository.by_identifier(conn, scope, None, code, lock=True)
+        values = await customers.resolved(conn, self.caller, self.entity_id, values)
         if stored is None:
             await customers.create(conn, self.caller, _new(self.entity_id, values))
             self.report.created += 1
@@ -185,19 +185,14 @@ def _new(entity_id: int, values: Mapping[str, Any]) -> customers.NewCustomer:
 
 
 def _differences(stored: customers.Customer, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The row's values the stored customer does not have (a reference is always sent: what
-    it names is known only once the core finds it)."""
+    """The row's values (references already found) the stored customer does not have."""
     current = {
         "name": stored.name,
         "code": stored.code,
         "external_id": stored.external_id,
         **msgspec.structs.asdict(stored.details),
     }
-    return {
-        name: value
-        for name, value in values.items()
-        if isinstance(value, Reference) or current.get(name, _ABSENT) != value
-    }
+    return {name: value for name, value in values.items() if current.get(name, _ABSENT) != value}
 
 
 _ABSENT = object()

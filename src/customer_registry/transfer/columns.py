@@ -9,7 +9,7 @@ The header tells which API's names a file uses, by the column of the customer's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +17,22 @@ from customer_registry.apis.billing_v1 import models as billing_models
 from customer_registry.apis.billing_v1 import names as billing_names
 from customer_registry.apis.billing_v1 import render as billing_render
 from customer_registry.apis.billing_v1.params import BadParameters, check
-from customer_registry.apis.models import keys
+from customer_registry.apis.models import Key, keys
+from customer_registry.apis.params import text
 from customer_registry.apis.partner_v1 import bodies as partner_bodies
 from customer_registry.apis.partner_v1 import models as partner_models
 from customer_registry.apis.partner_v1 import render as partner_render
 from customer_registry.apis.partner_v1.names import META_FIELDS
-from customer_registry.core import customers
+from customer_registry.apis.sales_v1_0 import models as sales_models
+from customer_registry.apis.sales_v1_0 import render as sales_render
+from customer_registry.apis.sales_v1_0.names import CUSTOMER_PARAMETERS as SALES_PARAMETERS
+from customer_registry.apis.sales_v1_0.params import Id, convert
+from customer_registry.core import customers, records
 from customer_registry.core.customers import Customer
 from customer_registry.core.errors import DomainError
+from customer_registry.core.permissions import Caller
+from customer_registry.core.references import Reference
+from customer_registry.storage.database import Database
 from customer_registry.transfer.files import UnreadableFile
 
 Json = dict[str, Any]
@@ -40,7 +48,16 @@ class Naming:
     read: Callable[[Mapping[str, Any]], dict[str, Any]]  # -> core values; DomainError if not
     describe: Callable[[DomainError], str]  # an error in the API's words
     export_columns: Sequence[str]
-    export_row: Callable[[Customer], Json]
+    export_rows: Callable[[Database, Caller, list[Customer]], Awaitable[list[Json]]]
+
+
+def _rendered(render: Callable[[Customer], Json]) -> Callable[..., Awaitable[list[Json]]]:
+    """Export rows as the API renders its customer object."""
+
+    async def rows(db: Database, caller: Caller, batch: list[Customer]) -> list[Json]:
+        return [render(customer) for customer in batch]
+
+    return rows
 
 
 def _shown(model: type[Any]) -> list[str]:
@@ -78,7 +95,7 @@ PARTNER = Naming(
     read=_partner_read,
     describe=lambda error: _message(partner_render.error_answer(error)[1]),
     export_columns=_shown(partner_models.Customer),
-    export_row=partner_render.customer_json,
+    export_rows=_rendered(partner_render.customer_json),
 )
 
 
@@ -105,10 +122,76 @@ BILLING = Naming(
     read=_billing_read,
     describe=lambda error: _message(billing_render.error_answer(error)[1]),
     export_columns=_shown(billing_models.Customer),
-    export_row=billing_render.customer_json,
+    export_rows=_rendered(billing_render.customer_json),
 )
 
-NAMINGS = {naming.api: naming for naming in (PARTNER, BILLING)}
+
+# --- sales: the record's keys; the objects it names by their reference ---------------------
+#
+# A record names catalogue objects, its parent, its creator as objects (`customerCategory`); a
+# file names them by reference, as the API reads them with `useExternalId=true`. The
+# parameters' own names (`categoryId`) are read too, as ids.
+
+_SALES_KEYS = keys(sales_models.Customer)
+_SALES_LINKS = {
+    key.name: key.core
+    for key in _SALES_KEYS
+    if isinstance(key.reads, Id) and key.core is not None and key.name not in key.sent_as
+}
+# The objects a record names, by their core field: the record's reference of each.
+_SALES_REFERENCES: dict[str, Callable[[records.Record], records.Ref | None]] = {
+    "category_id": lambda r: r.category,
+    "segmentation_id": lambda r: r.segmentation,
+    "region_id": lambda r: r.region,
+    "creator_id": lambda r: r.creator,
+    "parent_customer_id": lambda r: r.parent,
+}
+
+
+def _sales_read(values: Mapping[str, Any]) -> dict[str, Any]:
+    typed = convert(values, SALES_PARAMETERS, required=("reference", "name"))
+    for name, core in _SALES_LINKS.items():
+        if name in values:
+            found = text(values[name])
+            typed[core] = None if found in (None, "") else Reference(str(found))
+    return typed
+
+
+# Every key that shows a core field, but the image (a file: the API takes it as an upload).
+_SALES_COLUMNS = [key.name for key in _SALES_KEYS if key.core not in (None, "logo")]
+
+
+def _sales_value(record: records.Record, key: Key) -> Any:
+    customer, core = record.customer, str(key.core)
+    if core in _SALES_REFERENCES:
+        named = _SALES_REFERENCES[core](record)
+        return None if named is None else named.reference
+    if core == "currency_id":
+        return record.currency  # its ISO code, as the API shows and reads it
+    if core in ("customer_id", "name", "code", "created_at", "modified_at"):
+        value = getattr(customer, core)
+        return sales_render.timestamp(value) if core.endswith("_at") else value
+    return getattr(customer.details, core)
+
+
+async def _sales_rows(db: Database, caller: Caller, batch: list[Customer]) -> list[Json]:
+    async with db.read() as conn:
+        found = await records.records(conn, caller, [c.customer_id for c in batch])
+    shown = [key for key in _SALES_KEYS if key.name in _SALES_COLUMNS]
+    return [{key.name: _sales_value(record, key) for key in shown} for record in found]
+
+
+SALES = Naming(
+    api="sales",
+    identity="reference",
+    columns=frozenset(SALES_PARAMETERS) | frozenset(_SALES_LINKS),
+    read=_sales_read,
+    describe=lambda error: _message(sales_render.error_answer(error)[1]),
+    export_columns=_SALES_COLUMNS,
+    export_rows=_sales_rows,
+)
+
+NAMINGS = {naming.api: naming for naming in (PARTNER, SALES, BILLING)}
 
 
 def naming_of(columns: Sequence[str], api: str | None = None) -> Naming:

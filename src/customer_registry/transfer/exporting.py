@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import IO, Any
 
 from customer_registry.core import customers
+from customer_registry.core.permissions import Caller
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Database
 from customer_registry.transfer.columns import Naming
@@ -22,6 +23,7 @@ class Format(StrEnum):
 
 async def export(
     db: Database,
+    caller: Caller,
     scope: Scope,
     naming: Naming,
     out: IO[bytes],
@@ -29,13 +31,13 @@ async def export(
     file_format: Format = Format.CSV,
     where: Mapping[str, Any] | None = None,
 ) -> int:
-    """Write every customer `scope` sees (those whose columns equal `where`'s values, as
-    the file shows them) to `out`; answer how many."""
+    """Write every customer `scope` (the caller's, or narrower) sees, those whose columns
+    equal `where`'s values as the file shows them, to `out`; answer how many."""
     conditions = dict(where or {})
     written = 0
     header = file_format is Format.CSV
     async for batch in customers.each(db, scope):
-        rows = [naming.export_row(customer) for customer in batch]
+        rows = await naming.export_rows(db, caller, batch)
         if conditions:
             rows = [row for row in rows if _matches(row, conditions)]
         if file_format is Format.CSV:
