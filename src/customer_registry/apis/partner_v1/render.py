@@ -24,6 +24,7 @@ from customer_registry.apis.models import keys
 from customer_registry.apis.partner_v1 import models
 from customer_registry.apis.partner_v1.names import PARTNER_NAMES
 from customer_registry.core import errors
+from customer_registry.core.customer_details import CustomerDetails
 from customer_registry.core.customers import Customer
 from customer_registry.core.entities import Entity
 from customer_registry.core.fields import INT64
@@ -67,7 +68,14 @@ def _attribute(name: str) -> str:
     return f"record.{name}"
 
 
-customer_json: Callable[[Customer], Json] = renderer(models.Customer, _attribute)
+def _customer_attribute(name: str) -> str:
+    """A customer's own field, or one of its commercial details (`Customer.details`)."""
+    return (
+        f"record.details.{name}" if name in CustomerDetails.__struct_fields__ else _attribute(name)
+    )
+
+
+customer_json: Callable[[Customer], Json] = renderer(models.Customer, _customer_attribute)
 entity_json: Callable[[Entity], Json] = renderer(models.Entity, _attribute)
 history_json: Callable[[HistoryRow], Json] = renderer(models.CustomerProductHistory, _attribute)
 
