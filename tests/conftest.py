@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import httpx
@@ -197,3 +199,33 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @functools.cache
 def _precomputed_hash() -> str:
     return hash_password(PASSWORD)
+
+
+# --- the command line, run as a user runs it (a real process, on its own SQLite file) ----
+
+EXE = str(Path(sys.executable).with_name("customer-registry"))
+
+
+class Run(Protocol):
+    """The command run with these arguments and extra environment variables."""
+
+    def __call__(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]: ...
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    """`customer-registry` with these arguments, on a migrated database of its own."""
+    env = {**os.environ, "CUSTOMER_REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [EXE, *args],
+            env={**env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert run("migrate").returncode == 0
+    return run

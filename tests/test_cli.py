@@ -2,39 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-from typing import Protocol
-
 import pytest
 
-EXE = str(Path(sys.executable).with_name("customer-registry"))
-
-
-class Run(Protocol):
-    """The command run with these arguments and extra environment variables."""
-
-    def __call__(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]: ...
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Run:
-    env = {**os.environ, "CUSTOMER_REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-
-    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [EXE, *args],
-            env={**env, **extra_env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    assert run("migrate").returncode == 0
-    return run
+from tests.conftest import Run
 
 
 def test_entities_users_and_tokens(run: Run) -> None:

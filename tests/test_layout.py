@@ -96,8 +96,10 @@ def _api_package(module: str) -> str | None:
 
 def broken_rule(importer: str, imported: str) -> str | None:
     """The rule `importer` breaks by importing `imported`, if any."""
-    if _within(imported, *HTTP) and _within(importer, *_ours("core", "storage", "auth")):
-        return "core, storage and auth know no HTTP"
+    if _within(imported, *HTTP) and _within(
+        importer, *_ours("core", "storage", "auth", "transfer")
+    ):
+        return "core, storage, auth and transfer (files in and out) know no HTTP"
     if not _within(imported, PACKAGE) or imported == PACKAGE:
         return None  # other libraries, and the package's version
     if _within(importer, *_ours("settings")):
@@ -119,6 +121,16 @@ def broken_rule(importer: str, imported: str) -> str | None:
             return "a repository is handed the request's Scope (core.scope), never its caller"
         if _within(imported, *_ours("core")) and _reaches_storage(imported):
             return "storage takes from the core only values and errors (modules that import no storage)"
+    if _within(imported, *_ours("transfer")) and not _within(
+        importer, *_ours("transfer", *ENTRY_POINTS)
+    ):
+        return "imports and exports (transfer) are called by the entry points, never by a layer"
+    if (
+        _within(importer, *_ours("transfer"))
+        and _within(imported, *_ours("storage"))
+        and not _within(imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS)))
+    ):
+        return "transfer reaches data through the core, as the APIs do"
     if _within(importer, *_ours("apis")):
         api = _api_package(importer)
         other = _api_package(imported)
@@ -163,6 +175,10 @@ def test_every_import_keeps_the_layout() -> None:
         ("customer_registry.apis.media", "customer_registry.storage.media"),
         ("customer_registry.apis.http", "customer_registry.app"),
         ("customer_registry.settings", "customer_registry.core.fields"),
+        ("customer_registry.core.imports", "customer_registry.transfer.files"),
+        ("customer_registry.apis.http", "customer_registry.transfer.files"),
+        ("customer_registry.transfer.files", "starlette.requests"),
+        ("customer_registry.transfer.files", "customer_registry.storage.customers"),
     ],
 )
 def test_each_rule_refuses_what_it_forbids(importer: str, imported: str) -> None:
@@ -181,6 +197,8 @@ def test_each_rule_refuses_what_it_forbids(importer: str, imported: str) -> None
         ("customer_registry.apis.partner_v1.openapi", "customer_registry.storage.schema"),
         ("customer_registry.apis.billing_v1.login", "customer_registry"),
         ("customer_registry.cli", "customer_registry.protocol"),
+        ("customer_registry.cli", "customer_registry.transfer.files"),
+        ("customer_registry.transfer.files", "customer_registry.core.imports"),
     ],
 )
 def test_what_the_layout_allows_passes(importer: str, imported: str) -> None:

@@ -7,7 +7,8 @@ import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
-from enum import Enum
+from enum import Enum, StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -17,9 +18,9 @@ from rich.table import Table
 
 from customer_registry.auth import tokens
 from customer_registry.core import entities, users
-from customer_registry.core.errors import DomainError, NotUnique
+from customer_registry.core.errors import DomainError, Forbidden, NotUnique
 from customer_registry.core.fields import INT32, NotAnInteger, parse_integer
-from customer_registry.core.permissions import COMMAND_LINE, Level, Visibility
+from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.logs import uvicorn_log_config
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Database, open_database
@@ -324,6 +325,174 @@ def tokens_revoke(
 
     _run(work)
     print("Revoked.")
+
+
+# --- import and export ------------------------------------------------------------------
+
+
+class ApiName(StrEnum):
+    PARTNER = "partner"
+    SALES = "sales"
+    BILLING = "billing"
+
+
+class Conflict(StrEnum):  # core.imports.OnConflict, without importing it at start-up
+    FAIL = "fail"
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+class FileFormat(StrEnum):  # transfer.exporting.Format
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def _pairs(given: list[str], option: str) -> dict[str, str]:
+    """`NAME=VALUE` options (repeatable, or comma-separated) as a mapping."""
+    pairs: dict[str, str] = {}
+    for item in (part for text in given for part in text.split(",")):
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise _fail(f"{option} takes NAME=VALUE, not {item!r}", 2)
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+async def _caller(db: Database, username: str | None) -> Caller:
+    if username is None:
+        return COMMAND_LINE
+    async with db.read() as conn:
+        return await users.acting_as(conn, username)
+
+
+@app.command("import")
+def import_customers(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (any delimiter; UTF-8 or Windows-1252), JSON Lines (.jsonl) or .xlsx.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    entity: Annotated[int, typer.Option(help="The entity the customers go to.")] = (
+        DEFAULT_ENTITY_ID
+    ),
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="Act as this user (their level and entity). Default: with every right."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row as the import would; write nothing.")
+    ] = False,
+    on_conflict: Annotated[
+        Conflict,
+        typer.Option(
+            help="A row whose code the entity has: refuse it, skip it, or update what differs."
+        ),
+    ] = Conflict.FAIL,
+    errors: Annotated[
+        Path | None, typer.Option(help="Write the refused rows (line, message) to this CSV file.")
+    ] = None,
+    api: Annotated[
+        ApiName | None, typer.Option(help="Whose names the header uses. Default: the header tells.")
+    ] = None,
+    columns: Annotated[
+        list[str],
+        typer.Option(help="Rename file columns to an API's names: 'Account=customerAccount,…'."),
+    ] = [],  # noqa: B006 (Typer's way of a repeatable option)
+) -> None:
+    """Import customers from a file, each row through the APIs' rules. Exit status: 0 all
+    imported, 1 some rows refused, 2 nothing imported (unreadable file, no right…)."""
+    from customer_registry.core.imports import OnConflict, Report
+    from customer_registry.transfer import importing
+    from customer_registry.transfer.files import UnreadableFile
+    from customer_registry.transfer.progress import ImportProgress
+
+    try:
+        plan = importing.plan(file, api=api and api.value, columns=_pairs(columns, "--columns"))
+    except UnreadableFile as error:
+        raise _fail(str(error), 2) from None
+    print(plan.describe(), flush=True)
+
+    async def work(db: Database) -> Report:
+        caller = await _caller(db, as_user)
+        with ImportProgress(plan.table.rows, sys.stderr, terminal=sys.stderr.isatty()) as shown:
+            return await importing.run(
+                db,
+                caller,
+                plan,
+                entity_id=entity,
+                on_conflict=OnConflict(on_conflict.value),
+                dry_run=dry_run,
+                progress=shown,
+            )
+
+    try:
+        report = _run(work)
+    except UnreadableFile as error:  # a JSON line that is not an object, found on the way
+        raise _fail(str(error), 2) from None
+    if errors is not None:
+        with errors.open("w", encoding="utf-8", newline="") as out:
+            importing.write_refusals(out, report)
+    written = " (dry run: nothing written)" if dry_run else ""
+    print(
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.refused)} refused{written}"
+    )
+    for refusal in report.refused[:10]:
+        err.print(f"line {refusal.line}: {refusal.message}", highlight=False, soft_wrap=True)
+    if len(report.refused) > 10:
+        more = "" if errors is None else f"; every one in {errors}"
+        err.print(f"… and {len(report.refused) - 10} more{more}", highlight=False)
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_customers(
+    api: Annotated[ApiName, typer.Option(help="Name the columns as this API does.")] = (
+        ApiName.PARTNER
+    ),
+    entity: Annotated[
+        int | None, typer.Option(help="Only this entity's customers. Default: every entity's.")
+    ] = None,
+    file_format: Annotated[FileFormat, typer.Option("--format", help="csv or jsonl.")] = (
+        FileFormat.CSV
+    ),
+    where: Annotated[
+        list[str], typer.Option(help="Only rows whose column shows this value: 'city=Kigali'.")
+    ] = [],  # noqa: B006 (Typer's way of a repeatable option)
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user: only what they may see.")
+    ] = None,
+) -> None:
+    """Write customers to stdout, named as one API names them (the file imports back)."""
+    from customer_registry.transfer.columns import NAMINGS
+    from customer_registry.transfer.exporting import Format, export
+
+    naming = NAMINGS[api.value]
+    conditions = _pairs(where, "--where")
+    unknown = set(conditions) - set(naming.export_columns)
+    if unknown:
+        raise _fail(f"no such {api.value} column: {', '.join(sorted(unknown))}", 2)
+
+    async def work(db: Database) -> int:
+        caller = await _caller(db, as_user)
+        if entity is not None and not caller.can_see_entity(entity):
+            raise Forbidden(f"{caller.username} may not see entity #{entity}.")
+        scope = caller.scope if entity is None else caller.scope.only(entity)
+        out = sys.stdout.buffer
+        count = await export(
+            db, caller, scope, naming, out, file_format=Format(file_format.value), where=conditions
+        )
+        out.flush()
+        return count
+
+    count = _run(work)
+    err.print(f"{count} customers exported", highlight=False)
 
 
 def main() -> None:

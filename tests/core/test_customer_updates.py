@@ -38,6 +38,9 @@ class _NoQueries(Connection):
     def transaction(self) -> AbstractAsyncContextManager[None]:
         raise AssertionError("opened a transaction")
 
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        raise AssertionError("opened a savepoint")
+
 
 def _stored() -> dict[str, Any]:
     """A record as stored: every detail set, the shipping address following the billing one."""

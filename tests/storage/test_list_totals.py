@@ -254,6 +254,9 @@ class _Estimating(Connection):
     def transaction(self) -> AbstractAsyncContextManager[None]:
         raise AssertionError("opened a transaction")
 
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        raise AssertionError("opened a savepoint")
+
 
 @pytest.mark.parametrize(
     ("counted", "estimate", "page", "rows", "expected"),

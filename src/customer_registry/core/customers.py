@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,7 @@ from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
 from customer_registry.storage import identity, schema
 from customer_registry.storage.attributes import attribute, attributes, defaults
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Database, Row
 
 # The commercial details' limits, as the schema's columns (made from CustomerDetails) hold.
 DETAILS: dict[str, Attribute] = attributes(schema.customers, CustomerDetails.__struct_fields__)
@@ -181,6 +181,21 @@ async def get(
     return Customer.from_row(row)
 
 
+async def each(
+    db: Database, scope: Scope, *, batch_rows: int = 1000
+) -> AsyncIterator[list[Customer]]:
+    """Every customer `scope` sees, in batches by id, each read on its own (a long export
+    holds no transaction and no connection between batches)."""
+    last = 0
+    while True:
+        async with db.read() as conn:
+            rows = await repository.after(conn, scope, last, batch_rows)
+        if not rows:
+            return
+        yield [Customer.from_row(row) for row in rows]
+        last = rows[-1]["customer_id"]
+
+
 async def get_by_code(conn: Connection, caller: Caller, code: str) -> Customer:
     """The customer with account/reference `code` in the caller's own entity."""
     row = await repository.by_identifier(conn, caller.scope, None, code)
@@ -324,6 +339,15 @@ async def _resolved(
         return found, None
     payment_type = functools.partial(_FIND_PAYMENT_TYPE, conn, caller, scope)
     return found, [await resolve(key, payment_type) for key in payment_types]
+
+
+async def resolved(
+    conn: Connection, caller: Caller, entity_id: int, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`values` (a new or changed customer's, in `entity_id`) with every Reference in them
+    turned into the id it names there, or the error of the first that names nothing."""
+    found, _ = await _resolved(conn, caller, caller.scope.for_entity(entity_id), values, None)
+    return found
 
 
 def require_parent(sub_customer: bool | None, parent: object) -> None:

@@ -35,3 +35,10 @@ class Scope:
         if not self.sees(entity_id):
             raise ValueError(f"entity #{entity_id} is outside the scope")
         return Scope(entity_id, self.all_entities)
+
+    def only(self, entity_id: int) -> Scope:
+        """This scope narrowed to the rows of `entity_id` (an entity it sees): an export of
+        one entity's customers."""
+        if not self.sees(entity_id):
+            raise ValueError(f"entity #{entity_id} is outside the scope")
+        return Scope(entity_id, all_entities=False)

@@ -8,7 +8,7 @@ from datetime import datetime
 from customer_registry.auth.passwords import hash_password_async
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import Invalid, NotFound, missing
+from customer_registry.core.errors import Forbidden, Invalid, NotFound, missing
 from customer_registry.core.fields import is_key
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import ListQuery, Page, PageRequest
@@ -124,3 +124,12 @@ async def list_page(
 ) -> Page[User]:
     total, rows = await repository.page_users(conn, caller.scope, query, page)
     return Page([User.from_row(row) for row in rows], total)
+
+
+async def acting_as(conn: Connection, username: str) -> Caller:
+    """The user `username` as a caller, with the rights a token of theirs would carry (an
+    import run on their behalf, `--as`). A disabled user acts no more."""
+    user = await by_username(conn, COMMAND_LINE, username)
+    if user.disabled:
+        raise Forbidden(f"The user {username} is disabled.")
+    return Caller(user.user_id, user.username, user.entity_id, user.level, user.visibility)

@@ -62,6 +62,27 @@ async def get(conn: Connection, scope: Scope, customer_id: int) -> Row | None:
     return await conn.fetch_one(statement, customer_id=customer_id, **scope_values(scope))
 
 
+@per_scope_kind
+def _after(scope: Scope, limit: int) -> Prepared:
+    statement = (
+        sa.select(customers)
+        .where(
+            customers.c.customer_id > sa.bindparam("after"),
+            entity_scope(scope, customers.c.entity_id),
+        )
+        .order_by(customers.c.customer_id)
+        .limit(limit)
+    )
+    return Prepared(statement)
+
+
+async def after(conn: Connection, scope: Scope, customer_id: int, limit: int) -> Sequence[Row]:
+    """The next `limit` customers the scope sees, by id, after `customer_id` (an export's
+    walk: each batch one index range, however far it has gone)."""
+    statement = _after(scope, limit)
+    return await conn.fetch_all(statement, after=customer_id, **scope_values(scope))
+
+
 async def get_for_update(conn: Connection, scope: Scope, customer_id: int) -> Row | None:
     """`get`, the row locked until the transaction ends (PostgreSQL; SQLite writers are
     serialised, and SQLite renders no FOR UPDATE): an update then reads and writes the

@@ -15,6 +15,7 @@ operation opens `conn.transaction()` itself only when it needs several statement
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import sqlite3
@@ -205,6 +206,12 @@ class Connection(ABC):
         """`async with conn.transaction()`: the block's statements commit together, or not at
         all if it raises. Inside a transaction already, the block is simply part of it."""
 
+    @abstractmethod
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """`async with conn.savepoint()`, inside a transaction: if the block raises, its
+        statements alone are undone and the transaction goes on (a bulk import refuses one
+        row, database errors included, and keeps the others of its batch)."""
+
     # A total above this many rows is the planner's estimate, or a count up to a second old
     # (None: always counted at once; see storage/listing.py).
     exact_total_limit: int | None = None
@@ -310,6 +317,13 @@ class _PgConnection(Connection):
             yield
             return
         async with self._raw.transaction():
+            yield
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        if not self._raw.is_in_transaction():
+            raise RuntimeError("a savepoint needs a transaction")
+        async with self._raw.transaction():  # asyncpg: a nested transaction is a savepoint
             yield
 
 
@@ -488,6 +502,23 @@ class _SqliteConnection(Connection):
         except sqlite3.Error as error:
             await self._raw.execute("ROLLBACK")
             raise _translate_sqlite_errors(error) from error
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        if not self._raw.in_transaction:
+            raise RuntimeError("a savepoint needs a transaction")
+        name = f"sp{next(_SAVEPOINTS)}"
+        await self._raw.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self._raw.execute(f"ROLLBACK TO {name}")
+            await self._raw.execute(f"RELEASE {name}")
+            raise
+        await self._raw.execute(f"RELEASE {name}")
+
+
+_SAVEPOINTS = itertools.count()  # names unique in the process, so savepoints may nest
 
 
 _SQLITE_PRAGMAS = (

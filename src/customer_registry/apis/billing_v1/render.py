@@ -210,41 +210,59 @@ def _message(status: int, message: str, headers: Mapping[str, str] | None = None
     return json_response({"message": message}, status, headers)
 
 
-def unprocessable(problems: dict[str, str]) -> Response:
+Answer = tuple[int, Json, Mapping[str, str] | None]  # status, body, headers
+
+
+def _said(status: int, message: str, headers: Mapping[str, str] | None = None) -> Answer:
+    return status, {"message": message}, headers
+
+
+def _unprocessable(problems: dict[str, str]) -> Answer:
     """422 as Laravel's validator answers: the first message, and every field's messages."""
     messages = list(problems.values())
     summary = messages[0]
     if len(messages) > 1:
         more = len(messages) - 1
         summary += f" (and {more} more error{'s' if more > 1 else ''})"
-    return json_response({"message": summary, "errors": {k: [v] for k, v in problems.items()}}, 422)
+    return 422, {"message": summary, "errors": {k: [v] for k, v in problems.items()}}, None
 
 
-def domain_error(request: Request, exc: Exception) -> Response:
+def unprocessable(problems: dict[str, str]) -> Response:
+    status, body, _ = _unprocessable(problems)
+    return json_response(body, status)
+
+
+def error_answer(exc: errors.DomainError) -> Answer:
+    """What the API answers `exc` with (also the words of an import's report)."""
     match exc:
         case BadParameters():
-            return unprocessable(exc.worded({}))
+            return _unprocessable(exc.worded({}))
         case errors.NotUnique():
             # A race the checks before the write could not see: the same words.
             name = FIELD_NAMES.get(exc.field, exc.field)
-            return unprocessable({name: f"The {words(name)} has already been taken."})
+            return _unprocessable({name: f"The {words(name)} has already been taken."})
         case errors.Invalid():
-            return unprocessable(exc.worded(FIELD_NAMES))
+            return _unprocessable(exc.worded(FIELD_NAMES))
         case errors.NotFound():
-            return _message(404, exc.message)
+            return _said(404, exc.message)
         case errors.Unauthenticated():
-            return _message(401, "Unauthenticated.")
+            return _said(401, "Unauthenticated.")
         case errors.Forbidden():
-            return _message(403, "This action is unauthorized.")
+            return _said(403, "This action is unauthorized.")
         case errors.Throttled():
-            return _message(429, "Too Many Attempts.", {"Retry-After": str(exc.retry_after)})
+            return _said(429, "Too Many Attempts.", {"Retry-After": str(exc.retry_after)})
         case errors.Unavailable():
-            return _message(503, exc.message, {"Retry-After": "5"})
+            return _said(503, exc.message, {"Retry-After": "5"})
         case errors.InUse():
-            return unprocessable({"id": exc.message})
-        case errors.DomainError():
-            return _message(400, exc.message)
-    raise exc
+            return _unprocessable({"id": exc.message})
+    return _said(400, exc.message)
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, errors.DomainError):
+        raise exc
+    status, body, headers = error_answer(exc)
+    return json_response(body, status, headers)
 
 
 # Laravel's router tries the other methods in this order (Router::$verbs) and lists those a

@@ -159,29 +159,42 @@ def _not_unique_message(error: errors.NotUnique, name: str) -> str:
     return f"The pairing of {name}({error.value}) and entity_id #{error.entity_id} is not unique."
 
 
-def domain_error(request: Request, exc: Exception) -> Response:
+Answer = tuple[int, Json, Mapping[str, str] | None]  # status, body, headers
+
+
+def _said(status: int, message: str, headers: Mapping[str, str] | None = None) -> Answer:
+    return status, {"message": message}, headers
+
+
+def error_answer(exc: errors.DomainError) -> Answer:
+    """What the API answers `exc` with (also the words of an import's report)."""
     match exc:
         case errors.NotUnique():
             name = PARTNER_NAMES.get(exc.field, exc.field)
-            return json_response({"validation_errors": {name: _not_unique_message(exc, name)}}, 400)
+            return 400, {"validation_errors": {name: _not_unique_message(exc, name)}}, None
         case errors.Invalid():
-            return json_response({"validation_errors": exc.worded(PARTNER_NAMES)}, 400)
+            return 400, {"validation_errors": exc.worded(PARTNER_NAMES)}, None
         case errors.NotFound():
-            return _message(404, "No result found")
+            return _said(404, "No result found")
         case errors.Unauthenticated():
-            return _message(401, exc.message)
+            return _said(401, exc.message)
         case errors.Forbidden():
-            return _message(403, exc.message)
+            return _said(403, exc.message)
         case errors.Throttled():
-            return _message(429, exc.message, {"Retry-After": str(exc.retry_after)})
+            return _said(429, exc.message, {"Retry-After": str(exc.retry_after)})
         case errors.Unavailable():
-            return _message(503, exc.message, {"Retry-After": "5"})
+            return _said(503, exc.message, {"Retry-After": "5"})
         case errors.InvalidQuery():
             # Flask-Restless answers a query its database refuses with the driver's error.
-            return _message(400, exc.refusal or "Unable to construct query")
-        case errors.DomainError():
-            return _message(400, exc.message)  # UnknownField, InUse: their text is the answer
-    raise exc
+            return _said(400, exc.refusal or "Unable to construct query")
+    return _said(400, exc.message)  # UnknownField, InUse: their text is the answer
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, errors.DomainError):
+        raise exc
+    status, body, headers = error_answer(exc)
+    return json_response(body, status, headers)
 
 
 EXCEPTION_HANDLERS: dict[type[Exception], ErrorHandler] = {

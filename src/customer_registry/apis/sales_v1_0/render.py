@@ -202,45 +202,60 @@ def _first(exc: errors.Invalid) -> str:
     return next(iter(exc.worded(CORE_TO_SALES).values()))
 
 
-def domain_error(request: Request, exc: Exception) -> Response:
+Answer = tuple[int, Json, Mapping[str, str] | None]  # status, body, headers
+
+
+def _said(
+    status: int, code: str, description: str, headers: Mapping[str, str] | None = None
+) -> Answer:
+    return status, {"error": code, "error_description": description}, headers
+
+
+def error_answer(exc: errors.DomainError) -> Answer:
+    """What the API answers `exc` with (also the words of an import's report)."""
     match exc:
         case MissingParam():
-            return error(400, "missing_param", exc.message)
+            return _said(400, "missing_param", exc.message)
         case InvalidParamType():
-            return error(400, "invalid_param_type", exc.message)
+            return _said(400, "invalid_param_type", exc.message)
         case errors.Required():
             name = CORE_TO_SALES.get(next(iter(exc.errors)), next(iter(exc.errors)))
-            return error(400, "missing_param", f"{name} parameter is missing")
+            return _said(400, "missing_param", f"{name} parameter is missing")
         case errors.NotUnique():
             name = CORE_TO_SALES.get(exc.field, exc.field)
             if exc.field == "code":
                 name = "reference"
-            return error(400, "not_unique", f"{name} already used")
+            return _said(400, "not_unique", f"{name} already used")
         case errors.Invalid():
-            return error(400, "invalid_param", _first(exc))
+            return _said(400, "invalid_param", _first(exc))
         case errors.FileTooLarge():
-            return error(400, "exceeded_file_size", exc.message)
+            return _said(400, "exceeded_file_size", exc.message)
         case errors.UnsupportedFile():
-            return error(400, "unsupported_file_type", exc.message)
+            return _said(400, "unsupported_file_type", exc.message)
         case errors.NotFound():
-            return error(404, "not_found", exc.message)
+            return _said(404, "not_found", exc.message)
         case errors.Unauthenticated():
-            return error(
+            return _said(
                 401, "unauthorized", "Full authentication is required to access this resource."
             )
         case errors.Forbidden():
-            return error(403, "access_denied", exc.message)
+            return _said(403, "access_denied", exc.message)
         case errors.InUse():
-            return error(400, "in_use", exc.message)
+            return _said(400, "in_use", exc.message)
         case errors.Throttled():
-            return error(
+            return _said(
                 429, "too_many_requests", exc.message, {"Retry-After": str(exc.retry_after)}
             )
         case errors.Unavailable():
-            return error(503, "service_unavailable", exc.message, {"Retry-After": "5"})
-        case errors.DomainError():  # UnknownField, InvalidQuery
-            return error(400, "invalid_param", exc.message)
-    raise exc
+            return _said(503, "service_unavailable", exc.message, {"Retry-After": "5"})
+    return _said(400, "invalid_param", exc.message)  # UnknownField, InvalidQuery
+
+
+def domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, errors.DomainError):
+        raise exc
+    status, body, headers = error_answer(exc)
+    return json_response(body, status, headers)
 
 
 def save_failed(request: Request, exc: Exception) -> Response:

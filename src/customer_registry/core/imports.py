@@ -1,0 +1,198 @@
+"""Bulk import of customers: each row, already in the core's names and types, goes through
+the rules of an API create or update (the caller's rights and entity, uniqueness, references,
+lengths), so an import can never store what the APIs would refuse.
+
+A row's identity is its customer code (`external_customer_code` = `reference` =
+`customerAccount`): a code already in the entity is a conflict, which the import refuses,
+skips or turns into an update of what differs. Rows are written in batches, one transaction
+each, and a refused row is undone alone (a savepoint), so an interrupted import leaves whole
+batches and nothing half-written; running it again resumes by identity. A dry run does all of
+it in one transaction that is rolled back: uniqueness within the file is checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import islice
+from typing import Any
+
+import msgspec
+
+from customer_registry.core import customers
+from customer_registry.core.errors import DomainError, Forbidden, NotUnique, Required
+from customer_registry.core.permissions import Caller, Level
+from customer_registry.storage import customers as repository
+from customer_registry.storage.database import Connection, Database
+
+BATCH_ROWS = 500
+
+
+class OnConflict(StrEnum):
+    """What a row whose code the entity already has does."""
+
+    FAIL = "fail"  # refused, as an API create would be
+    SKIP = "skip"  # left alone
+    UPDATE = "update"  # the customer takes the row's values where they differ
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    line: int  # where the row starts in its file (1: the first line), for the report
+    values: Mapping[str, Any]  # core names: name, code, external_id and details
+    problem: DomainError | None = None  # what reading the row refused, if anything
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    line: int
+    message: str
+
+
+@dataclass(slots=True)
+class Report:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0  # skipped conflicts, and updates with nothing different
+    refused: list[Refusal] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.refused)
+
+
+Describe = Callable[[DomainError], str]  # an error in the words of the API the file uses
+Progress = Callable[[Report], None]
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run, to roll its one transaction back."""
+
+
+async def import_customers(
+    db: Database,
+    caller: Caller,
+    rows: Iterable[ImportRow] | AsyncIterable[ImportRow],
+    *,
+    entity_id: int,
+    on_conflict: OnConflict = OnConflict.FAIL,
+    dry_run: bool = False,
+    describe: Describe = str,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> Report:
+    """Import `rows` into `entity_id` as `caller`; answer what became of them. A caller who
+    could not create customers through the APIs (below ADMIN, or another entity's user)
+    is refused before anything is read."""
+    caller.require(Level.ADMIN)  # what a create (and a sales or billing update) requires
+    if not caller.can_see_entity(entity_id):
+        raise Forbidden("You may only create customers in your own entity.")
+    report = Report()
+    work = _Work(caller, entity_id, on_conflict, describe, report)
+    batches = _batches(rows, batch_rows)
+    if dry_run:
+        try:
+            async with db.write() as conn:
+                async for batch in batches:
+                    await work.batch(conn, batch, progress)
+                raise _DryRun
+        except _DryRun:
+            pass
+        return report
+    async for batch in batches:
+        async with db.write() as conn:
+            await work.batch(conn, batch, progress)
+    return report
+
+
+async def _batches(
+    rows: Iterable[ImportRow] | AsyncIterable[ImportRow], size: int
+) -> AsyncIterable[list[ImportRow]]:
+    if isinstance(rows, AsyncIterable):
+        batch: list[ImportRow] = []
+        async for row in rows:
+            batch.append(row)
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        return
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    caller: Caller
+    entity_id: int
+    on_conflict: OnConflict
+    describe: Describe
+    report: Report
+
+    async def batch(
+        self, conn: Connection, rows: list[ImportRow], progress: Progress | None
+    ) -> None:
+        report = self.report
+        for row in rows:
+            try:
+                if row.problem is not None:
+                    raise row.problem
+                async with conn.savepoint():
+                    await self._row(conn, row.values)
+            except DomainError as error:
+                report.refused.append(Refusal(row.line, self.describe(error)))
+        if progress is not None:
+            progress(report)
+
+    async def _row(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        code = values.get("code")
+        if not isinstance(code, str) or not code:
+            raise Required({"code": "The {field} field is required."})
+        scope = self.caller.scope.for_entity(self.entity_id)
+        stored = await repository.by_identifier(conn, scope, None, code, lock=True)
+        values = await customers.resolved(conn, self.caller, self.entity_id, values)
+        if stored is None:
+            await customers.create(conn, self.caller, _new(self.entity_id, values))
+            self.report.created += 1
+        elif self.on_conflict is OnConflict.SKIP:
+            self.report.unchanged += 1
+        elif self.on_conflict is OnConflict.FAIL:
+            raise NotUnique("code", code, self.entity_id)
+        else:
+            changes = _differences(customers.Customer.from_row(stored), values)
+            if changes:
+                await customers.update(conn, self.caller, stored["customer_id"], changes)
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+
+
+def _new(entity_id: int, values: Mapping[str, Any]) -> customers.NewCustomer:
+    name = values.get("name")
+    if name is None:
+        raise Required({"name": "The {field} field is required."})
+    details = {k: v for k, v in values.items() if k not in ("name", "code", "external_id")}
+    return customers.NewCustomer(
+        entity_id,
+        name,  # the core's rules refuse anything but text
+        external_id=values.get("external_id"),
+        code=values.get("code"),
+        details=details,
+    )
+
+
+def _differences(stored: customers.Customer, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's values (references already found) the stored customer does not have."""
+    current = {
+        "name": stored.name,
+        "code": stored.code,
+        "external_id": stored.external_id,
+        **msgspec.structs.asdict(stored.details),
+    }
+    return {name: value for name, value in values.items() if current.get(name, _ABSENT) != value}
+
+
+_ABSENT = object()

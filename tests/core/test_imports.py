@@ -1,0 +1,202 @@
+"""The bulk import service: the API rules for every row, conflicts by code, batches that
+commit whole, a dry run that writes nothing, and a report of every refused row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from customer_registry.apis.context import Context
+from customer_registry.core import customers
+from customer_registry.core.errors import DomainError, Forbidden, Invalid
+from customer_registry.core.imports import ImportRow, OnConflict, Refusal, import_customers
+from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
+from customer_registry.core.query import ListQuery, PageRequest
+from customer_registry.core.references import Reference
+from tests.conftest import MakeEntity
+
+
+def _rows(*values: dict[str, Any]) -> list[ImportRow]:
+    return [ImportRow(line, row) for line, row in enumerate(values, start=2)]
+
+
+def _customer(code: str, name: str | None = None, **details: Any) -> dict[str, Any]:
+    return {"code": code, "name": name or f"Customer {code}", **details}
+
+
+async def _stored(ctx: Context, entity_id: int = 1) -> dict[str, customers.Customer]:
+    async with ctx.db.read() as conn:
+        page = await customers.list_page(conn, COMMAND_LINE, ListQuery(), PageRequest(1, 10_000))
+    return {c.code or "": c for c in page.items if c.entity_id == entity_id}
+
+
+async def test_rows_become_customers_through_the_api_rules(ctx: Context) -> None:
+    rows = _rows(
+        _customer("A1", city="Kigali", vip=True),
+        _customer("A2", email="x" * 300),  # longer than the column
+        _customer("A3", category_id=Reference("nowhere")),
+        {"name": "No code"},
+        _customer("A4", credit_limit=1500.5),
+    )
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert [refusal.line for refusal in report.refused] == [3, 4, 5]
+    assert report.refused[1] == Refusal(
+        4, "The customer category with the reference nowhere doesn't exist."
+    )
+    stored = await _stored(ctx)
+    assert set(stored) == {"A1", "A4"}
+    assert stored["A1"].details.city == "Kigali"
+    assert stored["A1"].details.vip is True
+    assert stored["A4"].details.credit_limit == 1500.5
+
+
+async def test_the_report_words_errors_as_the_file_api_does(ctx: Context) -> None:
+    def billing(error: DomainError) -> str:
+        if isinstance(error, Invalid):
+            return " ".join(error.worded({"code": "customerAccount"}).values())
+        return error.message
+
+    rows = _rows({"name": "No account"})
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, describe=billing)
+    assert report.refused == [Refusal(2, "The customerAccount field is required.")]
+
+
+@pytest.mark.parametrize(
+    ("on_conflict", "counts", "refused", "name"),
+    [
+        (OnConflict.FAIL, (0, 0, 0), [2, 3], "Before"),
+        (OnConflict.SKIP, (0, 0, 2), [], "Before"),
+        (OnConflict.UPDATE, (0, 1, 1), [], "After"),
+    ],
+)
+async def test_a_code_already_there_is_a_conflict(
+    ctx: Context,
+    on_conflict: OnConflict,
+    counts: tuple[int, int, int],
+    refused: list[int],
+    name: str,
+) -> None:
+    first = _rows(_customer("C1", "Before"), _customer("C2"))
+    await import_customers(ctx.db, COMMAND_LINE, first, entity_id=1)
+    again = _rows(_customer("C1", "After"), _customer("C2"))
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, again, entity_id=1, on_conflict=on_conflict
+    )
+    assert (report.created, report.updated, report.unchanged) == counts
+    assert [refusal.line for refusal in report.refused] == refused
+    stored = await _stored(ctx)
+    assert stored["C1"].name == name
+    assert len(stored) == 2
+
+
+async def test_an_update_changes_only_what_differs(ctx: Context) -> None:
+    await import_customers(ctx.db, COMMAND_LINE, _rows(_customer("U1", city="Kigali")), entity_id=1)
+    before = (await _stored(ctx))["U1"]
+    same = _rows(_customer("U1", city="Kigali"))
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, same, entity_id=1, on_conflict=OnConflict.UPDATE
+    )
+    assert (report.updated, report.unchanged) == (0, 1)
+    assert (await _stored(ctx))["U1"].modified_at == before.modified_at
+
+
+async def test_a_dry_run_writes_nothing_and_sees_duplicates_within_the_file(
+    ctx: Context,
+) -> None:
+    rows = [ImportRow(n, _customer(f"D{n}")) for n in range(2, 12)]
+    rows.append(ImportRow(12, _customer("D3")))  # the file's tenth row again, two batches on
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, rows, entity_id=1, dry_run=True, batch_rows=4
+    )
+    assert report.created == 10
+    assert [refusal.line for refusal in report.refused] == [12]
+    assert await _stored(ctx) == {}
+
+
+async def test_an_identifier_twice_in_the_file_is_refused_the_second_time(ctx: Context) -> None:
+    rows = _rows(
+        _customer("S1", secondary_code="SAME"),
+        _customer("S2", secondary_code="SAME"),
+        _customer("S3"),
+    )
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    assert report.created == 2
+    assert [refusal.line for refusal in report.refused] == [3]
+    assert set(await _stored(ctx)) == {"S1", "S3"}
+
+
+async def test_a_database_refusal_undoes_its_row_alone(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A category deleted between the core's check and the insert: the foreign key refuses
+    # the row, and the batch goes on (on PostgreSQL, only because the row had a savepoint:
+    # an error there aborts the whole transaction).
+    async def deleted_meanwhile(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    monkeypatch.setattr(customers, "_check_references", deleted_meanwhile)
+    rows = _rows(_customer("F1"), _customer("F2", category_id=999_999), _customer("F3"))
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    assert report.refused == [
+        Refusal(3, "An object this customer refers to was deleted meanwhile.")
+    ]
+    assert set(await _stored(ctx)) == {"F1", "F3"}
+
+
+async def test_an_interrupted_import_keeps_whole_batches_and_resumes(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create = customers.create
+    calls = 0
+
+    async def interrupted(*args: Any, **kwargs: Any) -> customers.Created:
+        nonlocal calls
+        calls += 1
+        if calls == 5:  # Ctrl-C in the middle of the second batch
+            raise KeyboardInterrupt
+        return await create(*args, **kwargs)
+
+    monkeypatch.setattr(customers, "create", interrupted)
+    rows = [ImportRow(n, _customer(f"I{n}")) for n in range(2, 12)]
+    with pytest.raises(KeyboardInterrupt):
+        await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, batch_rows=3)
+    assert set(await _stored(ctx)) == {"I2", "I3", "I4"}  # the first batch, whole
+    monkeypatch.setattr(customers, "create", create)
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, rows, entity_id=1, on_conflict=OnConflict.SKIP, batch_rows=3
+    )
+    assert (report.created, report.unchanged) == (7, 3)
+    assert set(await _stored(ctx)) == {f"I{n}" for n in range(2, 12)}
+
+
+async def test_an_entity_user_cannot_import_into_another_entity(
+    ctx: Context, make_entity: MakeEntity
+) -> None:
+    other = await make_entity("Elsewhere")
+    caller = Caller(None, "entity-admin", 1, Level.ADMIN, Visibility.ENTITY)
+    with pytest.raises(Forbidden):
+        await import_customers(ctx.db, caller, _rows(_customer("E1")), entity_id=other)
+    assert await _stored(ctx, other) == {}
+
+
+async def test_an_import_needs_the_right_to_create_customers(ctx: Context) -> None:
+    caller = Caller(None, "technician", 1, Level.TECHNICAL, Visibility.GLOBAL)
+    with pytest.raises(Forbidden):
+        await import_customers(ctx.db, caller, _rows(_customer("T1")), entity_id=1)
+    assert await _stored(ctx) == {}
+
+
+async def test_each_walks_every_customer_the_scope_sees_in_batches(
+    ctx: Context, make_entity: MakeEntity
+) -> None:
+    other = await make_entity("Other")
+    await import_customers(ctx.db, COMMAND_LINE, [ImportRow(2, _customer("W0"))], entity_id=other)
+    rows = [ImportRow(n, _customer(f"W{n}")) for n in range(1, 8)]
+    await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    batches = [b async for b in customers.each(ctx.db, COMMAND_LINE.scope.only(1), batch_rows=3)]
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert [c.code for batch in batches for c in batch] == [f"W{n}" for n in range(1, 8)]
+    everything = [c async for b in customers.each(ctx.db, COMMAND_LINE.scope) for c in b]
+    assert {c.code for c in everything} == {f"W{n}" for n in range(8)}
