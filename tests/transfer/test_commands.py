@@ -285,3 +285,17 @@ def test_sales_rows_name_objects_by_reference_in_the_apis_words(run: Run, tmp_pa
             "SELECT c.code, c.country, g.reference FROM customers c "
             "JOIN customer_categories g ON g.category_id = c.category_id"
         ).fetchall() == [("S1", "RW", "root")]
+
+
+def test_a_json_line_with_a_list_for_a_reference_is_refused_not_a_crash(
+    run: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "sales.jsonl"
+    source.write_text(
+        '{"reference": "J1", "name": "One", "customerCategory": ["root"]}\n'
+        '{"reference": "J2", "name": "Two", "customerCategory": "root"}\n'
+    )
+    done = run("import", str(source))
+    assert done.returncode == 1, done.stderr
+    assert "line 1: The type of parameter customerCategory you provided is not valid" in done.stderr
+    assert _codes(_database(tmp_path)) == ["J2"]

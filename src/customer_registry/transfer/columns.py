@@ -18,7 +18,7 @@ from customer_registry.apis.billing_v1 import names as billing_names
 from customer_registry.apis.billing_v1 import render as billing_render
 from customer_registry.apis.billing_v1.params import BadParameters, check
 from customer_registry.apis.models import Key, keys
-from customer_registry.apis.params import text
+from customer_registry.apis.params import WrongType, text
 from customer_registry.apis.partner_v1 import bodies as partner_bodies
 from customer_registry.apis.partner_v1 import models as partner_models
 from customer_registry.apis.partner_v1 import render as partner_render
@@ -26,7 +26,7 @@ from customer_registry.apis.partner_v1.names import META_FIELDS
 from customer_registry.apis.sales_v1_0 import models as sales_models
 from customer_registry.apis.sales_v1_0 import render as sales_render
 from customer_registry.apis.sales_v1_0.names import CUSTOMER_PARAMETERS as SALES_PARAMETERS
-from customer_registry.apis.sales_v1_0.params import Id, convert
+from customer_registry.apis.sales_v1_0.params import Id, InvalidParamType, convert
 from customer_registry.core import customers, records
 from customer_registry.core.customers import Customer
 from customer_registry.core.errors import DomainError
@@ -152,7 +152,10 @@ def _sales_read(values: Mapping[str, Any]) -> dict[str, Any]:
     typed = convert(values, SALES_PARAMETERS, required=("reference", "name"))
     for name, core in _SALES_LINKS.items():
         if name in values:
-            found = text(values[name])
+            try:
+                found = text(values[name])
+            except WrongType:  # a JSON line's list or object where a reference goes
+                raise InvalidParamType(name) from None
             typed[core] = None if found in (None, "") else Reference(str(found))
     return typed
 
