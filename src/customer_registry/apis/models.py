@@ -14,7 +14,7 @@ its type, unless the annotation names another (`shows(core, reads=…)`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +119,29 @@ def response_schema(
     type allows it, with the bounds and formats its annotations state. `by_type` describes
     the values of some types the API's own way (how it writes a time, a text's length…)."""
     return _schema(_struct(model), nullable=nullable, by_type=by_type or {})
+
+
+def dict_display(
+    items: Iterable[tuple[str, str]], names: Mapping[str, object] | None = None
+) -> Callable[[Any], dict[str, Any]]:
+    """`record -> {key: expression, …}` for `items` (each key with a Python expression over
+    `record`, which may call `names`), compiled once into the dict display one would write
+    by hand. Rendering runs it for every object of every answer: a loop over the keys, or
+    `dict(zip(keys, attrgetter(…)(record)))`, costs a quarter to three times more per record.
+    The keys are written as literals; the expressions come from the models' core names."""
+    shown = ", ".join(f"{key!r}: {expression}" for key, expression in items)
+    namespace: dict[str, Any] = dict(names or {})
+    exec(f"def display(record):\n    return {{{shown}}}\n", namespace)  # noqa: S102
+    display: Callable[[Any], dict[str, Any]] = namespace["display"]
+    return display
+
+
+def attribute(name: str, *, of: str = "record") -> str:
+    """The expression reading attribute `name` of `of`, for `dict_display` (checked: a name
+    that is no identifier could be any code)."""
+    if not name.isidentifier():
+        raise ValueError(f"{name!r} cannot name an attribute")
+    return f"{of}.{name}"
 
 
 # --- reading msgspec's description of a type ---------------------------------------------
