@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from customer_registry.storage.database import Connection, Database, Row
 # The commercial details' limits, as the schema's columns (made from CustomerDetails) hold.
 DETAILS: dict[str, Attribute] = attributes(schema.customers, CustomerDetails.__struct_fields__)
 DEFAULTS: dict[str, Any] = defaults(schema.customers, DETAILS)
+# A row's details, in the record's field order (see CustomerDetails on positional building).
+_details_of = operator.itemgetter(*CustomerDetails.__struct_fields__)
 NAME_MAX = attribute(schema.customers.c.name).max_length or 0
 CODE_MAX = attribute(schema.customers.c.code).max_length or 0
 
@@ -89,7 +92,7 @@ class Customer:
             name=row["name"],
             external_id=row["external_id"],
             code=row["code"],
-            details=CustomerDetails(**{name: row[name] for name in DETAILS}),
+            details=CustomerDetails(*_details_of(row)),
             created_at=row["created_at"],
             created_by=row["created_by"],
             modified_at=row["modified_at"],
