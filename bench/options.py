@@ -53,6 +53,7 @@ class Options:
     latency_connections: int
     check: bool
     verify_only: bool  # each scenario's sample request to both servers, nothing measured
+    before: Path | None = None  # a checkout of an earlier revision, run as a third server
 
 
 def _positive(text: str) -> int:
@@ -112,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
     add("--verify-only", action="store_true",
         help="only check that both servers answer each scenario's sample request alike "
         "(no wrk, nothing measured)")  # fmt: skip
+    add("--before", type=Path, metavar="CHECKOUT",
+        help="also run the service from this checkout of an earlier revision (e.g. a git "
+        "worktree), in the same runs, to compare its req/s and CPU per request with ours; "
+        "it must use the same schema")  # fmt: skip
     return parser
 
 
@@ -158,6 +163,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
             targets.append(Target(kind, f"sqlite:///{path}", args.sqlite_sizes))
     if not targets:
         raise BenchError("--databases: name at least one")
+    before = args.before.resolve() if args.before else None
+    if before is not None and not (before / "src" / "customer_registry").is_dir():
+        raise BenchError(f"--before: {before} is not a checkout of this service (no src/)")
     return Options(
         targets=tuple(targets),
         scenarios=_selected(args.scenarios),
@@ -169,4 +177,5 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         latency_connections=args.latency_connections,
         check=args.check,
         verify_only=args.verify_only,
+        before=before,
     )

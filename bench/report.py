@@ -25,6 +25,7 @@ from bench.wrk import Measurement
 
 BASELINE = "baseline"
 OURS = "ours"
+BEFORE = "before"  # the service at an earlier revision (--before)
 THROUGHPUT = "throughput"
 LATENCY = "latency"
 # The floor of every read: the baseline's bare single-row GET (one primary-key SELECT). Each
@@ -45,6 +46,8 @@ class Line:
     baseline_requests_per_s: float | None = None
     ratio: str = ""
     bare_get_ratio: str = ""  # reads: ours/the baseline's bare GET req/s (BARE_GET)
+    cpu_us: float | None = None  # server CPU per request, ours (same run as req/s)
+    baseline_cpu_us: float | None = None
     target: str = "—"
     passed: bool | None = None  # None: no target
 
@@ -95,8 +98,8 @@ def _scenario_line(results: Results, database: str, size: int, name: str,
                 target += f" < {LIST_P99_MS:.0f}"
                 passed = latency.p99_ms < LIST_P99_MS
     return Line(database, f"{size:,}", name, ours.requests_per_s, _ms(ours.p50_ms),
-                _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", bare_ratio, target,
-                passed)  # fmt: skip
+                _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", bare_ratio,
+                ours.server_cpu_us, base.server_cpu_us, target, passed)  # fmt: skip
 
 
 def _growth_line(results: Results, database: str, sizes: Sequence[int], name: str) -> Line | None:
@@ -143,6 +146,61 @@ def lines(results: Results, options: Options) -> list[Line]:
     return found
 
 
+def _us(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeLine:
+    """One scenario at one size: the earlier revision (--before) against ours."""
+
+    database: str
+    customers: str
+    scenario: str
+    before_requests_per_s: float
+    requests_per_s: float
+    before_cpu_us: float | None
+    cpu_us: float | None
+
+    @property
+    def cpu_change(self) -> str:
+        if not self.before_cpu_us or self.cpu_us is None:
+            return ""
+        return f"{self.cpu_us / self.before_cpu_us - 1:+.1%}"
+
+
+def before_lines(results: Results, options: Options) -> list[BeforeLine]:
+    found = []
+    for target in options.targets:
+        for size in target.sizes:
+            for name in options.scenarios:
+                ours = results.best(target.kind, size, name, OURS)
+                before = results.best(target.kind, size, name, BEFORE)
+                if ours is None or before is None:
+                    continue
+                found.append(BeforeLine(target.kind, f"{size:,}", name, before.requests_per_s,
+                                        ours.requests_per_s, before.server_cpu_us,
+                                        ours.server_cpu_us))  # fmt: skip
+    return found
+
+
+def print_before_table(console: Console, found: Sequence[BeforeLine], options: Options) -> None:
+    table = Table(
+        title=f"ours against the earlier revision in {options.before}",
+        caption="each the best run by req/s of the same alternating rounds; CPU µs: the "
+        "server's CPU time per answered request in that run",
+    )
+    for column in ("database", "customers", "scenario", "before req/s", "req/s",
+                   "before CPU µs", "CPU µs", "CPU change"):  # fmt: skip
+        left = column in ("database", "customers", "scenario")
+        table.add_column(column, justify="left" if left else "right")
+    for line in found:
+        table.add_row(line.database, line.customers, line.scenario,
+                      f"{line.before_requests_per_s:,.0f}", f"{line.requests_per_s:,.0f}",
+                      _us(line.before_cpu_us), _us(line.cpu_us), line.cpu_change)  # fmt: skip
+    console.print(table)
+
+
 def _verdict(passed: bool | None) -> str:
     return "" if passed is None else "[green]pass[/green]" if passed else "[red]FAIL[/red]"
 
@@ -153,10 +211,12 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
         caption=f"req/s, p50, p99: ours, best of {options.rounds} alternating runs "
         f"(wrk -d{options.duration}s, -c{options.connections}, lists -c{options.list_connections})"
         f"; ratio: ours/baseline req/s; ÷ bare get: ours/the baseline's {BARE_GET} req/s "
-        f"(when measured); list targets: p99 of an extra run at -c{options.latency_connections}",
+        f"(when measured); CPU µs: the server's CPU time per answered request in that run; "
+        f"list targets: p99 of an extra run at -c{options.latency_connections}",
     )
     for column in ("database", "customers", "scenario", "req/s", "p50 ms", "p99 ms",
-                   "baseline req/s", "ratio", "÷ bare get", "target", "result"):  # fmt: skip
+                   "baseline req/s", "ratio", "÷ bare get", "CPU µs", "baseline CPU µs",
+                   "target", "result"):  # fmt: skip
         left = column in ("database", "customers", "scenario", "target")
         table.add_column(column, justify="left" if left else "right")
     previous = None
@@ -174,6 +234,8 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
             "" if line.baseline_requests_per_s is None else f"{line.baseline_requests_per_s:,.0f}",
             line.ratio,
             line.bare_get_ratio,
+            _us(line.cpu_us),
+            _us(line.baseline_cpu_us),
             line.target,
             _verdict(line.passed),
         )
@@ -198,6 +260,10 @@ def write_json(path: Path, results: Results, found: Sequence[Line], options: Opt
         "load_seconds": results.loads_s,
         "memory_peak_mb": results.memory_mb,
         "table": [asdict(line) for line in found],
+        "before": [
+            asdict(line) | {"cpu_change": line.cpu_change}
+            for line in before_lines(results, options)
+        ],
         "runs": [m.as_json() for m in results.measurements],
     }
     path.parent.mkdir(parents=True, exist_ok=True)

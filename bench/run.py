@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -24,17 +24,20 @@ from rich.console import Console
 from bench import dataset, verify
 from bench.errors import BenchError
 from bench.fake import BENCH_ENTITY, Key
-from bench.idle import wait_idle
+from bench.idle import cpu_seconds, wait_idle
 from bench.memory import RssSampler
 from bench.options import LOCALHOST, Options, Target, parse_options
 from bench.processes import Server, free_port, run_cli
 from bench.report import (
     BASELINE,
+    BEFORE,
     LATENCY,
     OURS,
     THROUGHPUT,
     Results,
+    before_lines,
     lines,
+    print_before_table,
     print_table,
     write_json,
 )
@@ -87,7 +90,7 @@ class Prepared:
     token: str
 
 
-def _prepare(target: Target, size: int, env: dict[str, str], results: Results) -> Prepared:
+def prepare(target: Target, size: int, env: dict[str, str], results: Results) -> Prepared:
     """Fresh database, migrated, loaded; the bench user and its API key."""
     cli = str(_executable("customer-registry"))
     _step(f"{target.kind}: recreating the database and running customer-registry migrate")
@@ -111,12 +114,17 @@ def _prepare(target: Target, size: int, env: dict[str, str], results: Results) -
     return Prepared(loaded.keys, keys_file, user_id, token)
 
 
-def _start_ours(server: Server, env: dict[str, str]) -> None:
-    """`customer-registry serve` as the README says: one worker, no access log."""
-    cli = str(_executable("customer-registry"))
-    command = [cli, "serve", "--host", LOCALHOST, "--port", str(server.port),
-               "--workers", "1", "--no-access-log"]  # fmt: skip
-    server.start(command, env, REPO)
+def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = None) -> None:
+    """`customer-registry serve` as the README says: one worker, no access log. With a
+    `checkout`, the same command runs that revision's code (its `src` first on the path)."""
+    serve = ["serve", "--host", LOCALHOST, "--port", str(server.port), "--workers", "1",
+             "--no-access-log"]  # fmt: skip
+    if checkout is None:
+        server.start([str(_executable("customer-registry")), *serve], env, REPO)
+        return
+    entry = "import sys; from customer_registry.cli import main; sys.exit(main())"
+    env = {**env, "PYTHONPATH": str(checkout / "src")}
+    server.start([sys.executable, "-c", entry, *serve], env, checkout)
 
 
 def _start_baseline(server: Server, target: Target, prepared: Prepared) -> None:
@@ -144,7 +152,7 @@ class Suite:
         self.target = target
         self.size = size
         self.prepared = prepared
-        self.servers = servers  # baseline first: the runs alternate baseline, ours, …
+        self.servers = servers  # baseline first: the runs alternate baseline, (before,) ours, …
         self.results = results
 
     def _run(self, server: Server, scenario: Scenario, kind: str, rounds: int,
@@ -156,8 +164,11 @@ class Suite:
             "BENCH_KEYS": str(self.prepared.keys_file),
             "BENCH_NONCE": str(next(_nonces)),
         }
-        m = measure(run, scenario, server.url, env)
         assert server.process is not None
+        cpu_before = cpu_seconds(server.process.pid)
+        m = measure(run, scenario, server.url, env)
+        cpu_us = (cpu_seconds(server.process.pid) - cpu_before) * 1e6 / max(m.requests, 1)
+        m = replace(m, server_cpu_us=round(cpu_us, 1))
         postgresql = self.target.url if self.target.kind == "postgresql" else None
         waited = wait_idle(server.process.pid, postgresql)
         if kind != "warm-up":
@@ -165,17 +176,19 @@ class Suite:
         label = f"{kind} {rounds}" if kind == THROUGHPUT else kind
         console.print(
             f"    {server.name:8} {label:12} -c{connections:<3} {m.requests_per_s:>9,.0f} req/s"
-            f"  p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  (idle after {waited:.1f} s)",
+            f"  p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  CPU {cpu_us:7.1f} µs/req"
+            f"  (idle after {waited:.1f} s)",
             highlight=False,
         )
 
     def check(self, scenario: Scenario) -> None:
         key = self.prepared.keys[0]
-        answers = [
-            verify.request(server, scenario, key, self.prepared.token, next(_nonces))
+        answers = {
+            server.name: verify.request(server, scenario, key, self.prepared.token, next(_nonces))
             for server in self.servers
-        ]
-        verify.same_answers(scenario, answers[1], answers[0])
+        }
+        # An earlier revision (--before) must answer, but may answer differently.
+        verify.same_answers(scenario, answers[OURS], answers[BASELINE])
 
     def measure(self, scenario: Scenario, latency: bool) -> None:
         _step(f"{self.target.kind} {self.size:,} {scenario.name}: "
@@ -204,20 +217,27 @@ def _run_size(options: Options, target: Target, size: int, results: Results) -> 
     env = dataset.service_env(
         target.url, admin_username=ADMIN_USERNAME, admin_password=secrets.token_urlsafe(18)
     )
-    prepared = _prepare(target, size, env, results)
+    prepared = prepare(target, size, env, results)
     logs = RESULTS / "logs"
     tag = f"{target.kind}-{size}"
     ours = Server(OURS, free_port(), logs / f"ours-{tag}.log")
     baseline = Server(BASELINE, free_port(), logs / f"baseline-{tag}.log")
+    servers = [baseline, ours]
     with ExitStack() as stack:
         stack.callback(ours.stop)
         stack.callback(baseline.stop)
         _step(f"starting ours on {ours.url} and the baseline on {baseline.url}")
         _start_ours(ours, env)
         _start_baseline(baseline, target, prepared)
+        if options.before is not None:
+            before = Server(BEFORE, free_port(), logs / f"before-{tag}.log")
+            stack.callback(before.stop)
+            _step(f"starting {options.before} on {before.url}")
+            _start_ours(before, env, options.before)
+            servers.insert(1, before)
         assert ours.process is not None
         sampler = stack.enter_context(RssSampler(ours.process.pid))
-        suite = Suite(options, target, size, prepared, [baseline, ours], results)
+        suite = Suite(options, target, size, prepared, servers, results)
         for scenario in scenarios:
             suite.measure(scenario, latency=largest and scenario.group == "list")
         sampler.sample()
@@ -241,6 +261,8 @@ def _bench(options: Options) -> int:
         return 0
     found = lines(results, options)
     print_table(console, found, options)
+    if options.before is not None:
+        print_before_table(console, before_lines(results, options), options)
     results.load["end"] = _load_average()
     write_json(RESULTS / "latest.json", results, found, options)
     _step(f"load average: before {results.load['before']}, at the end {results.load['end']}")

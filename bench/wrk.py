@@ -45,6 +45,8 @@ class Measurement:
     max_ms: float
     non_2xx_3xx: int  # wrk counts responses with status >= 400
     socket_errors: dict[str, int]
+    # CPU time (user + system) of the server's processes during the run, per answered request
+    server_cpu_us: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
+
 from tests.conftest import TEST_URL_VARIABLE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,9 +30,13 @@ def _database_arguments(tmp_path: Path) -> list[str]:
     return ["--databases", "postgresql", "--sizes", "300", "--database-url", own]
 
 
-def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path) -> None:
+@pytest.mark.parametrize("before", [False, True], ids=["two servers", "and an earlier checkout"])
+def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path, before: bool) -> None:
+    # --before runs a third server from another checkout (this one stands in for it): it
+    # must start and answer each scenario's sample request.
+    extra = ["--before", str(REPO)] if before else []
     found = subprocess.run(
-        [sys.executable, "-m", "bench", "--verify-only", *_database_arguments(tmp_path)],
+        [sys.executable, "-m", "bench", "--verify-only", *_database_arguments(tmp_path), *extra],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -38,3 +44,5 @@ def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path) -> Non
     )
     assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-3000:]
     assert "both servers answered every scenario alike" in found.stdout
+    if before:
+        assert f"starting {REPO} on http://" in found.stdout
