@@ -42,7 +42,6 @@ class CustomerDetails(msgspec.Struct, frozen=True):
     trading_name: Text255 | None = None
     registration_number: Text255 | None = None
     tax_registration_number: Text255 | None = None
-    vat_number: Text50 | None = None
     company_type: Text255 | None = None
     capital: Text50 | None = None
     address_line1: Text255 | None = None

@@ -50,7 +50,6 @@ class Customer(msgspec.Struct, kw_only=True):
     brand: Annotated[str | None, shows("trading_name")]
     registrationNumber: Annotated[str | None, shows("registration_number")]
     taxRegistrationNumber: Annotated[str | None, shows("tax_registration_number")]
-    vatNumber: Annotated[str | None, shows("vat_number")]
     mainContactFirstName: Null = None
     mainContactLastName: Null = None
     type: Annotated[str | None, shows("company_type")]

@@ -59,7 +59,6 @@ class Customer(msgspec.Struct):
     name: Annotated[str, _customers("name")]
     external_customer_id: Annotated[int, _customers("external_id")] | None
     external_customer_code: Annotated[str, _customers("code")] | None
-    vat_number: Annotated[str, _customers("vat_number")] | None
     created_at: Annotated[datetime, _customers("created_at")]
     created_by: Annotated[str, _customers("created_by")] | None
     modified_at: Annotated[datetime, _customers("modified_at")] | None

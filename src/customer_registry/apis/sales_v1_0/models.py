@@ -132,7 +132,6 @@ class Customer(msgspec.Struct):
     paymentTypes: list[Link | None]  # a parameter of its own form (`params.payment_types`)
     website: Annotated[str | None, shows("website")]
     taxNumber: Annotated[str | None, shows("tax_registration_number")]
-    vatNumber: Annotated[str | None, shows("vat_number")]
     companyRegistrationNumber: Annotated[str | None, shows("registration_number")]
     contacts: list[Contact]
     # Sent and shown as a code that the core looks up among the entity's currencies: no list
