@@ -91,6 +91,16 @@ async def test_a_code_already_there_is_a_conflict(
     assert len(stored) == 2
 
 
+async def test_a_skipped_row_is_not_looked_into(ctx: Context) -> None:
+    await import_customers(ctx.db, COMMAND_LINE, _rows(_customer("S1")), entity_id=1)
+    # Nothing of a skipped row is written, so a reference it names is never looked up.
+    again = _rows(_customer("S1", category_id=Reference("nowhere")))
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, again, entity_id=1, on_conflict=OnConflict.SKIP
+    )
+    assert (report.unchanged, report.refused) == (1, [])
+
+
 async def test_an_update_changes_only_what_differs(ctx: Context) -> None:
     await import_customers(ctx.db, COMMAND_LINE, _rows(_customer("U1", city="Kigali")), entity_id=1)
     before = (await _stored(ctx))["U1"]

@@ -153,14 +153,15 @@ class _Work:
             raise Required({"code": "The {field} field is required."})
         scope = self.caller.scope.for_entity(self.entity_id)
         stored = await repository.by_identifier(conn, scope, None, code, lock=True)
+        if stored is not None and self.on_conflict is OnConflict.SKIP:
+            self.report.unchanged += 1
+            return  # its references are never looked up: nothing of the row is written
+        if stored is not None and self.on_conflict is OnConflict.FAIL:
+            raise NotUnique("code", code, self.entity_id)
         values = await customers.resolved(conn, self.caller, self.entity_id, values)
         if stored is None:
             await customers.create(conn, self.caller, _new(self.entity_id, values))
             self.report.created += 1
-        elif self.on_conflict is OnConflict.SKIP:
-            self.report.unchanged += 1
-        elif self.on_conflict is OnConflict.FAIL:
-            raise NotUnique("code", code, self.entity_id)
         else:
             changes = _differences(customers.Customer.from_row(stored), values)
             if changes:
