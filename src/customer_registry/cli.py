@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -27,6 +27,9 @@ from customer_registry.storage.database import Database, open_database
 from customer_registry.storage.migrate import upgrade
 from customer_registry.storage.schema import DEFAULT_ENTITY_ID
 
+if TYPE_CHECKING:  # imported where used: every other command starts faster without them
+    from customer_registry.transfer.importing import Plan
+
 T = TypeVar("T")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -43,7 +46,7 @@ VisibilityName = Enum("VisibilityName", {v.value: v.value for v in Visibility}) 
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -365,16 +368,56 @@ async def _caller(db: Database, username: str | None) -> Caller:
         return await users.acting_as(conn, username)
 
 
+def _import_plan(
+    file: Path | None,
+    source: tuple[str, str] | None,
+    token: str | None,
+    api: ApiName | None,
+    columns: dict[str, str],
+) -> Plan:
+    """What `import` reads: the file, or the API `--from` names (its own names, read with
+    `--token`)."""
+    from customer_registry.transfer import importing, remote
+
+    if (file is None) == (source is None):
+        raise _fail("name a file or --from API URL (one of the two)", 2)
+    if source is None:
+        assert file is not None
+        return importing.plan(file, api=api and api.value, columns=columns)
+    source_api, url = source
+    if source_api not in remote.PAGINGS:
+        raise _fail(f"--from: {source_api!r} is not partner, sales or billing", 2)
+    if token is None or api is not None or columns:
+        raise _fail("--from takes --token, and its API's own names (no --api, --columns)", 2)
+    return importing.plan_read(remote.read_api(source_api, url, token), source_api)
+
+
 @app.command("import")
 def import_customers(
     file: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="CSV (any delimiter; UTF-8 or Windows-1252), JSON Lines (.jsonl) or .xlsx.",
             exists=True,
             dir_okay=False,
         ),
-    ],
+    ] = None,
+    source: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--from",
+            metavar="API URL",
+            help="Instead of a file, read the customers a running API lists (partner, sales "
+            "or billing; URL: its root, e.g. https://old.example.com/api/v1.0).",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            help="With --from: the API token to read it with.",
+            envvar="CUSTOMER_REGISTRY_SOURCE_TOKEN",
+        ),
+    ] = None,
     entity: Annotated[int, typer.Option(help="The entity the customers go to.")] = (
         DEFAULT_ENTITY_ID
     ),
@@ -404,16 +447,18 @@ def import_customers(
         typer.Option(help="Rename file columns to an API's names: 'Account=customerAccount,…'."),
     ] = [],  # noqa: B006 (Typer's way of a repeatable option)
 ) -> None:
-    """Import customers from a file, each row through the APIs' rules. Exit status: 0 all
-    imported, 1 some rows refused, 2 nothing imported (unreadable file, no right…)."""
+    """Import customers from a file or a running API, each row through the APIs' rules. Exit
+    status: 0 all imported, 1 some rows refused, 2 nothing imported (unreadable file or
+    source, no right…)."""
     from customer_registry.core.imports import OnConflict, Report
     from customer_registry.transfer import importing
     from customer_registry.transfer.files import UnreadableFile
     from customer_registry.transfer.progress import ImportProgress
+    from customer_registry.transfer.remote import SourceError
 
     try:
-        plan = importing.plan(file, api=api and api.value, columns=_pairs(columns, "--columns"))
-    except UnreadableFile as error:
+        plan = _import_plan(file, source, token, api, _pairs(columns, "--columns"))
+    except (UnreadableFile, SourceError) as error:
         raise _fail(str(error), 2) from None
     print(plan.describe(), flush=True)
 
@@ -432,7 +477,7 @@ def import_customers(
 
     try:
         report = _run(work)
-    except UnreadableFile as error:  # a JSON line that is not an object, found on the way
+    except (UnreadableFile, SourceError) as error:  # found on the way: a bad line, a lost page
         raise _fail(str(error), 2) from None
     if errors is not None:
         with errors.open("w", encoding="utf-8", newline="") as out:

@@ -21,7 +21,7 @@ from customer_registry.core.imports import (
 )
 from customer_registry.core.permissions import Caller
 from customer_registry.storage.database import Database
-from customer_registry.transfer.columns import Naming, naming_of
+from customer_registry.transfer.columns import NAMINGS, Naming, naming_of
 from customer_registry.transfer.files import Table, read, write_csv
 
 
@@ -55,10 +55,18 @@ def plan(path: Path, *, api: str | None = None, columns: Mapping[str, str] | Non
     table = read(path)
     renamed = dict(columns or {})
     names = [renamed.get(column, column) for column in table.columns]
-    naming = naming_of(names, api)
+    return _plan(table, naming_of(names, api), renamed)
+
+
+def plan_read(table: Table, api: str) -> Plan:
+    """An import of records already in `api`'s names (read from that API: `remote.read_api`)."""
+    return _plan(table, NAMINGS[api], {})
+
+
+def _plan(table: Table, naming: Naming, renamed: Mapping[str, str]) -> Plan:
     used = [c for c in table.columns if renamed.get(c, c) in naming.columns]
     ignored = [c for c in table.columns if c not in used]
-    return Plan(table, naming, renamed, used, ignored)
+    return Plan(table, naming, dict(renamed), used, ignored)
 
 
 def rows(plan: Plan) -> Iterator[ImportRow]:
