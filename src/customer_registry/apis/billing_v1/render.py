@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar, get_args
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import NODEFAULT
@@ -24,7 +23,7 @@ from customer_registry.apis.http import (
     message_error_handlers,
     url_without_query,
 )
-from customer_registry.apis.models import Key, keys
+from customer_registry.apis.models import Key, attribute, dict_display, keys
 from customer_registry.core import customers, errors
 from customer_registry.core.brands import Brand
 from customer_registry.core.contacts import Contact
@@ -38,93 +37,49 @@ Json = dict[str, Any]
 
 def timestamp(value: datetime | None) -> str | None:
     """Laravel's JSON dates for a `timestamp` column: `2020-08-04T10:42:27.000000Z`. The
-    column holds whole seconds, so the microseconds are always zero."""
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    column holds whole seconds, so the microseconds are always zero. (`isoformat`, cut to
+    the second: 1.5 µs against strftime's 2.4, twice a record.)"""
+    return None if value is None else value.isoformat(timespec="seconds")[:19] + ".000000Z"
 
 
-class _Record(Protocol):
-    """What each rendered record has: Laravel's timestamps."""
-
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def modified_at(self) -> datetime | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """How a model's keys are filled from a core record, derived once from the model."""
-
-    template: Json  # every key, in order: its default (a key no core field fills), else None
-    own: tuple[tuple[str, str], ...]  # key, the record's attribute
-    details: tuple[tuple[str, str], ...]  # key, the field of its details
-    flags: tuple[tuple[str, str], ...]  # the same, a boolean shown as 1 or 0
-    created: str  # the keys of its times
-    updated: str
-
-
-_Source = Literal["time", "own", "detail", "flag"]
-
-
-def _source(key: Key, details: Mapping[str, Attribute]) -> _Source:
+def _expression(key: Key, details: Mapping[str, Attribute]) -> str:
     """Where a kept key's value comes from: a time, the record, its details (a boolean shown
     as an integer: a flag)."""
     assert key.core is not None
-    if key.core in TIMES:
-        return "time"
+    if key.core == "created_at":
+        return "timestamp(record.created_at)"
+    if key.core in TIMES:  # Laravel sets `updated_at` when it creates the row too
+        return "timestamp(record.modified_at or record.created_at)"
     if key.core not in details:
-        return "own"
-    return "flag" if is_flag(key) else "detail"
+        return attribute(key.core)
+    field = attribute(key.core, of="record.details")
+    return f"int({field})" if is_flag(key) else field
 
 
-def _layout(model: type[msgspec.Struct], details: Mapping[str, Attribute] = {}) -> _Layout:
+def _display(
+    model: type[msgspec.Struct], details: Mapping[str, Attribute] = {}
+) -> Callable[[Any], Json]:
+    """`record -> {key: value, …}`, every key of `model` in its order: a copy of the keys'
+    defaults (a key no core field fills shows its own), updated from the record by one
+    `dict_display` of the kept keys."""
     found = keys(model)
-    sources: dict[_Source, list[tuple[str, str]]] = {s: [] for s in get_args(_Source)}
-    for key in found:
-        if key.core is not None:
-            sources[_source(key, details)].append((key.name, key.core))
-    times = {core: name for name, core in sources["time"]}
-    return _Layout(
-        template={key.name: None if key.default is NODEFAULT else key.default for key in found},
-        own=tuple(sources["own"]),
-        details=tuple(sources["detail"]),
-        flags=tuple(sources["flag"]),
-        created=times["created_at"],
-        updated=times["modified_at"],
+    template = {key.name: None if key.default is NODEFAULT else key.default for key in found}
+    kept = dict_display(
+        ((key.name, _expression(key, details)) for key in found if key.core is not None),
+        {"timestamp": timestamp},
     )
 
+    def display(record: Any) -> Json:
+        body = template.copy()
+        body.update(kept(record))
+        return body
 
-def _filled(layout: _Layout, record: _Record, details: object = None) -> Json:
-    body = layout.template.copy()
-    for key, attribute in layout.own:
-        body[key] = getattr(record, attribute)
-    if details is not None:  # a contact or a brand has none: spares it two empty loops
-        for key, field in layout.details:
-            body[key] = getattr(details, field)
-        for key, field in layout.flags:
-            body[key] = int(getattr(details, field))
-    created = record.created_at
-    body[layout.created] = timestamp(created)
-    # Laravel sets `updated_at` when it creates the row too.
-    body[layout.updated] = timestamp(record.modified_at or created)
-    return body
+    return display
 
 
-_CUSTOMER = _layout(models.Customer, customers.DETAILS)
-_CONTACT = _layout(models.Contact)
-_BRAND = _layout(models.Brand)
-
-
-def customer_json(customer: Customer) -> Json:
-    return _filled(_CUSTOMER, customer, customer.details)
-
-
-def contact_json(contact: Contact) -> Json:
-    return _filled(_CONTACT, contact)
-
-
-def brand_json(brand: Brand) -> Json:
-    return _filled(_BRAND, brand)
+customer_json: Callable[[Customer], Json] = _display(models.Customer, customers.DETAILS)
+contact_json: Callable[[Contact], Json] = _display(models.Contact)
+brand_json: Callable[[Brand], Json] = _display(models.Brand)
 
 
 # Laravel's UrlWindow: pages on each side of the current one, and its lines for the ends.
