@@ -14,6 +14,7 @@ from customer_registry.core.imports import ImportRow, OnConflict, Refusal, impor
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.core.references import Reference
+from customer_registry.storage import customers as repository
 from tests.conftest import MakeEntity
 
 
@@ -158,22 +159,22 @@ async def test_a_database_refusal_undoes_its_row_alone(
 async def test_an_interrupted_import_keeps_whole_batches_and_resumes(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    create = customers.create
+    insert_link = repository.insert_link
     calls = 0
 
-    async def interrupted(*args: Any, **kwargs: Any) -> customers.Created:
+    async def interrupted(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls == 5:  # Ctrl-C in the middle of the second batch
+        if calls == 5:  # Ctrl-C in the middle of the second batch, one of its rows written
             raise KeyboardInterrupt
-        return await create(*args, **kwargs)
+        return await insert_link(*args, **kwargs)
 
-    monkeypatch.setattr(customers, "create", interrupted)
+    monkeypatch.setattr(repository, "insert_link", interrupted)
     rows = [ImportRow(n, _customer(f"I{n}")) for n in range(2, 12)]
     with pytest.raises(KeyboardInterrupt):
         await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, batch_rows=3)
     assert set(await _stored(ctx)) == {"I2", "I3", "I4"}  # the first batch, whole
-    monkeypatch.setattr(customers, "create", create)
+    monkeypatch.setattr(repository, "insert_link", insert_link)
     report = await import_customers(
         ctx.db, COMMAND_LINE, rows, entity_id=1, on_conflict=OnConflict.SKIP, batch_rows=3
     )

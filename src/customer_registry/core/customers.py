@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from customer_registry.core import brands, catalogues, entities, media, organiza
 from customer_registry.core.clock import utcnow
 from customer_registry.core.customer_details import DEFAULT_BRAND_ID, CustomerDetails
 from customer_registry.core.errors import (
+    DomainError,
     Forbidden,
     Invalid,
     NotFound,
@@ -434,6 +435,37 @@ async def create(
         await entities.require_existing(conn, caller, new.entity_id, field="entity_id")
     scope = caller.scope.for_entity(new.entity_id)
     details, types = await _resolved(conn, caller, scope, new.details, payment_types)
+    values = _new_values(new, details)
+    await _check_references(conn, scope, values)
+    if types:
+        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, types)
+    defaults = await _defaults(conn, caller, scope)
+    if image is not None:  # the last thing before the row: a refused create writes no file
+        values["logo"] = await media.store(conn, new.entity_id, image)
+    audit = {"created_at": utcnow(), "created_by": caller.username}
+    row_values = {**defaults, **values, **audit}
+    if generate_code and new.code is None:
+        row = await _insert_with_account(conn, scope, row_values)
+    else:
+        row = await repository.insert(conn, scope, row_values)
+    if types:
+        await repository.set_payment_types(conn, scope, row["customer_id"], types)
+    return await _linked(conn, scope, row, audit)
+
+
+async def _linked(conn: Connection, scope: Scope, row: Row, audit: Mapping[str, Any]) -> Created:
+    """The new customer's first link, to the entity its row went to."""
+    link = await repository.insert_link(
+        conn,
+        scope,
+        {"customer_id": row["customer_id"], "date_added": audit["created_at"], **audit},
+    )
+    return Created(Customer.from_row(row), link["customer_entity_linker_id"])
+
+
+def _new_values(new: NewCustomer, details: Mapping[str, Any]) -> dict[str, Any]:
+    """A new customer's values (its details' ids found), checked by the rules that read no
+    other row."""
     for name in details:
         if name not in DETAILS:
             raise UnknownField(name)
@@ -445,26 +477,88 @@ async def create(
         "code": new.code,
     }
     _validate(values)
-    values = _consistent(values)
-    await _check_references(conn, scope, values)
-    if types:
-        await catalogues.require_all(conn, catalogues.CUSTOMER_PAYMENT_TYPES, scope, types)
+    return _consistent(values)
+
+
+async def create_many(
+    conn: Connection, caller: Caller, entity_id: int, news: Sequence[NewCustomer]
+) -> list[Created | DomainError]:
+    """Create customers in `entity_id` by the rules of `create` (no payment types, image or
+    generated code): for each, what `create` would answer or raise.
+
+    For a bulk import: what is the same for every row (the caller's right to the entity, the
+    defaults) is looked up once, the objects rows name once each (`_Lookups`), and a refused
+    row writes nothing, so no savepoint is needed per row. Rows are written in order, so one
+    may name another written before it. Only what no check can foresee (an object deleted
+    meanwhile: a foreign key) raises, and leaves the transaction to be rolled back."""
+    if not caller.can_see_entity(entity_id):
+        raise Forbidden("You may only create customers in your own entity.")
+    if entity_id != caller.entity_id:
+        await entities.require_existing(conn, caller, entity_id, field="entity_id")
+    scope = caller.scope.for_entity(entity_id)
+    lookups = _Lookups(conn, caller, scope)
     defaults = await _defaults(conn, caller, scope)
-    if image is not None:  # the last thing before the row: a refused create writes no file
-        values["logo"] = await media.store(conn, new.entity_id, image)
-    now = utcnow()
-    audit = {"created_at": now, "created_by": caller.username}
-    row_values = {**defaults, **values, **audit}
-    if generate_code and new.code is None:
-        row = await _insert_with_account(conn, scope, row_values)
-    else:
-        row = await repository.insert(conn, scope, row_values)
-    if types:
-        await repository.set_payment_types(conn, scope, row["customer_id"], types)
-    link = await repository.insert_link(
-        conn, scope, {"customer_id": row["customer_id"], "date_added": now, **audit}
-    )
-    return Created(Customer.from_row(row), link["customer_entity_linker_id"])
+    results: list[Created | DomainError] = []
+    for new in news:
+        try:
+            values = _new_values(new, await resolve_all(new.details, lookups.finders))
+            await lookups.check_references(values)
+        except DomainError as error:
+            results.append(error)
+            continue
+        audit = {"created_at": utcnow(), "created_by": caller.username}
+        row = await repository.insert_or_conflict(conn, scope, {**defaults, **values, **audit})
+        if isinstance(row, str):  # ON CONFLICT DO NOTHING: the transaction goes on
+            results.append(NotUnique(row, values[row], entity_id))
+        else:
+            results.append(await _linked(conn, scope, row, audit))
+    return results
+
+
+# What `_check_references` reads of a customer's values.
+_REFERENCES = ("brand_id", "representative_id", *_CATALOGUE_LINKS, "creator_id",
+               "parent_customer_id")  # fmt: skip
+
+
+class _Lookups:
+    """The lookups of `create`, each made once for the rows of a batch and kept with its
+    answer (an id, or the error): an import's rows mostly name the same category, currency
+    and creator. Never a parent customer's: an earlier row may have just written it."""
+
+    def __init__(self, conn: Connection, caller: Caller, scope: Scope) -> None:
+        self._conn, self._scope = conn, scope
+        self._answers: dict[tuple[object, ...], object] = {}
+        self.finders: dict[str, Finder] = {
+            name: functools.partial(find, conn, caller, scope)
+            if name == "parent_customer_id"
+            else self._kept(name, functools.partial(find, conn, caller, scope))
+            for name, find in _FIND.items()
+        }
+
+    def _kept(self, name: str, find: Finder) -> Finder:
+        async def kept(reference: str) -> int:
+            found: int = await self._once(("find", name, reference), lambda: find(reference))
+            return found
+
+        return kept
+
+    async def check_references(self, values: Mapping[str, Any]) -> None:
+        check = functools.partial(_check_references, self._conn, self._scope, values)
+        if values.get("parent_customer_id") is not None:
+            await check()
+        else:
+            await self._once(("check", *(values.get(name) for name in _REFERENCES)), check)
+
+    async def _once(self, key: tuple[object, ...], look: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self._answers:
+            try:
+                self._answers[key] = await look()
+            except DomainError as error:
+                self._answers[key] = error
+        answer = self._answers[key]
+        if isinstance(answer, DomainError):
+            raise answer.with_traceback(None)
+        return answer
 
 
 @dataclass(frozen=True, slots=True)

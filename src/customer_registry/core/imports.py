@@ -135,22 +135,76 @@ class _Work:
     async def batch(
         self, conn: Connection, rows: list[ImportRow], progress: Progress | None
     ) -> None:
-        report = self.report
-        for row in rows:
+        """The batch's rows whose code is new to the entity are created together (one
+        lookup of the codes, `customers.create_many`); the others, each in a savepoint,
+        by `_row`: conflicts, a code the file repeats, and every row when the creates
+        together met what no check foresees. Refusals are reported in the file's order."""
+        refused: list[Refusal] = []
+        fresh, again = await self._split(conn, rows, refused)
+        again[:0] = await self._create(conn, fresh, refused)
+        for row in again:
             try:
-                if row.problem is not None:
-                    raise row.problem
                 async with conn.savepoint():
                     await self._row(conn, row.values)
             except DomainError as error:
-                report.refused.append(Refusal(row.line, self.describe(error)))
+                refused.append(Refusal(row.line, self.describe(error)))
+        self.report.refused.extend(sorted(refused, key=lambda refusal: refusal.line))
         if progress is not None:
-            progress(report)
+            progress(self.report)
+
+    async def _split(
+        self, conn: Connection, rows: list[ImportRow], refused: list[Refusal]
+    ) -> tuple[list[ImportRow], list[ImportRow]]:
+        """(rows with a code new to the entity and the batch, the other readable rows)."""
+        readable = []
+        for row in rows:
+            code = row.values.get("code")
+            if row.problem is not None:
+                refused.append(Refusal(row.line, self.describe(row.problem)))
+            elif not isinstance(code, str) or not code:
+                refused.append(Refusal(row.line, self.describe(_NO_CODE)))
+            else:
+                readable.append(row)
+        scope = self.caller.scope.for_entity(self.entity_id)
+        taken = await repository.codes_taken(conn, scope, {r.values["code"] for r in readable})
+        fresh: list[ImportRow] = []
+        again: list[ImportRow] = []
+        for row in readable:
+            code = row.values["code"]
+            (again if code in taken else fresh).append(row)
+            taken.add(code)
+        return fresh, again
+
+    async def _create(
+        self, conn: Connection, rows: list[ImportRow], refused: list[Refusal]
+    ) -> list[ImportRow]:
+        """Create `rows` together; answers those left to `_row` (a code taken meanwhile, or
+        all of them when a write failed as no check foresaw: the savepoint undoes them)."""
+        news: list[tuple[ImportRow, customers.NewCustomer]] = []
+        for row in rows:
+            try:
+                news.append((row, _new(self.entity_id, row.values)))
+            except DomainError as error:
+                refused.append(Refusal(row.line, self.describe(error)))
+        try:
+            async with conn.savepoint():
+                results = await customers.create_many(
+                    conn, self.caller, self.entity_id, [new for _, new in news]
+                )
+        except DomainError:  # an object deleted meanwhile: row by row, each on its own
+            return [row for row, _ in news]
+        left = []
+        for (row, _), result in zip(news, results, strict=True):
+            if isinstance(result, customers.Created):
+                self.report.created += 1
+            elif isinstance(result, NotUnique) and result.field == "code":
+                left.append(row)  # a conflict after all: another writer took the code
+            else:
+                refused.append(Refusal(row.line, self.describe(result)))
+        return left
 
     async def _row(self, conn: Connection, values: Mapping[str, Any]) -> None:
-        code = values.get("code")
-        if not isinstance(code, str) or not code:
-            raise Required({"code": "The {field} field is required."})
+        code = values["code"]
         scope = self.caller.scope.for_entity(self.entity_id)
         stored = await repository.by_identifier(conn, scope, None, code, lock=True)
         if stored is not None and self.on_conflict is OnConflict.SKIP:
@@ -169,6 +223,9 @@ class _Work:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
+
+
+_NO_CODE = Required({"code": "The {field} field is required."})
 
 
 def _new(entity_id: int, values: Mapping[str, Any]) -> customers.NewCustomer:

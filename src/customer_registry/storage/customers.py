@@ -286,6 +286,20 @@ async def insert_link(conn: Connection, scope: Scope, values: Mapping[str, Any])
     return await insert_row(conn, links, placed(scope, values))
 
 
+async def codes_taken(conn: Connection, scope: Scope, codes: Collection[str]) -> set[str]:
+    """Which of `codes` customers of the scope's entity have (one query for an import's
+    batch; a code no row can hold is none of them)."""
+    possible = [code for code in codes if storable(code)]
+    if not possible:
+        return set()
+    rows = await conn.fetch_all(
+        sa.select(customers.c.code).where(
+            own_entity(scope, customers.c.entity_id), customers.c.code.in_(possible)
+        )
+    )
+    return {row["code"] for row in rows}
+
+
 async def by_identifier(
     conn: Connection,
     scope: Scope,
