@@ -27,6 +27,12 @@ BASELINE = "baseline"
 OURS = "ours"
 BEFORE = "before"  # the service at an earlier revision (--before)
 THROUGHPUT = "throughput"
+# One worker against two on the partner get (issue 23): a second worker on this machine's
+# cores must not lower req/s or raise p99, and may cost at most this much more CPU a request.
+WORKERS = "workers"
+TWO_WORKERS = "ours-2w"
+WORKERS_SCENARIO = "partner-get"
+WORKERS_CPU_GROWTH = 0.15
 LATENCY = "latency"
 # The floor of every read: the baseline's bare single-row GET (one primary-key SELECT). Each
 # read's ratio to it shows how far an answer is from the cheapest request there is.
@@ -48,6 +54,7 @@ class Line:
     bare_get_ratio: str = ""  # reads: ours/the baseline's bare GET req/s (BARE_GET)
     cpu_us: float | None = None  # server CPU per request, ours (same run as req/s)
     baseline_cpu_us: float | None = None
+    bare_get_cpu_ratio: str = ""  # reads: ours/the bare GET's server CPU per request
     target: str = "—"
     passed: bool | None = None  # None: no target
 
@@ -85,6 +92,7 @@ def _scenario_line(results: Results, database: str, size: int, name: str,
     scenario = BY_NAME[name]
     bare = results.best(database, size, BARE_GET, BASELINE) if scenario.reads else None
     bare_ratio = "" if bare is None else f"{ours.requests_per_s / bare.requests_per_s:.2f}"
+    bare_cpu = "" if bare is None else _cpu_ratio(ours, bare)
     target, passed = "—", None
     if scenario.ratio_target is not None:
         target = f"ratio ≥ {scenario.ratio_target}"
@@ -99,7 +107,13 @@ def _scenario_line(results: Results, database: str, size: int, name: str,
                 passed = latency.p99_ms < LIST_P99_MS
     return Line(database, f"{size:,}", name, ours.requests_per_s, _ms(ours.p50_ms),
                 _ms(ours.p99_ms), base.requests_per_s, f"{ratio:.2f}", bare_ratio,
-                ours.server_cpu_us, base.server_cpu_us, target, passed)  # fmt: skip
+                ours.server_cpu_us, base.server_cpu_us, bare_cpu, target, passed)  # fmt: skip
+
+
+def _cpu_ratio(ours: Measurement, bare: Measurement) -> str:
+    if ours.server_cpu_us is None or not bare.server_cpu_us:
+        return ""
+    return f"{ours.server_cpu_us / bare.server_cpu_us:.2f}"
 
 
 def _growth_line(results: Results, database: str, sizes: Sequence[int], name: str) -> Line | None:
@@ -119,6 +133,22 @@ def _growth_line(results: Results, database: str, sizes: Sequence[int], name: st
     )
 
 
+def _workers_line(results: Results, database: str, size: int) -> Line | None:
+    one = results.best(database, size, WORKERS_SCENARIO, OURS, WORKERS)
+    two = results.best(database, size, WORKERS_SCENARIO, TWO_WORKERS, WORKERS)
+    if one is None or two is None:
+        return None
+    cpu = (two.server_cpu_us or 0) / (one.server_cpu_us or 1) - 1
+    passed = (two.requests_per_s >= one.requests_per_s and two.p99_ms <= one.p99_ms
+              and cpu <= WORKERS_CPU_GROWTH)  # fmt: skip
+    return Line(database, f"{size:,}", f"workers: {WORKERS_SCENARIO}, 2 (baseline: 1)",
+                two.requests_per_s, _ms(two.p50_ms), _ms(two.p99_ms), one.requests_per_s,
+                f"{two.requests_per_s / one.requests_per_s:.2f}", "", two.server_cpu_us,
+                one.server_cpu_us, "",
+                f"req/s ≥, p99 ≤ ({_ms(one.p99_ms)}), CPU {cpu:+.0%} ≤ +{WORKERS_CPU_GROWTH:.0%}",
+                passed)  # fmt: skip
+
+
 def lines(results: Results, options: Options) -> list[Line]:
     found: list[Line] = []
     for target in options.targets:
@@ -128,6 +158,9 @@ def lines(results: Results, options: Options) -> list[Line]:
                 line = _scenario_line(results, database, size, name, size == target.sizes[-1])
                 if line is not None:
                     found.append(line)
+        workers = _workers_line(results, database, target.sizes[-1])
+        if workers is not None:
+            found.append(workers)
         for name in options.scenarios:
             line = _growth_line(results, database, target.sizes, name)
             if line is not None:
@@ -212,11 +245,12 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
         f"(wrk -d{options.duration}s, -c{options.connections}, lists -c{options.list_connections})"
         f"; ratio: ours/baseline req/s; ÷ bare get: ours/the baseline's {BARE_GET} req/s "
         f"(when measured); CPU µs: the server's CPU time per answered request in that run; "
+        f"CPU ÷ bare: ours over the baseline's {BARE_GET} CPU per request; "
         f"list targets: p99 of an extra run at -c{options.latency_connections}",
     )
     for column in ("database", "customers", "scenario", "req/s", "p50 ms", "p99 ms",
                    "baseline req/s", "ratio", "÷ bare get", "CPU µs", "baseline CPU µs",
-                   "target", "result"):  # fmt: skip
+                   "CPU ÷ bare", "target", "result"):  # fmt: skip
         left = column in ("database", "customers", "scenario", "target")
         table.add_column(column, justify="left" if left else "right")
     previous = None
@@ -236,6 +270,7 @@ def print_table(console: Console, found: Sequence[Line], options: Options) -> No
             line.bare_get_ratio,
             _us(line.cpu_us),
             _us(line.baseline_cpu_us),
+            line.bare_get_cpu_ratio,
             line.target,
             _verdict(line.passed),
         )

@@ -34,6 +34,9 @@ from bench.report import (
     LATENCY,
     OURS,
     THROUGHPUT,
+    TWO_WORKERS,
+    WORKERS,
+    WORKERS_SCENARIO,
     Results,
     before_lines,
     lines,
@@ -114,11 +117,12 @@ def prepare(target: Target, size: int, env: dict[str, str], results: Results) ->
     return Prepared(loaded.keys, keys_file, user_id, token)
 
 
-def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = None) -> None:
+def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = None,
+                workers: int = 1) -> None:  # fmt: skip
     """`customer-registry serve` as the README says: one worker, no access log. With a
     `checkout`, the same command runs that revision's code (its `src` first on the path)."""
-    serve = ["serve", "--host", LOCALHOST, "--port", str(server.port), "--workers", "1",
-             "--no-access-log"]  # fmt: skip
+    serve = ["serve", "--host", LOCALHOST, "--port", str(server.port), "--workers",
+             str(workers), "--no-access-log"]  # fmt: skip
     if checkout is None:
         server.start([str(_executable("customer-registry")), *serve], env, REPO)
         return
@@ -147,13 +151,15 @@ class Suite:
     """The scenarios of one database at one size, against both servers."""
 
     def __init__(self, options: Options, target: Target, size: int, prepared: Prepared,
-                 servers: Sequence[Server], results: Results) -> None:  # fmt: skip
+                 servers: Sequence[Server], results: Results,
+                 kind: str = THROUGHPUT) -> None:  # fmt: skip
         self.options = options
         self.target = target
         self.size = size
         self.prepared = prepared
         self.servers = servers  # baseline first: the runs alternate baseline, (before,) ours, …
         self.results = results
+        self.kind = kind  # of the measured runs (the workers' comparison keeps its own)
 
     def _run(self, server: Server, scenario: Scenario, kind: str, rounds: int,
              connections: int, duration: int) -> None:  # fmt: skip
@@ -173,7 +179,7 @@ class Suite:
         waited = wait_idle(server.process.pid, postgresql)
         if kind != "warm-up":
             self.results.measurements.append(m)
-        label = f"{kind} {rounds}" if kind == THROUGHPUT else kind
+        label = f"{kind} {rounds}" if kind in (THROUGHPUT, WORKERS) else kind
         console.print(
             f"    {server.name:8} {label:12} -c{connections:<3} {m.requests_per_s:>9,.0f} req/s"
             f"  p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  CPU {cpu_us:7.1f} µs/req"
@@ -187,8 +193,12 @@ class Suite:
             server.name: verify.request(server, scenario, key, self.prepared.token, next(_nonces))
             for server in self.servers
         }
-        # An earlier revision (--before) must answer, but may answer differently.
-        verify.same_answers(scenario, answers[OURS], answers[BASELINE])
+        # Each answers as the first server (the baseline) does; an earlier revision (--before)
+        # must answer, but may answer differently.
+        first = self.servers[0].name
+        for name, answer in answers.items():
+            if name not in (first, BEFORE):
+                verify.same_answers(scenario, answer, answers[first])
 
     def measure(self, scenario: Scenario, latency: bool) -> None:
         _step(f"{self.target.kind} {self.size:,} {scenario.name}: "
@@ -203,10 +213,22 @@ class Suite:
                 self._run(server, scenario, "warm-up", 0, connections, o.warmup)
         for round_ in range(1, o.rounds + 1):
             for server in self.servers:
-                self._run(server, scenario, THROUGHPUT, round_, connections, o.duration)
+                self._run(server, scenario, self.kind, round_, connections, o.duration)
         if latency:
             for server in self.servers:
                 self._run(server, scenario, LATENCY, 1, o.latency_connections, o.duration)
+
+
+def _measure_workers(options: Options, target: Target, size: int, prepared: Prepared,
+                     ours: Server, results: Results, stack: ExitStack) -> None:  # fmt: skip
+    """The partner get with two workers against one, in alternating runs: what a second
+    worker buys on this machine (the README's sizing guidance comes from it)."""
+    two = Server(TWO_WORKERS, free_port(), RESULTS / "logs" / f"ours-2w-{target.kind}-{size}.log")
+    stack.callback(two.stop)
+    _step(f"starting ours with 2 workers on {two.url}")
+    _start_ours(two, dataset.service_env(target.url), workers=2)
+    suite = Suite(options, target, size, prepared, [ours, two], results, WORKERS)
+    suite.measure(BY_NAME[WORKERS_SCENARIO], latency=False)
 
 
 def _run_size(options: Options, target: Target, size: int, results: Results) -> None:
@@ -241,6 +263,8 @@ def _run_size(options: Options, target: Target, size: int, results: Results) -> 
         for scenario in scenarios:
             suite.measure(scenario, latency=largest and scenario.group == "list")
         sampler.sample()
+        if largest and WORKERS_SCENARIO in options.scenarios and not options.verify_only:
+            _measure_workers(options, target, size, prepared, ours, results, stack)
         results.memory_mb[f"{target.kind} {size}"] = round(sampler.peak_mb, 1)
         _step(f"ours' worker peak RSS at {size:,} customers: {sampler.peak_mb:.0f} MB "
               f"({sampler.samples} samples)")  # fmt: skip
