@@ -94,7 +94,7 @@ def _core_rows(count: int, now: object) -> Iterator[tuple[object, ...]]:
 
 
 async def _copy_postgresql(url: str, count: int) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)  # the columns are naive UTC
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
