@@ -94,7 +94,7 @@ async def test_a_category_parent_named_by_reference(ctx: Context) -> None:
         top = await catalogues.create(conn, COMMAND_LINE, tree, {"reference": "top", "name": "T"})
         values = {"reference": "leaf", "name": "L", "parent_id": Reference("top")}
         leaf = await catalogues.create(conn, COMMAND_LINE, tree, values)
-        assert leaf.extra["parent_id"] == top.id
+        assert leaf.extra.parent_id == top.id
         with pytest.raises(NotFound) as found:
             await catalogues.update(
                 conn, COMMAND_LINE, tree, leaf.id, {"parent_id": Reference("none")}

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from customer_registry.core import iso
 from customer_registry.core.clock import utcnow
@@ -38,55 +40,88 @@ _COMMON = {
     "reference": Attribute(Kind.TEXT, REFERENCE_MAX, nullable=False),
     "name": Attribute(Kind.TEXT, 255, nullable=False),
 }
-_AUDIT = ("created_at", "created_by", "modified_at", "modified_by")
+
+
+# Each catalogue's own fields, as stored (what a write may send is `Catalogue.fields`).
+
+
+class NoFields(msgspec.Struct, frozen=True):
+    """A catalogue with a reference and a name only."""
+
+
+class TreeFields(msgspec.Struct, frozen=True):
+    parent_id: int | None  # None: the tree's root
+
+
+class RegionFields(msgspec.Struct, frozen=True):
+    parent_id: int | None
+    level: int
+
+
+class CurrencyFields(msgspec.Struct, frozen=True):
+    exchange_rate: float
+    is_default: bool
+
+
+Fields = TypeVar("Fields", bound=msgspec.Struct)
+# An item is read only: one of a tree's items is one of a tree's or a region's.
+_Shown = TypeVar("_Shown", bound=msgspec.Struct, covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class Item:
+class Item(Generic[_Shown]):
     """One object of a catalogue; `extra` holds the catalogue's own fields."""
 
     id: int
     entity_id: int
     reference: str
     name: str
-    extra: dict[str, Any]
+    extra: _Shown
     created_at: datetime
     modified_at: datetime | None
 
 
 # A catalogue's own rule on a write: (conn, the scope of the catalogue's entity, the values
 # after the write, the object before it or None on create) → the values to store.
-Rule = Callable[[Connection, Scope, dict[str, Any], Item | None], Awaitable[dict[str, Any]]]
+Rule = Callable[[Connection, Scope, dict[str, Any], Item[Fields] | None], Awaitable[dict[str, Any]]]
 
 
 async def _no_rule(
-    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item[Any] | None
 ) -> dict[str, Any]:
     return values
 
 
 @dataclass(frozen=True, slots=True)
-class Catalogue:
+class Catalogue(Generic[Fields]):
     kind: str  # how messages name one object: "payment type"
     listing: Listing
-    fields: Mapping[str, Attribute] = field(default_factory=dict)  # beyond reference and name
-    rule: Rule = _no_rule
+    own: type[Fields]  # its fields as stored
+    # What a write may send beyond reference and name: `own`'s fields, with the rules of
+    # their input (a level may be left out, its rule fills it).
+    fields: Mapping[str, Attribute] = field(default_factory=dict)
+    rule: Rule[Fields] = _no_rule
     required: tuple[str, ...] = ("reference", "name")
 
-    def item(self, row: Row) -> Item:
-        own = set(_COMMON) | {"entity_id", self.listing.key.name, *_AUDIT}
+    def __post_init__(self) -> None:
+        if set(self.fields) != set(self.own.__struct_fields__):
+            raise TypeError(f"{self.kind}: its write fields are not its own fields")
+
+    def item(self, row: Row) -> Item[Fields]:
         return Item(
             id=row[self.listing.key.name],
             entity_id=row["entity_id"],
             reference=row["reference"],
             name=row["name"],
-            extra={k: v for k, v in row.items() if k not in own},
+            extra=self.own(**{name: row[name] for name in self.own.__struct_fields__}),
             created_at=row["created_at"],
             modified_at=row["modified_at"],
         )
 
 
-async def get(conn: Connection, catalogue: Catalogue, scope: Scope, key: int) -> Item:
+async def get(
+    conn: Connection, catalogue: Catalogue[Fields], scope: Scope, key: int
+) -> Item[Fields]:
     """An object of the scope's own entity's catalogue."""
     row = await repository.get(conn, catalogue.listing, scope, key) if is_key(key) else None
     if row is None:
@@ -95,8 +130,8 @@ async def get(conn: Connection, catalogue: Catalogue, scope: Scope, key: int) ->
 
 
 async def by_reference(
-    conn: Connection, catalogue: Catalogue, scope: Scope, reference: str
-) -> Item:
+    conn: Connection, catalogue: Catalogue[Fields], scope: Scope, reference: str
+) -> Item[Fields]:
     row = await repository.by_reference(conn, catalogue.listing, scope, reference)
     if row is None:
         raise missing(catalogue.kind, "reference", reference)
@@ -104,7 +139,7 @@ async def by_reference(
 
 
 async def require_all(
-    conn: Connection, catalogue: Catalogue, scope: Scope, keys: Collection[int]
+    conn: Connection, catalogue: Catalogue[Any], scope: Scope, keys: Collection[int]
 ) -> None:
     """Every key names an object of the scope's entity, or NotFound for the first that does
     not."""
@@ -116,19 +151,23 @@ async def require_all(
 
 
 async def list_page(
-    conn: Connection, caller: Caller, catalogue: Catalogue, query: ListQuery, page: PageRequest
-) -> Page[Item]:
+    conn: Connection,
+    caller: Caller,
+    catalogue: Catalogue[Fields],
+    query: ListQuery,
+    page: PageRequest,
+) -> Page[Item[Fields]]:
     listing = catalogue.listing
     total, rows = await repository.page(conn, listing, caller.scope, query, page)
     return Page([catalogue.item(row) for row in rows], total)
 
 
-def _validate(catalogue: Catalogue, values: Mapping[str, Any]) -> None:
+def _validate(catalogue: Catalogue[Any], values: Mapping[str, Any]) -> None:
     validate({**_COMMON, **catalogue.fields}, values)
 
 
 async def _resolved(
-    conn: Connection, catalogue: Catalogue, scope: Scope, values: Mapping[str, Any]
+    conn: Connection, catalogue: Catalogue[Any], scope: Scope, values: Mapping[str, Any]
 ) -> dict[str, Any]:
     """`values` with a parent named by Reference (a tree's) turned into its id."""
 
@@ -140,8 +179,8 @@ async def _resolved(
 
 
 async def create(
-    conn: Connection, caller: Caller, catalogue: Catalogue, values: Mapping[str, Any]
-) -> Item:
+    conn: Connection, caller: Caller, catalogue: Catalogue[Fields], values: Mapping[str, Any]
+) -> Item[Fields]:
     """An object of the caller's entity; its parent may be named by Reference."""
     values = await _resolved(conn, catalogue, caller.scope, values)
     absent = {
@@ -159,17 +198,18 @@ async def create(
 async def update(
     conn: Connection,
     caller: Caller,
-    catalogue: Catalogue,
+    catalogue: Catalogue[Fields],
     key: int,
     changes: Mapping[str, Any],
-) -> Item:
+) -> Item[Fields]:
     """Change the fields sent; a new parent may be named by Reference."""
     changes = await _resolved(conn, catalogue, caller.scope, changes)
     existing = await get(conn, catalogue, caller.scope, key)
     _validate(catalogue, changes)
     if not changes:
         return existing
-    current = {"reference": existing.reference, "name": existing.name, **existing.extra}
+    own = msgspec.structs.asdict(existing.extra)
+    current = {"reference": existing.reference, "name": existing.name, **own}
     stored = await catalogue.rule(conn, caller.scope, {**current, **changes}, existing)
     values = {k: v for k, v in stored.items() if current.get(k) != v or k in changes}
     values |= {"modified_at": utcnow(), "modified_by": caller.username}
@@ -179,9 +219,9 @@ async def update(
     return catalogue.item(row)
 
 
-async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: int) -> None:
+async def delete(conn: Connection, caller: Caller, catalogue: Catalogue[Any], key: int) -> None:
     item = await get(conn, catalogue, caller.scope, key)
-    if catalogue is CUSTOMER_CATEGORIES and item.extra["parent_id"] is None:
+    if catalogue is CUSTOMER_CATEGORIES and item.extra.parent_id is None:
         raise InUse("The root category cannot be deleted.")
     in_use = f"The {catalogue.kind} {item.reference} is in use and cannot be deleted."
     if not await repository.delete(conn, catalogue.listing, caller.scope, key, in_use):
@@ -191,7 +231,7 @@ async def delete(conn: Connection, caller: Caller, catalogue: Catalogue, key: in
 # --- the category tree ----------------------------------------------------------------------
 
 
-async def root_category(conn: Connection, scope: Scope) -> Item:
+async def root_category(conn: Connection, scope: Scope) -> Item[TreeFields]:
     rows = await repository.where(conn, CATEGORIES, scope, parent_id=None)
     if not rows:  # an entity made before its root: the tree's root always exists
         await create_root_category(conn, scope, "system")
@@ -214,22 +254,31 @@ async def create_root_category(conn: Connection, scope: Scope, username: str) ->
     )
 
 
-async def _ancestors(conn: Connection, catalogue: Catalogue, scope: Scope, key: int) -> list[Item]:
+_InTree = TypeVar("_InTree", TreeFields, RegionFields)
+
+
+async def _ancestors(
+    conn: Connection, catalogue: Catalogue[_InTree], scope: Scope, key: int
+) -> list[Item[_InTree]]:
     """`key`'s object and its parents up to the top (a tree is shallow: one query a level)."""
-    chain: list[Item] = []
+    chain: list[Item[_InTree]] = []
     seen: set[int] = set()
     next_key: int | None = key
     while next_key is not None and next_key not in seen:
         seen.add(next_key)
         item = await get(conn, catalogue, scope, next_key)
         chain.append(item)
-        next_key = item.extra.get("parent_id")
+        next_key = item.extra.parent_id
     return chain
 
 
 async def _parent(
-    conn: Connection, catalogue: Catalogue, scope: Scope, parent_id: int, existing: Item | None
-) -> list[Item]:
+    conn: Connection,
+    catalogue: Catalogue[_InTree],
+    scope: Scope,
+    parent_id: int,
+    existing: Item[_InTree] | None,
+) -> list[Item[_InTree]]:
     """The new parent's chain of ancestors; refused if it would put `existing` under itself."""
     try:
         chain = await _ancestors(conn, catalogue, scope, parent_id)
@@ -241,9 +290,9 @@ async def _parent(
 
 
 async def _category_rule(
-    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item[TreeFields] | None
 ) -> dict[str, Any]:
-    is_root = existing is not None and existing.extra["parent_id"] is None
+    is_root = existing is not None and existing.extra.parent_id is None
     parent_id = values.get("parent_id")
     if is_root:
         if parent_id is not None:
@@ -259,15 +308,15 @@ async def _category_rule(
 
 
 async def _region_rule(
-    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item[RegionFields] | None
 ) -> dict[str, Any]:
     parent_id = values.get("parent_id")
     level = values.get("level")
     if parent_id is not None:
         parent = (await _parent(conn, CUSTOMER_REGIONS, scope, parent_id, existing))[0]
         if level is None:
-            level = parent.extra["level"] + 1
-        elif level <= parent.extra["level"]:
+            level = parent.extra.level + 1
+        elif level <= parent.extra.level:
             raise Invalid({"level": "{field} must be below its parent region's level."})
     level = 1 if level is None else level
     if not 1 <= level <= MAX_REGION_LEVEL:
@@ -283,7 +332,7 @@ async def _region_rule(
 
 
 async def _currency_rule(
-    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item | None
+    conn: Connection, scope: Scope, values: dict[str, Any], existing: Item[CurrencyFields] | None
 ) -> dict[str, Any]:
     found = iso.currency(values["reference"])
     if found is None:
@@ -294,7 +343,7 @@ async def _currency_rule(
     is_default = values.get("is_default")
     if existing is None and is_default is None:  # an entity's first currency is its default
         is_default = not await repository.where(conn, CURRENCIES, scope)
-    if is_default and not (existing and existing.extra["is_default"]):
+    if is_default and not (existing and existing.extra.is_default):
         await repository.update_where(
             conn, CURRENCIES, scope, {"is_default": False}, is_default=True
         )
@@ -315,20 +364,23 @@ async def configured_currency(conn: Connection, scope: Scope, code_or_name: str)
 CUSTOMER_CATEGORIES = Catalogue(
     "customer category",
     CATEGORIES,
+    TreeFields,
     {"parent_id": Attribute(Kind.INT)},
     _category_rule,
 )
-CUSTOMER_SEGMENTATIONS = Catalogue("customer segmentation", SEGMENTATIONS)
-CUSTOMER_PAYMENT_TYPES = Catalogue("payment type", PAYMENT_TYPES)
+CUSTOMER_SEGMENTATIONS = Catalogue("customer segmentation", SEGMENTATIONS, NoFields)
+CUSTOMER_PAYMENT_TYPES = Catalogue("payment type", PAYMENT_TYPES, NoFields)
 CUSTOMER_REGIONS = Catalogue(
     "region",
     REGIONS,
+    RegionFields,
     {"parent_id": Attribute(Kind.INT), "level": Attribute(Kind.INT)},
     _region_rule,
 )
 CUSTOMER_CURRENCIES = Catalogue(
     "currency",
     CURRENCIES,
+    CurrencyFields,
     {"exchange_rate": Attribute(Kind.FLOAT, nullable=False), "is_default": Attribute(Kind.BOOL)},
     _currency_rule,
     required=("reference", "exchange_rate"),

@@ -274,10 +274,14 @@ async def _check_references(
     ):
         raise Invalid({"representative_id": "The selected {field} is invalid."})
     for name, catalogue in _CATALOGUE_LINKS.items():
-        if values.get(name) is not None:
-            item = await catalogues.get(conn, catalogue, scope, values[name])
-            if catalogue is catalogues.CUSTOMER_REGIONS:
-                await organizations.check_region_level(conn, scope, item.extra["level"])
+        key = values.get(name)
+        if key is None:
+            continue
+        if catalogue is catalogues.CUSTOMER_REGIONS:
+            region = await catalogues.get(conn, catalogues.CUSTOMER_REGIONS, scope, key)
+            await organizations.check_region_level(conn, scope, region.extra.level)
+        else:
+            await catalogues.get(conn, catalogue, scope, key)
     creator = values.get("creator_id")
     if creator is not None and not await identity.user_in_entity(conn, scope, creator):
         raise missing("user", "id", creator)
@@ -285,7 +289,7 @@ async def _check_references(
         await _check_parent(conn, scope, values["parent_customer_id"], customer_id)
 
 
-_CATALOGUE_LINKS = {
+_CATALOGUE_LINKS: dict[str, catalogues.Catalogue[Any]] = {
     "category_id": catalogues.CUSTOMER_CATEGORIES,
     "segmentation_id": catalogues.CUSTOMER_SEGMENTATIONS,
     "region_id": catalogues.CUSTOMER_REGIONS,
@@ -297,7 +301,7 @@ _CATALOGUE_LINKS = {
 _FindIn = Callable[[Connection, Caller, Scope, str], Awaitable[int]]
 
 
-def _catalogue_item(catalogue: catalogues.Catalogue) -> _FindIn:
+def _catalogue_item(catalogue: catalogues.Catalogue[Any]) -> _FindIn:
     async def find(conn: Connection, caller: Caller, scope: Scope, reference: str) -> int:
         return (await catalogues.by_reference(conn, catalogue, scope, reference)).id
 

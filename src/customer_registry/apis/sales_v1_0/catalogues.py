@@ -20,7 +20,14 @@ from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.params import Field, Id, convert, external_ids
 from customer_registry.apis.sales_v1_0.render import href, item_json, list_json
 from customer_registry.core import catalogues
-from customer_registry.core.catalogues import Catalogue, Item
+from customer_registry.core.catalogues import (
+    Catalogue,
+    CurrencyFields,
+    Item,
+    NoFields,
+    RegionFields,
+    TreeFields,
+)
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.storage.database import Connection
@@ -31,25 +38,25 @@ Json = dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Collection:
     path: str  # "paymentTypes"
-    catalogue: Catalogue
+    catalogue: Catalogue[Any]
     parameters: dict[str, Field]  # sales name -> (core field, reader)
-    own_keys: Callable[[Request, Item], Json]  # the catalogue's own keys in an answer
+    own_keys: Callable[[Request, Any], Json]  # the catalogue's own keys of its Item
 
     @property
     def filters(self) -> dict[str, str]:
         shown = {"id": self.catalogue.listing.key.name, "reference": "reference", "name": "name"}
         return shown | {name: core for name, (core, _) in self.parameters.items()}
 
-    def json(self, request: Request, item: Item) -> Json:
+    def json(self, request: Request, item: Item[Any]) -> Json:
         return item_json(request, self.path, item, self.own_keys(request, item))
 
 
 _NAMED: dict[str, Field] = {"reference": ("reference", text), "name": ("name", text)}
 
 
-def _parent(path: str) -> Callable[[Request, Item], Json]:
-    def extra(request: Request, item: Item) -> Json:
-        parent = item.extra["parent_id"]
+def _parent(path: str) -> Callable[[Request, Item[TreeFields | RegionFields]], Json]:
+    def extra(request: Request, item: Item[TreeFields | RegionFields]) -> Json:
+        parent = item.extra.parent_id
         return {
             "parentId": parent,
             "parentHref": None if parent is None else href(request, path, parent),
@@ -58,19 +65,23 @@ def _parent(path: str) -> Callable[[Request, Item], Json]:
     return extra
 
 
-def _none(request: Request, item: Item) -> Json:
+def _category(request: Request, item: Item[TreeFields]) -> Json:
+    return {"isRoot": item.extra.parent_id is None, **_parent("customerCategories")(request, item)}
+
+
+def _none(request: Request, item: Item[NoFields]) -> Json:
     return {}
 
 
-def _region(request: Request, item: Item) -> Json:
-    return {"level": item.extra["level"], **_parent("regions")(request, item)}
+def _region(request: Request, item: Item[RegionFields]) -> Json:
+    return {"level": item.extra.level, **_parent("regions")(request, item)}
 
 
-def _currency(request: Request, item: Item) -> Json:
+def _currency(request: Request, item: Item[CurrencyFields]) -> Json:
     return {
         "code": item.reference,
-        "exchangeRate": item.extra["exchange_rate"],
-        "isDefault": item.extra["is_default"],
+        "exchangeRate": item.extra.exchange_rate,
+        "isDefault": item.extra.is_default,
     }
 
 
@@ -79,10 +90,7 @@ COLLECTIONS = (
         "customerCategories",
         catalogues.CUSTOMER_CATEGORIES,
         {**_NAMED, "parentId": ("parent_id", Id("parent customer category id"))},
-        lambda request, item: {
-            "isRoot": item.extra["parent_id"] is None,
-            **_parent("customerCategories")(request, item),
-        },
+        _category,
     ),
     Collection("customerSegmentations", catalogues.CUSTOMER_SEGMENTATIONS, _NAMED, _none),
     Collection("paymentTypes", catalogues.CUSTOMER_PAYMENT_TYPES, _NAMED, _none),

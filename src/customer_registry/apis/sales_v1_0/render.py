@@ -161,7 +161,7 @@ def user_json(request: Request, user: User) -> Json:
     }
 
 
-def item_json(request: Request, collection: str, item: Item, extra: Json) -> Json:
+def item_json(request: Request, collection: str, item: Item[Any], extra: Json) -> Json:
     return {
         "id": item.id,
         "reference": item.reference,
