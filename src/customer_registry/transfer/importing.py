@@ -1,5 +1,6 @@
-"""An import from a file: which API's names its header uses, each record read with that API's
-rules into the core's values, the core's import service, and the report of refused rows.
+"""An import from a file (or from a running API: `remote`): which API's names its header
+uses, each record read with that API's rules into the core's values, the core's import
+service, and the report of refused rows.
 
 The command line calls this (and the console will): nothing here prints or exits.
 """

@@ -81,31 +81,27 @@ def _sales_record(shown: Json) -> Json:
 _AS_RECORD: dict[str, Callable[[Json], Json]] = {"sales": _sales_record}
 
 
-def read_api(api: str, url: str, token: str, *, client: httpx.Client | None = None) -> Table:
+def read_api(api: str, url: str, token: str) -> Table:
     """The customers the API at `url` (its root: `https://…/api/v1.0` for sales) lists to the
     holder of `token`, as records of a file in that API's names. The first page is read at
     once (a wrong URL or token fails here); the others as the records are consumed. A
     record's line is its place in the list (1: the first customer)."""
     paging = PAGINGS[api]
-    own = client is None
-    http = client or httpx.Client(timeout=TIMEOUT_S)
-    http.headers["Authorization"] = paging.header(token)
+    http = httpx.Client(timeout=TIMEOUT_S, headers={"Authorization": paging.header(token)})
     endpoint = f"{url.rstrip('/')}/customers"
     try:
         first = _page(http, endpoint, paging.params(0, 0), paging)
     except BaseException:
-        if own:
-            http.close()
+        http.close()
         raise
     total = paging.total(first)
     columns = NAMINGS[api].export_columns
-    as_record = _AS_RECORD.get(api, dict)
-    records = _records(http, endpoint, paging, first, as_record, close=own)
+    records = _records(http, endpoint, paging, first, _AS_RECORD.get(api, dict))
     return Table(columns, records, f"the {api} API at {url}, {total} customers", total)
 
 
 def _records(http: httpx.Client, endpoint: str, paging: Paging, first: Json,
-             as_record: Callable[[Json], Json], *, close: bool) -> Iterator[Record]:  # fmt: skip
+             as_record: Callable[[Json], Json]) -> Iterator[Record]:  # fmt: skip
     read, pages, body = 0, 0, first
     try:
         # Until an empty page, or the total the last page gave (it may change meanwhile).
@@ -118,8 +114,7 @@ def _records(http: httpx.Client, endpoint: str, paging: Paging, first: Json,
                 return
             body = _page(http, endpoint, paging.params(pages, read), paging)
     finally:
-        if close:
-            http.close()
+        http.close()
 
 
 def _page(http: httpx.Client, endpoint: str, params: dict[str, int], paging: Paging) -> Json:
