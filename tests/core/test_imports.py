@@ -102,6 +102,24 @@ async def test_a_skipped_row_is_not_looked_into(ctx: Context) -> None:
     assert (report.unchanged, report.refused) == (1, [])
 
 
+async def test_the_planners_statistics_follow_a_growing_table(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh = repository.refresh_statistics
+    created_at_refresh: list[int] = []
+
+    async def counted(conn: Any) -> None:
+        created_at_refresh.append(len(await _stored(ctx)))
+        await refresh(conn)  # on PostgreSQL, a real ANALYZE inside the batch's transaction
+
+    monkeypatch.setattr(repository, "refresh_statistics", counted)
+    rows = [ImportRow(n, _customer(f"G{n}")) for n in range(2, 2_502)]
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, batch_rows=250)
+    assert report.created == 2_500
+    # After 1,000 created, then each time they double; the batch in hand not yet committed.
+    assert created_at_refresh == [750, 1_750]
+
+
 async def test_an_update_changes_only_what_differs(ctx: Context) -> None:
     await import_customers(ctx.db, COMMAND_LINE, _rows(_customer("U1", city="Kigali")), entity_id=1)
     before = (await _stored(ctx))["U1"]

@@ -100,10 +100,30 @@ async def import_customers(
         except _DryRun:
             pass
         return report
+    statistics = _Statistics()
     async for batch in batches:
         async with db.write() as conn:
             await work.batch(conn, batch, progress)
+            await statistics.kept_up(conn, report.created)
     return report
+
+
+@dataclass(slots=True)
+class _Statistics:
+    """The planner's statistics of the customers table, refreshed as an import grows it. A
+    table that grows from a few rows to many faster than autovacuum looks (or on a server
+    without it) keeps the plans of a small one: PostgreSQL then reads a code lookup through
+    the entity's whole index (measured on an import into an empty table: 315 ms a batch at
+    45,000 rows, and rising). Refreshed each time the rows created double, from
+    `FIRST_ANALYZE`: a few times in all, each a sample of the table."""
+
+    FIRST_ANALYZE = 1_000
+    next_at: int = FIRST_ANALYZE
+
+    async def kept_up(self, conn: Connection, created: int) -> None:
+        if created >= self.next_at:
+            await repository.refresh_statistics(conn)
+            self.next_at = 2 * created
 
 
 async def _batches(

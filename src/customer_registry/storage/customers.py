@@ -286,6 +286,13 @@ async def insert_link(conn: Connection, scope: Scope, values: Mapping[str, Any])
     return await insert_row(conn, links, placed(scope, values))
 
 
+async def refresh_statistics(conn: Connection) -> None:
+    """Have PostgreSQL's planner sample the customers and their links again (a bulk import
+    that grew them). SQLite picks the unique index of a lookup by code without statistics."""
+    if conn.dialect_name == "postgresql":
+        await conn.execute(sa.text("ANALYZE customers, customer_entity_linker"))
+
+
 async def codes_taken(conn: Connection, scope: Scope, codes: Collection[str]) -> set[str]:
     """Which of `codes` customers of the scope's entity have (one query for an import's
     batch; a code no row can hold is none of them)."""
