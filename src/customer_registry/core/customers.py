@@ -295,6 +295,9 @@ _CATALOGUE_LINKS: dict[str, catalogues.Catalogue[Any]] = {
     "region_id": catalogues.CUSTOMER_REGIONS,
     "currency_id": catalogues.CUSTOMER_CURRENCIES,
 }
+# The fields that name other rows: what `_check_references` reads of a customer's values.
+_REFERENCES = ("brand_id", "representative_id", *_CATALOGUE_LINKS, "creator_id",
+               "parent_customer_id")  # fmt: skip
 
 # --- references: what each field names, found in the entity the customer belongs to ------
 
@@ -331,6 +334,11 @@ _FIND: dict[str, _FindIn] = {
 _FIND_PAYMENT_TYPE = _catalogue_item(catalogues.CUSTOMER_PAYMENT_TYPES)
 
 
+def _finders(conn: Connection, caller: Caller, scope: Scope) -> dict[str, Finder]:
+    """Each field's finder of the object a Reference names, in the scope's entity."""
+    return {name: functools.partial(find, conn, caller, scope) for name, find in _FIND.items()}
+
+
 async def _resolved(
     conn: Connection,
     caller: Caller,
@@ -339,10 +347,7 @@ async def _resolved(
     payment_types: Collection[int | Reference] | None,
 ) -> tuple[dict[str, Any], list[int] | None]:
     """`values` and `payment_types` with every Reference in them turned into an id."""
-    finders: dict[str, Finder] = {
-        name: functools.partial(find, conn, caller, scope) for name, find in _FIND.items()
-    }
-    found = await resolve_all(values, finders)
+    found = await resolve_all(values, _finders(conn, caller, scope))
     if payment_types is None:
         return found, None
     payment_type = functools.partial(_FIND_PAYMENT_TYPE, conn, caller, scope)
@@ -370,7 +375,7 @@ def require_parent(sub_customer: bool | None, parent: object) -> None:
 # the entity), feed a rule across fields (`_consistent`) or stand for an image file.
 _CHANGED_ALONE = WRITABLE - {
     *("external_id", "code", "secondary_code"),
-    *("brand_id", "representative_id", "creator_id", "parent_customer_id", *_CATALOGUE_LINKS),
+    *_REFERENCES,
     *("is_same_address", "due_date_config_type", "due_date_config_number"),
     *SHIPPING_FROM_BILLING,
     *SHIPPING_FROM_BILLING.values(),
@@ -433,11 +438,7 @@ async def create(
     With `generate_code` and no code given, the entity's next account code is assigned.
     `image`'s files are written before the row, and removed if the transaction fails.
     """
-    if not caller.can_see_entity(new.entity_id):
-        raise Forbidden("You may only create customers in your own entity.")
-    if new.entity_id != caller.entity_id:  # the caller's own exists: it holds their user
-        await entities.require_existing(conn, caller, new.entity_id, field="entity_id")
-    scope = caller.scope.for_entity(new.entity_id)
+    scope = await _new_customers_scope(conn, caller, new.entity_id)
     details, types = await _resolved(conn, caller, scope, new.details, payment_types)
     values = _new_values(new, details)
     await _check_references(conn, scope, values)
@@ -455,6 +456,16 @@ async def create(
     if types:
         await repository.set_payment_types(conn, scope, row["customer_id"], types)
     return await _linked(conn, scope, row, audit)
+
+
+async def _new_customers_scope(conn: Connection, caller: Caller, entity_id: int) -> Scope:
+    """The scope new customers of `entity_id` are written in, if the caller may create them
+    there and the entity exists."""
+    if not caller.can_see_entity(entity_id):
+        raise Forbidden("You may only create customers in your own entity.")
+    if entity_id != caller.entity_id:  # the caller's own exists: it holds their user
+        await entities.require_existing(conn, caller, entity_id, field="entity_id")
+    return caller.scope.for_entity(entity_id)
 
 
 async def _linked(conn: Connection, scope: Scope, row: Row, audit: Mapping[str, Any]) -> Created:
@@ -495,11 +506,7 @@ async def create_many(
     row writes nothing, so no savepoint is needed per row. Rows are written in order, so one
     may name another written before it. Only what no check can foresee (an object deleted
     meanwhile: a foreign key) raises, and leaves the transaction to be rolled back."""
-    if not caller.can_see_entity(entity_id):
-        raise Forbidden("You may only create customers in your own entity.")
-    if entity_id != caller.entity_id:
-        await entities.require_existing(conn, caller, entity_id, field="entity_id")
-    scope = caller.scope.for_entity(entity_id)
+    scope = await _new_customers_scope(conn, caller, entity_id)
     lookups = _Lookups(conn, caller, scope)
     defaults = await _defaults(conn, caller, scope)
     results: list[Created | DomainError] = []
@@ -519,11 +526,6 @@ async def create_many(
     return results
 
 
-# What `_check_references` reads of a customer's values.
-_REFERENCES = ("brand_id", "representative_id", *_CATALOGUE_LINKS, "creator_id",
-               "parent_customer_id")  # fmt: skip
-
-
 class _Lookups:
     """The lookups of `create`, each made once for the rows of a batch and kept with its
     answer (an id, or the error): an import's rows mostly name the same category, currency
@@ -532,11 +534,9 @@ class _Lookups:
     def __init__(self, conn: Connection, caller: Caller, scope: Scope) -> None:
         self._conn, self._scope = conn, scope
         self._answers: dict[tuple[object, ...], object] = {}
-        self.finders: dict[str, Finder] = {
-            name: functools.partial(find, conn, caller, scope)
-            if name == "parent_customer_id"
-            else self._kept(name, functools.partial(find, conn, caller, scope))
-            for name, find in _FIND.items()
+        self.finders = {
+            name: find if name == "parent_customer_id" else self._kept(name, find)
+            for name, find in _finders(conn, caller, scope).items()
         }
 
     def _kept(self, name: str, find: Finder) -> Finder:
