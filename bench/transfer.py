@@ -4,11 +4,12 @@ the same rows as the baseline, in one run.
 For each database: a fresh, migrated database; a CSV of N customers in the billing API's
 names (a code, a name, an address, an e-mail and a phone each) imported with
 `customer-registry import` as a user would run it; the same customers exported with
-`customer-registry export`; then the database made fresh again and the same rows written
-straight into `customers` and `customer_entity_linker` the fastest way the driver has
-(PostgreSQL: COPY; SQLite: executemany in one transaction), with the values the import
-stores. The ratio is the baseline's seconds over the import's: what share of the bare write
-speed the import keeps while it reads the file and applies every rule.
+`customer-registry export`; then the rows the import stored in `customers` and
+`customer_entity_linker` are copied out, the database made fresh again, and the same rows
+written straight back the fastest way the database has (PostgreSQL: COPY; SQLite: INSERT …
+SELECT from the stored file, in one transaction), through the same indexes and foreign keys.
+The ratio is the baseline's seconds over the import's: what share of the bare write speed
+the import keeps while it reads the file and applies every rule.
 
 Targets (issue 18): PostgreSQL import < 60 s at 1,000,000 and ratio >= 0.3; SQLite import
 < 90 s; export < 30 s; each command's peak RSS < 200 MB.
@@ -20,13 +21,13 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -40,11 +41,8 @@ from bench.options import DATABASES, DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, 
 from bench.options import validate_database_url as _validate_url
 
 RESULTS = Path(__file__).resolve().with_name("results")
-ENTITY_ID = 1
 COLUMNS = ("customerAccount", "name", "mainAddressLine1", "mainAddressPostalCode",
            "mainAddressCity", "mainAddressCountry", "emailAddress", "phone")  # fmt: skip
-# The same values as the core names them (the import writes these columns).
-CORE = ("code", "name", "address_line1", "postal_code", "city", "country", "email", "phone")
 IMPORT_S = {"postgresql": 60.0, "sqlite": 90.0}
 RATIO = 0.3  # PostgreSQL: the import's share of COPY's speed
 EXPORT_S = 30.0
@@ -88,52 +86,38 @@ def timed_command(command: list[str], env: dict[str, str], stdout: Path | None =
     return Timed(seconds, sampler.peak_mb)
 
 
-def _core_rows(count: int, now: object) -> Iterator[tuple[object, ...]]:
-    for row in rows(count):
-        yield (ENTITY_ID, *row, now, "bench")
+_TABLES = ("customers", "customer_entity_linker")  # what the import writes
 
 
-async def _copy_postgresql(url: str, count: int) -> None:
-    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)  # the columns are naive UTC
+async def _dump_postgresql(url: str, work: Path) -> None:
+    """The rows the import stored, each table to a file in COPY's binary format."""
     conn = await asyncpg.connect(url)
     try:
-        async with conn.transaction():
-            first = await conn.fetchval(
-                "SELECT nextval(pg_get_serial_sequence('customers', 'customer_id'))"
-            )
-            columns = ("customer_id", "entity_id", *CORE, "created_at", "created_by")
-            await conn.copy_records_to_table(
-                "customers",
-                records=((first + n, *row) for n, row in enumerate(_core_rows(count, now))),
-                columns=columns,
-            )
-            await conn.copy_records_to_table(
-                "customer_entity_linker",
-                records=((first + n, ENTITY_ID, now, now, "bench") for n in range(count)),
-                columns=("customer_id", "entity_id", "date_added", "created_at", "created_by"),
-            )
+        for table in _TABLES:
+            await conn.copy_from_table(table, output=work / f"{table}.copy", format="binary")
     finally:
         await conn.close()
 
 
-def _copy_sqlite(path: Path, count: int) -> None:
-    now = datetime.now(UTC).replace(microsecond=0).isoformat(sep=" ")
+async def _copy_postgresql(url: str, work: Path) -> None:
+    """The bare write: the same rows into the fresh tables by COPY, in one transaction."""
+    conn = await asyncpg.connect(url)
+    try:
+        async with conn.transaction():
+            for table in _TABLES:
+                await conn.copy_to_table(table, source=work / f"{table}.copy", format="binary")
+    finally:
+        await conn.close()
+
+
+def _copy_sqlite(path: Path, stored: Path) -> None:
+    """The bare write: the same rows into the fresh tables, in one transaction."""
     conn = sqlite3.connect(path)
     try:
+        conn.execute("ATTACH DATABASE ? AS stored", (str(stored),))
         with conn:
-            first = conn.execute("SELECT coalesce(max(customer_id), 0) + 1 FROM customers")
-            start = first.fetchone()[0]
-            columns = ("customer_id", "entity_id", *CORE, "created_at", "created_by")
-            conn.executemany(
-                f"INSERT INTO customers ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})",
-                ((start + n, *row) for n, row in enumerate(_core_rows(count, now))),
-            )
-            conn.executemany(
-                "INSERT INTO customer_entity_linker (customer_id, entity_id, date_added, "
-                "created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                ((start + n, ENTITY_ID, now, now, "bench") for n in range(count)),
-            )
+            for table in _TABLES:
+                conn.execute(f"INSERT INTO main.{table} SELECT * FROM stored.{table}")
     finally:
         conn.close()
 
@@ -167,14 +151,19 @@ def measure(target: Target, count: int, work: Path) -> Outcome:
     console.print(f"• {target.kind}: customer-registry export --api billing")
     exported = timed_command([str(cli), "export", "--api", "billing"], env, work / "out.csv")
     console.print(f"  {exported.seconds:.1f} s, peak RSS {exported.peak_mb:.0f} MB")
+    stored = work / "stored.sqlite"
+    if target.kind == "postgresql":
+        asyncio.run(_dump_postgresql(target.url, work))
+    else:
+        shutil.copyfile(target.sqlite_path, stored)
     dataset.recreate(target)
     dataset.migrate(cli, env)
-    console.print(f"• {target.kind}: the same rows written straight (the baseline)")
+    console.print(f"• {target.kind}: the rows the import stored, written straight (the baseline)")
     started = time.perf_counter()
     if target.kind == "postgresql":
-        asyncio.run(_copy_postgresql(target.url, count))
+        asyncio.run(_copy_postgresql(target.url, work))
     else:
-        _copy_sqlite(target.sqlite_path, count)
+        _copy_sqlite(target.sqlite_path, stored)
     baseline = time.perf_counter() - started
     console.print(f"  {baseline:.1f} s")
     return Outcome(target.kind, count, imported, exported, baseline)

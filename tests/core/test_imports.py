@@ -102,6 +102,25 @@ async def test_a_skipped_row_is_not_looked_into(ctx: Context) -> None:
     assert (report.unchanged, report.refused) == (1, [])
 
 
+async def test_a_code_the_file_repeats_is_created_once_and_then_skipped(ctx: Context) -> None:
+    # The second T1 waits for the first: had the first been refused, it would be created.
+    rows = _rows(
+        _customer("T1", "First"),
+        _customer("T1", "Second"),
+        _customer("T2", " "),  # a blank name: refused, so the next T2 is new
+        _customer("T2", "Named"),
+    )
+    report = await import_customers(
+        ctx.db, COMMAND_LINE, rows, entity_id=1, on_conflict=OnConflict.SKIP
+    )
+    assert (report.created, report.unchanged) == (2, 1)
+    assert [refusal.line for refusal in report.refused] == [4]
+    assert {code: c.name for code, c in (await _stored(ctx)).items()} == {
+        "T1": "First",
+        "T2": "Named",
+    }
+
+
 async def test_the_planners_statistics_follow_a_growing_table(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,22 +196,22 @@ async def test_a_database_refusal_undoes_its_row_alone(
 async def test_an_interrupted_import_keeps_whole_batches_and_resumes(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    insert_link = repository.insert_link
+    insert_links = repository.insert_links
     calls = 0
 
     async def interrupted(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls == 5:  # Ctrl-C in the middle of the second batch, one of its rows written
+        if calls == 2:  # Ctrl-C in the middle of the second batch, its customers written
             raise KeyboardInterrupt
-        return await insert_link(*args, **kwargs)
+        return await insert_links(*args, **kwargs)
 
-    monkeypatch.setattr(repository, "insert_link", interrupted)
+    monkeypatch.setattr(repository, "insert_links", interrupted)
     rows = [ImportRow(n, _customer(f"I{n}")) for n in range(2, 12)]
     with pytest.raises(KeyboardInterrupt):
         await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, batch_rows=3)
     assert set(await _stored(ctx)) == {"I2", "I3", "I4"}  # the first batch, whole
-    monkeypatch.setattr(repository, "insert_link", insert_link)
+    monkeypatch.setattr(repository, "insert_links", insert_links)
     report = await import_customers(
         ctx.db, COMMAND_LINE, rows, entity_id=1, on_conflict=OnConflict.SKIP, batch_rows=3
     )

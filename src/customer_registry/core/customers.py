@@ -497,33 +497,73 @@ def _new_values(new: NewCustomer, details: Mapping[str, Any]) -> dict[str, Any]:
 
 async def create_many(
     conn: Connection, caller: Caller, entity_id: int, news: Sequence[NewCustomer]
-) -> list[Created | DomainError]:
+) -> list[int | DomainError]:
     """Create customers in `entity_id` by the rules of `create` (no payment types, image or
-    generated code): for each, what `create` would answer or raise.
+    generated code): for each, its id, or what `create` would raise. Each new customer has a
+    code (an import's identity), by which the rows written are told apart.
 
     For a bulk import: what is the same for every row (the caller's right to the entity, the
-    defaults) is looked up once, the objects rows name once each (`_Lookups`), and a refused
-    row writes nothing, so no savepoint is needed per row. Rows are written in order, so one
-    may name another written before it. Only what no check can foresee (an object deleted
-    meanwhile: a foreign key) raises, and leaves the transaction to be rolled back."""
+    defaults) is looked up once, the objects rows name once each (`_Lookups`), and the rows
+    are written together, in a few statements (`_Pending`): a refused row writes nothing, so
+    no savepoint is needed per row. A row that names a parent customer, or repeats a code, is
+    checked after the rows before it are written, so one row may name another. Only what no
+    check can foresee (an object deleted meanwhile: a foreign key) raises, and leaves the
+    transaction to be rolled back."""
+    if any(new.code is None for new in news):
+        raise ValueError("create_many writes customers that have a code")
     scope = await _new_customers_scope(conn, caller, entity_id)
     lookups = _Lookups(conn, caller, scope)
     defaults = await _defaults(conn, caller, scope)
-    results: list[Created | DomainError] = []
+    pending = _Pending(conn, scope)
     for new in news:
+        if new.details.get("parent_customer_id") is not None or new.code in pending.codes:
+            await pending.write()
         try:
             values = _new_values(new, await resolve_all(new.details, lookups.finders))
             await lookups.check_references(values)
         except DomainError as error:
-            results.append(error)
+            pending.results.append(error)
             continue
         audit = {"created_at": utcnow(), "created_by": caller.username}
-        row = await repository.insert_or_conflict(conn, scope, {**defaults, **values, **audit})
-        if isinstance(row, str):  # ON CONFLICT DO NOTHING: the transaction goes on
-            results.append(NotUnique(row, values[row], entity_id))
-        else:
-            results.append(await _linked(conn, scope, row, audit))
-    return results
+        pending.add({**defaults, **values, **audit})
+    await pending.write()
+    return [result for result in pending.results if result is not None]
+
+
+@dataclass(slots=True)
+class _Pending:
+    """The results of `create_many` so far: None for the rows checked and not yet written,
+    whose places, values and codes are kept until `write`."""
+
+    conn: Connection
+    scope: Scope
+    results: list[int | DomainError | None] = field(default_factory=list)
+    places: list[int] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    codes: set[str] = field(default_factory=set)
+
+    def add(self, values: dict[str, Any]) -> None:
+        self.places.append(len(self.results))
+        self.results.append(None)
+        self.rows.append(values)
+        self.codes.add(values["code"])
+
+    async def write(self) -> None:
+        """Write the rows kept (they and their links: two statements for up to a few hundred
+        rows) and put what became of each, its id or why not, in its place."""
+        if not self.rows:
+            return
+        answers = await repository.insert_many_or_conflict(self.conn, self.scope, self.rows)
+        new_links = [
+            {"customer_id": key, "date_added": values["created_at"],
+             "created_at": values["created_at"], "created_by": values["created_by"]}
+            for values, key in zip(self.rows, answers, strict=True)
+            if not isinstance(key, DomainError)
+        ]  # fmt: skip
+        await repository.insert_links(self.conn, self.scope, new_links)
+        for place, answer in zip(self.places, answers, strict=True):
+            self.results[place] = answer
+        self.places, self.rows, self.codes = [], [], set()
 
 
 class _Lookups:

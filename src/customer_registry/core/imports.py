@@ -156,9 +156,10 @@ class _Work:
         self, conn: Connection, rows: list[ImportRow], progress: Progress | None
     ) -> None:
         """The batch's rows whose code is new to the entity are created together (one
-        lookup of the codes, `customers.create_many`); the others, each in a savepoint,
-        by `_row`: conflicts, a code the file repeats, and every row when the creates
-        together met what no check foresees. Refusals are reported in the file's order."""
+        lookup of the codes, `customers.create_many`); with `skip`, those the entity has are
+        only counted; the others, each in a savepoint, by `_row`: conflicts, a code the file
+        repeats, and every row when the creates together met what no check foresees.
+        Refusals are reported in the file's order."""
         refused: list[Refusal] = []
         fresh, again = await self._split(conn, rows, refused)
         again[:0] = await self._create(conn, fresh, refused)
@@ -175,7 +176,8 @@ class _Work:
     async def _split(
         self, conn: Connection, rows: list[ImportRow], refused: list[Refusal]
     ) -> tuple[list[ImportRow], list[ImportRow]]:
-        """(rows with a code new to the entity and the batch, the other readable rows)."""
+        """(rows with a code new to the entity and the batch, the other readable rows but
+        those `skip` leaves alone)."""
         readable = []
         for row in rows:
             code = row.values.get("code")
@@ -187,11 +189,18 @@ class _Work:
                 readable.append(row)
         scope = self.caller.scope.for_entity(self.entity_id)
         taken = await repository.codes_taken(conn, scope, {r.values["code"] for r in readable})
+        coming: set[str] = set()  # codes an earlier row of the batch is to create
         fresh: list[ImportRow] = []
         again: list[ImportRow] = []
         for row in readable:
             code = row.values["code"]
-            (again if code in taken else fresh).append(row)
+            if code not in taken:
+                fresh.append(row)
+                coming.add(code)
+            elif self.on_conflict is OnConflict.SKIP and code not in coming:
+                self.report.unchanged += 1  # as `_row` would: nothing of it is read or written
+            else:
+                again.append(row)
             taken.add(code)
         return fresh, again
 
@@ -215,7 +224,7 @@ class _Work:
             return [row for row, _ in news]
         left = []
         for (row, _), result in zip(news, results, strict=True):
-            if isinstance(result, customers.Created):
+            if isinstance(result, int):
                 self.report.created += 1
             elif isinstance(result, NotUnique) and result.field == "code":
                 left.append(row)  # a conflict after all: another writer took the code

@@ -23,7 +23,13 @@ from customer_registry.storage.database import (
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMERS as LISTING
-from customer_registry.storage.rows import bound, delete_row, insert_row, written_values
+from customer_registry.storage.rows import (
+    bound,
+    delete_row,
+    insert_row,
+    write_many,
+    written_values,
+)
 from customer_registry.storage.schema import (
     account_counters,
     customer_payment_types,
@@ -127,6 +133,51 @@ async def insert_or_conflict(
         raise _missing_reference() from error
     if row is not None:
         return row
+    return await _identifier_taken(conn, scope, values)
+
+
+async def insert_many_or_conflict(
+    conn: Connection, scope: Scope, rows: Sequence[Mapping[str, Any]]
+) -> list[int | NotUnique | Invalid]:
+    """`insert_or_conflict` of many rows at once (a bulk import's batch), in a few
+    statements: for each row, in order, the new customer's id, the identifier already taken,
+    or the values its columns cannot store. Every row must have a code, each its own: the
+    rows written are told apart by it."""
+    refused: dict[int, Invalid] = {}
+    storable_rows: list[dict[str, Any]] = []
+    for n, values in enumerate(rows):
+        try:
+            check_storable(customers, values)
+        except Invalid as error:
+            refused[n] = error
+            continue
+        storable_rows.append(placed(scope, values))
+    try:
+        written = await write_many(
+            conn, customers, storable_rows, returning=("customer_id", "code"), skip_conflicts=True
+        )
+    except ForeignKeyViolation as error:
+        raise _missing_reference() from error
+    by_code = {row["code"]: row["customer_id"] for row in written}
+    answers: list[int | NotUnique | Invalid] = []
+    tried = iter(storable_rows)
+    for n in range(len(rows)):
+        if n in refused:
+            answers.append(refused[n])
+            continue
+        values = next(tried)
+        key = by_code.get(values["code"])
+        if key is None:  # skipped: an identifier the entity has, or another row of `rows`
+            field = await _identifier_taken(conn, scope, values)
+            answers.append(NotUnique(field, values[field], scope.entity_id))
+        else:
+            answers.append(key)
+    return answers
+
+
+async def _identifier_taken(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> str:
+    """Which identifier of `values` a customer of the scope's entity already has (an insert
+    that ON CONFLICT DO NOTHING skipped)."""
     given = [field for field in _IDENTIFIERS if values.get(field) is not None]
     for field in given:
         if await conn.fetch_value(
@@ -284,6 +335,14 @@ async def set_payment_types(
 async def insert_link(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> Row:
     """The customer's link to the entity the scope's new rows go to."""
     return await insert_row(conn, links, placed(scope, values))
+
+
+async def insert_links(conn: Connection, scope: Scope, rows: Sequence[Mapping[str, Any]]) -> None:
+    """`insert_link` for many new customers at once."""
+    placed_rows = [placed(scope, values) for values in rows]
+    for values in placed_rows:
+        check_storable(links, values)
+    await write_many(conn, links, placed_rows)
 
 
 async def refresh_statistics(conn: Connection) -> None:
