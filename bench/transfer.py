@@ -100,12 +100,16 @@ async def _dump_postgresql(url: str, work: Path) -> None:
 
 
 async def _copy_postgresql(url: str, work: Path) -> None:
-    """The bare write: the same rows into the fresh tables by COPY, in one transaction."""
+    """The bare write: the same rows into the fresh tables by COPY, in one transaction. The
+    customers are analysed before their links go in: each link's foreign key check reads a
+    customer, and with the empty table's statistics the planner reads them all (measured:
+    more than 4 minutes for a million links, against seconds)."""
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
             for table in _TABLES:
                 await conn.copy_to_table(table, source=work / f"{table}.copy", format="binary")
+                await conn.execute(f"ANALYZE {table}")
     finally:
         await conn.close()
 
