@@ -104,6 +104,11 @@ class Unavailable(DomainError):
     """The database cannot be reached; the request may be retried later."""
 
 
+class Outdated(DomainError):
+    """A write made on condition that the record is still as the client last read it, and
+    it is not: nothing was written (an API's `If-Match`)."""
+
+
 def missing(kind: str, key: str, value: object) -> NotFound:
     """The sales document's wording, used by every API: "The payment type with the id 999
     doesn't exist." (`key`: id, reference or name)."""

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import (
     CORE_TO_BILLING,
@@ -111,13 +112,26 @@ async def create_customer(request: Request, caller: Caller) -> Response:
         return json_response({"response": created.customer.customer_id}, status=201)
 
 
+def _record(customer: customers.Customer) -> Response:
+    return json_response({"customer": customer_json(customer)})
+
+
+def _current(conn: Connection, caller: Caller, customer_id: int) -> conditional.Current:
+    """The record as it is now, locked until the write's transaction ends (`If-Match`)."""
+
+    async def current() -> bytes | memoryview:
+        return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
+
+    return current
+
+
 @requires_in_entity(Level.OVERVIEW)
 async def get_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.read() as conn:
         with _missing_as_laravel(request.path_params["customer"]):
             customer = await customers.get(conn, caller, wanted)
-    return json_response({"customer": customer_json(customer)})
+    return conditional.answer(request, _record(customer))
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -126,7 +140,7 @@ async def get_by_account(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
         with _missing_as_laravel(None):
             customer = await customers.get_by_code(conn, caller, account)
-    return json_response({"customer": customer_json(customer)})
+    return conditional.answer(request, _record(customer))
 
 
 # Changes whose rules read other rows, checked before the update (see _every_problem).
@@ -139,15 +153,19 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     raw = request.path_params["customer"]
     params = await request_input(request)
     changes, problems = _checked(params, ("name",) if "name" in params else ())
-    async with context(request).db.write(transaction=False) as conn:
+    conditioned = "if-match" in request.headers
+    async with context(request).db.write(transaction=conditioned) as conn:
         with _missing_as_laravel(raw):
+            await conditional.require_current(request, _current(conn, caller, wanted))
             if problems or changes.keys() & _READ_OTHER_ROWS:
                 problems = await _every_problem(conn, caller, changes, problems, wanted)
             if problems:
                 await customers.get(conn, caller, wanted)  # a missing customer is told first
                 raise BadParameters(problems)
             customer = await customers.update(conn, caller, wanted, changes)
-        return json_response({"response": customer.customer_id})
+        # The answer is the id, as Laravel's; its tag is the record's new one.
+        tag = conditional.entity_tag(_record(customer).body)
+        return json_response({"response": customer.customer_id}, headers={"ETag": tag})
 
 
 @requires_in_entity(Level.SYSTEM)
@@ -155,6 +173,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
         with _missing_as_laravel(request.path_params["customer"]):
+            await conditional.require_current(request, _current(conn, caller, wanted))
             await customers.delete(conn, caller, wanted, context(request).media)
         return json_response({"response": True})
 

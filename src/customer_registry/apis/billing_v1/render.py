@@ -198,6 +198,8 @@ def error_answer(exc: errors.DomainError) -> Answer:
             return _unprocessable({name: f"The {words(name)} has already been taken."})
         case errors.Invalid():
             return _unprocessable(exc.worded(FIELD_NAMES))
+        case errors.Outdated():
+            return _said(412, exc.message)
         case errors.NotFound():
             return _said(404, exc.message)
         case errors.Unauthenticated():

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.partner_v1 import bodies, models
@@ -15,6 +16,7 @@ from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import customer_json
 from customer_registry.core import customers
 from customer_registry.core.permissions import Caller, Level
+from customer_registry.storage.database import Connection
 
 _FIELDS = bodies.fields(models.Customer)
 _NAMED = {"name": _FIELDS["name"][1]}  # a new customer's name, read as an update reads it
@@ -31,12 +33,25 @@ async def list_customers(request: Request, caller: Caller) -> Response:
     )
 
 
+def _record(customer: customers.Customer) -> Response:
+    return json_response(customer_json(customer))
+
+
+def _current(conn: Connection, caller: Caller, customer_id: int) -> conditional.Current:
+    """The record as it is now, locked until the write's transaction ends (`If-Match`)."""
+
+    async def current() -> bytes | memoryview:
+        return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
+
+    return current
+
+
 @requires(Level.OVERVIEW)
 async def get_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     async with context(request).db.read() as conn:
         customer = await customers.get(conn, caller, customer_id)
-    return json_response(customer_json(customer))
+    return conditional.answer(request, _record(customer))
 
 
 @requires(Level.SYSTEM)
@@ -44,15 +59,18 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     body = await bodies.json_object(request)
     changes = bodies.writable(body, _FIELDS, _SYSTEM_FIELDS)
-    async with context(request).db.write(transaction=False) as conn:
+    conditioned = "if-match" in request.headers
+    async with context(request).db.write(transaction=conditioned) as conn:
+        await conditional.require_current(request, _current(conn, caller, customer_id))
         customer = await customers.update(conn, caller, customer_id, changes)
-        return json_response(customer_json(customer))
+        return conditional.tagged(_record(customer))
 
 
 @requires(Level.SYSTEM)
 async def delete_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, _current(conn, caller, customer_id))
         await customers.delete(conn, caller, customer_id, context(request).media)
     return Response(status_code=204)
 

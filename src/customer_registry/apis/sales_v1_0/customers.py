@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
@@ -26,6 +27,7 @@ from customer_registry.core import customers, media, records
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.core.references import Reference
+from customer_registry.storage.database import Connection
 
 # What a create must send, and so what an update may not empty (seed 002: `Required: yes`).
 REQUIRED = ("reference", "name")
@@ -95,12 +97,25 @@ async def create_customer(request: Request, caller: Caller) -> Response:
         return json_response(record_json(request, record), status=201)
 
 
+def _current(request: Request, conn: Connection, caller: Caller) -> conditional.Current:
+    """The record as it is now, the customer locked until the write's transaction ends
+    (`If-Match`)."""
+
+    async def current() -> bytes | memoryview:
+        customer_id = await customers.identified(conn, caller, _customer(request))
+        await customers.get(conn, caller, customer_id, for_update=True)
+        record = await records.record(conn, caller, customer_id)
+        return json_response(record_json(request, record)).body
+
+    return current
+
+
 @requires_in_entity(Level.OVERVIEW)
 async def get_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
         customer_id = await customers.identified(conn, caller, _customer(request))
         record = await records.record(conn, caller, customer_id)
-    return json_response(record_json(request, record))
+    return conditional.answer(request, json_response(record_json(request, record)))
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -117,6 +132,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     given = _Input(await parameters(request, files=True), creates=False)
     await given.read_image(request)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, _current(request, conn, caller))
         updated = await customers.update(
             conn,
             caller,
@@ -127,11 +143,12 @@ async def update_customer(request: Request, caller: Caller) -> Response:
             sub_customer=given.sub_customer,
         )
         record = await records.record(conn, caller, updated.customer_id)
-        return json_response(record_json(request, record))
+        return conditional.tagged(json_response(record_json(request, record)))
 
 
 @requires_in_entity(Level.SYSTEM)
 async def delete_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, _current(request, conn, caller))
         await customers.delete(conn, caller, _customer(request), context(request).media)
     return Response(status_code=204)

@@ -223,6 +223,8 @@ def error_answer(exc: errors.DomainError) -> Answer:
             return _said(400, "exceeded_file_size", exc.message)
         case errors.UnsupportedFile():
             return _said(400, "unsupported_file_type", exc.message)
+        case errors.Outdated():
+            return _said(412, "precondition_failed", exc.message)
         case errors.NotFound():
             return _said(404, "not_found", exc.message)
         case errors.Unauthenticated():
