@@ -111,7 +111,10 @@ def test_each_operation_lists_its_error_statuses_from_what_the_route_declares(na
         statuses = {int(status) for status in responses if status != "default"}
         label = f"{method.upper()} {route.path}"
         assert "default" not in responses, label
-        assert len([s for s in statuses if s < 400]) == 1, label
+        assert len([s for s in statuses if s < 400 and s != 304]) == 1, label
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert (304 in statuses) is ("If-None-Match" in headers), label
+        assert (412 in statuses) is ("If-Match" in headers), label
         level = getattr(route.endpoint, "required_level", None)
         assert (401 in statuses) is (level is not None or route.path.endswith("login")), label
         if level is not None:
@@ -124,10 +127,34 @@ def test_each_operation_lists_its_error_statuses_from_what_the_route_declares(na
             assert not {408, 413} & statuses, label
         assert 500 in statuses, label
         assert (503 in statuses) is (route.path != "/version"), label
-        for status in statuses - {200, 201, 204}:
+        for status in statuses - {200, 201, 204, 304}:
             answer = _answer(document, responses[str(status)])
             assert answer["description"], (label, status)
             assert "schema" in answer["content"]["application/json"], (label, status)
+
+
+@pytest.mark.parametrize("name", list(APIS))
+def test_a_customers_record_is_documented_with_its_conditions(name: str) -> None:
+    """Its GET: If-None-Match, the ETag and 304; its updates and delete: If-Match and 412."""
+    _, build, _, _ = APIS[name]
+    document = build()
+    item = {
+        "partner": "/customers/{customer_id}",
+        "sales": "/customers/{customer}",
+        "billing": "/v1/customers/{customer}",
+    }[name]
+    for method, operation in document["paths"][item].items():
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        responses = operation["responses"]
+        if method == "get":
+            assert headers == {"If-None-Match"}
+            assert "ETag" in responses["200"]["headers"]
+            assert "ETag" in responses["304"]["headers"]
+        else:
+            assert headers == {"If-Match"}, method
+            answer = _answer(document, responses["412"])
+            assert "If-Match" in answer["description"]
+            assert "schema" in answer["content"]["application/json"]
 
 
 def test_the_partner_document_names_its_own_refusals() -> None:

@@ -250,6 +250,9 @@ class Spec:
     # refusals, a data rule's (an object still in use).
     errors: tuple[int, ...] = ()
     database: bool = True  # False: it answers without the database (never 503)
+    # A record's GET or a write on it with conditional requests (`apis.conditional`): the
+    # GET's ETag, If-None-Match and 304; a write's If-Match and 412.
+    conditional: bool = False
 
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
@@ -304,6 +307,11 @@ MEANINGS: dict[int, tuple[str, str]] = {
     ),
     408: ("RequestTimeout", "The body took too long to arrive; the connection closes"),
     413: ("PayloadTooLarge", "The body is larger than the API takes"),
+    412: (
+        "PreconditionFailed",
+        "`If-Match` names no version the record still is (it changed since): nothing was "
+        "written; read it again",
+    ),
     415: ("UnsupportedMediaType", "The body is not of a media type the operation reads"),
     422: ("UnprocessableEntity", "A parameter is missing, of the wrong type or breaks a rule"),
     429: (
@@ -341,6 +349,7 @@ def closed(properties: Mapping[str, Schema]) -> Schema:
 # operation does not list is a real disagreement.
 UNFORESEEN, UNAVAILABLE = 500, 503
 METHOD_NOT_ALLOWED = 405
+PRECONDITION_FAILED = 412
 # A login's own: wrong credentials, and too many failures (auth.login's throttling).
 LOGIN_REFUSALS = (401, 429)
 
@@ -386,6 +395,8 @@ def _error_answers(route: Route, method: str, spec: Spec, errors: Errors) -> dic
         statuses.add(errors.invalid)
     if spec.body is not None:
         statuses |= {408, 413}
+    if spec.conditional and method != "GET":
+        statuses.add(PRECONDITION_FAILED)
     found = {status: errors.answers[status] for status in statuses}
     found |= errors.conventions(route, method, spec)
     return dict(sorted(found.items()))
@@ -416,6 +427,8 @@ def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answe
             for name, schema in spec.query.items()
         ],
     }
+    if spec.conditional:
+        operation["parameters"].append(_CONDITIONS["GET" if method == "GET" else "write"])
     if level is not None:
         operation["description"] = f"Needs the `{level.name}` permission level."
         operation["security"] = [{"token": []}, {"bearer": []}]
@@ -432,14 +445,47 @@ def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answe
     success: Schema = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {JSON: {"schema": spec.response}}
+    not_modified: dict[str, Schema] = {}
+    if spec.conditional and method != "DELETE":
+        success["headers"] = {"ETag": _ETAG}
+    if spec.conditional and method == "GET":
+        not_modified["304"] = {
+            "description": "Not Modified: `If-None-Match` holds the record's tag; no body",
+            "headers": {"ETag": _ETAG},
+        }
     operation["responses"] = {
         str(spec.status): success,
+        **not_modified,
         **{
             str(status): {"$ref": f"#/components/responses/{answer.name}"}
             for status, answer in errors.items()
         },
     }
     return operation
+
+
+_ETAG: Schema = {
+    "required": True,
+    "description": "The record's tag: it changes whenever what the record shows does",
+    "schema": {"type": "string"},
+}
+_CONDITIONS: dict[str, Schema] = {
+    "GET": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "Tags (or `*`): one the record has makes the answer 304, no body",
+        "schema": {"type": "string"},
+    },
+    "write": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "Tags (or `*`): unless the record still has one (weak tags never "
+        "do), nothing is written and the answer is 412",
+        "schema": {"type": "string"},
+    },
+}
 
 
 def _links(paths: Mapping[str, Schema], creates: Creates) -> Schema:

@@ -258,7 +258,7 @@ _ANSWERS = {
         "Laravel's validator: the first message, and each parameter's messages; also an "
         "object still in use",
     ),
-    **{status: oa.answer(status, _MESSAGE) for status in (408, 413, 429, 500, 503)},
+    **{status: oa.answer(status, _MESSAGE) for status in (408, 412, 413, 429, 500, 503)},
 }
 
 
@@ -299,6 +299,7 @@ def _write(
     creates: oa.Creates | None = None,
     media_types: tuple[str, ...] = FORMS,
     errors: tuple[int, ...] = (),
+    conditional: bool = False,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -315,6 +316,7 @@ def _write(
         response=response,
         creates=creates,
         errors=errors,
+        conditional=conditional,
     )
 
 
@@ -331,6 +333,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         path=_CUSTOMER_KEY,
         response=_response(oa.ID),
         media_types=UPDATE_FORMS,
+        conditional=True,
     )
     return {
         ("GET", "/v1/customers"): oa.Spec(
@@ -351,7 +354,9 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             query={"term": oa.string(nullable=False, pattern=oa.NO_NUL), **_PAGE},
             response=_paginator(oa.ref("Customer")),
         ),
-        ("GET", item): oa.Spec("Get a customer", path=_CUSTOMER_KEY, response=found),
+        ("GET", item): oa.Spec(
+            "Get a customer", path=_CUSTOMER_KEY, response=found, conditional=True
+        ),
         ("PUT", item): update,
         ("PATCH", item): update,
         ("DELETE", item): oa.Spec(
@@ -359,11 +364,13 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             path=_CUSTOMER_KEY,
             response=_DELETED,
             errors=_IN_USE,
+            conditional=True,
         ),
         ("GET", "/v1/customerAccounts/{customerAccount}"): oa.Spec(
             "Get a customer by its customerAccount",
             path={"customerAccount": oa.string(nullable=False)},
             response=found,
+            conditional=True,
         ),
     }
 

@@ -234,10 +234,16 @@ def _list_answer(name: str) -> oa.Schema:
 
 
 def _resource_specs(
-    key: str, path: str, item: str, *, write: oa.Schema | None = None, in_use: bool = False
+    key: str,
+    path: str,
+    item: str,
+    *,
+    write: oa.Schema | None = None,
+    in_use: bool = False,
+    conditional: bool = False,
 ) -> dict[tuple[str, str], oa.Spec]:
     """List and get; update (with `write`) and delete (refused, 400, while other records
-    point at it, where `in_use`)."""
+    point at it, where `in_use`); the item's ETag and conditions, where `conditional`."""
     name = _RESOURCES[key][0]
     specs = {
         ("GET", path): oa.Spec(
@@ -245,12 +251,18 @@ def _resource_specs(
             query={"q": {"type": "string"}, **_PAGE_QUERY},
             response=_list_answer(name),
         ),
-        ("GET", item): oa.Spec(f"Get one of {key}", path=_PATH.get(key, {}), response=oa.ref(name)),
+        ("GET", item): oa.Spec(
+            f"Get one of {key}",
+            path=_PATH.get(key, {}),
+            response=oa.ref(name),
+            conditional=conditional,
+        ),
         ("DELETE", item): oa.Spec(
             f"Delete one of {key}",
             path=_PATH.get(key, {}),
             status=204,
             errors=(400,) if in_use else (),
+            conditional=conditional,
         ),
     }
     if write is not None:
@@ -259,6 +271,7 @@ def _resource_specs(
             path=_PATH.get(key, {}),
             body=write,
             response=oa.ref(name),
+            conditional=conditional,
         )
     return specs
 
@@ -330,7 +343,12 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         ("PUT", path): create,
         # A customer with sub-customers (sales) cannot be deleted.
         **_resource_specs(
-            "customers", "/customers", "/customers/{customer_id}", write=update, in_use=True
+            "customers",
+            "/customers",
+            "/customers/{customer_id}",
+            write=update,
+            in_use=True,
+            conditional=True,
         ),
     }
 
@@ -478,7 +496,7 @@ _ANSWERS = {
     401: oa.answer(401, _MESSAGE, "No valid token (at login: wrong credentials)"),
     **{
         status: oa.answer(status, _MESSAGE)
-        for status in (403, 404, 405, 408, 413, 415, 429, 500, 503)
+        for status in (403, 404, 405, 408, 412, 413, 415, 429, 500, 503)
     },
 }
 # A record's own URL answers a missing record with Flask-Restless's empty object (`by_id`).

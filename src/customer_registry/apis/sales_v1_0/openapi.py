@@ -294,6 +294,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         body=body,
         media_types=FORMS,
         response=oa.ref("Customer"),
+        conditional=True,
     )
     return {
         ("GET", "/customers"): oa.Spec(
@@ -310,12 +311,16 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             creates=oa.Creates(item, "/id", _BY_ID, answered_by_item=True),
         ),
         ("GET", item): oa.Spec(
-            "Get a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, response=oa.ref("Customer")
+            "Get a customer",
+            path=_CUSTOMER_KEY,
+            query=_EXTERNAL,
+            response=oa.ref("Customer"),
+            conditional=True,
         ),
         ("PUT", item): update,
         ("PATCH", item): update,
         ("DELETE", item): oa.Spec(
-            "Delete a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, status=204
+            "Delete a customer", path=_CUSTOMER_KEY, query=_EXTERNAL, status=204, conditional=True
         ),
     }
 
@@ -419,7 +424,7 @@ _ANSWERS = {
         "(`invalid_request`)",
     ),
     404: oa.answer(404, _ERROR, "`not_found`: no such object, here or among those the body names"),
-    **{status: oa.answer(status, _ERROR) for status in (401, 403, 405, 408, 413, 500, 503)},
+    **{status: oa.answer(status, _ERROR) for status in (401, 403, 405, 408, 412, 413, 500, 503)},
 }
 
 
