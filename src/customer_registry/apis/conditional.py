@@ -27,25 +27,40 @@ _TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 
 
 def entity_tag(body: bytes | memoryview) -> str:
-    """The strong tag of a representation (128 bits of BLAKE2b: about a microsecond for a
-    record's few kilobytes)."""
-    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+    """The strong tag of a representation: 128 bits of its SHA-256, which the processor's
+    own instructions compute (measured on a record of 1.8 kB: 1.6 us; BLAKE2b 2.7-4.4 us)."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def answer(request: Request, response: Response) -> Response:
     """A GET's answer with its `ETag`; or, when the client's `If-None-Match` holds that tag
     (or is `*`), 304 with the tag and no body."""
     tag = entity_tag(response.body)
-    wanted = request.headers.get("if-none-match")
+    wanted = _header(request, b"if-none-match")
     if wanted is not None and (wanted.strip() == "*" or tag in _opaque_tags(wanted)):
         return Response(status_code=304, headers={"ETag": tag})
-    response.headers["ETag"] = tag
-    return response
+    return _with_tag(response, tag)
 
 
 def tagged(response: Response) -> Response:
     """A write's answer, the record as it now is, with its new `ETag`."""
-    response.headers["ETag"] = entity_tag(response.body)
+    return _with_tag(response, entity_tag(response.body))
+
+
+# Every GET of a record passes here: the request's raw headers are read, and the tag added,
+# without Starlette's Headers and MutableHeaders (measured by `python -m bench.instructions`
+# with BLAKE2b tags: the GETs +3.8-5.4 % with them, +1.7-3.9 % without; callgrind's processor
+# has no SHA instructions, so it counts SHA-256 as software: +2.2-6.8 %).
+def _header(request: Request, name: bytes) -> str | None:
+    for key, value in request.scope["headers"]:
+        if key == name:
+            found: str = value.decode("latin-1")
+            return found
+    return None
+
+
+def _with_tag(response: Response, tag: str) -> Response:
+    response.raw_headers.append((b"etag", tag.encode("ascii")))
     return response
 
 
@@ -53,7 +68,7 @@ async def require_current(request: Request, current: Current) -> None:
     """Raise Outdated unless the request's `If-Match`, if it has one, holds the tag of the
     record as it is now (`current`: its representation, read once the record is locked).
     `*` holds any record that exists. A weak tag never holds (strong comparison)."""
-    wanted = request.headers.get("if-match")
+    wanted = _header(request, b"if-match")
     if wanted is None:
         return
     body = await current()  # also what raises NotFound for a missing record
