@@ -101,6 +101,10 @@ async def test_a_get_that_holds_the_tag_is_not_modified(
         assert r.status_code == 304, held
         assert r.content == b""
         assert r.headers["ETag"] == tag
+    url = f"http://testserver{api.record(customer_id)}"
+    lines = [("If-None-Match", '"other"'), ("If-None-Match", tag)]  # one list, two lines
+    r = await client.send(httpx.Request("GET", url, headers=[*admin.items(), *lines]))
+    assert r.status_code == 304
     for not_held in ('"other"', "garbage", ""):
         r = await _get(client, api, admin, customer_id, **{"If-None-Match": not_held})
         assert r.status_code == 200, not_held
