@@ -560,3 +560,29 @@ async def test_a_method_a_path_does_not_have_gets_the_documents_405(
         assert r.status_code == 405, r.text
         validator.validate(r.json())
         assert all(header in r.headers for header in answer["headers"]), r.headers
+
+
+@pytest.mark.parametrize(
+    "path", ["/customers/create_customer", "/products/{product_imei}/change_customer"]
+)
+async def test_the_partner_document_takes_a_customer_named_in_every_form_the_api_does(
+    path: str, client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    """A body naming the customer by one identifier, in any form that identifier's own
+    schema takes (a code that is a number, an id's digits), is valid for the document as
+    for the API; without either, or with both null, it is not."""
+    body = partner_openapi.build()["paths"][path]["put"]["requestBody"]["content"]
+    one_of_them = jsonschema_rs.validator_for(
+        {"anyOf": body["application/json"]["schema"]["anyOf"]}
+    )
+    for named in ({"external_customer_code": 403681}, {"external_customer_id": "7"}):
+        assert one_of_them.is_valid(named), named
+    for unnamed in ({}, {"external_customer_id": None, "external_customer_code": None}):
+        assert not one_of_them.is_valid(unnamed), unnamed
+    r = await client.put(
+        "/v1/customers/create_customer",
+        json={"entity_id": 1, "name": "Numbered", "external_customer_code": 403681},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["data"]["external_customer_code"] == "403681"

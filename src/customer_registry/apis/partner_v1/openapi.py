@@ -3,7 +3,7 @@ models (`models.py`), as the handlers read and render them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import msgspec
 import msgspec.inspect as mi
@@ -277,11 +277,19 @@ def _resource_specs(
 
 
 _SUCCESS = oa.string(nullable=False, enum=["success"])
-# A customer named by its external id or code: at least one of them sent, and not null.
-_ONE_IDENTIFIER = [
-    {"required": [name], "properties": {name: {"type": kind}}}
-    for name, kind in (("external_customer_id", "integer"), ("external_customer_code", "string"))
-]
+
+
+def _one_identifier(properties: Mapping[str, oa.Schema]) -> list[oa.Schema]:
+    """A customer named by its external id or code: at least one of them sent, and not null,
+    in any form its own schema takes (an id's digits, a code that is a number)."""
+    return [
+        {"required": [name], "properties": {name: {"anyOf": _not_null(properties[name])}}}
+        for name in ("external_customer_id", "external_customer_code")
+    ]
+
+
+def _not_null(schema: oa.Schema) -> list[oa.Schema]:
+    return [branch for branch in schema.get("anyOf", [schema]) if branch.get("enum") != [None]]
 
 
 _CUSTOMER = models.Customer
@@ -312,7 +320,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         required=("entity_id", "name"),
     )
     new_customer["description"] = "`external_customer_id`, `external_customer_code` or both"
-    new_customer["anyOf"] = _ONE_IDENTIFIER
+    new_customer["anyOf"] = _one_identifier(new_customer["properties"])
     created = oa.record(
         {
             "status": _SUCCESS,
@@ -393,7 +401,7 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
         "the customer, by `external_customer_id`, `external_customer_code` or both (they must "
         "name the same customer)"
     )
-    move["anyOf"] = _ONE_IDENTIFIER
+    move["anyOf"] = _one_identifier(move["properties"])
     moved = oa.record(
         {
             "status": _SUCCESS,
