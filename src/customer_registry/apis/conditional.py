@@ -62,6 +62,12 @@ def _with_tag(response: Response, tag: str) -> Response:
     return response
 
 
+def has_if_match(request: Request) -> bool:
+    """Whether the write is conditional: it then needs a transaction, to read and lock the
+    record before writing it."""
+    return _header(request, b"if-match") is not None
+
+
 async def require_current(request: Request, current: Current) -> None:
     """Raise Outdated unless the request's `If-Match`, if it has one, holds the tag of the
     record as it is now (`current`: its representation, read once the record is locked).

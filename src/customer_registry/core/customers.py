@@ -470,12 +470,18 @@ async def _new_customers_scope(conn: Connection, caller: Caller, entity_id: int)
 
 async def _linked(conn: Connection, scope: Scope, row: Row, audit: Mapping[str, Any]) -> Created:
     """The new customer's first link, to the entity its row went to."""
-    link = await repository.insert_link(
-        conn,
-        scope,
-        {"customer_id": row["customer_id"], "date_added": audit["created_at"], **audit},
-    )
+    link = await repository.insert_link(conn, scope, _first_link(row["customer_id"], audit))
     return Created(Customer.from_row(row), link["customer_entity_linker_id"])
+
+
+def _first_link(customer_id: int, audit: Mapping[str, Any]) -> dict[str, Any]:
+    """A new customer's link to its entity, added when the customer was created."""
+    return {
+        "customer_id": customer_id,
+        "date_added": audit["created_at"],
+        "created_at": audit["created_at"],
+        "created_by": audit["created_by"],
+    }
 
 
 def _new_values(new: NewCustomer, details: Mapping[str, Any]) -> dict[str, Any]:
@@ -555,11 +561,10 @@ class _Pending:
             return
         answers = await repository.insert_many_or_conflict(self.conn, self.scope, self.rows)
         new_links = [
-            {"customer_id": key, "date_added": values["created_at"],
-             "created_at": values["created_at"], "created_by": values["created_by"]}
+            _first_link(key, values)
             for values, key in zip(self.rows, answers, strict=True)
             if not isinstance(key, DomainError)
-        ]  # fmt: skip
+        ]
         await repository.insert_links(self.conn, self.scope, new_links)
         for place, answer in zip(self.places, answers, strict=True):
             self.results[place] = answer

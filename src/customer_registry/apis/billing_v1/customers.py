@@ -153,7 +153,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     raw = request.path_params["customer"]
     params = await request_input(request)
     changes, problems = _checked(params, ("name",) if "name" in params else ())
-    conditioned = "if-match" in request.headers
+    conditioned = conditional.has_if_match(request)
     async with context(request).db.write(transaction=conditioned) as conn:
         with _missing_as_laravel(raw):
             await conditional.require_current(request, _current(conn, caller, wanted))

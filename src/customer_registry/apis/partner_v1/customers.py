@@ -59,7 +59,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     body = await bodies.json_object(request)
     changes = bodies.writable(body, _FIELDS, _SYSTEM_FIELDS)
-    conditioned = "if-match" in request.headers
+    conditioned = conditional.has_if_match(request)
     async with context(request).db.write(transaction=conditioned) as conn:
         await conditional.require_current(request, _current(conn, caller, customer_id))
         customer = await customers.update(conn, caller, customer_id, changes)
