@@ -107,9 +107,10 @@ async def _copy_postgresql(url: str, work: Path) -> None:
     conn = await asyncpg.connect(url)
     try:
         async with conn.transaction():
-            for table in _TABLES:
-                await conn.copy_to_table(table, source=work / f"{table}.copy", format="binary")
-                await conn.execute(f"ANALYZE {table}")
+            customers, links = _TABLES
+            await conn.copy_to_table(customers, source=work / f"{customers}.copy", format="binary")
+            await conn.execute(f"ANALYZE {customers}")
+            await conn.copy_to_table(links, source=work / f"{links}.copy", format="binary")
     finally:
         await conn.close()
 
