@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis.http import header
 from customer_registry.core.errors import Outdated
 
 # What a write reads, once the record is locked: its representation as the API's GET answers.
@@ -36,7 +37,7 @@ def answer(request: Request, response: Response) -> Response:
     """A GET's answer with its `ETag`; or, when the client's `If-None-Match` holds that tag
     (or is `*`), 304 with the tag and no body."""
     tag = entity_tag(response.body)
-    wanted = _header(request, b"if-none-match")
+    wanted = header(request, b"if-none-match")
     if wanted is not None and (wanted.strip() == "*" or tag in _opaque_tags(wanted)):
         return Response(status_code=304, headers={"ETag": tag})
     return _with_tag(response, tag)
@@ -47,16 +48,8 @@ def tagged(response: Response) -> Response:
     return _with_tag(response, entity_tag(response.body))
 
 
-# Every GET of a record passes here: the request's raw headers are read, and the tag added,
-# without Starlette's Headers and MutableHeaders (measured by `python -m bench.instructions`
-# with BLAKE2b tags: the GETs +3.8-5.4 % with them, +1.7-3.9 % without; callgrind's processor
-# has no SHA instructions, so it counts SHA-256 as software: +2.2-6.8 %).
-def _header(request: Request, name: bytes) -> str | None:
-    """The header's value; several lines of it are one list (RFC 9110, 5.3)."""
-    found = [value for key, value in request.scope["headers"] if key == name]
-    return b", ".join(found).decode("latin-1") if found else None
-
-
+# Every GET of a record passes here: the tag is added without Starlette's MutableHeaders
+# (and the request's headers read without its Headers, see `http.header`).
 def _with_tag(response: Response, tag: str) -> Response:
     response.raw_headers.append((b"etag", tag.encode("ascii")))
     return response
@@ -65,14 +58,14 @@ def _with_tag(response: Response, tag: str) -> Response:
 def has_if_match(request: Request) -> bool:
     """Whether the write is conditional: it then needs a transaction, to read and lock the
     record before writing it."""
-    return _header(request, b"if-match") is not None
+    return header(request, b"if-match") is not None
 
 
 async def require_current(request: Request, current: Current) -> None:
     """Raise Outdated unless the request's `If-Match`, if it has one, holds the tag of the
     record as it is now (`current`: its representation, read once the record is locked).
     `*` holds any record that exists. A weak tag never holds (strong comparison)."""
-    wanted = _header(request, b"if-match")
+    wanted = header(request, b"if-match")
     if wanted is None:
         return
     body = await current()  # also what raises NotFound for a missing record
@@ -82,12 +75,12 @@ async def require_current(request: Request, current: Current) -> None:
         raise Outdated("The record has changed since the version named by If-Match; read it again.")
 
 
-def _parsed(header: str) -> list[tuple[bool, str]]:
+def _parsed(listed: str) -> list[tuple[bool, str]]:
     """(weak, opaque tag) of each tag of a header's list; a malformed list holds none."""
     found: list[tuple[bool, str]] = []
     position = 0
-    while position < len(header):
-        match = _TAG.match(header, position)
+    while position < len(listed):
+        match = _TAG.match(listed, position)
         if match is None:
             return []
         found.append((match.group(1) is not None, match.group(2)))
@@ -95,10 +88,10 @@ def _parsed(header: str) -> list[tuple[bool, str]]:
     return found
 
 
-def _opaque_tags(header: str) -> set[str]:
+def _opaque_tags(listed: str) -> set[str]:
     """The tags of `If-None-Match`, weak or not (weak comparison)."""
-    return {tag for _, tag in _parsed(header)}
+    return {tag for _, tag in _parsed(listed)}
 
 
-def _strong_tags(header: str) -> set[str]:
-    return {tag for weak, tag in _parsed(header) if not weak}
+def _strong_tags(listed: str) -> set[str]:
+    return {tag for weak, tag in _parsed(listed) if not weak}

@@ -114,6 +114,16 @@ class BodyLimit:
         return limited_receive
 
 
+# Read from the raw headers, not Starlette's Headers (measured by `python -m bench.instructions`
+# on the GETs, whose conditional headers are read here: +3.8-5.4 % with Headers, +1.7-3.9 %
+# without).
+def header(request: Request, name: bytes) -> str | None:
+    """The value of header `name` (lower case); several lines of it are one list (RFC 9110,
+    5.3)."""
+    found = [value for key, value in request.scope["headers"] if key == name]
+    return b", ".join(found).decode("latin-1") if found else None
+
+
 def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
