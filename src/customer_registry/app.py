@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import swagger_ui_bundle  # type: ignore[import-untyped]
@@ -18,6 +19,7 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from customer_registry.apis import idempotency
 from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import ErrorHandler, ForwardedHeaders, Router
@@ -41,9 +43,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
             # again and again (measured: 8-17 % less CPU per request).
             gc.freeze()
             keep_large_blocks_apart()
+        housekeeping = asyncio.create_task(idempotency.keep_forgetting_expired(ctx.db))
         try:
             yield
         finally:
+            housekeeping.cancel()
+            with suppress(asyncio.CancelledError):
+                await housekeeping
             await ctx.stop()
 
     # Before /api: the billing API's mount would otherwise take /api/v1.0 too.

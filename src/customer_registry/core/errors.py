@@ -109,6 +109,11 @@ class Outdated(DomainError):
     it is not: nothing was written (an API's `If-Match`)."""
 
 
+class KeyReused(DomainError):
+    """An Idempotency-Key sent again with another request than the one it was first sent
+    with: nothing was done (the client must use a new key for a new request)."""
+
+
 def missing(kind: str, key: str, value: object) -> NotFound:
     """The sales document's wording, used by every API: "The payment type with the id 999
     doesn't exist." (`key`: id, reference or name)."""

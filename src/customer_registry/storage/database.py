@@ -22,6 +22,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -246,7 +247,32 @@ class Database(ABC):
         """`async with db.write() as conn`: a connection inside one transaction. With
         `transaction=False`, each statement commits on its own unless the code opens
         `conn.transaction()`. Either way `on_outcome` hooks run when the block ends, once the
-        connection is given back (and, on SQLite, the next writer let in)."""
+        connection is given back (and, on SQLite, the next writer let in).
+
+        Within an `enclosing_write()` block of the same task, the enclosing connection and
+        transaction are lent instead."""
+
+    @asynccontextmanager
+    async def enclosing_write(self) -> AsyncIterator[Connection]:
+        """A `write()` whose transaction also holds every `write()` the block's task opens
+        on this database: what the block does around a request handler (before it, after
+        it) commits with what the handler writes, or not at all."""
+        async with self.write() as conn:
+            token = _ENCLOSING.set((self, conn))
+            try:
+                yield conn
+            finally:
+                _ENCLOSING.reset(token)
+
+    def _enclosing(self) -> Connection | None:
+        """The connection of the `enclosing_write()` this task is in, if any."""
+        enclosing = _ENCLOSING.get()
+        return enclosing[1] if enclosing is not None and enclosing[0] is self else None
+
+
+_ENCLOSING: ContextVar[tuple[Database, Connection] | None] = ContextVar(
+    "enclosing_write", default=None
+)
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -380,6 +406,10 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
+        enclosing = self._enclosing()
+        if enclosing is not None:
+            yield enclosing
+            return
         conn: Connection | None = None
         committed = False
         try:
@@ -582,6 +612,10 @@ class SqliteDatabase(Database):
 
     @asynccontextmanager
     async def write(self, *, transaction: bool = True) -> AsyncIterator[Connection]:
+        enclosing = self._enclosing()
+        if enclosing is not None:
+            yield enclosing
+            return
         # Writers wait for each other here rather than in SQLite's busy timeout.
         conn: Connection | None = None
         committed = False

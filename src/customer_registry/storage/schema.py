@@ -162,6 +162,30 @@ login_failures = sa.Table(
     sa.Column("window_started_at", sa.DateTime(), nullable=False),
 )
 
+# The answer a create gave under a client's Idempotency-Key, replayed to a retry of the same
+# request (`apis/idempotency.py`). A row is written in the create's own transaction, so one is
+# visible to others only with its answer: status, headers and body are null only while that
+# transaction runs.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.Integer(),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("idempotency_key", sa.String(255), primary_key=True),
+    # SHA-256 of the request (method, path, query, media type, body): a key sent again with
+    # another request is refused, not answered with the first one's answer.
+    sa.Column("request_digest", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("status", sa.Integer(), nullable=True),
+    sa.Column("headers", sa.Text(), nullable=True),  # JSON: [[name, value], ...]
+    sa.Column("body", sa.LargeBinary(), nullable=True),
+    sa.Index(None, "created_at"),  # expired keys are deleted by age
+)
+
 brands = sa.Table(
     "brands",
     metadata,

@@ -12,6 +12,7 @@ from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import brand_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.core import brands
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -43,6 +44,7 @@ async def get_brand(request: Request, caller: Caller) -> Response:
 
 
 @requires_in_entity(Level.ADMIN)
+@idempotent
 async def create_brand(request: Request, caller: Caller) -> Response:
     values = convert(await request_input(request), BRAND_PARAMETERS, required=("name",))
     async with context(request).db.write() as conn:

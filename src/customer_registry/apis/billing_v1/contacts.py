@@ -12,6 +12,7 @@ from customer_registry.apis.billing_v1.query import parse_page
 from customer_registry.apis.billing_v1.render import contact_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.params import WrongType, integer
 from customer_registry.core import contacts
 from customer_registry.core.permissions import Caller, Level
@@ -46,6 +47,7 @@ async def list_contacts(request: Request, caller: Caller) -> Response:
 
 
 @requires_in_entity(Level.ADMIN)
+@idempotent
 async def create_contact(request: Request, caller: Caller) -> Response:
     params = await request_input(request)
     customer_id = _contactable(params)

@@ -27,6 +27,7 @@ from customer_registry.apis.billing_v1.query import (
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -95,6 +96,7 @@ async def _every_problem(
 
 
 @requires_in_entity(Level.ADMIN)
+@idempotent
 async def create_customer(request: Request, caller: Caller) -> Response:
     values, problems = _checked(await request_input(request), ("name",))
     identity, details = _split(values)

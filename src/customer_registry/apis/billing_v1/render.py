@@ -200,6 +200,8 @@ def error_answer(exc: errors.DomainError) -> Answer:
             return _unprocessable(exc.worded(FIELD_NAMES))
         case errors.Outdated():
             return _said(412, exc.message)
+        case errors.KeyReused():
+            return _unprocessable({"Idempotency-Key": exc.message})
         case errors.NotFound():
             return _said(404, exc.message)
         case errors.Unauthenticated():

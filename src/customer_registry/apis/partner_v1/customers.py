@@ -10,6 +10,7 @@ from starlette.responses import Response
 from customer_registry.apis import conditional
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
@@ -87,6 +88,7 @@ def _new_customer(body: dict[str, Any]) -> customers.NewCustomer:
 
 
 @requires(Level.ADMIN)
+@idempotent
 async def create_customer(request: Request, caller: Caller) -> Response:
     new = _new_customer(await bodies.json_object(request))
     async with context(request).db.write() as conn:

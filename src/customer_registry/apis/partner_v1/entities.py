@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response, path_id
 from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
@@ -42,6 +43,7 @@ async def get_entity(request: Request, caller: Caller) -> Response:
 
 
 @requires(Level.SYSTEM)
+@idempotent
 async def create_entity(request: Request, caller: Caller) -> Response:
     values = await _changes(request)
     async with context(request).db.write() as conn:

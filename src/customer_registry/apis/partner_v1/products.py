@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.partner_v1 import bodies, models
 from customer_registry.apis.partner_v1.listing import list_response
 from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
@@ -48,6 +49,7 @@ async def get_product(request: Request, caller: Caller) -> Response:
 
 
 @requires(Level.FACTORY)
+@idempotent
 async def create_product(request: Request, caller: Caller) -> Response:
     body = await bodies.json_object(request)
     values = bodies.writable(body, _FIELDS, META_FIELDS)
@@ -89,6 +91,7 @@ def _move_arguments(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @requires(Level.ADMIN)
+@idempotent
 async def change_customer(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     body = await bodies.json_object(request)
@@ -115,6 +118,7 @@ async def change_customer(request: Request, caller: Caller) -> Response:
 
 
 @requires(Level.ADMIN)
+@idempotent
 async def expire_customer(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     body = await bodies.json_object(request)

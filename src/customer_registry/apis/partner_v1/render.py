@@ -164,6 +164,8 @@ def error_answer(exc: errors.DomainError) -> Answer:
             return 400, {"validation_errors": exc.worded(PARTNER_NAMES)}, None
         case errors.Outdated():
             return _said(412, exc.message)
+        case errors.KeyReused():
+            return _said(422, exc.message)
         case errors.NotFound():
             return _said(404, "No result found")
         case errors.Unauthenticated():

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import Endpoint, json_response, path_key
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.params import boolean, integer, number, parameters, text
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.params import Field, Id, convert, external_ids
@@ -153,6 +154,7 @@ def endpoints(collection: Collection) -> list[Route]:
         return json_response(collection.json(request, item))
 
     @requires_in_entity(Level.ADMIN)
+    @idempotent
     async def create_item(request: Request, caller: Caller) -> Response:
         values = _values(collection, await parameters(request))
         async with context(request).db.write() as conn:

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.params import parameters
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
 from customer_registry.apis.sales_v1_0.names import CONTACT_FILTERS, CONTACT_PARAMETERS
@@ -46,6 +47,7 @@ async def get_contact(request: Request, caller: Caller) -> Response:
 
 
 @requires_in_entity(Level.ADMIN)
+@idempotent
 async def create_contact(request: Request, caller: Caller) -> Response:
     params = await parameters(request)
     external = external_ids(params)

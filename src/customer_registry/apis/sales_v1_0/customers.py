@@ -12,6 +12,7 @@ from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
+from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.media import read_image
 from customer_registry.apis.params import WrongType, boolean, parameters
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
@@ -77,6 +78,7 @@ class _Input:
 
 
 @requires_in_entity(Level.ADMIN)
+@idempotent
 async def create_customer(request: Request, caller: Caller) -> Response:
     given = _Input(await parameters(request, files=True), creates=True)
     # Before the image is decoded: a create without the parent it needs costs nothing more.

@@ -225,6 +225,8 @@ def error_answer(exc: errors.DomainError) -> Answer:
             return _said(400, "unsupported_file_type", exc.message)
         case errors.Outdated():
             return _said(412, "precondition_failed", exc.message)
+        case errors.KeyReused():
+            return _said(422, "idempotency_key_reused", exc.message)
         case errors.NotFound():
             return _said(404, "not_found", exc.message)
         case errors.Unauthenticated():
