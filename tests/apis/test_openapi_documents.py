@@ -22,6 +22,7 @@ from customer_registry.apis.partner_v1 import app as partner
 from customer_registry.apis.partner_v1 import openapi as partner_openapi
 from customer_registry.apis.sales_v1_0 import app as sales
 from customer_registry.apis.sales_v1_0 import openapi as sales_openapi
+from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS
 from customer_registry.core.permissions import Level, Visibility
 from tests.apis.billing_v1 import laravel
 from tests.conftest import PASSWORD, MakeUser
@@ -155,6 +156,44 @@ def test_a_customers_record_is_documented_with_its_conditions(name: str) -> None
             answer = _answer(document, responses["412"])
             assert "If-Match" in answer["description"]
             assert "schema" in answer["content"]["application/json"]
+
+
+# The operations that take an Idempotency-Key: every create, and the partner product moves.
+_IDEMPOTENT = {
+    "partner": {
+        ("/customers/create_customer", "post"),
+        ("/customers/create_customer", "put"),
+        ("/entities", "post"),
+        ("/products", "post"),
+        ("/products/{product_imei}/change_customer", "put"),
+        ("/products/{product_imei}/expire_customer", "put"),
+    },
+    "sales": {
+        ("/customers", "post"),
+        ("/contacts", "post"),
+        *((f"/{collection.path}", "post") for collection in COLLECTIONS),
+    },
+    "billing": {("/v1/customers", "post"), ("/v1/contacts", "post"), ("/v1/brands", "post")},
+}
+
+
+@pytest.mark.parametrize("name", list(APIS))
+def test_every_create_is_documented_with_its_idempotency_key(name: str) -> None:
+    """The header, the 422 of a key sent with another request, and `Idempotent-Replayed`."""
+    _, build, _, _ = APIS[name]
+    document = build()
+    found = set()
+    for route, method in _routes(name):
+        operation = document["paths"][route.path][method]
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        if "Idempotency-Key" not in headers:
+            continue
+        found.add((route.path, method))
+        answer = _answer(document, operation["responses"]["422"])
+        assert "Idempotency-Key" in answer["description"], (route.path, method)
+        (success,) = (r for status, r in operation["responses"].items() if status < "300")
+        assert "Idempotent-Replayed" in success["headers"]
+    assert found == _IDEMPOTENT[name]
 
 
 def test_the_partner_document_names_its_own_refusals() -> None:

@@ -19,6 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.http import json_response
+from customer_registry.apis.idempotency import HEADER as IDEMPOTENCY_KEY
+from customer_registry.apis.idempotency import REPLAYED
 from customer_registry.core.fields import FLOAT_LIMIT, INT32
 from customer_registry.core.permissions import Level
 
@@ -350,6 +352,11 @@ def closed(properties: Mapping[str, Schema]) -> Schema:
 UNFORESEEN, UNAVAILABLE = 500, 503
 METHOD_NOT_ALLOWED = 405
 PRECONDITION_FAILED = 412
+KEY_REUSED_STATUS = 422
+KEY_REUSED = (
+    "The `Idempotency-Key` was sent with another request (method, path, query or body): "
+    "nothing was done"
+)
 # A login's own: wrong credentials, and too many failures (auth.login's throttling).
 LOGIN_REFUSALS = (401, 429)
 
@@ -397,6 +404,8 @@ def _error_answers(route: Route, method: str, spec: Spec, errors: Errors) -> dic
         statuses |= {408, 413}
     if spec.conditional and method != "GET":
         statuses.add(PRECONDITION_FAILED)
+    if _idempotent(route):  # a malformed key, a key sent with another request
+        statuses |= {errors.invalid, KEY_REUSED_STATUS}
     found = {status: errors.answers[status] for status in statuses}
     found |= errors.conventions(route, method, spec)
     return dict(sorted(found.items()))
@@ -429,6 +438,8 @@ def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answe
     }
     if spec.conditional:
         operation["parameters"].append(_CONDITIONS["GET" if method == "GET" else "write"])
+    if _idempotent(route):
+        operation["parameters"].append(_IDEMPOTENCY_KEY)
     if level is not None:
         operation["description"] = f"Needs the `{level.name}` permission level."
         operation["security"] = [{"token": []}, {"bearer": []}]
@@ -448,6 +459,8 @@ def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answe
     not_modified: dict[str, Schema] = {}
     if spec.conditional and method != "DELETE":
         success["headers"] = {"ETag": _ETAG}
+    if _idempotent(route):
+        success["headers"] = {**success.get("headers", {}), REPLAYED: _REPLAYED}
     if spec.conditional and method == "GET":
         not_modified["304"] = {
             "description": "Not Modified: `If-None-Match` holds the record's tag; no body",
@@ -485,6 +498,26 @@ _CONDITIONS: dict[str, Schema] = {
         "do), nothing is written and the answer is 412",
         "schema": {"type": "string"},
     },
+}
+
+
+def _idempotent(route: Route) -> bool:
+    return getattr(route.endpoint, "idempotent", False) is True
+
+
+_IDEMPOTENCY_KEY: Schema = {
+    "name": IDEMPOTENCY_KEY,
+    "in": "header",
+    "required": False,
+    "description": "Any text of 1 to 255 visible ASCII characters, new for each request "
+    "(a UUID): the same request sent again with it within 24 hours gets the first answer "
+    "again, and nothing is done twice. Kept per user, and only once the request succeeded",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+_REPLAYED: Schema = {
+    "required": False,
+    "description": "`true`: this is the answer first given to the request's `Idempotency-Key`",
+    "schema": {"type": "string", "enum": ["true"]},
 }
 
 

@@ -256,7 +256,7 @@ _ANSWERS = {
             }
         ),
         "Laravel's validator: the first message, and each parameter's messages; also an "
-        "object still in use",
+        "object still in use, and an `Idempotency-Key` sent with another request",
     ),
     **{status: oa.answer(status, _MESSAGE) for status in (408, 412, 413, 429, 500, 503)},
 }

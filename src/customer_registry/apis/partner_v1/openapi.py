@@ -506,6 +506,7 @@ _ANSWERS = {
         status: oa.answer(status, _MESSAGE)
         for status in (403, 404, 405, 408, 412, 413, 415, 429, 500, 503)
     },
+    422: oa.answer(422, _MESSAGE, oa.KEY_REUSED),
 }
 # A record's own URL answers a missing record with Flask-Restless's empty object (`by_id`).
 _RECORD_NOT_FOUND = oa.Answer(

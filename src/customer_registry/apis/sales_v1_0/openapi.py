@@ -425,6 +425,7 @@ _ANSWERS = {
     ),
     404: oa.answer(404, _ERROR, "`not_found`: no such object, here or among those the body names"),
     **{status: oa.answer(status, _ERROR) for status in (401, 403, 405, 408, 412, 413, 500, 503)},
+    422: oa.answer(422, _ERROR, f"`idempotency_key_reused`. {oa.KEY_REUSED}"),
 }
 
 
