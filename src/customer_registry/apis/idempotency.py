@@ -21,7 +21,6 @@ import functools
 import hashlib
 import logging
 import re
-from datetime import timedelta
 
 from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
@@ -29,14 +28,12 @@ from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import Handler, header
-from customer_registry.core.clock import utcnow
-from customer_registry.core.errors import Invalid, KeyReused
+from customer_registry.core import idempotency as rules
+from customer_registry.core.errors import Invalid
 from customer_registry.core.permissions import Caller
-from customer_registry.storage import idempotency as repository
 from customer_registry.storage.database import Database
 
 HEADER = "Idempotency-Key"
-KEPT_FOR = timedelta(hours=24)
 REPLAYED = "Idempotent-Replayed"
 
 _log = logging.getLogger(__name__)
@@ -56,19 +53,10 @@ def idempotent(handler: Handler) -> Handler:
         if key is None or caller.user_id is None:
             return await handler(request, caller)
         # Read before the transaction starts: a slow client must not hold the key's lock.
-        digest = _digest(request, await request.body())
-        db: Database = context(request).db
-        now = utcnow()
-        async with db.enclosing_write() as conn:
-            kept = await repository.claim(
-                conn, caller.user_id, key, digest, now, expired=now - KEPT_FOR
-            )
+        sent = rules.Request(caller.user_id, key, _digest(request, await request.body()))
+        async with context(request).db.enclosing_write() as conn:
+            kept = await rules.take(conn, sent)
             if kept is not None:
-                if kept.request_digest != digest:
-                    raise KeyReused(
-                        f"This {HEADER} was sent with another request: use a new key for a "
-                        "new request."
-                    )
                 return _replayed(kept)
             response = await handler(request, caller)
             headers = [
@@ -76,9 +64,7 @@ def idempotent(handler: Handler) -> Handler:
                 for name, value in response.raw_headers
                 if name not in _NOT_KEPT
             ]
-            await repository.keep(
-                conn, caller.user_id, key, response.status_code, headers, bytes(response.body)
-            )
+            await rules.keep(conn, sent, response.status_code, headers, bytes(response.body))
             return response
 
     once.idempotent = True  # type: ignore[attr-defined]  # read by the OpenAPI documents
@@ -116,7 +102,7 @@ def _digest(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _replayed(kept: repository.Kept) -> Response:
+def _replayed(kept: rules.Kept) -> Response:
     response = Response(kept.body, kept.status)
     response.raw_headers += [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in kept.headers
@@ -125,20 +111,14 @@ def _replayed(kept: repository.Kept) -> Response:
     return response
 
 
-async def forget_expired(db: Database) -> int:
-    """Delete the keys older than KEPT_FOR (taken again, they would start anew anyway);
-    answer how many."""
-    async with db.write() as conn:
-        return await repository.forget(conn, utcnow() - KEPT_FOR)
-
-
 async def keep_forgetting_expired(db: Database, every: float = 3600) -> None:
-    """`forget_expired` now and every `every` seconds, as long as the service runs (each
+    """Delete expired keys now and every `every` seconds, as long as the service runs (each
     worker: a second one finds nothing left to delete). A failure (the database away) is
     logged and the next round tried."""
     while True:
         try:
-            await forget_expired(db)
+            async with db.write() as conn:
+                await rules.forget_expired(conn)
         except Exception:
             _log.exception("Expired idempotency keys could not be deleted")
         await asyncio.sleep(every)
