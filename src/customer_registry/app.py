@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -19,15 +20,17 @@ from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from customer_registry.apis import idempotency
 from customer_registry.apis.billing_v1.app import create_billing_app
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import ErrorHandler, ForwardedHeaders, Router
 from customer_registry.apis.openapi import DOCS_ASSETS
 from customer_registry.apis.partner_v1.app import create_partner_app
 from customer_registry.apis.sales_v1_0.app import create_sales_app
+from customer_registry.core import changes, idempotency
 from customer_registry.memory import keep_large_blocks_apart
 from customer_registry.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> Starlette:
@@ -43,7 +46,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
             # again and again (measured: 8-17 % less CPU per request).
             gc.freeze()
             keep_large_blocks_apart()
-        housekeeping = asyncio.create_task(idempotency.keep_forgetting_expired(ctx.db))
+        housekeeping = asyncio.create_task(_housekeeping(ctx))
         try:
             yield
         finally:
@@ -72,6 +75,22 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
     )
     app.state.ctx = ctx
     return app
+
+
+async def _housekeeping(ctx: Context, every: float = 3600) -> None:
+    """What a running service deletes by age, now and every `every` seconds: expired
+    idempotency keys, and changes older than the history keeps (`history_days`). Each
+    worker does it (a second one finds nothing left); a failure (the database away) is
+    logged and the next round tried."""
+    while True:
+        try:
+            async with ctx.db.write() as conn:
+                await idempotency.forget_expired(conn)
+                if ctx.settings.history_days is not None:
+                    await changes.forget_older_than(conn, ctx.settings.history_days)
+        except Exception:
+            _log.exception("Housekeeping failed; next round in %s s", every)
+        await asyncio.sleep(every)
 
 
 class _Service(Starlette):

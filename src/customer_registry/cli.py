@@ -6,11 +6,12 @@ import asyncio
 import os
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
+import orjson
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from customer_registry.auth import tokens
 from customer_registry.core import entities, users
+from customer_registry.core.clock import parse_timestamp
 from customer_registry.core.errors import DomainError, Forbidden, NotUnique
 from customer_registry.core.fields import INT32, NotAnInteger, parse_integer
 from customer_registry.core.permissions import COMMAND_LINE, Caller, Level, Visibility
@@ -538,6 +540,70 @@ def export_customers(
 
     count = _run(work)
     err.print(f"{count} customers exported", highlight=False)
+
+
+@app.command("history")
+def history(
+    customer: Annotated[int, typer.Argument(help="The customer's id.")],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Only changes made at or after this time (ISO 8601; UTC unless it says)."
+        ),
+    ] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user: only what they may see.")
+    ] = None,
+    json_lines: Annotated[
+        bool, typer.Option("--json", help="One JSON object per change, for programs.")
+    ] = False,
+) -> None:
+    """Print a customer's history: each change (also of its contacts, entity links and
+    products), when, by whom, through which API or tool, and each field's old and new value.
+    A deleted customer's history is still printed."""
+    from customer_registry.core import changes
+
+    try:
+        start = None if since is None else parse_timestamp(since)
+    except ValueError:
+        raise _fail(f"--since: not an ISO 8601 time: {since!r}", 2) from None
+
+    async def work(db: Database) -> Sequence[changes.Change]:
+        caller = await _caller(db, as_user)
+        async with db.read() as conn:
+            return await changes.of_customer(conn, caller, customer, start)
+
+    found = _run(work)
+    if json_lines:
+        for change in found:
+            sys.stdout.buffer.write(orjson.dumps(change, option=orjson.OPT_APPEND_NEWLINE))
+        return
+    table = Table()
+    for heading in ("when (UTC)", "who", "through", "what", "field"):
+        table.add_column(heading, no_wrap=True)
+    table.add_column("old", overflow="fold")
+    table.add_column("new", overflow="fold")
+    for change in found:
+        what = change.action if change.subject is None else f"{change.action} {change.subject}"
+        fields = sorted(change.changes.items()) or [("", ["", ""])]
+        for number, (name, (old, new)) in enumerate(fields):
+            first = number == 0
+            table.add_row(
+                f"{change.changed_at:%Y-%m-%d %H:%M:%S}" if first else "",
+                change.username if first else "",
+                change.surface if first else "",
+                what if first else "",
+                name,
+                _shown(old),
+                _shown(new),
+            )
+    Console().print(table)
+    err.print(f"{len(found)} changes", highlight=False)
+
+
+def _shown(value: object) -> str:
+    """A field's value in the history's table: JSON's spelling (null, true), text as is."""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
 def main() -> None:

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    history_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="customers' histories keep this many days of changes (unset: forever)",
+    )
     public_url: str | None = Field(
         default=None,
         description="the URL clients reach the service at (http[s]://host[:port][/prefix]); "

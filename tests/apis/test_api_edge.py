@@ -52,7 +52,7 @@ class _Client:
     async def call(
         self, app: Any, handlers: dict[type[Exception], ErrorHandler] = HANDLERS
     ) -> None:
-        await ApiEdge(app, handlers, LIMIT)(self.scope, self.receive, self.send)
+        await ApiEdge(app, handlers, LIMIT, "partner")(self.scope, self.receive, self.send)
 
     def answer(self) -> tuple[int, Any]:
         return self.sent[0]["status"], orjson.loads(self.sent[1]["body"])

@@ -32,6 +32,7 @@ a GLOBAL user too with the entity fields: those APIs keep every caller in their 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,6 +51,7 @@ from customer_registry.core.permissions import Level, Visibility
 from customer_registry.storage.schema import (
     brands,
     contacts,
+    customer_changes,
     customer_entity_linker,
     customers,
     entities,
@@ -547,7 +549,9 @@ class Checker:
         assert write.table is not None
         allowed = {*write.changes, "modified_at", "modified_by"}
         for table in {*diff.added, *diff.removed}:
-            if table != write.table.name:
+            if table == customer_changes.name:
+                self._history_entry(where, write, diff)
+            elif table != write.table.name:
                 self.stored.append(f"{where}: changed {table}: {diff.added.get(table)}")
         new = diff.added.get(write.table.name, [])
         old = diff.removed.get(write.table.name, [])
@@ -562,6 +566,17 @@ class Checker:
                 )
             if after.get("modified_by") not in (None, self.world.username):
                 self.stored.append(f"{where}: modified_by {after.get('modified_by')}")
+
+    def _history_entry(self, where: str, write: Write, diff: Diff) -> None:
+        """The update's one entry in its customer's history, naming only what its valid part
+        changed (its values are checked with every added row's: none was sent)."""
+        entries = diff.added.get(customer_changes.name, [])
+        if diff.removed.get(customer_changes.name) or len(entries) != 1:
+            self.stored.append(f"{where}: history entries {entries}")
+            return
+        named = set(json.loads(entries[0]["changes"]))
+        if not named <= set(write.changes):
+            self.stored.append(f"{where}: history names {sorted(named - set(write.changes))}")
 
     def summary(self, api: str) -> str:
         return (
@@ -670,12 +685,17 @@ async def test_the_checks_see_a_field_that_is_stored(
     client: httpx.AsyncClient, ctx: Context, world: World
 ) -> None:
     """Not vacuous: a field the sales API does store (`email`), sent with a client's value,
-    is seen as stored and as a column the update's valid part does not name."""
+    is seen as stored and as a column the update's valid part does not name, in the row and
+    in the customer's history."""
     checker = Checker(client, ctx, world)
     key = ("PUT", "/api/v1.0/customers/{customer}")
     path = f"/api/v1.0/customers/{world.sales_customer}"
     await checker.check("sales", key, writes()[key], path, {"email": SENT_USER}, IGNORED)
     assert checker.answered == []
-    assert len(checker.stored) == 2, checker.stored
-    assert "stored in customers: {'email': 'mallory@evil.example'}" in checker.stored[0]
-    assert "changed ['email']" in checker.stored[1]
+    assert len(checker.stored) == 4, checker.stored
+    found = "\n".join(checker.stored)
+    assert "stored in customers: {'email': 'mallory@evil.example'}" in found
+    (entry,) = [line for line in checker.stored if "stored in customer_changes" in line]
+    assert "mallory@evil.example" in entry.split("(row", 1)[0]
+    assert "changed ['email']" in found
+    assert "history names ['email']" in found

@@ -35,6 +35,7 @@ HELPERS = "storage/scope.py"  # the helpers themselves: where a scope becomes SQ
 NOT_TENANT = {
     "tokens": "a token belongs to a user; it is how a request learns who (and where) it is",
     "login_failures": "counted per username or address, before anyone is authenticated",
+    "idempotency_keys": "a user's own: every query names the user (the request's caller)",
 }
 
 # The reviewed exceptions: (module, function, `Class.method` or module-level name) -> why it is
@@ -64,6 +65,13 @@ EXCEPTIONS = {
     ),
     ("storage/links.py", "set_owner_entity"): (
         "the same rule's write: the owner's own entity_id is set to its current link's"
+    ),
+    ("storage/changes.py", "_INSERT_IN_CUSTOMERS_ENTITY"): (
+        "a history entry of a customer the core has read through the scope (or just "
+        "written): its entity, read in the entry's own insert, is where the entry goes"
+    ),
+    ("storage/changes.py", "delete_before"): (
+        "the service's housekeeping: entries older than the history keeps, every entity's"
     ),
 }
 

@@ -16,10 +16,8 @@ again, with nothing done twice.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
-import logging
 import re
 
 from python_multipart.multipart import parse_options_header
@@ -31,12 +29,10 @@ from customer_registry.apis.http import Handler, header
 from customer_registry.core import idempotency as rules
 from customer_registry.core.errors import Invalid
 from customer_registry.core.permissions import Caller
-from customer_registry.storage.database import Database
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 
-_log = logging.getLogger(__name__)
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 # Not kept: the replayed body's own length is set again.
 _NOT_KEPT = frozenset({b"content-length"})
@@ -109,16 +105,3 @@ def _replayed(kept: rules.Kept) -> Response:
     ]
     response.raw_headers.append((REPLAYED.lower().encode(), b"true"))
     return response
-
-
-async def keep_forgetting_expired(db: Database, every: float = 3600) -> None:
-    """Delete expired keys now and every `every` seconds, as long as the service runs (each
-    worker: a second one finds nothing left to delete). A failure (the database away) is
-    logged and the next round tried."""
-    while True:
-        try:
-            async with db.write() as conn:
-                await rules.forget_expired(conn)
-        except Exception:
-            _log.exception("Expired idempotency keys could not be deleted")
-        await asyncio.sleep(every)

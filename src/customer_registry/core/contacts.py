@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from customer_registry.core import changes as change_log
 from customer_registry.core import customers
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import missing
@@ -41,9 +42,16 @@ class Contact:
         return cls(**row)
 
 
-async def get(conn: Connection, caller: Caller, contact_id: int) -> Contact:
-    """A contact of a customer the caller may see."""
-    row = await repository.get(conn, caller.scope, contact_id) if is_key(contact_id) else None
+async def get(
+    conn: Connection, caller: Caller, contact_id: int, *, for_update: bool = False
+) -> Contact:
+    """A contact of a customer the caller may see (`for_update`: locked until the
+    transaction ends, so that a change recorded from it is from what it was)."""
+    row = (
+        await repository.get(conn, caller.scope, contact_id, lock=for_update)
+        if is_key(contact_id)
+        else None
+    )
     if row is None:
         raise missing("contact", "id", contact_id)
     return Contact.from_row(row)
@@ -82,13 +90,15 @@ async def create(
             "created_by": caller.username,
         },
     )
-    return Contact.from_row(row)
+    created = Contact.from_row(row)
+    await _record(conn, caller, "contact.created", None, created)
+    return created
 
 
 async def update(
     conn: Connection, caller: Caller, contact_id: int, changes: Mapping[str, Any]
 ) -> Contact:
-    existing = await get(conn, caller, contact_id)
+    existing = await get(conn, caller, contact_id, for_update=True)
     validate(FIELDS, changes)
     if not changes:
         return existing
@@ -96,10 +106,34 @@ async def update(
     row = await repository.update(conn, caller.scope, contact_id, values)
     if row is None:
         raise missing("contact", "id", contact_id)  # another request deleted it first
-    return Contact.from_row(row)
+    updated = Contact.from_row(row)
+    await _record(conn, caller, "contact.updated", existing, updated)
+    return updated
 
 
 async def delete(conn: Connection, caller: Caller, contact_id: int) -> None:
-    await get(conn, caller, contact_id)
+    existing = await get(conn, caller, contact_id, for_update=True)
     if not await repository.delete(conn, caller.scope, contact_id):
         raise missing("contact", "id", contact_id)  # another request deleted it first
+    await _record(conn, caller, "contact.deleted", existing, None)
+
+
+async def _record(
+    conn: Connection, caller: Caller, action: str, before: Contact | None, after: Contact | None
+) -> None:
+    """The change in the contact's customer's history."""
+    contact = after or before
+    assert contact is not None
+    await change_log.record(
+        conn,
+        caller,
+        customer_id=contact.customer_id,
+        action=action,
+        before=_fields(before),
+        after=_fields(after),
+        subject=contact.contact_id,
+    )
+
+
+def _fields(contact: Contact | None) -> dict[str, Any]:
+    return {} if contact is None else {name: getattr(contact, name) for name in FIELDS}

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from customer_registry.core import brands, catalogues, entities, media, organizations, users
+from customer_registry.core import changes as change_log
 from customer_registry.core.clock import utcnow
 from customer_registry.core.customer_details import DEFAULT_BRAND_ID, CustomerDetails
 from customer_registry.core.errors import (
@@ -114,6 +115,27 @@ class NewCustomer:
 class Created:
     customer: Customer
     customer_entity_linker_id: int
+
+
+# A customer's fields in its history (`history_fields`), its entity aside.
+_HISTORY_FIELDS = ("name", "external_id", "code", *DETAILS)
+
+
+def history_fields(
+    customer: Customer, payment_types: Collection[int] | None = None
+) -> dict[str, Any]:
+    """The customer's fields as its history compares them (`core.changes`), with its
+    payment types' ids when they are known (given or replaced by the change)."""
+    fields: dict[str, Any] = {
+        "entity_id": customer.entity_id,
+        "name": customer.name,
+        "external_id": customer.external_id,
+        "code": customer.code,
+        **msgspec.structs.asdict(customer.details),
+    }
+    if payment_types is not None:
+        fields["payment_type_ids"] = sorted(payment_types) or None
+    return fields
 
 
 def _validate(changes: Mapping[str, Any]) -> None:
@@ -370,19 +392,6 @@ def require_parent(sub_customer: bool | None, parent: object) -> None:
         raise Required({"parent_customer_id": "{field} is required for a sub-customer."})
 
 
-# Fields whose change is a single UPDATE: no rule reads the stored record or another row for
-# them. The others name other rows (`_check_references`), are identifiers (NotUnique names
-# the entity), feed a rule across fields (`_consistent`) or stand for an image file.
-_CHANGED_ALONE = WRITABLE - {
-    *("external_id", "code", "secondary_code"),
-    *_REFERENCES,
-    *("is_same_address", "due_date_config_type", "due_date_config_number"),
-    *SHIPPING_FROM_BILLING,
-    *SHIPPING_FROM_BILLING.values(),
-    "logo",
-}
-
-
 async def _check_parent(
     conn: Connection, scope: Scope, parent_id: int, customer_id: int | None
 ) -> None:
@@ -455,7 +464,18 @@ async def create(
         row = await repository.insert(conn, scope, row_values)
     if types:
         await repository.set_payment_types(conn, scope, row["customer_id"], types)
-    return await _linked(conn, scope, row, audit)
+    created = await _linked(conn, scope, row, audit)
+    after = history_fields(created.customer, types)
+    await change_log.record(
+        conn,
+        caller,
+        customer_id=created.customer.customer_id,
+        entity_id=new.entity_id,
+        action="customer.created",
+        before={},
+        after=after,
+    )
+    return created
 
 
 async def _new_customers_scope(conn: Connection, caller: Caller, entity_id: int) -> Scope:
@@ -520,7 +540,7 @@ async def create_many(
     scope = await _new_customers_scope(conn, caller, entity_id)
     lookups = _Lookups(conn, caller, scope)
     defaults = await _defaults(conn, caller, scope)
-    pending = _Pending(conn, scope)
+    pending = _Pending(conn, caller, scope)
     for new in news:
         if new.details.get("parent_customer_id") is not None or new.code in pending.codes:
             await pending.write()
@@ -542,6 +562,7 @@ class _Pending:
     whose places, values and codes are kept until `write`."""
 
     conn: Connection
+    caller: Caller
     scope: Scope
     results: list[int | DomainError | None] = field(default_factory=list)
     places: list[int] = field(default_factory=list)
@@ -566,6 +587,17 @@ class _Pending:
             if not isinstance(key, DomainError)
         ]
         await repository.insert_links(self.conn, self.scope, new_links)
+        entity = self.scope.entity_id
+        await change_log.record_created(
+            self.conn,
+            self.caller,
+            entity,
+            (
+                (key, {**{name: values.get(name) for name in _HISTORY_FIELDS}, "entity_id": entity})
+                for values, key in zip(self.rows, answers, strict=True)
+                if not isinstance(key, DomainError)
+            ),
+        )
         for place, answer in zip(self.places, answers, strict=True):
             self.results[place] = answer
         self.places, self.rows, self.codes = [], [], set()
@@ -640,35 +672,13 @@ async def update(
     image (the new files written now and removed if the transaction fails, the old ones
     removed once it commits); `sub_customer`: it must then have a parent (`require_parent`).
 
-    `conn` need not be in a transaction: a change of fields that no rule checks is one
-    statement, and anything else opens one (or joins the caller's), in which the customer is
-    read and locked once.
+    `conn` need not be in a transaction: the update opens one (or joins the caller's), in
+    which the customer is read and locked once, and its history recorded (`core.changes`).
     """
     customer_id = await identified(conn, caller, customer)
     change = _Change(payment_types, image, sub_customer)
-    if changes and not change.checked and changes.keys() <= _CHANGED_ALONE:
-        return await _update_alone(conn, caller, customer_id, changes)
     async with conn.transaction():
         return await _update_checked(conn, caller, customer_id, changes, change)
-
-
-async def _update_alone(
-    conn: Connection, caller: Caller, customer_id: int, changes: Mapping[str, Any]
-) -> Customer:
-    try:
-        _validate(changes)
-    except Invalid:
-        await get(conn, caller, customer_id)  # a missing customer is told first, as below
-        raise
-    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
-    row = (
-        await repository.update_if_visible(conn, caller.scope, customer_id, values)
-        if is_key(customer_id)
-        else None
-    )
-    if row is None:
-        raise missing("customer", "id", customer_id)
-    return Customer.from_row(row)
 
 
 async def _update_checked(
@@ -700,12 +710,23 @@ async def _update_checked(
     if change.image is not None:  # after every check: a refused change writes no file
         changed["logo"] = await media.store(conn, existing.entity_id, change.image)
         media.remove_once_committed(conn, change.image.files, existing.details.logo)
+    replaced = None
     if types is not None:
-        await repository.set_payment_types(conn, scope, customer_id, types)
+        replaced = await repository.set_payment_types(conn, scope, customer_id, types)
     values = {**changes, **changed, "modified_at": utcnow(), "modified_by": caller.username}
     row = await repository.update(conn, scope, customer_id, values)
     assert row is not None  # read and locked above, through the same scope
-    return Customer.from_row(row)
+    updated = Customer.from_row(row)
+    await change_log.record(
+        conn,
+        caller,
+        customer_id=customer_id,
+        entity_id=updated.entity_id,
+        action="customer.updated",
+        before=history_fields(existing, replaced),
+        after=history_fields(updated, types),
+    )
+    return updated
 
 
 async def delete(
@@ -718,4 +739,13 @@ async def delete(
     if not await repository.delete(conn, caller.scope, customer_id):
         raise missing("customer", "id", customer_id)  # another request deleted it first
     media.remove_once_committed(conn, files, existing.details.logo)
+    await change_log.record(
+        conn,
+        caller,
+        customer_id=customer_id,
+        entity_id=existing.entity_id,
+        action="customer.deleted",
+        before=history_fields(existing),
+        after={},
+    )
     return existing

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from customer_registry.core import changes as change_log
 from customer_registry.core import products
 from customer_registry.core.clock import utcnow
 from customer_registry.core.customers import Customer
@@ -116,7 +119,11 @@ async def change_customer(
     }
     await repository.close_current(conn, repository.of_product(scope, imei), release)
     released = repository.of_customer(scope, customer.customer_id)
+    held = await repository.current(conn, released)
     await repository.close_current(conn, released, release)
+    for ended in (current, held):
+        if ended is not None:
+            await _record(conn, caller, HistoryRow.from_row(ended), "product.removed", release)
     added = await repository.insert(
         conn,
         {
@@ -127,7 +134,9 @@ async def change_customer(
             "created_by": caller.username,
         },
     )
-    return Moved(customer, HistoryRow.from_row(added))
+    holding = HistoryRow.from_row(added)
+    await _record(conn, caller, holding, "product.added", {"date_added": now})
+    return Moved(customer, holding)
 
 
 async def expire_customer(
@@ -138,13 +147,32 @@ async def expire_customer(
     await repository.serialize_moves(conn)
     await products.get(conn, caller, imei, lock=True)
     now = utcnow()
-    await repository.close_current(
+    held = repository.of_product(caller.scope, imei)
+    current = await repository.current(conn, held)
+    release = {
+        "date_removed": now,
+        "removal_reason": removal_reason,
+        "modified_at": now,
+        "modified_by": caller.username,
+    }
+    await repository.close_current(conn, held, release)
+    if current is not None:
+        await _record(conn, caller, HistoryRow.from_row(current), "product.removed", release)
+
+
+async def _record(
+    conn: Connection, caller: Caller, holding: HistoryRow, action: str, change: Mapping[str, Any]
+) -> None:
+    """A product given to or taken from a customer, in the customer's history."""
+    held = {"product_imei": holding.product_imei}
+    after = {} if action == "product.removed" else held
+    dates = ("date_added",) if action == "product.added" else ("date_removed", "removal_reason")
+    await change_log.record(
         conn,
-        repository.of_product(caller.scope, imei),
-        {
-            "date_removed": now,
-            "removal_reason": removal_reason,
-            "modified_at": now,
-            "modified_by": caller.username,
-        },
+        caller,
+        customer_id=holding.customer_id,
+        action=action,
+        before={} if action == "product.added" else held,
+        after={**after, **{name: change[name] for name in dates}},
+        subject=holding.product_imei,
     )

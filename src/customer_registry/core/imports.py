@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from customer_registry.core import changes as change_log
 from customer_registry.core import customers
 from customer_registry.core.errors import DomainError, Forbidden, NotUnique, Required
 from customer_registry.core.permissions import Caller, Level
@@ -88,8 +89,26 @@ async def import_customers(
     caller.require(Level.ADMIN)  # what a create (and a sales or billing update) requires
     if not caller.can_see_entity(entity_id):
         raise Forbidden("You may only create customers in your own entity.")
-    report = Report()
-    work = _Work(caller, entity_id, on_conflict, describe, report)
+    with change_log.through("import"):
+        return await _import(
+            db,
+            _Work(caller, entity_id, on_conflict, describe, Report()),
+            rows,
+            dry_run,
+            progress,
+            batch_rows,
+        )
+
+
+async def _import(
+    db: Database,
+    work: _Work,
+    rows: Iterable[ImportRow] | AsyncIterable[ImportRow],
+    dry_run: bool,
+    progress: Progress | None,
+    batch_rows: int,
+) -> Report:
+    report = work.report
     batches = _batches(rows, batch_rows)
     if dry_run:
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from customer_registry.core import changes as change_log
 from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Forbidden, Invalid, NotFound, UnknownField
@@ -111,6 +112,7 @@ async def update(
     updated = Link.from_row(links, row)
     for owner in {existing.owner, updated.owner}:
         await _follow(conn, links, owner)
+        await _record(conn, caller, links, owner, "link.updated", existing, updated)
     return updated
 
 
@@ -119,3 +121,38 @@ async def delete(conn: Connection, caller: Caller, links: LinkTable, link_id: in
     if not await repository.delete(conn, caller.scope, links, link_id):
         raise _missing(link_id)  # another request deleted it first
     await _follow(conn, links, existing.owner)
+    await _record(conn, caller, links, existing.owner, "link.deleted", existing, None)
+
+
+async def _record(
+    conn: Connection,
+    caller: Caller,
+    links: LinkTable,
+    owner: object,
+    action: str,
+    before: Link,
+    after: Link | None,
+) -> None:
+    """A customer link's change, in its customer's history (once its entity followed)."""
+    if links is CUSTOMER_LINKS:
+        assert isinstance(owner, int)
+        await change_log.record(
+            conn,
+            caller,
+            customer_id=owner,
+            action=action,
+            before=_fields(links, before),
+            after=_fields(links, after),
+            subject=before.link_id,
+        )
+
+
+def _fields(links: LinkTable, link: Link | None) -> dict[str, Any]:
+    if link is None:
+        return {}
+    return {
+        links.owner.name: link.owner,
+        "entity_id": link.entity_id,
+        "date_added": link.date_added,
+        "date_removed": link.date_removed,
+    }

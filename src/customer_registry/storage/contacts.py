@@ -28,12 +28,15 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return await insert_row(conn, contacts, values)
 
 
-async def get(conn: Connection, scope: Scope, contact_id: int) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(contacts).where(
-            contacts.c.contact_id == contact_id, LISTING.scope(scope, contacts)
-        )
+async def get(conn: Connection, scope: Scope, contact_id: int, *, lock: bool = False) -> Row | None:
+    """The contact, if the scope sees it; with `lock`, locked until the transaction ends (on
+    PostgreSQL; SQLite's writers take turns)."""
+    statement = sa.select(contacts).where(
+        contacts.c.contact_id == contact_id, LISTING.scope(scope, contacts)
     )
+    if lock and conn.dialect_name == "postgresql":
+        statement = statement.with_for_update(of=contacts)
+    return await conn.fetch_one(statement)
 
 
 async def update(

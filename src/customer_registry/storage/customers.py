@@ -262,16 +262,6 @@ async def update(
         raise _missing_reference() from error
 
 
-async def update_if_visible(
-    conn: Connection, scope: Scope, customer_id: int, values: Mapping[str, Any]
-) -> Row | None:
-    """Update the customer in one statement if the scope sees it (None: no such customer
-    for it). Only for fields that no unique index or foreign key guards."""
-    check_storable(customers, values)
-    statement = _update_statement(scope, tuple(sorted(values)))
-    return await conn.fetch_one(statement, key=customer_id, **scope_values(scope), **bound(values))
-
-
 async def delete(conn: Connection, scope: Scope, customer_id: int) -> bool:
     """Whether the row was there to delete (see `rows.deleted`)."""
     try:
@@ -318,18 +308,21 @@ async def parent_of(conn: Connection, scope: Scope, customer_id: int) -> Row | N
 
 async def set_payment_types(
     conn: Connection, scope: Scope, customer_id: int, payment_type_ids: Collection[int]
-) -> None:
-    """Replace the payment types of a customer the scope sees."""
+) -> set[int]:
+    """Replace the payment types of a customer the scope sees; answer those it had."""
     table = customer_payment_types
-    await conn.execute(
-        sa.delete(table).where(
+    replaced = await conn.fetch_all(
+        sa.delete(table)
+        .where(
             table.c.customer_id == customer_id,
             through(scope, table.c.customer_id, customers.c.customer_id),
         )
+        .returning(table.c.payment_type_id)
     )
     rows = [{"customer_id": customer_id, "payment_type_id": key} for key in set(payment_type_ids)]
     if rows:
         await conn.execute(sa.insert(table).values(rows))
+    return {row["payment_type_id"] for row in replaced}
 
 
 async def insert_link(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> Row:

@@ -162,6 +162,29 @@ login_failures = sa.Table(
     sa.Column("window_started_at", sa.DateTime(), nullable=False),
 )
 
+# A customer's history: each create, update and delete of the customer or of what belongs to
+# it (contacts, entity links, products held), written in the same transaction as the change.
+# No foreign key: a customer's history outlives it (its deletion is the last entry).
+customer_changes = sa.Table(
+    "customer_changes",
+    metadata,
+    sa.Column("change_id", sa.Integer(), primary_key=True),
+    sa.Column("customer_id", sa.Integer(), nullable=False),
+    # The customer's entity when the change was made: who may read the entry.
+    sa.Column("entity_id", sa.Integer(), nullable=False),
+    sa.Column("changed_at", sa.DateTime(), nullable=False),
+    sa.Column("user_id", sa.Integer(), nullable=True),  # None: the command line
+    sa.Column("username", sa.String(255), nullable=False),
+    sa.Column("surface", sa.String(16), nullable=False),  # partner, sales, billing, cli, import
+    sa.Column("action", sa.String(32), nullable=False),  # e.g. customer.updated
+    sa.Column("subject", sa.String(64), nullable=True),  # a contact's or link's id, an IMEI
+    # JSON: {field: [old, new]}, in the registry's own field names.
+    sa.Column("changes", sa.Text(), nullable=False),
+    sa.Index(None, "customer_id", "change_id"),
+    sa.Index(None, "changed_at"),  # pruned by age
+    sqlite_autoincrement=True,
+)
+
 # The answer a create gave under a client's Idempotency-Key, replayed to a retry of the same
 # request (`apis/idempotency.py`). A row is written in the create's own transaction, so one is
 # visible to others only with its answer: status, headers and body are null only while that

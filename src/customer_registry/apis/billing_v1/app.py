@@ -35,4 +35,4 @@ ROUTES = [
 
 
 def create_billing_app(ctx: Context) -> Starlette:
-    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS, method_order=METHOD_ORDER)
+    return api_app(ctx, "billing", ROUTES, EXCEPTION_HANDLERS, method_order=METHOD_ORDER)

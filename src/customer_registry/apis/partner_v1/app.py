@@ -83,4 +83,4 @@ ROUTES = [
 
 
 def create_partner_app(ctx: Context) -> Starlette:
-    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS)
+    return api_app(ctx, "partner", ROUTES, EXCEPTION_HANDLERS)

@@ -36,4 +36,4 @@ ROUTES: list[BaseRoute] = [
 def create_sales_app(ctx: Context) -> Starlette:
     # Room for one image upload (and its form) above the usual body limit.
     room = ctx.settings.max_body_bytes + 2 * ctx.settings.max_image_bytes
-    return api_app(ctx, ROUTES, EXCEPTION_HANDLERS, max_body_bytes=room)
+    return api_app(ctx, "sales", ROUTES, EXCEPTION_HANDLERS, max_body_bytes=room)

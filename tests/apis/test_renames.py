@@ -1,6 +1,6 @@
-"""Updates the core writes in one statement (a rename through the partner or billing API):
-they answer like the locked path for a customer that is missing, in another entity, or sent
-a bad value, and write nothing then."""
+"""Renames through the partner or billing API (fields no rule reads, once written in one
+statement): they answer as any update for a customer that is missing, in another entity, or
+sent a bad value, and write nothing then."""
 
 from __future__ import annotations
 

@@ -1,0 +1,158 @@
+"""A customer's history: each create, update and delete of the customer, its contacts, its
+entity links and the products it holds, recorded by the core in the change's own
+transaction (so a rolled-back change leaves none), through whichever API, the command line
+or an import made it.
+
+An entry says when, who (the user), through which surface, what (`customer.updated`,
+`contact.created`…, and which contact, link or product) and each changed field's old and
+new value, in the registry's own field names: the same change reads the same whichever API
+made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from customer_registry.core.clock import utcnow
+from customer_registry.core.permissions import Caller
+from customer_registry.storage import changes as repository
+from customer_registry.storage.database import Connection, Row
+
+# Which surface the running request came through (each API's app sets its own; an import
+# says so): the core's callers are many, and this is what they all share.
+SURFACE: ContextVar[str] = ContextVar("surface", default="cli")
+SURFACES = ("partner", "sales", "billing", "cli", "import")
+
+
+@contextmanager
+def through(surface: str) -> Iterator[None]:
+    """Changes made within the block are recorded as made through `surface`."""
+    token = SURFACE.set(surface)
+    try:
+        yield
+    finally:
+        SURFACE.reset(token)
+
+
+# Not changes of their own: when and by whom is the entry's.
+_AUDIT = frozenset({"created_at", "created_by", "modified_at", "modified_by"})
+
+Values = Mapping[str, Any]
+Differences = dict[str, tuple[Any, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    change_id: int
+    customer_id: int
+    changed_at: datetime
+    username: str
+    surface: str
+    action: str
+    subject: str | None
+    changes: dict[str, list[Any]]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Change:
+        return cls(
+            change_id=row["change_id"],
+            customer_id=row["customer_id"],
+            changed_at=row["changed_at"],
+            username=row["username"],
+            surface=row["surface"],
+            action=row["action"],
+            subject=row["subject"],
+            changes=orjson.loads(row["changes"]),
+        )
+
+
+def differences(before: Values, after: Values) -> Differences:
+    """Each field whose value is not the same after as before (a field one side lacks is
+    None there), audit fields aside."""
+    return {
+        name: (before.get(name), after.get(name))
+        for name in (before.keys() | after.keys()) - _AUDIT
+        if before.get(name) != after.get(name)
+    }
+
+
+def _entry(
+    caller: Caller,
+    customer_id: int,
+    entity_id: int | None,
+    action: str,
+    found: Differences,
+    subject: object,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "customer_id": customer_id,
+        "entity_id": entity_id,
+        "changed_at": now,
+        "user_id": caller.user_id,
+        "username": caller.username,
+        "surface": SURFACE.get(),
+        "action": action,
+        "subject": None if subject is None else str(subject),
+        # Sorted: an entry reads the same whatever order the fields were sent in. Plain str
+        # keys: a column's name (SQLAlchemy's str subclass) is no JSON key to orjson.
+        "changes": orjson.dumps(
+            {str(name): values for name, values in found.items()}, option=orjson.OPT_SORT_KEYS
+        ).decode(),
+    }
+
+
+async def record(
+    conn: Connection,
+    caller: Caller,
+    *,
+    customer_id: int,
+    action: str,
+    before: Values,
+    after: Values,
+    subject: object = None,
+    entity_id: int | None = None,
+) -> None:
+    """Record a change of the customer (or of what belongs to it, `subject`) from `before`
+    to `after`, in `entity_id` (None: the customer's entity as the change leaves it); an
+    update that changed nothing is no entry."""
+    found = differences(before, after)
+    if found or not action.endswith(".updated"):
+        entry = _entry(caller, customer_id, entity_id, action, found, subject, utcnow())
+        await repository.insert(conn, entry)
+
+
+async def record_created(
+    conn: Connection, caller: Caller, entity_id: int, created: Iterable[tuple[int, Values]]
+) -> None:
+    """Record the creation of customers of one entity at once: (id, values) each."""
+    now = utcnow()
+    entries = [
+        _entry(
+            caller, customer_id, entity_id, "customer.created", differences({}, values), None, now
+        )
+        for customer_id, values in created
+    ]
+    if entries:
+        await repository.insert_many(conn, entries)
+
+
+async def of_customer(
+    conn: Connection, caller: Caller, customer_id: int, since: datetime | None = None
+) -> Sequence[Change]:
+    """The customer's entries the caller may read, oldest first (since `since`). A deleted
+    customer's history stays readable."""
+    rows = await repository.of_customer(conn, caller.scope, customer_id, since or datetime.min)
+    return [Change.from_row(row) for row in rows]
+
+
+async def forget_older_than(conn: Connection, days: int) -> int:
+    """Delete the entries older than `days` days; answer how many."""
+    return await repository.delete_before(conn, utcnow() - timedelta(days=days))
