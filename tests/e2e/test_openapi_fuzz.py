@@ -32,6 +32,8 @@ kind in `_documented_refusal`, with its reason, and counted in the printed figur
   (RFC 9110, 13.2.1), whatever the body; the document cannot state which tags are current;
 - a create whose `Idempotency-Key` an earlier case sent with another request: 422, whatever
   the body; the document cannot state which keys were sent before;
+- an object answered missing after its create was replayed (an earlier case sent the same
+  request with the same `Idempotency-Key`): the first create's object, deleted since;
 - a partner `q` the query format refuses for what its values mean (a value of another type
   than its field's, an order against null, two fields of different types compared): the
   document describes `q`'s syntax, Flask-Restless's format (`_query_format.md`) the rest, and
@@ -426,6 +428,17 @@ def _gone_with_its_customer(recorder: Any, check: str, case_id: str) -> bool:
     return False
 
 
+def _replayed_create(recorder: Any, check: str, case_id: str) -> bool:
+    """An object answered missing after its create was replayed: the create's
+    `Idempotency-Key` had been sent with the same request before, so the answer is that
+    first create's, whose object a later step may have deleted (`Idempotent-Replayed`)."""
+    parent = recorder.find_parent(case_id=case_id)
+    if check != "ensure_resource_availability" or parent is None:
+        return False
+    created = recorder.find_response(case_id=parent.id)
+    return created is not None and created.headers.get("idempotent-replayed") == ["true"]
+
+
 def _record(api: str, event: events.EngineEvent, tally: Tally) -> None:
     if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
         recorder = event.recorder
@@ -436,6 +449,9 @@ def _record(api: str, event: events.EngineEvent, tally: Tally) -> None:
                     failure = node.failure_info.failure
                     if api == "sales" and _gone_with_its_customer(recorder, node.name, case_id):
                         tally.documented["a contact deleted with its customer"] += 1
+                        continue
+                    if _replayed_create(recorder, node.name, case_id):
+                        tally.documented["a replayed create of an object deleted since"] += 1
                         continue
                     tally.failing[(node.name, str(failure.operation))] += 1
                     tally.failures.append(
