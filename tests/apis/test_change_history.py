@@ -280,3 +280,31 @@ async def test_since_and_pruning_by_age(
         assert await changes.forget_older_than(conn, 30) == 0
         assert await changes.forget_older_than(conn, 5) == 1
     assert [c.action for c in await _history(ctx, customer_id)] == ["customer.updated"]
+
+
+async def test_a_change_written_in_one_statement_reads_as_one_checked_first(
+    client: httpx.AsyncClient, admin: Headers, ctx: Context
+) -> None:
+    """On PostgreSQL a change of fields no rule checks is one statement, which finds the old
+    values and writes the entry itself (`storage.customers.update_alone`): its entry holds
+    the same values as the locked path's, numbers, booleans and text alike."""
+    alone, checked = await _create(client, admin, "Alone"), await _create(client, admin, "Checked")
+    sent = {"name": "New", "credit_limit": 12.5, "vip": True, "comment": "été", "reseller_level": 7}
+    assert sent.keys() <= customers._CHANGED_ALONE  # the one-statement path, on PostgreSQL
+    async with ctx.db.write(transaction=False) as conn:
+        await customers.update(conn, COMMAND_LINE, alone, sent)
+    async with ctx.db.write() as conn:
+        change = customers._Change(None, None, None)
+        await customers._update_checked(conn, COMMAND_LINE, checked, sent, change)
+    (*_, by_one_statement), (*_, by_checked_path) = (
+        await _history(ctx, alone),
+        await _history(ctx, checked),
+    )
+    assert by_one_statement.changes == {
+        **by_checked_path.changes,
+        "name": ["Alone", "New"],
+    }
+    assert by_checked_path.changes["name"] == ["Checked", "New"]
+    assert by_checked_path.changes["credit_limit"] == [None, 12.5]
+    assert by_checked_path.changes["vip"] == [False, True]
+    assert (by_one_statement.surface, by_one_statement.username) == ("cli", COMMAND_LINE.username)

@@ -70,6 +70,10 @@ EXCEPTIONS = {
         "a history entry of a customer the core has read through the scope (or just "
         "written): its entity, read in the entry's own insert, is where the entry goes"
     ),
+    ("storage/customers.py", "_entry_of_update"): (
+        "the history entry of a one-statement update: it reads only the statement's own "
+        "`old` and `updated` rows, which the scoped read of the same statement chose"
+    ),
     ("storage/changes.py", "delete_before"): (
         "the service's housekeeping: entries older than the history keeps, every entity's"
     ),

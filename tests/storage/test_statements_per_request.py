@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from customer_registry.core.permissions import Level, Visibility
+from customer_registry.settings import Settings
 from customer_registry.storage.database import (
     Connection,
     Statement,
@@ -127,8 +128,10 @@ async def test_a_full_sales_page_adds_only_its_count(
     assert await _statements(client, headers, "/api/v1.0/customers?max=3", counter) == 3
 
 
-# Every update reads the customer locked first, in a transaction, and records what it
-# changed in the customer's history in that transaction (`core.changes`).
+# A change the rules check reads the customer locked first, in a transaction, and records it
+# in the customer's history there (`core.changes`). On PostgreSQL, a change of fields no rule
+# checks (a rename) is one statement in autocommit, its history entry included, as the bench
+# baseline's one UPDATE; SQLite, which cannot write in a WITH, takes the locked path.
 RENAMES = {
     "partner": ("/v1/customers/1", {"json": {"name": "Renamed"}}),
     "billing": ("/api/v1/customers/1", {"params": {"name": "Renamed"}}),
@@ -169,11 +172,12 @@ async def _put(
 
 @pytest.mark.parametrize("api", sorted(RENAMES))
 @pytest.mark.parametrize("change", ["rename", "recode"])
-async def test_an_update_locks_first_and_records_its_change_in_its_transaction(
+async def test_an_update_locks_once_and_records_its_change_in_its_transaction(
     client: httpx.AsyncClient,
     make_user: MakeUser,
     counter: type[Counter],
     transactions: list[str],
+    settings: Settings,
     api: str,
     change: str,
 ) -> None:
@@ -183,6 +187,12 @@ async def test_an_update_locks_first_and_records_its_change_in_its_transaction(
     transactions.clear()
     seen = await _put(client, headers, counter, (RENAMES if change == "rename" else RECODES)[api])
     assert counter.locks == 1, seen  # locked once, whoever calls
+    if change == "rename" and settings.dialect == "postgresql":
+        assert seen[0].startswith('WITH "old" AS'), seen
+        if api != "sales":  # the sales API answers the whole record, read after the update
+            assert len(seen) == 1, seen
+            assert transactions == []
+        return
     if api == "billing" and change == "recode":
         # The billing API first asks whether another customer holds the account, so that a
         # request hears of every problem at once (Laravel's `unique` rule): one read, before
@@ -194,7 +204,7 @@ async def test_an_update_locks_first_and_records_its_change_in_its_transaction(
         ["UPDATE", "customers", "SET"],
         ["INSERT", "INTO", "customer_changes"],
     ], seen
-    if api != "sales":  # the sales API answers the whole record, read after the update
+    if api != "sales":
         assert len(seen) == 3, seen
         assert len(transactions) == 1
 

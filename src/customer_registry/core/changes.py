@@ -129,6 +129,19 @@ async def record(
         await repository.insert(conn, entry)
 
 
+def recorded_in_the_write(caller: Caller, action: str) -> dict[str, Any]:
+    """What an entry says of a change that the write's own statement records (it finds the
+    customer, its entity and what changed; see `storage.customers.update_alone`)."""
+    return {
+        "changed_at": utcnow(),
+        "user_id": caller.user_id,
+        "username": caller.username,
+        "surface": SURFACE.get(),
+        "action": action,
+        "unrecorded": sorted(_AUDIT),
+    }
+
+
 async def record_created(
     conn: Connection, caller: Caller, entity_id: int, created: Iterable[tuple[int, Values]]
 ) -> None:

@@ -392,6 +392,20 @@ def require_parent(sub_customer: bool | None, parent: object) -> None:
         raise Required({"parent_customer_id": "{field} is required for a sub-customer."})
 
 
+# Fields whose change is a single UPDATE (on PostgreSQL, which records its history in the
+# same statement, `repository.update_alone`): no rule reads the stored record or another row
+# for them. The others name other rows (`_check_references`), are identifiers (NotUnique
+# names the entity), feed a rule across fields (`_consistent`) or stand for an image file.
+_CHANGED_ALONE = WRITABLE - {
+    *("external_id", "code", "secondary_code"),
+    *_REFERENCES,
+    *("is_same_address", "due_date_config_type", "due_date_config_number"),
+    *SHIPPING_FROM_BILLING,
+    *SHIPPING_FROM_BILLING.values(),
+    "logo",
+}
+
+
 async def _check_parent(
     conn: Connection, scope: Scope, parent_id: int, customer_id: int | None
 ) -> None:
@@ -672,13 +686,42 @@ async def update(
     image (the new files written now and removed if the transaction fails, the old ones
     removed once it commits); `sub_customer`: it must then have a parent (`require_parent`).
 
-    `conn` need not be in a transaction: the update opens one (or joins the caller's), in
-    which the customer is read and locked once, and its history recorded (`core.changes`).
+    `conn` need not be in a transaction: a change of fields that no rule checks is one
+    statement on PostgreSQL (its history entry included), and anything else opens a
+    transaction (or joins the caller's), in which the customer is read and locked once and
+    the change recorded in its history (`core.changes`).
     """
     customer_id = await identified(conn, caller, customer)
     change = _Change(payment_types, image, sub_customer)
+    if (
+        changes
+        and not change.checked
+        and changes.keys() <= _CHANGED_ALONE
+        and repository.updates_alone(conn)
+    ):
+        return await _update_alone(conn, caller, customer_id, changes)
     async with conn.transaction():
         return await _update_checked(conn, caller, customer_id, changes, change)
+
+
+async def _update_alone(
+    conn: Connection, caller: Caller, customer_id: int, changes: Mapping[str, Any]
+) -> Customer:
+    try:
+        _validate(changes)
+    except Invalid:
+        await get(conn, caller, customer_id)  # a missing customer is told first, as below
+        raise
+    values = {**changes, "modified_at": utcnow(), "modified_by": caller.username}
+    entry = change_log.recorded_in_the_write(caller, "customer.updated")
+    row = (
+        await repository.update_alone(conn, caller.scope, customer_id, values, entry)
+        if is_key(customer_id)
+        else None
+    )
+    if row is None:
+        raise missing("customer", "id", customer_id)
+    return Customer.from_row(row)
 
 
 async def _update_checked(

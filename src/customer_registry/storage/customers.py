@@ -32,6 +32,7 @@ from customer_registry.storage.rows import (
 )
 from customer_registry.storage.schema import (
     account_counters,
+    customer_changes,
     customer_payment_types,
     customers,
 )
@@ -260,6 +261,92 @@ async def update(
         raise _not_unique(error, values, scope.entity_id) from error
     except ForeignKeyViolation as error:
         raise _missing_reference() from error
+
+
+def updates_alone(conn: Connection) -> bool:
+    """Whether `update_alone` may be used: PostgreSQL only (SQLite cannot write in a WITH)."""
+    return conn.dialect_name == "postgresql"
+
+
+async def update_alone(
+    conn: Connection,
+    scope: Scope,
+    customer_id: int,
+    values: Mapping[str, Any],
+    entry: Mapping[str, Any],
+) -> Row | None:
+    """Update the customer if the scope sees it (None: no such customer for it), and record
+    the change in its history, in one statement (`updates_alone`): it locks the row, updates
+    it, and writes `entry` (a history entry but its customer, entity and changes) with the
+    fields whose value changed, old and new (JSON), those named in `entry["unrecorded"]`
+    aside; no entry when nothing changed. Only for fields that no unique index or foreign
+    key guards."""
+    check_storable(customers, values)
+    statement = _update_alone_statement(scope, tuple(sorted(values)))
+    return await conn.fetch_one(
+        statement, key=customer_id, **scope_values(scope), **bound(values), **entry
+    )
+
+
+@per_scope_kind
+def _update_alone_statement(scope: Scope, columns: tuple[str, ...]) -> Prepared:
+    old = (
+        sa.select(customers)
+        .where(
+            customers.c.customer_id == sa.bindparam("key"),
+            entity_scope(scope, customers.c.entity_id),
+        )
+        .with_for_update()
+        .cte("old")
+    )
+    updated = (
+        sa.update(customers)
+        .where(customers.c.customer_id == old.c.customer_id)
+        .values(written_values(columns))
+        .returning(*customers.c)
+        .cte("updated")
+    )
+    return Prepared(
+        sa.select(updated).add_cte(_entry_of_update(old, updated, "customer_changes_entry"))
+    )
+
+
+def _entry_of_update(old: sa.CTE, updated: sa.CTE, name: str) -> sa.CTE:
+    """The history entry of a one-row update: each field whose value changed, [old, new]."""
+    unrecorded = sa.bindparam("unrecorded", type_=postgresql.ARRAY(sa.Text()))
+    before = sa.func.jsonb_each(
+        sa.func.to_jsonb(old.table_valued()).op("-")(unrecorded)
+    ).table_valued("key", "value", name="before")
+    after = sa.func.jsonb_each(sa.func.to_jsonb(updated.table_valued())).table_valued(
+        "key", "value", name="after"
+    )
+    found = (
+        sa.select(
+            sa.cast(
+                sa.func.jsonb_object_agg(
+                    before.c.key, sa.func.jsonb_build_array(before.c.value, after.c.value)
+                ),
+                sa.Text(),
+            )
+        )
+        .select_from(before.join(after, after.c.key == before.c.key))
+        .where(before.c.value.is_distinct_from(after.c.value))
+        .scalar_subquery()
+    )
+    diff = (
+        sa.select(updated.c.customer_id, updated.c.entity_id, found.label("changes"))
+        .select_from(updated.join(old, old.c.customer_id == updated.c.customer_id))
+        .subquery("diff")
+    )
+    given = ("changed_at", "user_id", "username", "surface", "action")
+    columns = ("customer_id", "entity_id", "changes", *given)
+    source = sa.select(
+        diff.c.customer_id,
+        diff.c.entity_id,
+        diff.c.changes,
+        *(sa.bindparam(name, type_=customer_changes.c[name].type) for name in given),
+    ).where(diff.c.changes.is_not(None))
+    return sa.insert(customer_changes).from_select(columns, source).cte(name)
 
 
 async def delete(conn: Connection, scope: Scope, customer_id: int) -> bool:
