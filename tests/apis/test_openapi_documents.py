@@ -15,6 +15,7 @@ import schemathesis
 from schemathesis.core.result import Ok
 from starlette.routing import BaseRoute, Route
 
+from customer_registry.apis import openapi as oa
 from customer_registry.apis.billing_v1 import app as billing
 from customer_registry.apis.billing_v1 import openapi as billing_openapi
 from customer_registry.apis.context import Context
@@ -625,3 +626,16 @@ async def test_the_partner_document_takes_a_customer_named_in_every_form_the_api
     )
     assert r.status_code == 201, r.text
     assert r.json()["data"]["external_customer_code"] == "403681"
+
+
+@pytest.mark.parametrize(
+    "name", ["\x85", "\x1c\x1f", "\u3000 ", "\ufeff", "a\x85", "\x0b", "", "\t\x00"]
+)
+def test_a_blank_name_is_what_the_core_refuses(name: str) -> None:
+    """The documents' blank and not-blank names (JSON Schema's regular expressions, whose
+    `\\s` is ECMA-262's) are exactly those the core's rule (Python's str.strip()) refuses
+    and takes: a fuzzer found `\\x85`, blank to Python and not to `\\s`."""
+    refused = not name.strip() or "\x00" in name
+    assert jsonschema_rs.validator_for({"pattern": oa.NOT_BLANK}).is_valid(name) is not refused
+    blank = jsonschema_rs.validator_for({"pattern": oa.BLANK}).is_valid(name)
+    assert blank is (not name.replace("\x00", "").strip())

@@ -88,7 +88,15 @@ def ref(name: str) -> Schema:
 
 NULL: Schema = {"nullable": True, "enum": [None]}
 NO_NUL = "^[^\\x00]*$"  # text the databases can store
-NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # and not only spaces (a customer's name)
+# What Python's str.strip() removes (the core's test of a blank name), which is not what a
+# JSON Schema's `\s` (ECMA-262) matches: it adds \x1c-\x1f and \x85, and lacks \ufeff.
+PYTHON_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680"
+    "\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+# Text with something else than spaces and NUL (a customer's name).
+NOT_BLANK = f"^[^\\x00]*[^{PYTHON_SPACE}\\x00][^\\x00]*$"
+BLANK = f"^[{PYTHON_SPACE}\\x00]*$"
 EMPTY: Schema = {"type": "string", "enum": [""], "description": "empty: as null"}
 
 

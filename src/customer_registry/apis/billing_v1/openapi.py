@@ -324,7 +324,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
     # A customer's name is never blank (`core.customers._validate`), as Python's str.strip()
     # reads it: a name of form feeds is blank too, unlike a brand's.
-    parameters["name"] = _text(customers.NAME_MAX, nullable=False, blank="^[\\s\\x00]*$")
+    parameters["name"] = _text(customers.NAME_MAX, nullable=False, blank=oa.BLANK)
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
