@@ -36,8 +36,15 @@ class Brand:
         return cls(**row)
 
 
-async def get(conn: Connection, caller: Caller, brand_id: int) -> Brand:
-    row = await repository.get(conn, caller.scope, brand_id) if is_key(brand_id) else None
+async def get(
+    conn: Connection, caller: Caller, brand_id: int, *, for_update: bool = False
+) -> Brand:
+    """A brand the caller sees (`for_update`: locked until the transaction ends)."""
+    row = (
+        await repository.get(conn, caller.scope, brand_id, lock=for_update)
+        if is_key(brand_id)
+        else None
+    )
     if row is None:
         raise _missing(brand_id)
     return Brand.from_row(row)

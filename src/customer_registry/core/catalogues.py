@@ -120,10 +120,20 @@ class Catalogue(Generic[Fields]):
 
 
 async def get(
-    conn: Connection, catalogue: Catalogue[Fields], scope: Scope, key: int
+    conn: Connection,
+    catalogue: Catalogue[Fields],
+    scope: Scope,
+    key: int,
+    *,
+    for_update: bool = False,
 ) -> Item[Fields]:
-    """An object of the scope's own entity's catalogue."""
-    row = await repository.get(conn, catalogue.listing, scope, key) if is_key(key) else None
+    """An object of the scope's own entity's catalogue (`for_update`: locked until the
+    transaction ends)."""
+    row = (
+        await repository.get(conn, catalogue.listing, scope, key, lock=for_update)
+        if is_key(key)
+        else None
+    )
     if row is None:
         raise missing(catalogue.kind, "id", key)
     return catalogue.item(row)

@@ -68,8 +68,15 @@ def _validate(values: Mapping[str, Any]) -> None:
         raise Invalid(errors)
 
 
-async def get(conn: Connection, caller: Caller, entity_id: int) -> Entity:
-    row = await repository.get(conn, caller.scope, entity_id) if is_key(entity_id) else None
+async def get(
+    conn: Connection, caller: Caller, entity_id: int, *, for_update: bool = False
+) -> Entity:
+    """An entity the caller sees (`for_update`: locked until the transaction ends)."""
+    row = (
+        await repository.get(conn, caller.scope, entity_id, lock=for_update)
+        if is_key(entity_id)
+        else None
+    )
     if row is None:
         raise _missing(entity_id)
     return Entity.from_row(row)

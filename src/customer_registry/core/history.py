@@ -56,8 +56,15 @@ def _valid_reason(reason: object) -> str | None:
     return reason
 
 
-async def get(conn: Connection, caller: Caller, history_id: int) -> HistoryRow:
-    row = await repository.get(conn, caller.scope, history_id) if is_key(history_id) else None
+async def get(
+    conn: Connection, caller: Caller, history_id: int, *, for_update: bool = False
+) -> HistoryRow:
+    """A history row the caller sees (`for_update`: locked until the transaction ends)."""
+    row = (
+        await repository.get(conn, caller.scope, history_id, lock=for_update)
+        if is_key(history_id)
+        else None
+    )
     if row is None:
         raise _missing(history_id)
     return HistoryRow.from_row(row)

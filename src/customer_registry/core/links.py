@@ -51,8 +51,15 @@ class Link:
         )
 
 
-async def get(conn: Connection, caller: Caller, links: LinkTable, link_id: int) -> Link:
-    row = await repository.get(conn, caller.scope, links, link_id) if is_key(link_id) else None
+async def get(
+    conn: Connection, caller: Caller, links: LinkTable, link_id: int, *, for_update: bool = False
+) -> Link:
+    """A link the caller sees (`for_update`: locked until the transaction ends)."""
+    row = (
+        await repository.get(conn, caller.scope, links, link_id, lock=for_update)
+        if is_key(link_id)
+        else None
+    )
     if row is None:
         raise _missing(link_id)
     return Link.from_row(links, row)

@@ -29,8 +29,12 @@ class Organization:
     region_level: int | None
 
 
-async def get(conn: Connection, caller: Caller, entity_id: int) -> Organization:
-    entity = await entities.get(conn, caller, entity_id)
+async def get(
+    conn: Connection, caller: Caller, entity_id: int, *, for_update: bool = False
+) -> Organization:
+    """The entity's organisation (`for_update`: its entity locked until the transaction
+    ends, which every update of its settings takes first)."""
+    entity = await entities.get(conn, caller, entity_id, for_update=for_update)
     row = await repository.settings(conn, caller.scope.for_entity(entity_id))
     return Organization(
         entity_id=entity_id,
@@ -43,7 +47,7 @@ async def get(conn: Connection, caller: Caller, entity_id: int) -> Organization:
 async def update(
     conn: Connection, caller: Caller, entity_id: int, changes: Mapping[str, Any]
 ) -> Organization:
-    existing = await get(conn, caller, entity_id)
+    existing = await get(conn, caller, entity_id, for_update=True)  # no update lost to another
     validate(FIELDS, changes)
     level = changes.get("region_level", existing.region_level)
     if level is not None and not 1 <= level <= MAX_REGION_LEVEL:

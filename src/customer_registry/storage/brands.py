@@ -14,15 +14,14 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import BRANDS as LISTING
-from customer_registry.storage.rows import delete_row, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, locking, update_row
 from customer_registry.storage.schema import brands
 from customer_registry.storage.scope import placed, shared_or_own
 
 
-async def get(conn: Connection, scope: Scope, brand_id: int) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(brands).where(brands.c.brand_id == brand_id, LISTING.scope(scope, brands))
-    )
+async def get(conn: Connection, scope: Scope, brand_id: int, *, lock: bool = False) -> Row | None:
+    statement = sa.select(brands).where(brands.c.brand_id == brand_id, LISTING.scope(scope, brands))
+    return await conn.fetch_one(locking(conn, statement, brands, lock))
 
 
 async def usable(conn: Connection, scope: Scope, brand_id: int) -> bool:

@@ -22,7 +22,7 @@ from customer_registry.storage.database import (
 )
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
-from customer_registry.storage.rows import delete_row, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, locking, update_row
 from customer_registry.storage.schema import currencies, customer_categories
 from customer_registry.storage.scope import own_entity, per_scope_kind, placed, scope_values
 
@@ -33,8 +33,11 @@ def _in_scope(listing: Listing, scope: Scope) -> sa.Select[Any]:
     return sa.select(listing.table).where(own_entity(scope, listing.table.c.entity_id))
 
 
-async def get(conn: Connection, listing: Listing, scope: Scope, key: int) -> Row | None:
-    return await conn.fetch_one(_in_scope(listing, scope).where(listing.key == key))
+async def get(
+    conn: Connection, listing: Listing, scope: Scope, key: int, *, lock: bool = False
+) -> Row | None:
+    statement = _in_scope(listing, scope).where(listing.key == key)
+    return await conn.fetch_one(locking(conn, statement, listing.table, lock))
 
 
 async def by_reference(

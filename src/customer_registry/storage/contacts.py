@@ -12,7 +12,7 @@ from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CONTACTS as LISTING
-from customer_registry.storage.rows import delete_row, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, locking, update_row
 from customer_registry.storage.schema import contacts
 
 
@@ -29,14 +29,10 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
 
 
 async def get(conn: Connection, scope: Scope, contact_id: int, *, lock: bool = False) -> Row | None:
-    """The contact, if the scope sees it; with `lock`, locked until the transaction ends (on
-    PostgreSQL; SQLite's writers take turns)."""
     statement = sa.select(contacts).where(
         contacts.c.contact_id == contact_id, LISTING.scope(scope, contacts)
     )
-    if lock and conn.dialect_name == "postgresql":
-        statement = statement.with_for_update(of=contacts)
-    return await conn.fetch_one(statement)
+    return await conn.fetch_one(locking(conn, statement, contacts, lock))
 
 
 async def update(

@@ -14,16 +14,17 @@ from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import ENTITIES as LISTING
-from customer_registry.storage.rows import delete_row, insert_row, update_row
+from customer_registry.storage.rows import delete_row, insert_row, locking, update_row
 from customer_registry.storage.schema import entities
 
 _UNIQUE_FIELDS = {"uq_entities_name": "name", "uq_entities_geic": "geic"}
 
 
-async def get(conn: Connection, scope: Scope, entity_id: int) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(entities).where(entities.c.entity_id == entity_id, LISTING.scope(scope, entities))
+async def get(conn: Connection, scope: Scope, entity_id: int, *, lock: bool = False) -> Row | None:
+    statement = sa.select(entities).where(
+        entities.c.entity_id == entity_id, LISTING.scope(scope, entities)
     )
+    return await conn.fetch_one(locking(conn, statement, entities, lock))
 
 
 async def page(

@@ -13,7 +13,7 @@ from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection, Row
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import CUSTOMER_PRODUCT_HISTORY
-from customer_registry.storage.rows import delete_row
+from customer_registry.storage.rows import delete_row, locking
 from customer_registry.storage.schema import customer_product_history as history
 from customer_registry.storage.schema import customers, products
 from customer_registry.storage.scope import Visible, narrowed, through
@@ -22,12 +22,11 @@ LISTING = CUSTOMER_PRODUCT_HISTORY
 _CURRENT = history.c.date_removed.is_(None)
 
 
-async def get(conn: Connection, scope: Scope, history_id: int) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(history).where(
-            history.c.customer_product_history_id == history_id, LISTING.scope(scope, history)
-        )
+async def get(conn: Connection, scope: Scope, history_id: int, *, lock: bool = False) -> Row | None:
+    statement = sa.select(history).where(
+        history.c.customer_product_history_id == history_id, LISTING.scope(scope, history)
     )
+    return await conn.fetch_one(locking(conn, statement, history, lock))
 
 
 async def page(

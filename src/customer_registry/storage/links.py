@@ -20,7 +20,7 @@ from customer_registry.storage.database import Connection, Row, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import Listing, fetch_page
 from customer_registry.storage.listings import CUSTOMER_ENTITY_LINKS, PRODUCT_ENTITY_LINKS
-from customer_registry.storage.rows import delete_row, update_row
+from customer_registry.storage.rows import delete_row, locking, update_row
 from customer_registry.storage.schema import (
     customer_entity_linker,
     customers,
@@ -63,10 +63,13 @@ PRODUCT_LINKS = LinkTable(
 )
 
 
-async def get(conn: Connection, scope: Scope, links: LinkTable, link_id: int) -> Row | None:
-    return await conn.fetch_one(
-        sa.select(links.table).where(links.key == link_id, links.listing.scope(scope, links.table))
+async def get(
+    conn: Connection, scope: Scope, links: LinkTable, link_id: int, *, lock: bool = False
+) -> Row | None:
+    statement = sa.select(links.table).where(
+        links.key == link_id, links.listing.scope(scope, links.table)
     )
+    return await conn.fetch_one(locking(conn, statement, links.table, lock))
 
 
 async def page(

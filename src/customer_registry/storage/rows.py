@@ -205,6 +205,17 @@ async def delete_row(conn: Connection, listing: Listing, scope: Scope, key_value
     return deleted(await conn.execute(statement))
 
 
+def locking(
+    conn: Connection, statement: sa.Select[Any], table: sa.Table, lock: bool
+) -> sa.Select[Any]:
+    """`statement`, which reads one row of `table`; with `lock`, the row stays locked until
+    the transaction ends (PostgreSQL's FOR UPDATE; SQLite's writers already take turns), so
+    that what a write checks it against (an `If-Match`, a history's old values) stays true."""
+    if lock and conn.dialect_name == "postgresql":
+        return statement.with_for_update(of=table)
+    return statement
+
+
 def deleted(count: int) -> bool:
     """Whether a DELETE of one row found it. The statement's own row count decides, never a
     read before it: on PostgreSQL two transactions may both read the row, and the second

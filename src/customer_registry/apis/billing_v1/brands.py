@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.billing_v1.names import BRAND_PARAMETERS
 from customer_registry.apis.billing_v1.params import convert, request_input
@@ -17,6 +20,7 @@ from customer_registry.core import brands
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.core.query import ListQuery
+from customer_registry.storage.database import Connection
 
 
 def _brand_id(request: Request) -> int:
@@ -35,12 +39,21 @@ async def list_brands(request: Request, caller: Caller) -> Response:
     return paginator(request, found, page, brand_json)
 
 
+def _record(brand: brands.Brand) -> Response:
+    return json_response({"brand": brand_json(brand)})
+
+
+async def _current(conn: Connection, caller: Caller, brand_id: int) -> bytes | memoryview:
+    """The brand as it is now, locked until the write's transaction ends (`If-Match`)."""
+    return _record(await brands.get(conn, caller, brand_id, for_update=True)).body
+
+
 @requires_in_entity(Level.OVERVIEW)
 async def get_brand(request: Request, caller: Caller) -> Response:
     brand_id = _brand_id(request)
     async with context(request).db.read() as conn:
         brand = await brands.get(conn, caller, brand_id)
-    return json_response({"brand": brand_json(brand)})
+    return conditional.answer(request, _record(brand))
 
 
 @requires_in_entity(Level.ADMIN)
@@ -57,13 +70,17 @@ async def update_brand(request: Request, caller: Caller) -> Response:
     brand_id = _brand_id(request)
     values = convert(await request_input(request), BRAND_PARAMETERS)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, brand_id))
         brand = await brands.update(conn, caller, brand_id, values)
-        return json_response({"response": brand.brand_id})
+        # Laravel's answer is the id; its ETag is still the record's, for the next write.
+        tag = conditional.entity_tag(_record(brand).body)
+        return json_response({"response": brand.brand_id}, headers={"ETag": tag})
 
 
 @requires_in_entity(Level.SYSTEM)
 async def delete_brand(request: Request, caller: Caller) -> Response:
     brand_id = _brand_id(request)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, brand_id))
         await brands.delete(conn, caller, brand_id)
         return json_response({"response": True})

@@ -393,7 +393,12 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
     key = {"brand": oa.ID}
     update_brand = _write(
-        "Rename a brand", brand, path=key, response=_response(oa.ID), media_types=UPDATE_FORMS
+        "Rename a brand",
+        brand,
+        path=key,
+        response=_response(oa.ID),
+        media_types=UPDATE_FORMS,
+        conditional=True,
     )
     return {
         ("GET", "/v1/contacts"): oa.Spec(
@@ -424,12 +429,16 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             creates=oa.Creates("/v1/brands/{brand}", "/response"),
         ),
         ("GET", "/v1/brands/{brand}"): oa.Spec(
-            "Get a brand", path=key, response=oa.record({"brand": _BRAND})
+            "Get a brand", path=key, response=oa.record({"brand": _BRAND}), conditional=True
         ),
         ("PUT", "/v1/brands/{brand}"): update_brand,
         ("PATCH", "/v1/brands/{brand}"): update_brand,
         ("DELETE", "/v1/brands/{brand}"): oa.Spec(
-            "Delete a brand (not one in use)", path=key, response=_DELETED, errors=_IN_USE
+            "Delete a brand (not one in use)",
+            path=key,
+            response=_DELETED,
+            errors=_IN_USE,
+            conditional=True,
         ),
         ("POST", "/login"): oa.Spec(
             "Log in: a token for `Authorization: Bearer <token>`",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.idempotency import idempotent
@@ -14,6 +17,7 @@ from customer_registry.apis.partner_v1.names import META_FIELDS, RESOURCES
 from customer_registry.apis.partner_v1.render import entity_json
 from customer_registry.core import entities
 from customer_registry.core.permissions import Caller, Level
+from customer_registry.storage.database import Connection
 
 _FIELDS = bodies.fields(models.Entity)
 _SYSTEM_FIELDS = META_FIELDS | {"entity_id"}
@@ -34,12 +38,21 @@ async def list_entities(request: Request, caller: Caller) -> Response:
     )
 
 
+def _record(entity: entities.Entity) -> Response:
+    return json_response(entity_json(entity))
+
+
+async def _current(conn: Connection, caller: Caller, entity_id: int) -> bytes | memoryview:
+    """The entity as it is now, locked until the write's transaction ends (`If-Match`)."""
+    return _record(await entities.get(conn, caller, entity_id, for_update=True)).body
+
+
 @requires(Level.OVERVIEW)
 async def get_entity(request: Request, caller: Caller) -> Response:
     entity_id = path_id(request, "entity_id")
     async with context(request).db.read() as conn:
         entity = await entities.get(conn, caller, entity_id)
-    return json_response(entity_json(entity))
+    return conditional.answer(request, _record(entity))
 
 
 @requires(Level.SYSTEM)
@@ -56,13 +69,15 @@ async def update_entity(request: Request, caller: Caller) -> Response:
     entity_id = path_id(request, "entity_id")
     changes = await _changes(request)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, entity_id))
         entity = await entities.update(conn, caller, entity_id, changes)
-        return json_response(entity_json(entity))
+        return conditional.tagged(_record(entity))
 
 
 @requires(Level.SYSTEM)
 async def delete_entity(request: Request, caller: Caller) -> Response:
     entity_id = path_id(request, "entity_id")
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, entity_id))
         await entities.delete(conn, caller, entity_id)
     return Response(status_code=204)

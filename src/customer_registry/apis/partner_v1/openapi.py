@@ -240,10 +240,9 @@ def _resource_specs(
     *,
     write: oa.Schema | None = None,
     in_use: bool = False,
-    conditional: bool = False,
 ) -> dict[tuple[str, str], oa.Spec]:
     """List and get; update (with `write`) and delete (refused, 400, while other records
-    point at it, where `in_use`); the item's ETag and conditions, where `conditional`."""
+    point at it, where `in_use`); the item's ETag and conditions (`apis.conditional`)."""
     name = _RESOURCES[key][0]
     specs = {
         ("GET", path): oa.Spec(
@@ -255,14 +254,14 @@ def _resource_specs(
             f"Get one of {key}",
             path=_PATH.get(key, {}),
             response=oa.ref(name),
-            conditional=conditional,
+            conditional=True,
         ),
         ("DELETE", item): oa.Spec(
             f"Delete one of {key}",
             path=_PATH.get(key, {}),
             status=204,
             errors=(400,) if in_use else (),
-            conditional=conditional,
+            conditional=True,
         ),
     }
     if write is not None:
@@ -271,7 +270,7 @@ def _resource_specs(
             path=_PATH.get(key, {}),
             body=write,
             response=oa.ref(name),
-            conditional=conditional,
+            conditional=True,
         )
     return specs
 
@@ -356,7 +355,6 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             "/customers/{customer_id}",
             write=update,
             in_use=True,
-            conditional=True,
         ),
     }
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, requires
 from customer_registry.apis.idempotency import idempotent
@@ -18,6 +20,7 @@ from customer_registry.core import history, products
 from customer_registry.core.errors import Invalid, NotFound
 from customer_registry.core.fields import is_decimal
 from customer_registry.core.permissions import Caller, Level
+from customer_registry.storage.database import Connection
 
 _FIELDS = bodies.fields(models.Product)
 
@@ -40,12 +43,21 @@ async def list_products(request: Request, caller: Caller) -> Response:
     )
 
 
+def _record(product: products.Product) -> Response:
+    return json_response(product_json(product))
+
+
+async def _current(conn: Connection, caller: Caller, imei: str) -> bytes | memoryview:
+    """The product as it is now, locked until the write's transaction ends (`If-Match`)."""
+    return _record(await products.get(conn, caller, imei, lock=True)).body
+
+
 @requires(Level.OVERVIEW)
 async def get_product(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     async with context(request).db.read() as conn:
         product = await products.get(conn, caller, imei)
-    return json_response(product_json(product))
+    return conditional.answer(request, _record(product))
 
 
 @requires(Level.FACTORY)
@@ -68,14 +80,16 @@ async def update_product(request: Request, caller: Caller) -> Response:
     body = await bodies.json_object(request)
     changes = bodies.writable(body, _FIELDS, META_FIELDS | {"product_imei"})
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, imei))
         product = await products.update(conn, caller, imei, changes)
-        return json_response(product_json(product))
+        return conditional.tagged(_record(product))
 
 
 @requires(Level.SYSTEM)
 async def delete_product(request: Request, caller: Caller) -> Response:
     imei = _imei(request)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, conn, caller, imei))
         await products.delete(conn, caller, imei)
     return Response(status_code=204)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import Endpoint, json_response, path_key
@@ -138,6 +140,13 @@ def _values(collection: Collection, params: Json) -> Json:
 def endpoints(collection: Collection) -> list[Route]:
     catalogue = collection.catalogue
 
+    async def current(
+        request: Request, conn: Connection, caller: Caller, key: int
+    ) -> bytes | memoryview:
+        """The object as it is now, locked until the write's transaction ends (`If-Match`)."""
+        item = await catalogues.get(conn, catalogue, caller.scope, key, for_update=True)
+        return json_response(collection.json(request, item)).body
+
     @requires_in_entity(Level.OVERVIEW)
     async def list_items(request: Request, caller: Caller) -> Response:
         query = parse_list(request, collection.filters, collection.parameters)
@@ -151,7 +160,7 @@ def endpoints(collection: Collection) -> list[Route]:
         async with context(request).db.read() as conn:
             key = await _key(conn, caller, collection, request)
             item = await catalogues.get(conn, catalogue, caller.scope, key)
-        return json_response(collection.json(request, item))
+        return conditional.answer(request, json_response(collection.json(request, item)))
 
     @requires_in_entity(Level.ADMIN)
     @idempotent
@@ -166,14 +175,16 @@ def endpoints(collection: Collection) -> list[Route]:
         params = await parameters(request)
         async with context(request).db.write() as conn:
             key = await _key(conn, caller, collection, request)  # a missing one is told first
+            await conditional.require_current(request, partial(current, request, conn, caller, key))
             values = _values(collection, params)
             item = await catalogues.update(conn, caller, catalogue, key, values)
-            return json_response(collection.json(request, item))
+            return conditional.tagged(json_response(collection.json(request, item)))
 
     @requires_in_entity(Level.SYSTEM)
     async def delete_item(request: Request, caller: Caller) -> Response:
         async with context(request).db.write() as conn:
             key = await _key(conn, caller, collection, request)
+            await conditional.require_current(request, partial(current, request, conn, caller, key))
             await catalogues.delete(conn, caller, catalogue, key)
         return Response(status_code=204)
 

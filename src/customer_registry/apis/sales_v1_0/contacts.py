@@ -3,9 +3,12 @@ the billing API shows; also listed in each customer record."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
@@ -18,6 +21,7 @@ from customer_registry.apis.sales_v1_0.render import contact_json, list_json
 from customer_registry.core import contacts
 from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller, Level
+from customer_registry.storage.database import Connection
 
 _CUSTOMER = {"customerId": ("customer_id", Id("customer id"))}
 
@@ -39,11 +43,17 @@ async def list_contacts(request: Request, caller: Caller) -> Response:
     return list_json([contact_json(request, c) for c in found.items], found, page)
 
 
+async def _current(request: Request, conn: Connection, caller: Caller) -> bytes | memoryview:
+    """The contact as it is now, locked until the write's transaction ends (`If-Match`)."""
+    contact = await contacts.get(conn, caller, _contact_id(request), for_update=True)
+    return json_response(contact_json(request, contact)).body
+
+
 @requires_in_entity(Level.OVERVIEW)
 async def get_contact(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
         contact = await contacts.get(conn, caller, _contact_id(request))
-    return json_response(contact_json(request, contact))
+    return conditional.answer(request, json_response(contact_json(request, contact)))
 
 
 @requires_in_entity(Level.ADMIN)
@@ -62,12 +72,14 @@ async def create_contact(request: Request, caller: Caller) -> Response:
 async def update_contact(request: Request, caller: Caller) -> Response:
     values = convert(await parameters(request), CONTACT_PARAMETERS)
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, request, conn, caller))
         contact = await contacts.update(conn, caller, _contact_id(request), values)
-        return json_response(contact_json(request, contact))
+        return conditional.tagged(json_response(contact_json(request, contact)))
 
 
 @requires_in_entity(Level.SYSTEM)
 async def delete_contact(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
+        await conditional.require_current(request, partial(_current, request, conn, caller))
         await contacts.delete(conn, caller, _contact_id(request))
     return Response(status_code=204)

@@ -342,6 +342,7 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
         body=body,
         media_types=FORMS,
         response=answer,
+        conditional=True,
     )
     return {
         ("GET", path): oa.Spec(
@@ -357,10 +358,14 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
             response=answer,
             creates=oa.Creates(item, "/id", _BY_ID, answered_by_item=True),
         ),
-        ("GET", item): oa.Spec(f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer),
+        ("GET", item): oa.Spec(
+            f"Get a {name}", path=_KEY, query=_EXTERNAL, response=answer, conditional=True
+        ),
         ("PUT", item): update,
         ("PATCH", item): update,
-        ("DELETE", item): oa.Spec(f"Delete a {name}", path=_KEY, query=_EXTERNAL, status=204),
+        ("DELETE", item): oa.Spec(
+            f"Delete a {name}", path=_KEY, query=_EXTERNAL, status=204, conditional=True
+        ),
     }
 
 
@@ -370,19 +375,26 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
     settings = oa.fields({"geographicalLocations": _schema(boolean), "regionLevel": _LEVEL})
     update_contact = oa.Spec(
-        "Update a contact", body=change_contact, media_types=FORMS, response=_CONTACT
+        "Update a contact",
+        body=change_contact,
+        media_types=FORMS,
+        response=_CONTACT,
+        conditional=True,
     )
     update_settings = oa.Spec(
         "Change the organisation's settings",
         body=settings,
         media_types=FORMS,
         response=_ORGANIZATION,
+        conditional=True,
     )
     return {
         ("GET", "/users"): oa.Spec(
             "List the organisation's users", query=_filters(USER_FILTERS), response=_page(_USER)
         ),
-        ("GET", "/users/{key}"): oa.Spec("Get a user", path=_KEY, query=_EXTERNAL, response=_USER),
+        ("GET", "/users/{key}"): oa.Spec(
+            "Get a user", path=_KEY, query=_EXTERNAL, response=_USER, conditional=True
+        ),
         ("GET", "/contacts"): oa.Spec(
             "List contacts",
             query=_filters(CONTACT_FILTERS, {**CONTACT_PARAMETERS, **_CONTACT_OWNER}),
@@ -396,12 +408,12 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             response=_CONTACT,
             creates=oa.Creates("/contacts/{key}", "/id", answered_by_item=True),
         ),
-        ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT),
+        ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT, conditional=True),
         ("PUT", "/contacts/{key}"): update_contact,
         ("PATCH", "/contacts/{key}"): update_contact,
-        ("DELETE", "/contacts/{key}"): oa.Spec("Delete a contact", status=204),
+        ("DELETE", "/contacts/{key}"): oa.Spec("Delete a contact", status=204, conditional=True),
         ("GET", "/organization"): oa.Spec(
-            "The caller's organisation and its settings", response=_ORGANIZATION
+            "The caller's organisation and its settings", response=_ORGANIZATION, conditional=True
         ),
         ("PUT", "/organization"): update_settings,
         ("PATCH", "/organization"): update_settings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_registry.apis import conditional
 from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
@@ -38,4 +39,4 @@ async def get_user(request: Request, caller: Caller) -> Response:
             user = await users.get(conn, caller, key)
         else:
             raise missing("user", "id", raw)
-    return json_response(user_json(request, user))
+    return conditional.answer(request, json_response(user_json(request, user)))
