@@ -25,10 +25,10 @@ from customer_registry.core.permissions import Caller
 from customer_registry.storage import changes as repository
 from customer_registry.storage.database import Connection, Row
 
-# Which surface the running request came through (each API's app sets its own; an import
-# says so): the core's callers are many, and this is what they all share.
+# Which surface the running change came through: `partner`, `sales` or `billing` (each
+# API's app sets its own), `import` (an import says so) or `cli`. The core's callers are
+# many, and this is what they all share.
 SURFACE: ContextVar[str] = ContextVar("surface", default="cli")
-SURFACES = ("partner", "sales", "billing", "cli", "import")
 
 
 @contextmanager
