@@ -20,7 +20,7 @@ from customer_registry.core.media import MediaFiles
 ROOT = Path(customer_registry.__file__).parent
 PACKAGE = "customer_registry"
 HTTP = ("starlette", "uvicorn", "httpx", "swagger_ui_bundle")
-ENTRY_POINTS = ("app", "cli", "protocol", "logs", "memory")  # the server process's own
+ENTRY_POINTS = ("app", "cli", "protocol", "logs", "memory", "dispatcher")  # the server's own
 API_PACKAGES = tuple(sorted(path.parent.name for path in (ROOT / "apis").glob("*/__init__.py")))
 # What an API package may take from storage: connections and transactions, what the database
 # refused, and the tables its document describes. Never a repository: data is reached through

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import sys
@@ -41,6 +42,8 @@ tokens_app = typer.Typer(no_args_is_help=True, help="API keys: long-lived tokens
 app.add_typer(entities_app, name="entities")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+webhooks_app = typer.Typer(no_args_is_help=True, help="Webhooks: receivers of customers' changes.")
+app.add_typer(webhooks_app, name="webhooks")
 
 err = Console(stderr=True)
 LevelName = Enum("LevelName", {level.name: level.name for level in Level})  # type: ignore[misc]
@@ -604,6 +607,130 @@ def history(
 def _shown(value: object) -> str:
     """A field's value in the history's table: JSON's spelling (null, true), text as is."""
     return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: Annotated[str, typer.Argument(help="The receiver: an http:// or https:// URL.")],
+    events: Annotated[
+        str, typer.Option(help="Comma-separated: customer.created,customer.updated,…")
+    ],
+    entity: Annotated[
+        int | None, typer.Option(help="Only this entity's changes. Default: every entity's.")
+    ] = None,
+) -> None:
+    """Add a webhook, told of the changes made from now on; prints its signing secret, once,
+    as the last word of the output."""
+    from customer_registry.auth.keys import service_key
+    from customer_registry.core import webhooks
+
+    settings = _settings()
+
+    async def work(db: Database) -> webhooks.Webhook:
+        async with db.write() as conn:
+            return await webhooks.add(
+                conn,
+                COMMAND_LINE,
+                url,
+                events.split(","),
+                entity_id=entity,
+                allow_private=settings.webhook_allow_private_addresses,
+            )
+
+    hook = _run(work)
+    secret = webhooks.signing_secret(service_key(settings), hook)
+    print(f"Webhook #{hook.webhook_id} added. Its signing secret (shown only once): {secret}")
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """List webhooks."""
+    from customer_registry.core import webhooks
+
+    async def work(db: Database) -> list[webhooks.Webhook]:
+        async with db.read() as conn:
+            return await webhooks.listed(conn, COMMAND_LINE)
+
+    table = Table("id", "url", "events", "entity", "active", "delivered up to entry")
+    for hook in _run(work):
+        entity = "every" if hook.entity_id is None else str(hook.entity_id)
+        active = "yes" if hook.active else "no"
+        events = ",".join(sorted(hook.events))
+        table.add_row(str(hook.webhook_id), hook.url, events, entity, active, str(hook.position))
+    Console().print(table)
+
+
+@webhooks_app.command("disable")
+def webhooks_disable(webhook: Annotated[int, typer.Argument(help="The webhook's id.")]) -> None:
+    """Stop delivering to a webhook."""
+    from customer_registry.core import webhooks
+
+    async def work(db: Database) -> None:
+        async with db.write() as conn:
+            await webhooks.disable(conn, COMMAND_LINE, webhook)
+
+    _run(work)
+    print(f"Webhook #{webhook} disabled.")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    failed: Annotated[bool, typer.Option("--failed", help="Only those given up on.")] = False,
+) -> None:
+    """The latest delivery attempts' outcomes (a thousand at most), newest first."""
+    from customer_registry.core import webhooks
+
+    async def work(db: Database) -> list[webhooks.Delivery]:
+        async with db.read() as conn:
+            return await webhooks.deliveries(conn, COMMAND_LINE, failed_only=failed)
+
+    table = Table("webhook", "event", "type", "customer", "status", "attempts", "last answer")
+    for found in _run(work):
+        table.add_row(
+            str(found.webhook_id),
+            webhooks.event_id(found.change_id),
+            found.action,
+            str(found.customer_id),
+            found.status,
+            str(found.attempts),
+            found.last_answer,
+        )
+    Console().print(table)
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(
+    event: Annotated[str, typer.Argument(help="The event's id (evt_123).")],
+) -> None:
+    """Send an event again, now, to every active webhook that subscribes to it."""
+    import httpx
+
+    from customer_registry import dispatcher
+    from customer_registry.auth.keys import service_key
+
+    settings = _settings()
+    try:
+        change_id = int(event.removeprefix("evt_"))
+    except ValueError:
+        raise _fail(f"not an event id: {event!r}", 2) from None
+
+    async def work(db: Database) -> list[tuple[int, bool, str]]:
+        async with httpx.AsyncClient(timeout=dispatcher.TIMEOUT) as client:
+            sender = dispatcher.Dispatcher(
+                db,
+                functools.partial(service_key, settings),
+                settings.webhook_allow_private_addresses,
+                client,
+            )
+            return await sender.replay(change_id)
+
+    sent = _run(work)
+    for webhook_id, delivered, answer in sent:
+        print(f"Webhook #{webhook_id}: {'delivered' if delivered else 'not delivered'} ({answer})")
+    if not sent:
+        print("No active webhook subscribes to that event.")
+    elif not all(delivered for _, delivered, _ in sent):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="what webhooks' signing secrets are derived from (unset: the key file's)",
+    )
+    secret_key_file: str = "customer-registry.key"  # noqa: S105 (a file name)
+    webhook_allow_private_addresses: bool = False
     history_days: int | None = Field(
         default=None,
         ge=1,

@@ -185,6 +185,51 @@ customer_changes = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Receivers of customers' changes (`core.webhooks`): each gets the entries of the history
+# (`customer_changes`, the outbox) whose action it subscribes to, in order, from `position`
+# (the last entry it was given or gave up on). Its signing secret is not stored: it is
+# derived from the service's secret key and `salt`.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("webhook_id", sa.Integer(), primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("events", sa.String(512), nullable=False),  # comma-separated actions
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="CASCADE"),
+        nullable=True,  # None: every entity's changes
+    ),
+    sa.Column("salt", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    # One dispatcher at a time delivers a webhook's events: the one holding its lease.
+    sa.Column("lease_owner", sa.String(64), nullable=True),
+    sa.Column("leased_until", sa.DateTime(), nullable=True),
+    sqlite_autoincrement=True,
+)
+
+# Each attempt's outcome, per webhook and history entry (its event).
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column(
+        "webhook_id",
+        sa.Integer(),
+        sa.ForeignKey("webhooks.webhook_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("change_id", sa.Integer(), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, delivered, failed
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_status", sa.Integer(), nullable=True),  # the receiver's HTTP status
+    sa.Column("last_error", sa.String(255), nullable=True),
+    sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
 # The answer a create gave under a client's Idempotency-Key, replayed to a retry of the same
 # request (`apis/idempotency.py`). A row is written in the create's own transaction, so one is
 # visible to others only with its answer: status, headers and body are null only while that
