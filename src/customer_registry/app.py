@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -107,6 +108,7 @@ def _dispatcher(ctx: Context) -> dispatcher.Dispatcher:
         functools.partial(service_key, ctx.settings),
         ctx.settings.webhook_allow_private_addresses,
         httpx.AsyncClient(timeout=dispatcher.TIMEOUT, follow_redirects=False),
+        lease=timedelta(seconds=ctx.settings.webhook_lease_seconds),
     )
 
 

@@ -4,7 +4,7 @@ own with a timeout), and delivers each webhook's events (`core.webhooks`).
 
 One dispatcher at a time delivers a webhook's events: the one holding its lease (a
 statement takes it, so two workers, or two instances, cannot both), renewed at every round
-and lost after LEASE without one (a worker killed mid-delivery: another takes over, and
+and lost after `lease` without one (a worker killed mid-delivery: another takes over, and
 sends again what was not acknowledged, with the same event id).
 
 A receiver's address is checked where it is resolved, at each delivery, and the request
@@ -34,7 +34,6 @@ from customer_registry.core.clock import utcnow
 from customer_registry.core.webhooks import Outcome, Webhook
 from customer_registry.storage.database import Database, Row
 
-LEASE = timedelta(seconds=60)
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "customer-registry-webhooks/1"
 
@@ -50,6 +49,8 @@ class Dispatcher:
     allow_private: bool
     client: httpx.AsyncClient
     owner: str = ""
+    # How long a webhook stays this dispatcher's without a round (then another may take it).
+    lease: timedelta = timedelta(seconds=60)
 
     def __post_init__(self) -> None:
         self.owner = self.owner or f"{socket.gethostname()}:{secrets.token_hex(6)}"[:64]
@@ -64,7 +65,7 @@ class Dispatcher:
         attempts = 0
         for hook in hooks:
             async with self.db.write(transaction=False) as conn:
-                if not await webhooks.lease(conn, hook, self.owner, now, LEASE):
+                if not await webhooks.lease(conn, hook, self.owner, now, self.lease):
                     continue
             attempts += await self._drain(hook, now)
         return attempts

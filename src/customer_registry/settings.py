@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     )
     secret_key_file: str = "customer-registry.key"  # noqa: S105 (a file name)
     webhook_allow_private_addresses: bool = False
+    webhook_lease_seconds: int = Field(default=60, ge=1, le=3600)
     history_days: int | None = Field(
         default=None,
         ge=1,

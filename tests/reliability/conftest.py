@@ -58,6 +58,7 @@ class RegistryServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)  # more settings
 
     @property
     def url(self) -> str:
@@ -75,6 +76,7 @@ class RegistryServer:
             "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "CUSTOMER_REGISTRY_WORKERS": str(self.workers),
             "CUSTOMER_REGISTRY_MEDIA_DIR": str(self.workdir / "media"),
+            **self.extra_env,
         }
 
     def start(self) -> None:
