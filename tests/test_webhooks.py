@@ -280,3 +280,18 @@ def test_the_command_line_adds_lists_replays_and_disables(
     assert "evt_99" in missing.stderr
     assert run("webhooks", "disable", "1").returncode == 0
     assert " no " in run("webhooks", "list", COLUMNS="200").stdout
+
+
+async def test_a_round_delivers_every_batch_due(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    ctx: Context,
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("customer_registry.dispatcher.BATCH", 3)
+    await _hook(ctx, receiver.url, ("customer.created",))
+    made = [await _create(client, admin, f"B{n}") for n in range(7)]
+    assert await dispatcher.round() == 7  # three batches, in one round
+    assert [e["data"]["customer"]["customer_id"] for e in receiver.events()] == made

@@ -35,6 +35,7 @@ from customer_registry.core.webhooks import Outcome, Webhook
 from customer_registry.storage.database import Database, Row
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+BATCH = 50  # events read at a time, per webhook
 USER_AGENT = "customer-registry-webhooks/1"
 
 _log = logging.getLogger(__name__)
@@ -64,27 +65,42 @@ class Dispatcher:
             hooks = await webhooks.active(conn)
         attempts = 0
         for hook in hooks:
-            async with self.db.write(transaction=False) as conn:
-                if not await webhooks.lease(conn, hook, self.owner, now, self.lease):
-                    continue
-            attempts += await self._drain(hook, now)
+            current: Webhook | None = hook
+            while current is not None:
+                done, more = await self._drain(current, now)
+                attempts += done
+                if not more:
+                    break
+                async with self.db.read() as conn:  # its position has moved on
+                    current = await webhooks.refreshed(conn, current)
         return attempts
 
-    async def _drain(self, hook: Webhook, now: datetime) -> int:
+    async def _leased(self, hook: Webhook, now: datetime) -> bool:
+        """Whether this dispatcher holds the webhook now, its lease taken or renewed (from
+        the later of `now` and the clock: a long round keeps it)."""
+        async with self.db.write(transaction=False) as conn:
+            moment = max(now, utcnow())
+            return await webhooks.lease(conn, hook, self.owner, moment, self.lease)
+
+    async def _drain(self, hook: Webhook, now: datetime) -> tuple[int, bool]:
+        """Deliver a batch of the webhook's due events, in order, each under its renewed
+        lease: (attempts, whether a full batch went and more may wait)."""
         async with self.db.read() as conn:
-            entries = await webhooks.pending(conn, hook)
+            entries = await webhooks.pending(conn, hook, BATCH)
         attempts = 0
         for entry in entries:
+            if not await self._leased(hook, now):
+                return attempts, False  # another dispatcher has it (or it was disabled)
             async with self.db.read() as conn:
                 if not await webhooks.due(conn, hook, entry, now):
-                    break  # its retry's time has not come: the later ones wait, in order
+                    return attempts, False  # its retry's time has not come: the rest waits
             outcome = await self.send(hook, entry)
             attempts += 1
             async with self.db.write() as conn:
                 moved_on = await webhooks.record(conn, hook, entry, outcome, now)
             if not moved_on:
-                break
-        return attempts
+                return attempts, False
+        return attempts, len(entries) == BATCH
 
     async def replay(self, change_id: int) -> list[tuple[int, bool, str]]:
         """Send an entry's event again, now, to each active webhook subscribed to it; its

@@ -217,6 +217,12 @@ async def lease(
     return await repository.lease(conn, webhook.webhook_id, owner, now, now + length)
 
 
+async def refreshed(conn: Connection, webhook: Webhook) -> Webhook | None:
+    """The webhook as it is now (None: gone or disabled)."""
+    row = await repository.get(conn, webhook.webhook_id)
+    return None if row is None or not row["active"] else Webhook.from_row(row)
+
+
 async def pending(conn: Connection, webhook: Webhook, limit: int = 50) -> Sequence[Row]:
     """The webhook's next entries to deliver, oldest first."""
     return await repository.entries_after(
