@@ -34,8 +34,7 @@ from rich.table import Table
 
 from bench import dataset
 from bench.errors import BenchError
-from bench.options import DATABASES, DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, Target
-from bench.options import validate_database_url as _validate_url
+from bench.options import DATABASES, DEFAULT_DATABASE_URL, Target, targets
 
 CONCURRENCY = 8
 ROUNDS = 2
@@ -203,17 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(__file__).resolve().with_name("results")
     try:
-        targets = []
-        for kind in args.databases.split(","):
-            if kind == "postgresql":
-                _validate_url(args.database_url)
-                targets.append(Target(kind, args.database_url, (0,)))
-            elif kind == "sqlite":
-                targets.append(Target(kind, f"sqlite:///{DEFAULT_SQLITE_PATH}", (0,)))
-            else:
-                raise BenchError(f"--databases: {kind!r} is neither postgresql nor sqlite")
+        chosen = targets(args.databases, args.database_url, (0,))
         work.mkdir(parents=True, exist_ok=True)
-        outcomes = [measure(target, args.requests, work) for target in targets]
+        outcomes = [measure(target, args.requests, work) for target in chosen]
     except BenchError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
         return 2

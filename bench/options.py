@@ -132,6 +132,21 @@ def validate_database_url(url: str) -> None:
         raise BenchError(f"--database-url must name a plain, non-system database, not {name!r}")
 
 
+def targets(databases: str, database_url: str, sizes: tuple[int, ...]) -> list[Target]:
+    """The targets a single-purpose command (`bench.transfer`, `bench.dead_receiver`) names
+    with `--databases kind,kind` and `--database-url` (PostgreSQL's, checked)."""
+    found = []
+    for kind in databases.split(","):
+        if kind == "postgresql":
+            validate_database_url(database_url)
+            found.append(Target(kind, database_url, sizes))
+        elif kind == "sqlite":
+            found.append(Target(kind, f"sqlite:///{DEFAULT_SQLITE_PATH}", sizes))
+        else:
+            raise BenchError(f"--databases: {kind!r} is neither postgresql nor sqlite")
+    return found
+
+
 def _selected(names: Sequence[str]) -> tuple[str, ...]:
     from bench.scenarios import GROUPS, SCENARIOS
 

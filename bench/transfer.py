@@ -37,8 +37,7 @@ from rich.table import Table
 from bench import dataset
 from bench.errors import BenchError
 from bench.memory import RssSampler
-from bench.options import DATABASES, DEFAULT_DATABASE_URL, DEFAULT_SQLITE_PATH, Target
-from bench.options import validate_database_url as _validate_url
+from bench.options import DATABASES, DEFAULT_DATABASE_URL, Target, targets
 
 RESULTS = Path(__file__).resolve().with_name("results")
 COLUMNS = ("customerAccount", "name", "mainAddressLine1", "mainAddressPostalCode",
@@ -218,17 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        targets = []
-        for kind in args.databases.split(","):
-            if kind == "postgresql":
-                _validate_url(args.database_url)
-                targets.append(Target(kind, args.database_url, (args.rows,)))
-            elif kind == "sqlite":
-                targets.append(Target(kind, f"sqlite:///{DEFAULT_SQLITE_PATH}", (args.rows,)))
-            else:
-                raise BenchError(f"--databases: {kind!r} is neither postgresql nor sqlite")
+        chosen = targets(args.databases, args.database_url, (args.rows,))
         RESULTS.mkdir(parents=True, exist_ok=True)
-        outcomes = [measure(target, args.rows, RESULTS) for target in targets]
+        outcomes = [measure(target, args.rows, RESULTS) for target in chosen]
     except BenchError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
         return 2
