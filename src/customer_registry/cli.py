@@ -582,10 +582,13 @@ def history(
             sys.stdout.buffer.write(orjson.dumps(change, option=orjson.OPT_APPEND_NEWLINE))
         return
     table = Table()
-    for heading in ("when (UTC)", "who", "through", "what", "field"):
-        table.add_column(heading, no_wrap=True)
-    table.add_column("old", overflow="fold")
-    table.add_column("new", overflow="fold")
+    table.add_column("when (UTC)", no_wrap=True)
+    table.add_column("through", no_wrap=True)
+    # Narrow terminals wrap the rest; the values keep a readable width.
+    for heading in ("who", "what", "field"):
+        table.add_column(heading, overflow="fold")
+    for heading in ("old", "new"):
+        table.add_column(heading, overflow="fold", min_width=10)
     for change in found:
         what = change.action if change.subject is None else f"{change.action} {change.subject}"
         fields = sorted(change.changes.items()) or [("", ["", ""])]
@@ -593,8 +596,8 @@ def history(
             first = number == 0
             table.add_row(
                 f"{change.changed_at:%Y-%m-%d %H:%M:%S}" if first else "",
-                change.username if first else "",
                 change.surface if first else "",
+                change.username if first else "",
                 what if first else "",
                 name,
                 _shown(old),
