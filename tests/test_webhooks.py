@@ -295,3 +295,21 @@ async def test_a_round_delivers_every_batch_due(
     made = [await _create(client, admin, f"B{n}") for n in range(7)]
     assert await dispatcher.round() == 7  # three batches, in one round
     assert [e["data"]["customer"]["customer_id"] for e in receiver.events()] == made
+
+
+async def test_a_replay_sends_again_and_leaves_the_webhooks_turn(
+    client: httpx.AsyncClient,
+    admin: Headers,
+    ctx: Context,
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    await _hook(ctx, receiver.url, ("customer.created",))
+    first, second = await _create(client, admin, "First"), await _create(client, admin, "Second")
+    async with ctx.db.read() as conn:
+        entry, _ = await webhooks.subscribers(conn, 2)  # the second's creation, replayed first
+    assert entry["customer_id"] == second
+    assert await dispatcher.replay(2) == [(1, True, "200")]
+    assert await dispatcher.round() == 2  # the first is still told, then the second again
+    told = [e["data"]["customer"]["customer_id"] for e in receiver.events()]
+    assert told == [second, first, second]

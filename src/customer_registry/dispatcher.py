@@ -110,8 +110,8 @@ class Dispatcher:
         sent = []
         for hook in hooks:
             outcome = await self.send(hook, entry)
-            async with self.db.write() as conn:
-                await webhooks.record(conn, hook, entry, outcome, utcnow())
+            async with self.db.write() as conn:  # the webhook's own turn is not moved
+                await webhooks.record(conn, hook, entry, outcome, utcnow(), in_turn=False)
             answer = outcome.error or str(outcome.status)
             sent.append((hook.webhook_id, outcome.delivered, answer))
         return sent
@@ -130,7 +130,7 @@ class Dispatcher:
             response = await self.client.post(
                 url, content=body, headers={**headers, "Host": host}, extensions=extensions
             )
-        except (httpx.HTTPError, OSError, Refused) as error:
+        except (httpx.HTTPError, OSError, ValueError, Refused) as error:  # ValueError: IDNA
             return Outcome(False, None, f"{type(error).__name__}: {error}")
         delivered = 200 <= response.status_code < 300
         return Outcome(

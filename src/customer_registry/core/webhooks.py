@@ -237,11 +237,18 @@ async def due(conn: Connection, webhook: Webhook, entry: Row, now: datetime) -> 
 
 
 async def record(
-    conn: Connection, webhook: Webhook, entry: Row, outcome: Outcome, now: datetime
+    conn: Connection,
+    webhook: Webhook,
+    entry: Row,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    in_turn: bool = True,
 ) -> bool:
     """Keep an attempt's outcome: delivered, retried later, or (three days after the change)
-    failed for good; the webhook moves past a delivered or failed entry. Whether it did (the
-    next entry's turn has come)."""
+    failed for good. An entry tried `in_turn` (the webhook's next one, not a replay): the
+    webhook moves past it when delivered or failed; whether it did (the next one's turn has
+    come)."""
     before = await repository.delivery(conn, webhook.webhook_id, entry["change_id"])
     attempts = (before["attempts"] if before else 0) + 1
     if outcome.delivered:
@@ -262,7 +269,7 @@ async def record(
         "updated_at": now,
     }
     await repository.save_delivery(conn, values)
-    if status == "pending":
+    if status == "pending" or not in_turn:
         return False
     await repository.advance(conn, webhook.webhook_id, entry["change_id"])
     return True
