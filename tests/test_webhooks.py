@@ -246,6 +246,8 @@ async def test_no_private_address_is_reached_unless_allowed(
             webhooks.valid_url(url, allow_private=False)
     assert webhooks.valid_url("https://hooks.example.com/x", allow_private=False)
     assert hook.webhook_id == 1
+    with pytest.raises(Invalid):  # an entity that does not exist
+        await _hook(ctx, receiver.url, entity=999)
 
 
 def test_the_command_line_adds_lists_replays_and_disables(

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from customer_registry.core import entities
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Invalid, NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -127,6 +128,8 @@ async def add(
 ) -> Webhook:
     """A new webhook, told of the changes made from now on."""
     caller.require(Level.SYSTEM)
+    if entity_id is not None:
+        await entities.require_existing(conn, caller, entity_id, field="entity")
     row = await repository.insert(
         conn,
         {
