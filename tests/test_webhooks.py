@@ -134,6 +134,10 @@ async def test_every_committed_change_is_delivered_signed_and_in_order(
     ]
     assert events[1]["data"]["changes"] == {"name": ["Told", "Renamed"]}
     assert events[0]["entity_id"] == 1
+    # The customer's record as each change left it (a delete: as it last was).
+    names = [(e["data"]["customer"]["name"], e["data"]["customer"]["code"]) for e in events]
+    assert names == [("Told", "Told"), ("Renamed", "Told"), ("Renamed", "Told")]
+    assert set(events[0]["data"]["customer"]) >= {"customer_id", "entity_id", "vip", "email"}
     ids = [int(e["id"].removeprefix("evt_")) for e in events]
     assert ids == sorted(ids)
     assert all(_verified(hook, headers, body) for headers, body in receiver.received)

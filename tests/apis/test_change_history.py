@@ -304,6 +304,15 @@ async def test_a_change_written_in_one_statement_reads_as_one_checked_first(
         **by_checked_path.changes,
         "name": ["Alone", "New"],
     }
+    # The customer's record after the change, as an event carries it: the same fields and
+    # values either way, but for the customer's own id and code.
+    assert by_one_statement.state is not None
+    assert by_checked_path.state is not None
+    assert by_one_statement.state == {
+        **by_checked_path.state,
+        "customer_id": alone,
+        "code": "Alone",
+    }
     assert by_checked_path.changes["name"] == ["Checked", "New"]
     assert by_checked_path.changes["credit_limit"] == [None, 12.5]
     assert by_checked_path.changes["vip"] == [False, True]

@@ -58,6 +58,7 @@ class Change:
     action: str
     subject: str | None
     changes: dict[str, list[Any]]
+    state: dict[str, Any] | None  # the customer's fields, for a change of the customer itself
 
     @classmethod
     def from_row(cls, row: Row) -> Change:
@@ -70,6 +71,7 @@ class Change:
             action=row["action"],
             subject=row["subject"],
             changes=orjson.loads(row["changes"]),
+            state=None if row["state"] is None else orjson.loads(row["state"]),
         )
 
 
@@ -91,6 +93,7 @@ def _entry(
     found: Differences,
     subject: object,
     now: datetime,
+    state: Values | None = None,
 ) -> dict[str, Any]:
     return {
         "customer_id": customer_id,
@@ -101,12 +104,16 @@ def _entry(
         "surface": SURFACE.get(),
         "action": action,
         "subject": None if subject is None else str(subject),
-        # Sorted: an entry reads the same whatever order the fields were sent in. Plain str
-        # keys: a column's name (SQLAlchemy's str subclass) is no JSON key to orjson.
-        "changes": orjson.dumps(
-            {str(name): values for name, values in found.items()}, option=orjson.OPT_SORT_KEYS
-        ).decode(),
+        "changes": _json(found),
+        "state": None if state is None else _json(state),
     }
+
+
+def _json(values: Mapping[str, Any]) -> str:
+    """Sorted: an entry reads the same whatever order the fields were sent in. Plain str
+    keys: a column's name (SQLAlchemy's str subclass) is no JSON key to orjson."""
+    plain = {str(name): value for name, value in values.items()}
+    return orjson.dumps(plain, option=orjson.OPT_SORT_KEYS).decode()
 
 
 async def record(
@@ -119,13 +126,16 @@ async def record(
     after: Values,
     subject: object = None,
     entity_id: int | None = None,
+    state: Values | None = None,
 ) -> None:
     """Record a change of the customer (or of what belongs to it, `subject`) from `before`
-    to `after`, in `entity_id` (None: the customer's entity as the change leaves it); an
-    update that changed nothing is no entry."""
+    to `after`, in `entity_id` (None: the customer's entity as the change leaves it), with
+    the customer's `state` (its fields, for a change of the customer itself); an update that
+    changed nothing is no entry."""
     found = differences(before, after)
     if found or not action.endswith(".updated"):
-        entry = _entry(caller, customer_id, entity_id, action, found, subject, utcnow())
+        now = utcnow()
+        entry = _entry(caller, customer_id, entity_id, action, found, subject, now, state)
         await repository.insert(conn, entry)
 
 
@@ -149,7 +159,14 @@ async def record_created(
     now = utcnow()
     entries = [
         _entry(
-            caller, customer_id, entity_id, "customer.created", differences({}, values), None, now
+            caller,
+            customer_id,
+            entity_id,
+            "customer.created",
+            differences({}, values),
+            None,
+            now,
+            {"customer_id": customer_id, **values},
         )
         for customer_id, values in created
     ]

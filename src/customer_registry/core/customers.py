@@ -138,6 +138,15 @@ def history_fields(
     return fields
 
 
+def _state(customer: Customer, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The customer as its history's entry keeps it (`core.changes`): its id and `fields`
+    (its `history_fields`; payment types aside, which the one-statement update does not
+    read), as an event tells a webhook."""
+    state = {"customer_id": customer.customer_id, **fields}
+    state.pop("payment_type_ids", None)
+    return state
+
+
 def _validate(changes: Mapping[str, Any]) -> None:
     validate(DETAILS, {k: v for k, v in changes.items() if k in DETAILS})
     errors: dict[str, str] = {}
@@ -488,6 +497,7 @@ async def create(
         action="customer.created",
         before={},
         after=after,
+        state=_state(created.customer, after),
     )
     return created
 
@@ -760,6 +770,7 @@ async def _update_checked(
     row = await repository.update(conn, scope, customer_id, values)
     assert row is not None  # read and locked above, through the same scope
     updated = Customer.from_row(row)
+    after = history_fields(updated, types)
     await change_log.record(
         conn,
         caller,
@@ -767,7 +778,8 @@ async def _update_checked(
         entity_id=updated.entity_id,
         action="customer.updated",
         before=history_fields(existing, replaced),
-        after=history_fields(updated, types),
+        after=after,
+        state=_state(updated, after),
     )
     return updated
 
@@ -782,13 +794,15 @@ async def delete(
     if not await repository.delete(conn, caller.scope, customer_id):
         raise missing("customer", "id", customer_id)  # another request deleted it first
     media.remove_once_committed(conn, files, existing.details.logo)
+    before = history_fields(existing)
     await change_log.record(
         conn,
         caller,
         customer_id=customer_id,
         entity_id=existing.entity_id,
         action="customer.deleted",
-        before=history_fields(existing),
+        before=before,
         after={},
+        state=_state(existing, before),  # the last it was
     )
     return existing

@@ -176,7 +176,16 @@ def event_id(change_id: int) -> str:
 
 
 def event_body(entry: Row) -> bytes:
-    """`{id, type, created, entity_id, data: {customer, changes, subject}}`."""
+    """`{id, type, created, entity_id, data: {customer, changes, subject}}`: `customer` is
+    the customer's record as the change left it (before a delete: as it last was), in the
+    registry's names; for a change of what belongs to it (a contact, a link, a product), its
+    id and entity."""
+    state = entry["state"]
+    customer = (
+        orjson.Fragment(state)
+        if state is not None
+        else {"customer_id": entry["customer_id"], "entity_id": entry["entity_id"]}
+    )
     return orjson.dumps(
         {
             "id": event_id(entry["change_id"]),
@@ -184,7 +193,7 @@ def event_body(entry: Row) -> bytes:
             "created": entry["changed_at"].isoformat() + "Z",
             "entity_id": entry["entity_id"],
             "data": {
-                "customer": {"customer_id": entry["customer_id"], "entity_id": entry["entity_id"]},
+                "customer": customer,
                 "changes": orjson.loads(entry["changes"]),
                 "subject": entry["subject"],
             },

@@ -25,6 +25,7 @@ _COLUMNS = (
     "action",
     "subject",
     "changes",
+    "state",
 )
 _VALUES = {name: sa.bindparam(name, type_=changes.c[name].type) for name in _COLUMNS}
 _INSERT = Prepared(sa.insert(changes).values(_VALUES))

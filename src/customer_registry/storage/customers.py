@@ -312,7 +312,8 @@ def _update_alone_statement(scope: Scope, columns: tuple[str, ...]) -> Prepared:
 
 
 def _entry_of_update(old: sa.CTE, updated: sa.CTE, name: str) -> sa.CTE:
-    """The history entry of a one-row update: each field whose value changed, [old, new]."""
+    """The history entry of a one-row update: each field whose value changed, [old, new],
+    and the customer's fields after it (its `state`)."""
     unrecorded = sa.bindparam("unrecorded", type_=postgresql.ARRAY(sa.Text()))
     before = sa.func.jsonb_each(
         sa.func.to_jsonb(old.table_valued()).op("-")(unrecorded)
@@ -333,17 +334,24 @@ def _entry_of_update(old: sa.CTE, updated: sa.CTE, name: str) -> sa.CTE:
         .where(before.c.value.is_distinct_from(after.c.value))
         .scalar_subquery()
     )
+    state = sa.cast(sa.func.to_jsonb(updated.table_valued()).op("-")(unrecorded), sa.Text())
     diff = (
-        sa.select(updated.c.customer_id, updated.c.entity_id, found.label("changes"))
+        sa.select(
+            updated.c.customer_id,
+            updated.c.entity_id,
+            found.label("changes"),
+            state.label("state"),
+        )
         .select_from(updated.join(old, old.c.customer_id == updated.c.customer_id))
         .subquery("diff")
     )
     given = ("changed_at", "user_id", "username", "surface", "action")
-    columns = ("customer_id", "entity_id", "changes", *given)
+    columns = ("customer_id", "entity_id", "changes", "state", *given)
     source = sa.select(
         diff.c.customer_id,
         diff.c.entity_id,
         diff.c.changes,
+        diff.c.state,
         *(sa.bindparam(name, type_=customer_changes.c[name].type) for name in given),
     ).where(diff.c.changes.is_not(None))
     return sa.insert(customer_changes).from_select(columns, source).cte(name)

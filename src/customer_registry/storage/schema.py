@@ -180,6 +180,9 @@ customer_changes = sa.Table(
     sa.Column("subject", sa.String(64), nullable=True),  # a contact's or link's id, an IMEI
     # JSON: {field: [old, new]}, in the registry's own field names.
     sa.Column("changes", sa.Text(), nullable=False),
+    # JSON: the customer's fields after a customer's create or update, before its delete (the
+    # record a webhook's event carries); None for what belongs to it (contacts, links…).
+    sa.Column("state", sa.Text(), nullable=True),
     sa.Index(None, "customer_id", "change_id"),
     sa.Index(None, "changed_at"),  # pruned by age
     sqlite_autoincrement=True,

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("subject", sa.String(length=64), nullable=True),
         sa.Column("changes", sa.Text(), nullable=False),
+        sa.Column("state", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("change_id", name=op.f("pk_customer_changes")),
         sqlite_autoincrement=True,
     )
