@@ -24,6 +24,7 @@ from customer_registry.apis.partner_v1 import openapi as partner_openapi
 from customer_registry.apis.sales_v1_0 import app as sales
 from customer_registry.apis.sales_v1_0 import openapi as sales_openapi
 from customer_registry.apis.sales_v1_0.catalogues import COLLECTIONS
+from customer_registry.core import webhooks
 from customer_registry.core.permissions import Level, Visibility
 from tests.apis.billing_v1 import laravel
 from tests.conftest import PASSWORD, MakeUser
@@ -639,3 +640,20 @@ def test_a_blank_name_is_what_the_core_refuses(name: str) -> None:
     assert jsonschema_rs.validator_for({"pattern": oa.NOT_BLANK}).is_valid(name) is not refused
     blank = jsonschema_rs.validator_for({"pattern": oa.BLANK}).is_valid(name)
     assert blank is (not name.replace("\x00", "").strip())
+
+
+@pytest.mark.parametrize("name", list(APIS))
+def test_the_webhooks_events_are_documented(name: str) -> None:
+    """OpenAPI 3.1's `webhooks`, as `x-webhooks` of these 3.0 documents: the event's body,
+    every type, and the signature a receiver must check."""
+    _, build, _, _ = APIS[name]
+    post = build()["x-webhooks"]["customerChange"]["post"]
+    (signature,) = post["parameters"]
+    assert (signature["name"], signature["in"], signature["required"]) == (
+        "Registry-Signature",
+        "header",
+        True,
+    )
+    event = post["requestBody"]["content"]["application/json"]["schema"]
+    assert event["properties"]["type"]["enum"] == list(webhooks.EVENTS)
+    assert set(event["properties"]["data"]["properties"]) == {"customer", "changes", "subject"}

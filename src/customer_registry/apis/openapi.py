@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from customer_registry.apis.http import json_response
 from customer_registry.apis.idempotency import HEADER as IDEMPOTENCY_KEY
 from customer_registry.apis.idempotency import REPLAYED
+from customer_registry.core import webhooks
 from customer_registry.core.fields import FLOAT_LIMIT, INT32
 from customer_registry.core.permissions import Level
 
@@ -586,6 +587,9 @@ def document(
         "info": {"title": title, "version": "1.0", "description": description},
         "servers": [{"url": server}],
         "paths": paths,
+        # OpenAPI 3.1's `webhooks`, as an extension of this 3.0 document: what the registry
+        # POSTs to the receivers `customer-registry webhooks add` names.
+        "x-webhooks": {"customerChange": _WEBHOOK},
         "components": {
             "schemas": dict(schemas),
             "responses": {name: _response(answer) for name, answer in sorted(answers.items())},
@@ -600,6 +604,70 @@ def document(
             },
         },
     }
+
+
+_WEBHOOK: Schema = {
+    "post": {
+        "summary": "A change of a customer (or of its contacts, links, products)",
+        "description": "Sent to each webhook subscribed to its type, in the order of the "
+        "changes; retried with the same `id` until a 2xx answer, for up to three days. "
+        "Verify `Registry-Signature` over the raw body before trusting it.",
+        "parameters": [
+            {
+                "name": webhooks.SIGNATURE_HEADER,
+                "in": "header",
+                "required": True,
+                "description": '`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the '
+                "webhook's signing secret>`",
+                "schema": {"type": "string"},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["id", "type", "created", "entity_id", "data"],
+                        "properties": {
+                            "id": {"type": "string", "example": "evt_1234"},
+                            "type": {"type": "string", "enum": list(webhooks.EVENTS)},
+                            "created": {"type": "string", "format": "date-time"},
+                            "entity_id": {"type": "integer"},
+                            "data": {
+                                "type": "object",
+                                "properties": {
+                                    "customer": {
+                                        "type": "object",
+                                        "description": "the customer's record as the change "
+                                        "left it (a delete: as it last was), in the registry's "
+                                        "field names; for a contact, link or product change, "
+                                        "its `customer_id` and `entity_id`",
+                                    },
+                                    "changes": {
+                                        "type": "object",
+                                        "description": "each changed field: [old, new]",
+                                        "additionalProperties": {
+                                            "type": "array",
+                                            "minItems": 2,
+                                            "maxItems": 2,
+                                        },
+                                    },
+                                    "subject": {
+                                        "type": "string",
+                                        "nullable": True,
+                                        "description": "the contact's or link's id, the IMEI",
+                                    },
+                                },
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {"2XX": {"description": "Delivered; anything else is tried again later"}},
+    }
+}
 
 
 # --- serving --------------------------------------------------------------------------------
