@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from customer_registry.core.errors import InUse, Invalid, NotUnique
 from customer_registry.core.fields import INT64, check_storable, is_key
@@ -17,6 +17,7 @@ from customer_registry.storage.database import (
     Connection,
     Prepared,
     Row,
+    dialect_insert,
     insert_ignoring_conflicts,
     storable,
 )
@@ -194,8 +195,7 @@ async def _identifier_taken(conn: Connection, scope: Scope, values: Mapping[str,
 # Writes are compiled once per set of columns written (a few shapes in practice).
 @functools.lru_cache(maxsize=256)
 def _insert_statement(dialect_name: str, columns: tuple[str, ...]) -> Prepared:
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    statement = insert(customers).values(written_values(columns))
+    statement = dialect_insert(dialect_name, customers).values(written_values(columns))
     return Prepared(statement.on_conflict_do_nothing().returning(customers))
 
 

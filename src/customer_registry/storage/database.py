@@ -635,10 +635,16 @@ def storable(*values: object) -> bool:
     return not any(isinstance(value, str) and "\x00" in value for value in values)
 
 
+def dialect_insert(dialect_name: str, table: sa.Table) -> postgresql.Insert | sqlite_dialect.Insert:
+    """An INSERT with the dialect's `ON CONFLICT` clauses (both spell them alike)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite_dialect.insert(table)
+
+
 def insert_ignoring_conflicts(conn: Connection, table: sa.Table) -> Any:
-    """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect (both spell it alike)."""
-    dialect = postgresql if conn.dialect_name == "postgresql" else sqlite_dialect
-    return dialect.insert(table).on_conflict_do_nothing()
+    """`INSERT … ON CONFLICT DO NOTHING` for the connection's dialect."""
+    return dialect_insert(conn.dialect_name, table).on_conflict_do_nothing()
 
 
 def open_database(settings: Settings) -> Database:

@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.errors import Invalid, NotUnique
 from customer_registry.core.fields import check_storable
 from customer_registry.core.query import ListQuery, PageRequest
 from customer_registry.core.scope import Scope
-from customer_registry.storage.database import Connection, Prepared, Row, storable
+from customer_registry.storage.database import Connection, Prepared, Row, dialect_insert, storable
 from customer_registry.storage.errors import ForeignKeyViolation, UniqueViolation
 from customer_registry.storage.listing import fetch_page
 from customer_registry.storage.listings import USERS
@@ -119,9 +118,10 @@ async def claim_login_attempt(
     The test and the count are one statement, so attempts arriving together cannot all pass
     the test before any of them is counted (PostgreSQL locks the row for the upsert; SQLite
     has one writer at a time)."""
-    insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
     stale = login_failures.c.window_started_at < window_start_before
-    statement = insert(login_failures).values(username=key, failures=1, window_started_at=now)
+    statement = dialect_insert(conn.dialect_name, login_failures).values(
+        username=key, failures=1, window_started_at=now
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[login_failures.c.username],
         set_={

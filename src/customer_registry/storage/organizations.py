@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from customer_registry.core.fields import check_storable
 from customer_registry.core.scope import Scope
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Row, dialect_insert
 from customer_registry.storage.schema import organization_settings as settings_table
 from customer_registry.storage.scope import own_entity, placed
 
@@ -24,8 +23,7 @@ async def settings(conn: Connection, scope: Scope) -> Row | None:
 
 async def save_settings(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> None:
     check_storable(settings_table, values)
-    insert = postgresql.insert if conn.dialect_name == "postgresql" else sqlite.insert
-    statement = insert(settings_table).values(**placed(scope, values))
+    statement = dialect_insert(conn.dialect_name, settings_table).values(**placed(scope, values))
     statement = statement.on_conflict_do_update(
         index_elements=[settings_table.c.entity_id], set_=dict(values)
     )

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from customer_registry.storage.database import Connection, Row
+from customer_registry.storage.database import Connection, Row, dialect_insert
 from customer_registry.storage.rows import insert_row
 from customer_registry.storage.schema import customer_changes as changes
 from customer_registry.storage.schema import webhook_deliveries as deliveries
@@ -97,12 +96,7 @@ async def delivery(conn: Connection, webhook_id: int, change_id: int) -> Row | N
 
 async def save_delivery(conn: Connection, values: Mapping[str, Any]) -> None:
     """Insert or replace the delivery of (webhook_id, change_id)."""
-    insert = (
-        postgresql.insert(deliveries)
-        if conn.dialect_name == "postgresql"
-        else sqlite.insert(deliveries)
-    )
-    statement = insert.values(**values)
+    statement = dialect_insert(conn.dialect_name, deliveries).values(**values)
     kept = {
         name: statement.excluded[name] for name in values if name not in ("webhook_id", "change_id")
     }
