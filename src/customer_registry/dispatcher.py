@@ -92,12 +92,13 @@ class Dispatcher:
             if not await self._leased(hook, now):
                 return attempts, False  # another dispatcher has it (or it was disabled)
             async with self.db.read() as conn:
-                if not await webhooks.due(conn, hook, entry, now):
-                    return attempts, False  # its retry's time has not come: the rest waits
+                last = await webhooks.tried(conn, hook, entry)
+            if not webhooks.due(last, now):
+                return attempts, False  # its retry's time has not come: the rest waits
             outcome = await self.send(hook, entry)
             attempts += 1
             async with self.db.write() as conn:
-                moved_on = await webhooks.record(conn, hook, entry, outcome, now)
+                moved_on = await webhooks.record(conn, hook, entry, outcome, now, last)
             if not moved_on:
                 return attempts, False
         return attempts, len(entries) == BATCH
@@ -109,9 +110,11 @@ class Dispatcher:
             entry, hooks = await webhooks.subscribers(conn, change_id)
         sent = []
         for hook in hooks:
+            async with self.db.read() as conn:
+                last = await webhooks.tried(conn, hook, entry)
             outcome = await self.send(hook, entry)
             async with self.db.write() as conn:  # the webhook's own turn is not moved
-                await webhooks.record(conn, hook, entry, outcome, utcnow(), in_turn=False)
+                await webhooks.record(conn, hook, entry, outcome, utcnow(), last, in_turn=False)
             answer = outcome.error or str(outcome.status)
             sent.append((hook.webhook_id, outcome.delivered, answer))
         return sent

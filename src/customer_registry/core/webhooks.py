@@ -242,10 +242,15 @@ async def pending(conn: Connection, webhook: Webhook, limit: int = 50) -> Sequen
     )
 
 
-async def due(conn: Connection, webhook: Webhook, entry: Row, now: datetime) -> bool:
-    """Whether the entry may be tried now (never tried, or its retry's time has come)."""
-    found = await repository.delivery(conn, webhook.webhook_id, entry["change_id"])
-    return found is None or found["next_attempt_at"] is None or found["next_attempt_at"] <= now
+async def tried(conn: Connection, webhook: Webhook, entry: Row) -> Row | None:
+    """The entry's last attempt for the webhook, if any (what `due` and `record` read)."""
+    return await repository.delivery(conn, webhook.webhook_id, entry["change_id"])
+
+
+def due(last: Row | None, now: datetime) -> bool:
+    """Whether an entry whose last attempt was `last` may be tried now (never tried, or its
+    retry's time has come)."""
+    return last is None or last["next_attempt_at"] is None or last["next_attempt_at"] <= now
 
 
 async def record(
@@ -254,15 +259,15 @@ async def record(
     entry: Row,
     outcome: Outcome,
     now: datetime,
+    last: Row | None,
     *,
     in_turn: bool = True,
 ) -> bool:
-    """Keep an attempt's outcome: delivered, retried later, or (three days after the change)
-    failed for good. An entry tried `in_turn` (the webhook's next one, not a replay): the
-    webhook moves past it when delivered or failed; whether it did (the next one's turn has
-    come)."""
-    before = await repository.delivery(conn, webhook.webhook_id, entry["change_id"])
-    attempts = (before["attempts"] if before else 0) + 1
+    """Keep an attempt's outcome (`last`: the attempt before it, see `tried`): delivered,
+    retried later, or (three days after the change) failed for good. An entry tried
+    `in_turn` (the webhook's next one, not a replay): the webhook moves past it when
+    delivered or failed; whether it did (the next one's turn has come)."""
+    attempts = (last["attempts"] if last else 0) + 1
     if outcome.delivered:
         status, next_attempt = "delivered", None
     elif now - entry["changed_at"] >= GIVE_UP_AFTER or entry["change_id"] <= webhook.position:
@@ -298,6 +303,7 @@ class Delivery:
     last_status: int | None
     last_error: str | None
     next_attempt_at: datetime | None
+    updated_at: datetime
 
     @property
     def last_answer(self) -> str:
@@ -309,20 +315,7 @@ class Delivery:
 async def deliveries(conn: Connection, caller: Caller, *, failed_only: bool) -> list[Delivery]:
     caller.require(Level.SYSTEM)
     rows = await repository.delivery_log(conn, failed_only=failed_only)
-    return [
-        Delivery(
-            webhook_id=row["webhook_id"],
-            change_id=row["change_id"],
-            action=row["action"],
-            customer_id=row["customer_id"],
-            status=row["status"],
-            attempts=row["attempts"],
-            last_status=row["last_status"],
-            last_error=row["last_error"],
-            next_attempt_at=row["next_attempt_at"],
-        )
-        for row in rows
-    ]
+    return [Delivery(**row) for row in rows]
 
 
 async def subscribers(conn: Connection, change_id: int) -> tuple[Row, list[Webhook]]:
