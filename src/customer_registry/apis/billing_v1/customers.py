@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -118,13 +119,9 @@ def _record(customer: customers.Customer) -> Response:
     return json_response({"customer": customer_json(customer)})
 
 
-def _current(conn: Connection, caller: Caller, customer_id: int) -> conditional.Current:
+async def _current(conn: Connection, caller: Caller, customer_id: int) -> bytes | memoryview:
     """The record as it is now, locked until the write's transaction ends (`If-Match`)."""
-
-    async def current() -> bytes | memoryview:
-        return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
-
-    return current
+    return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -158,7 +155,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     conditioned = conditional.has_if_match(request)
     async with context(request).db.write(transaction=conditioned) as conn:
         with _missing_as_laravel(raw):
-            await conditional.require_current(request, _current(conn, caller, wanted))
+            await conditional.require_current(request, partial(_current, conn, caller, wanted))
             if problems or changes.keys() & _READ_OTHER_ROWS:
                 problems = await _every_problem(conn, caller, changes, problems, wanted)
             if problems:
@@ -175,7 +172,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.write() as conn:
         with _missing_as_laravel(request.path_params["customer"]):
-            await conditional.require_current(request, _current(conn, caller, wanted))
+            await conditional.require_current(request, partial(_current, conn, caller, wanted))
             await customers.delete(conn, caller, wanted, context(request).media)
         return json_response({"response": True})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -38,13 +39,9 @@ def _record(customer: customers.Customer) -> Response:
     return json_response(customer_json(customer))
 
 
-def _current(conn: Connection, caller: Caller, customer_id: int) -> conditional.Current:
+async def _current(conn: Connection, caller: Caller, customer_id: int) -> bytes | memoryview:
     """The record as it is now, locked until the write's transaction ends (`If-Match`)."""
-
-    async def current() -> bytes | memoryview:
-        return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
-
-    return current
+    return _record(await customers.get(conn, caller, customer_id, for_update=True)).body
 
 
 @requires(Level.OVERVIEW)
@@ -62,7 +59,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     changes = bodies.writable(body, _FIELDS, _SYSTEM_FIELDS)
     conditioned = conditional.has_if_match(request)
     async with context(request).db.write(transaction=conditioned) as conn:
-        await conditional.require_current(request, _current(conn, caller, customer_id))
+        await conditional.require_current(request, partial(_current, conn, caller, customer_id))
         customer = await customers.update(conn, caller, customer_id, changes)
         return conditional.tagged(_record(customer))
 
@@ -71,7 +68,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 async def delete_customer(request: Request, caller: Caller) -> Response:
     customer_id = path_id(request, "customer_id")
     async with context(request).db.write() as conn:
-        await conditional.require_current(request, _current(conn, caller, customer_id))
+        await conditional.require_current(request, partial(_current, conn, caller, customer_id))
         await customers.delete(conn, caller, customer_id, context(request).media)
     return Response(status_code=204)
 

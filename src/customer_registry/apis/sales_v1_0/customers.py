@@ -3,6 +3,7 @@ by reference, list, update, delete; every answer the full record of seed 002."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -99,17 +100,13 @@ async def create_customer(request: Request, caller: Caller) -> Response:
         return json_response(record_json(request, record), status=201)
 
 
-def _current(request: Request, conn: Connection, caller: Caller) -> conditional.Current:
+async def _current(request: Request, conn: Connection, caller: Caller) -> bytes | memoryview:
     """The record as it is now, the customer locked until the write's transaction ends
     (`If-Match`)."""
-
-    async def current() -> bytes | memoryview:
-        customer_id = await customers.identified(conn, caller, _customer(request))
-        await customers.get(conn, caller, customer_id, for_update=True)
-        record = await records.record(conn, caller, customer_id)
-        return json_response(record_json(request, record)).body
-
-    return current
+    customer_id = await customers.identified(conn, caller, _customer(request))
+    await customers.get(conn, caller, customer_id, for_update=True)
+    record = await records.record(conn, caller, customer_id)
+    return json_response(record_json(request, record)).body
 
 
 @requires_in_entity(Level.OVERVIEW)
@@ -134,7 +131,7 @@ async def update_customer(request: Request, caller: Caller) -> Response:
     given = _Input(await parameters(request, files=True), creates=False)
     await given.read_image(request)
     async with context(request).db.write() as conn:
-        await conditional.require_current(request, _current(request, conn, caller))
+        await conditional.require_current(request, partial(_current, request, conn, caller))
         updated = await customers.update(
             conn,
             caller,
@@ -151,6 +148,6 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 @requires_in_entity(Level.SYSTEM)
 async def delete_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.write() as conn:
-        await conditional.require_current(request, _current(request, conn, caller))
+        await conditional.require_current(request, partial(_current, request, conn, caller))
         await customers.delete(conn, caller, _customer(request), context(request).media)
     return Response(status_code=204)
