@@ -130,7 +130,7 @@ async def change_customer(
     await repository.close_current(conn, released, release)
     for ended in (current, held):
         if ended is not None:
-            await _record(conn, caller, HistoryRow.from_row(ended), "product.removed", release)
+            await _removed(conn, caller, HistoryRow.from_row(ended), release)
     added = await repository.insert(
         conn,
         {
@@ -142,7 +142,15 @@ async def change_customer(
         },
     )
     holding = HistoryRow.from_row(added)
-    await _record(conn, caller, holding, "product.added", {"date_added": now})
+    await change_log.record(
+        conn,
+        caller,
+        customer_id=holding.customer_id,
+        action="product.added",
+        before={},
+        after={"product_imei": imei, "date_added": now},
+        subject=imei,
+    )
     return Moved(customer, holding)
 
 
@@ -164,22 +172,19 @@ async def expire_customer(
     }
     await repository.close_current(conn, held, release)
     if current is not None:
-        await _record(conn, caller, HistoryRow.from_row(current), "product.removed", release)
+        await _removed(conn, caller, HistoryRow.from_row(current), release)
 
 
-async def _record(
-    conn: Connection, caller: Caller, holding: HistoryRow, action: str, change: Mapping[str, Any]
+async def _removed(
+    conn: Connection, caller: Caller, holding: HistoryRow, release: Mapping[str, Any]
 ) -> None:
-    """A product given to or taken from a customer, in the customer's history."""
-    held = {"product_imei": holding.product_imei}
-    after = {} if action == "product.removed" else held
-    dates = ("date_added",) if action == "product.added" else ("date_removed", "removal_reason")
+    """A product taken from its customer (`release`: how), in the customer's history."""
     await change_log.record(
         conn,
         caller,
         customer_id=holding.customer_id,
-        action=action,
-        before={} if action == "product.added" else held,
-        after={**after, **{name: change[name] for name in dates}},
+        action="product.removed",
+        before={"product_imei": holding.product_imei},
+        after={name: release[name] for name in ("date_removed", "removal_reason")},
         subject=holding.product_imei,
     )
