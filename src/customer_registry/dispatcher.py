@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
-import logging
 import secrets
 import socket
 import time
@@ -37,8 +36,6 @@ from customer_registry.storage.database import Database, Row
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 BATCH = 50  # events read at a time, per webhook
 USER_AGENT = "customer-registry-webhooks/1"
-
-_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -159,14 +156,3 @@ class Dispatcher:
 
 class Refused(Exception):
     """A receiver's address that webhooks may not reach."""
-
-
-async def run(dispatcher: Dispatcher, every: float = 1.0) -> None:
-    """Rounds, one every `every` seconds, as long as the service runs; a failed round (the
-    database away) is logged and the next one tried."""
-    while True:
-        try:
-            await dispatcher.round()
-        except Exception:
-            _log.exception("A webhook delivery round failed; next one in %s s", every)
-        await asyncio.sleep(every)
