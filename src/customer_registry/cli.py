@@ -104,9 +104,10 @@ def _settings() -> Settings:
         raise _fail(f"bad setting: {problems}", 2) from None
 
 
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one database operation with the settings from the environment; errors in one line."""
-    settings = _settings()
+def _run(work: Callable[[Database], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run one database operation with `settings` (default: the environment's); errors in
+    one line."""
+    settings = settings or _settings()
 
     async def main() -> T:
         db = open_database(settings)
@@ -640,7 +641,7 @@ def webhooks_add(
                 allow_private=settings.webhook_allow_private_addresses,
             )
 
-    hook = _run(work)
+    hook = _run(work, settings)
     secret = webhooks.signing_secret(service_key(settings), hook)
     print(f"Webhook #{hook.webhook_id} added. Its signing secret (shown only once): {secret}")
 
@@ -727,7 +728,7 @@ def webhooks_replay(
             )
             return await sender.replay(change_id)
 
-    sent = _run(work)
+    sent = _run(work, settings)
     for webhook_id, delivered, answer in sent:
         print(f"Webhook #{webhook_id}: {'delivered' if delivered else 'not delivered'} ({answer})")
     if not sent:
