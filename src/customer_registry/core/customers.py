@@ -117,8 +117,10 @@ class Created:
     customer_entity_linker_id: int
 
 
-# A customer's fields in its history (`history_fields`), its entity aside.
-_HISTORY_FIELDS = ("name", "external_id", "code", *DETAILS)
+# A customer's fields in its history (`history_fields`), its entity aside: its identity, then
+# its details.
+_IDENTITY = ("name", "external_id", "code")
+_HISTORY_FIELDS = (*_IDENTITY, *DETAILS)
 
 
 def history_fields(
@@ -128,9 +130,7 @@ def history_fields(
     payment types' ids when they are known (given or replaced by the change)."""
     fields: dict[str, Any] = {
         "entity_id": customer.entity_id,
-        "name": customer.name,
-        "external_id": customer.external_id,
-        "code": customer.code,
+        **{name: getattr(customer, name) for name in _IDENTITY},
         **msgspec.structs.asdict(customer.details),
     }
     if payment_types is not None:
