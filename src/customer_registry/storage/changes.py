@@ -15,18 +15,8 @@ from customer_registry.storage.schema import customer_changes as changes
 from customer_registry.storage.schema import customers
 from customer_registry.storage.scope import entity_scope, per_scope_kind, scope_values
 
-_COLUMNS = (
-    "customer_id",
-    "entity_id",
-    "changed_at",
-    "user_id",
-    "username",
-    "surface",
-    "action",
-    "subject",
-    "changes",
-    "state",
-)
+# What an entry is written with: every column but its generated id.
+_COLUMNS = tuple(column.name for column in changes.columns if not column.primary_key)
 _VALUES = {name: sa.bindparam(name, type_=changes.c[name].type) for name in _COLUMNS}
 _INSERT = Prepared(sa.insert(changes).values(_VALUES))
 # An entry in the entity its customer is in now (read in the same statement).
