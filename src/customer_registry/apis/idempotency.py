@@ -33,7 +33,10 @@ from customer_registry.core.permissions import Caller
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+# A key: 1 to KEY_MAX visible ASCII characters (also what the OpenAPI documents state).
+KEY_CHARACTER = "[!-~]"
+KEY_MAX = 255
+_KEY = re.compile(f"{KEY_CHARACTER}{{1,{KEY_MAX}}}")
 # Not kept: the replayed body's own length is set again.
 _NOT_KEPT = frozenset({b"content-length"})
 
@@ -73,7 +76,7 @@ def _key(request: Request) -> str | None:
         return None
     value = value.strip()
     if _KEY.fullmatch(value) is None:
-        raise Invalid({HEADER: "{field} must be 1 to 255 visible ASCII characters."})
+        raise Invalid({HEADER: f"{{field}} must be 1 to {KEY_MAX} visible ASCII characters."})
     return value
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -20,9 +21,10 @@ from starlette.routing import BaseRoute, Route
 
 from customer_registry.apis.http import json_response
 from customer_registry.apis.idempotency import HEADER as IDEMPOTENCY_KEY
-from customer_registry.apis.idempotency import REPLAYED
+from customer_registry.apis.idempotency import KEY_CHARACTER, KEY_MAX, REPLAYED
 from customer_registry.core import webhooks
 from customer_registry.core.fields import FLOAT_LIMIT, INT32
+from customer_registry.core.idempotency import KEPT_FOR
 from customer_registry.core.permissions import Level
 
 Schema = dict[str, Any]
@@ -514,14 +516,21 @@ def _idempotent(route: Route) -> bool:
     return getattr(route.endpoint, "idempotent", False) is True
 
 
+_HOUR = timedelta(hours=1)
 _IDEMPOTENCY_KEY: Schema = {
     "name": IDEMPOTENCY_KEY,
     "in": "header",
     "required": False,
-    "description": "Any text of 1 to 255 visible ASCII characters, new for each request "
-    "(a UUID): the same request sent again with it within 24 hours gets the first answer "
-    "again, and nothing is done twice. Kept per user, and only once the request succeeded",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": f"Any text of 1 to {KEY_MAX} visible ASCII characters, new for each "
+    f"request (a UUID): the same request sent again with it within {KEPT_FOR // _HOUR} hours "
+    "gets the first answer again, and nothing is done twice. Kept per user, and only once "
+    "the request succeeded",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": KEY_MAX,
+        "pattern": f"^{KEY_CHARACTER}+$",
+    },
 }
 _REPLAYED: Schema = {
     "required": False,
