@@ -135,6 +135,16 @@ def broken_rule(importer: str, imported: str) -> str | None:
         and not _within(imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS)))
     ):
         return "transfer reaches data through the core, as the APIs do"
+    if _within(imported, *_ours("console")) and not _within(
+        importer, *_ours("console", *ENTRY_POINTS)
+    ):
+        return "the console is a surface the app mounts: no layer imports it"
+    if (
+        _within(importer, *_ours("console"))
+        and _within(imported, *_ours("storage"))
+        and not _within(imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS)))
+    ):
+        return "the console reaches data through the core, as the APIs do"
     if _within(importer, *_ours("apis")):
         api = _api_package(importer)
         other = _api_package(imported)
@@ -185,6 +195,10 @@ def test_every_import_keeps_the_layout() -> None:
         ("customer_registry.transfer.files", "httpx"),
         ("customer_registry.transfer.remote", "starlette.requests"),
         ("customer_registry.transfer.files", "customer_registry.storage.customers"),
+        ("customer_registry.console.customers", "customer_registry.storage.customers"),
+        ("customer_registry.console.customers", "customer_registry.storage.listing"),
+        ("customer_registry.apis.http", "customer_registry.console.session"),
+        ("customer_registry.core.customers", "customer_registry.console.forms"),
     ],
 )
 def test_each_rule_refuses_what_it_forbids(importer: str, imported: str) -> None:

@@ -31,11 +31,13 @@ from customer_registry.apis.openapi import DOCS_ASSETS
 from customer_registry.apis.partner_v1.app import create_partner_app
 from customer_registry.apis.sales_v1_0.app import create_sales_app
 from customer_registry.auth.keys import service_key
+from customer_registry.console.app import create_console_app
 from customer_registry.core import changes, idempotency
 from customer_registry.memory import keep_large_blocks_apart
 from customer_registry.settings import Settings
 
 _log = logging.getLogger(__name__)
+CONSOLE = "/console"
 
 
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> Starlette:
@@ -72,9 +74,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         ("/api/v1.0", create_sales_app(ctx)),
         ("/api", create_billing_app(ctx)),
     ]
+    console = create_console_app(ctx)
     app = _Service(
         routes=[
             *(_PrefixMount(prefix, app=api) for prefix, api in apis),
+            _PrefixMount(CONSOLE, app=console),
             # Swagger UI's files, for each API's interactive docs (`…/docs`).
             Mount(DOCS_ASSETS, app=StaticFiles(directory=swagger_ui_bundle.swagger_ui_path)),
             # Customer images, public as in the sales document (names are unguessable).
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         exception_handlers={HTTPException: _unmatched_in_own_format(apis)},
     )
     app.state.ctx = ctx
+    console.state.service = app  # a customer's page shows each API's record of it
     return app
 
 

@@ -179,18 +179,35 @@ def serve(
 
     from customer_registry.protocol import DeadlineProtocol
 
+    host, port = host or settings.host, port or settings.port
+    _print_addresses(settings.public_url or f"http://{_url_host(host)}:{port}")
     uvicorn.run(
         "customer_registry.app:serving_app",
         factory=True,
         proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers or settings.workers,
         access_log=access_log,
         log_config=uvicorn_log_config(),
         server_header=False,
         http=DeadlineProtocol,
     )
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _print_addresses(origin: str) -> None:
+    """Where each surface answers, before the server's own start-up lines."""
+    for surface, path in [
+        ("partner API", "/v1"),
+        ("sales API", "/api/v1.0"),
+        ("billing API", "/api/v1"),
+        ("console", "/console/"),
+    ]:
+        print(f"{surface:>12}: {origin}{path}", flush=True)
 
 
 @app.command()

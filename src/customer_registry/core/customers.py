@@ -26,7 +26,7 @@ from customer_registry.core.errors import (
     UnknownField,
     missing,
 )
-from customer_registry.core.fields import INT64, Attribute, is_key, validate
+from customer_registry.core.fields import INT64, Attribute, is_key, problem, validate
 from customer_registry.core.permissions import Caller
 from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.core.references import Finder, Reference, resolve, resolve_all
@@ -171,6 +171,27 @@ def _validate(changes: Mapping[str, Any]) -> None:
     errors |= _detail_problems(changes)
     if errors:
         raise Invalid(errors)
+
+
+def field_problems(changes: Mapping[str, Any]) -> dict[str, str]:
+    """What the rules of each field alone find wrong with `changes` (of writable fields),
+    every problem at once (a write stops at the first kind it finds) and without writing,
+    for a form that shows them together; the write checks them again."""
+    problems: dict[str, str] = {}
+    details: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in DETAILS:
+            continue
+        found = problem(DETAILS[name], value)
+        if found:
+            problems[name] = found
+        else:
+            details[name] = value
+    try:
+        _validate({k: v for k, v in changes.items() if k not in DETAILS})
+    except Invalid as error:
+        problems |= error.errors
+    return problems | _detail_problems(details)
 
 
 def _detail_problems(values: Mapping[str, Any]) -> dict[str, str]:
@@ -470,7 +491,7 @@ async def create(
     With `generate_code` and no code given, the entity's next account code is assigned.
     `image`'s files are written before the row, and removed if the transaction fails.
     """
-    scope = await _new_customers_scope(conn, caller, new.entity_id)
+    scope = await new_customers_scope(conn, caller, new.entity_id)
     details, types = await _resolved(conn, caller, scope, new.details, payment_types)
     values = _new_values(new, details)
     await _check_references(conn, scope, values)
@@ -502,7 +523,7 @@ async def create(
     return created
 
 
-async def _new_customers_scope(conn: Connection, caller: Caller, entity_id: int) -> Scope:
+async def new_customers_scope(conn: Connection, caller: Caller, entity_id: int) -> Scope:
     """The scope new customers of `entity_id` are written in, if the caller may create them
     there and the entity exists."""
     if not caller.can_see_entity(entity_id):
@@ -561,7 +582,7 @@ async def create_many(
     transaction to be rolled back."""
     if any(new.code is None for new in news):
         raise ValueError("create_many writes customers that have a code")
-    scope = await _new_customers_scope(conn, caller, entity_id)
+    scope = await new_customers_scope(conn, caller, entity_id)
     lookups = _Lookups(conn, caller, scope)
     defaults = await _defaults(conn, caller, scope)
     pending = _Pending(conn, caller, scope)

@@ -118,3 +118,9 @@ class PageRequest:
 class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     total: int = 0
+
+
+def contains(fields: tuple[str, ...], term: str) -> Filter:
+    """Any of `fields` contains `term`, case-insensitively (its `%`, `_` taken literally)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return BoolOp("or", tuple(Condition(f, Op.ILIKE, f"%{escaped}%") for f in fields))

@@ -19,12 +19,7 @@ from customer_registry.apis.billing_v1.names import (
     CUSTOMER_PARAMETERS,
 )
 from customer_registry.apis.billing_v1.params import BadParameters, check, request_input, words
-from customer_registry.apis.billing_v1.query import (
-    SEARCH_FIELDS,
-    contains,
-    parse_list,
-    parse_page,
-)
+from customer_registry.apis.billing_v1.query import SEARCH_FIELDS, parse_list, parse_page
 from customer_registry.apis.billing_v1.render import customer_json, paginator
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
@@ -32,7 +27,7 @@ from customer_registry.apis.idempotency import idempotent
 from customer_registry.core import customers
 from customer_registry.core.errors import NotFound
 from customer_registry.core.permissions import Caller, Level
-from customer_registry.core.query import ListQuery
+from customer_registry.core.query import ListQuery, contains
 from customer_registry.storage.database import Connection
 
 _IDENTITY = ("name", "code")

@@ -17,6 +17,7 @@ from customer_registry.core.query import (
     Op,
     Order,
     PageRequest,
+    contains,
 )
 
 DEFAULT_PER_PAGE = 15
@@ -57,12 +58,6 @@ def parse_page(request: Request) -> PageRequest:
     """`page` from 1 (leniently, as Laravel's paginator); `per_page` 15 by default, capped at
     100 so no page is unbounded."""
     return PageRequest(page=_page(request), per_page=_per_page(request))
-
-
-def contains(fields: tuple[str, ...], term: str) -> Filter:
-    """Any of `fields` contains `term`, case-insensitively (its `%`, `_` taken literally)."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return BoolOp("or", tuple(Condition(f, Op.ILIKE, f"%{escaped}%") for f in fields))
 
 
 def _not_allowed(kind: str, names: list[str]) -> HttpError:

@@ -1,0 +1,137 @@
+"""The console's app: its routes, its pages for errors, and the headers every answer of it
+carries (no inline script may run, no other site may frame it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+
+from customer_registry.apis.context import Context
+from customer_registry.apis.http import ErrorHandler, HttpError, api_app
+from customer_registry.console import customers, signing
+from customer_registry.console.access import BadForm
+from customer_registry.console.pages import page, redirect
+from customer_registry.console.session import SignInNeeded
+from customer_registry.core.errors import DomainError, Forbidden, NotFound
+
+SURFACE = "console"
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+def create_console_app(ctx: Context) -> ConsoleApp:
+    """The console (its `state.service` is set to the whole service by the app that mounts
+    it: a customer's page asks each API for its record)."""
+    routes = [
+        Route("/", _home, methods=["GET"]),
+        Route("/sign-in", signing.sign_in_page, methods=["GET"]),
+        Route("/sign-in", signing.sign_in, methods=["POST"]),
+        Route("/sign-out", signing.sign_out, methods=["POST"]),
+        Route("/customers", customers.list_customers, methods=["GET"]),
+        Route("/customers/new", customers.new_customer, methods=["GET"]),
+        Route("/customers/new", customers.create_customer, methods=["POST"]),
+        Route("/customers/{customer_id}", customers.show_customer, methods=["GET"]),
+        Route("/customers/{customer_id}/edit", customers.edit_customer, methods=["GET"]),
+        Route("/customers/{customer_id}/edit", customers.update_customer, methods=["POST"]),
+        Route("/customers/{customer_id}/delete", customers.confirm_delete, methods=["GET"]),
+        Route("/customers/{customer_id}/delete", customers.delete_customer, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=STATIC)),
+    ]
+    handlers: dict[type[Exception], ErrorHandler] = {
+        SignInNeeded: _to_sign_in,
+        BadForm: _bad_form,
+        Forbidden: _error_page(403),
+        NotFound: _error_page(404),
+        DomainError: _error_page(400),
+        HttpError: _http_error,
+        HTTPException: _routing_error,
+        Exception: _error_page(500),
+    }
+    return ConsoleApp(api_app(ctx, SURFACE, routes, handlers))
+
+
+async def _home(request: Request) -> Response:
+    return redirect(request, "/customers")
+
+
+def _to_sign_in(request: Request, exc: Exception) -> Response:
+    """To the sign-in page, coming back here afterwards (a GET's page; a form's is lost)."""
+    wanted = request.url.path if request.method == "GET" else ""
+    if wanted and request.url.query:
+        wanted += f"?{request.url.query}"
+    return signing.to_sign_in(request, wanted)
+
+
+def _bad_form(request: Request, exc: Exception) -> Response:
+    message = "This form has expired or did not come from this console. Reload it and try again."
+    return page(request, "error.html", None, status=403, title="Form refused", message=message)
+
+
+def _error_page(status: int) -> ErrorHandler:
+    titles = {400: "Refused", 403: "Not allowed", 404: "Not found", 500: "Something went wrong"}
+
+    def handler(request: Request, exc: Exception) -> Response:
+        message = str(exc) if status != 500 else "The error is in the service's log."
+        return page(
+            request, "error.html", None, status=status, title=titles[status], message=message
+        )
+
+    return handler
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpError)
+    return page(
+        request, "error.html", None, status=exc.status, title="Refused", message=exc.message
+    )
+
+
+def _routing_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = "No such page." if exc.status_code == 404 else str(exc.detail)
+    answer = page(
+        request, "error.html", None, status=exc.status_code, title="Not found", message=message
+    )
+    answer.headers.update(exc.headers or {})
+    return answer
+
+
+class ConsoleApp:
+    """The console's app with its security headers on every answer, pages, redirects, errors
+    and files alike; pages are never cached (they show one user's data)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if not scope["path"].startswith(f"{root_of(scope)}/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def root_of(scope: Scope) -> str:
+    return str(scope.get("root_path", ""))

@@ -1,0 +1,325 @@
+"""Customers in the console: the search, a customer's page (its fields, each API's record,
+its history), and the forms that create, edit and delete one, all through the core."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.context import context
+from customer_registry.apis.http import path_key
+from customer_registry.console import forms
+from customer_registry.console.access import console_page
+from customer_registry.console.api_views import customer_views
+from customer_registry.console.pages import page, redirect
+from customer_registry.console.session import session_token
+from customer_registry.core import catalogues, changes, customers, entities
+from customer_registry.core.errors import InUse, Invalid, NotUnique, missing
+from customer_registry.core.fields import NotAnInteger, parse_integer
+from customer_registry.core.permissions import Caller, Level, Visibility
+from customer_registry.core.query import (
+    Condition,
+    Filter,
+    ListQuery,
+    Op,
+    Order,
+    Page,
+    PageRequest,
+    contains,
+)
+from customer_registry.core.scope import Scope
+from customer_registry.storage.database import Connection
+
+PER_PAGE = 25
+# What the search box looks in: the name, each identifier, the phones and the e-mail.
+SEARCHED = ("name", "code", "secondary_code", "email", "phone", "mobile")
+_ACTIVE = {"yes": True, "no": False}
+# Pickers list at most this many entities or categories (an operator types an id past it).
+_PICKER_MAX = 500
+
+
+def _integer(text: str | None) -> int | None:
+    try:
+        return parse_integer((text or "").strip(), blank=True)
+    except NotAnInteger:
+        return None
+
+
+def _customer_id(request: Request) -> int:
+    raw: str = request.path_params["customer_id"]
+    key = path_key(raw)
+    if key is None:
+        raise missing("customer", "id", raw)
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """The search as the page shows it (and its links repeat it)."""
+
+    q: str
+    entity: int | None
+    category: int | None
+    active: str  # "", "yes" or "no"
+
+    @classmethod
+    def read(cls, request: Request) -> _Search:
+        params = request.query_params
+        active = params.get("active", "")
+        return cls(
+            q=params.get("q", "").strip(),
+            entity=_integer(params.get("entity")),
+            category=_integer(params.get("category")),
+            active=active if active in _ACTIVE else "",
+        )
+
+    def seen_by(self, caller: Caller) -> Caller | None:
+        """Who lists: the caller, narrowed to the entity chosen (None: one it cannot see)."""
+        if self.entity is None:
+            return caller
+        if not caller.can_see_entity(self.entity):
+            return None
+        return dataclasses.replace(caller, entity_id=self.entity, visibility=Visibility.ENTITY)
+
+    def query(self) -> ListQuery:
+        filters: list[Filter] = []
+        if self.q:
+            filters.append(contains(SEARCHED, self.q))
+        if self.category is not None:
+            filters.append(Condition("category_id", Op.EQ, self.category))
+        if self.active:
+            filters.append(Condition("active", Op.EQ, _ACTIVE[self.active]))
+        return ListQuery(filters=tuple(filters), order_by=(Order("name"), Order("customer_id")))
+
+
+async def _pickers(conn: Connection, caller: Caller) -> dict[str, Any]:
+    everything = PageRequest(per_page=_PICKER_MAX)
+    by_name = ListQuery(order_by=(Order("name"),))
+    return {
+        "entities": (await entities.list_page(conn, caller, by_name, everything)).items,
+        "categories": (
+            await catalogues.list_page(
+                conn, caller, catalogues.CUSTOMER_CATEGORIES, by_name, everything
+            )
+        ).items,
+    }
+
+
+@console_page()
+async def list_customers(request: Request, caller: Caller) -> Response:
+    search = _Search.read(request)
+    asked = PageRequest(
+        page=max(_integer(request.query_params.get("page")) or 1, 1), per_page=PER_PAGE
+    )
+    fragment = "fragment" in request.query_params  # the script's search as one types
+    async with context(request).db.read() as conn:
+        lister = search.seen_by(caller)
+        found: Page[customers.Customer] = (
+            Page()
+            if lister is None
+            else await customers.list_page(conn, lister, search.query(), asked)
+        )
+        pickers = {} if fragment else await _pickers(conn, caller)
+    values: dict[str, Any] = {
+        "search": search,
+        "found": found,
+        "page_number": asked.page,
+        "pages": max((found.total + PER_PAGE - 1) // PER_PAGE, 1),
+    }
+    if fragment:
+        return page(request, "_results.html", caller, **values)
+    deleted = _integer(request.query_params.get("deleted"))
+    return page(request, "customers.html", caller, **values, **pickers, deleted=deleted)
+
+
+@console_page()
+async def show_customer(request: Request, caller: Caller) -> Response:
+    wanted = _customer_id(request)
+    async with context(request).db.read() as conn:
+        customer = await customers.get(conn, caller, wanted)
+        history = await changes.of_customer(conn, caller, wanted)
+    token = session_token(request)
+    assert token is not None  # signed in
+    views = await customer_views(request, request.app.state.service, token, wanted)
+    return page(
+        request,
+        "customer.html",
+        caller,
+        customer=customer,
+        values=forms.current_values(customer),
+        fields=forms.CUSTOMER_FIELDS,
+        views=views,
+        history=reversed(history),
+        labels=forms.LABELS,
+    )
+
+
+def _form_page(
+    request: Request,
+    caller: Caller,
+    *,
+    customer: customers.Customer | None,
+    values: dict[str, Any],
+    problems: dict[str, str] | None = None,
+    entity_choices: list[entities.Entity] | None = None,
+    status: int = 200,
+) -> Response:
+    return page(
+        request,
+        "customer_form.html",
+        caller,
+        status=status,
+        customer=customer,
+        fields=forms.CUSTOMER_FIELDS,
+        values=values,
+        problems=forms.worded(problems or {}),
+        entity_choices=entity_choices or [],
+    )
+
+
+def _typed_back(form: FormData) -> dict[str, Any]:
+    """What the user typed, shown again beside the problems found in it."""
+    shown: dict[str, Any] = {}
+    for field in forms.CUSTOMER_FIELDS:
+        raw = form.get(field.name)
+        if field.input_type == "checkbox":
+            shown[field.name] = raw == "on"
+        else:
+            shown[field.name] = raw if isinstance(raw, str) else ""
+    return shown
+
+
+def _text_form(form: FormData) -> dict[str, str]:
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+
+
+async def _refusals(
+    conn: Connection,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    scope: Scope,
+    customer_id: int | None = None,
+) -> dict[str, str]:
+    """Every problem at once: the form's own (text not of its field's kind), each field's
+    rules, and those of the rules that read other rows (identifiers taken in the entity of
+    `scope`). The write checks them all again and the database decides a race."""
+    typed = {name: value for name, value in values.items() if name not in problems}
+    found = await customers.rule_problems(conn, scope, typed, customer_id)
+    return {**customers.field_problems(typed), **found, **problems}
+
+
+def _refused(error: Invalid | NotUnique) -> dict[str, str]:
+    if isinstance(error, NotUnique):
+        return {error.field: "Another customer of this entity has this {field}."}
+    return error.errors
+
+
+@console_page(Level.ADMIN)
+async def new_customer(request: Request, caller: Caller) -> Response:
+    async with context(request).db.read() as conn:
+        choices = (await _pickers(conn, caller))["entities"]
+    values = {**forms.initial_values(), "entity_id": caller.entity_id}
+    return _form_page(request, caller, customer=None, values=values, entity_choices=choices)
+
+
+@console_page(Level.ADMIN)
+async def create_customer(request: Request, caller: Caller) -> Response:
+    form = await request.form()
+    values, problems = forms.read(_text_form(form))
+    entity_id = _integer(str(form.get("entity_id", ""))) or caller.entity_id
+    sent = forms.for_create(values)
+    sent.setdefault("name", None)  # required: its rule then says so
+    async with context(request).db.write() as conn:
+        try:
+            scope = await customers.new_customers_scope(conn, caller, entity_id)
+            problems = await _refusals(conn, sent, problems, scope)
+            if problems:
+                raise Invalid(problems)
+            identity = {k: sent.pop(k, None) for k in ("name", "code", "external_id")}
+            new = customers.NewCustomer(
+                entity_id=entity_id,
+                name=identity["name"] or "",
+                code=identity["code"],
+                external_id=identity["external_id"],
+                details=sent,
+            )
+            created = await customers.create(conn, caller, new, generate_code=True)
+        except (Invalid, NotUnique) as error:
+            choices = (await _pickers(conn, caller))["entities"]
+            shown = {**_typed_back(form), "entity_id": entity_id}
+            return _form_page(
+                request,
+                caller,
+                customer=None,
+                values=shown,
+                problems=_refused(error),
+                entity_choices=choices,
+                status=422,
+            )
+    return redirect(request, f"/customers/{created.customer.customer_id}")
+
+
+@console_page(Level.ADMIN)
+async def edit_customer(request: Request, caller: Caller) -> Response:
+    async with context(request).db.read() as conn:
+        customer = await customers.get(conn, caller, _customer_id(request))
+    return _form_page(request, caller, customer=customer, values=forms.current_values(customer))
+
+
+@console_page(Level.ADMIN)
+async def update_customer(request: Request, caller: Caller) -> Response:
+    wanted = _customer_id(request)
+    form = await request.form()
+    values, problems = forms.read(_text_form(form))
+    async with context(request).db.write() as conn:
+        customer = await customers.get(conn, caller, wanted, for_update=True)
+        changed = forms.for_update(values, forms.current_values(customer))
+        try:
+            scope = caller.scope.for_entity(customer.entity_id)
+            problems = await _refusals(conn, changed, problems, scope, wanted)
+            if problems:
+                raise Invalid(problems)
+            if changed:
+                await customers.update(conn, caller, wanted, changed)
+        except (Invalid, NotUnique) as error:
+            return _form_page(
+                request,
+                caller,
+                customer=customer,
+                values=_typed_back(form),
+                problems=_refused(error),
+                status=422,
+            )
+    return redirect(request, f"/customers/{wanted}")
+
+
+@console_page(Level.SYSTEM)
+async def confirm_delete(request: Request, caller: Caller) -> Response:
+    async with context(request).db.read() as conn:
+        customer = await customers.get(conn, caller, _customer_id(request))
+    return page(request, "customer_delete.html", caller, customer=customer, problem=None)
+
+
+@console_page(Level.SYSTEM)
+async def delete_customer(request: Request, caller: Caller) -> Response:
+    wanted = _customer_id(request)
+    try:
+        async with context(request).db.write() as conn:
+            await customers.delete(conn, caller, wanted, context(request).media)
+    except InUse as error:  # sub-customers still name it
+        async with context(request).db.read() as conn:
+            customer = await customers.get(conn, caller, wanted)
+        return page(
+            request,
+            "customer_delete.html",
+            caller,
+            status=409,
+            customer=customer,
+            problem=str(error),
+        )
+    return redirect(request, f"/customers?deleted={wanted}")
