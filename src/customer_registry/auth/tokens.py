@@ -150,7 +150,33 @@ class TokenAuthenticator:
     def forget(self, token: str) -> None:
         self._cache.pop(token_digest(token), None)
 
+    def forget_id(self, token_id: int) -> None:
+        """Forget a token known by its id only (a key revoked from its list): this worker
+        refuses it at once, the others within their cache's time."""
+        for digest in [d for d, checked in self._cache.items() if checked.token_id == token_id]:
+            self._cache.pop(digest, None)
+
 
 async def revoke(conn: Connection, token: str) -> None:
     if not await repository.delete_token(conn, token_digest(token)):
         raise NotFound("No such token.")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as it can be shown again: never the key itself, only its facts."""
+
+    token_id: int
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime | None
+
+
+async def api_keys(conn: Connection, user_id: int) -> list[ApiKey]:
+    return [ApiKey(**row) for row in await repository.api_keys(conn, user_id)]
+
+
+async def revoke_api_key(conn: Connection, user_id: int, token_id: int) -> None:
+    """Refused by every worker within `token_cache_seconds` (their caches' time)."""
+    if not await repository.delete_api_key(conn, user_id, token_id):
+        raise NotFound("No such API key.")

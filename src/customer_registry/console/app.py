@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import ErrorHandler, HttpError, api_app
-from customer_registry.console import customers, signing
+from customer_registry.console import admin, customers, signing
 from customer_registry.console.access import BadForm
 from customer_registry.console.pages import page, redirect
 from customer_registry.console.session import SignInNeeded
@@ -51,6 +51,24 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         Route("/customers/{customer_id}/edit", customers.update_customer, methods=["POST"]),
         Route("/customers/{customer_id}/delete", customers.confirm_delete, methods=["GET"]),
         Route("/customers/{customer_id}/delete", customers.delete_customer, methods=["POST"]),
+        Route("/users", admin.list_users, methods=["GET"]),
+        Route("/users", admin.create_user, methods=["POST"]),
+        Route("/users/{user_id}", admin.show_user, methods=["GET"]),
+        Route("/users/{user_id}", admin.change_user, methods=["POST"]),
+        Route("/users/{user_id}/keys", admin.create_key, methods=["POST"]),
+        Route("/users/{user_id}/keys/{token_id}/revoke", admin.revoke_key, methods=["POST"]),
+        Route("/entities", admin.list_entities, methods=["GET"]),
+        Route("/entities", admin.create_entity, methods=["POST"]),
+        Route("/catalogues/{catalogue}", admin.list_catalogue, methods=["GET"]),
+        Route("/catalogues/{catalogue}", admin.create_in_catalogue, methods=["POST"]),
+        Route(
+            "/catalogues/{catalogue}/{item_id}/delete",
+            admin.delete_from_catalogue,
+            methods=["POST"],
+        ),
+        Route("/brands", admin.list_brands, methods=["GET"]),
+        Route("/brands", admin.create_brand, methods=["POST"]),
+        Route("/brands/{brand_id}/delete", admin.delete_brand, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=STATIC)),
     ]
     handlers: dict[type[Exception], ErrorHandler] = {

@@ -62,6 +62,7 @@ async def create(
         errors["password"] = f"{{field}} must be at least {PASSWORD_MIN} characters."
     if errors:
         raise Invalid(errors)
+    require_grantable(caller, level, visibility)
     await entities.require_existing(conn, caller, entity_id, field="entity_id")
     row = await repository.insert_user(
         conn,
@@ -93,11 +94,65 @@ async def any_exists(conn: Connection) -> bool:
 async def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
     """A disabled user cannot log in, and their tokens are refused from the next check on
     (the command line's: it acts on every entity's users)."""
-    changed = await repository.set_user_disabled(
-        conn, COMMAND_LINE.scope, username, disabled, utcnow()
-    )
-    if not changed:
+    row = await repository.user_by_username(conn, username)
+    if row is None:
         raise NotFound(f"User {username!r} does not exist.")
+    await change(conn, COMMAND_LINE, row["user_id"], disabled=disabled)
+
+
+def require_grantable(caller: Caller, level: Level, visibility: Visibility) -> None:
+    """No one gives more rights than they hold: a level above their own, or every entity's
+    customers when they see only their own entity's."""
+    if level > caller.level:
+        raise Forbidden(f"You may not grant the {level.name} level, above your own.")
+    if visibility is Visibility.GLOBAL and not caller.sees_all_entities:
+        raise Forbidden("Only users with GLOBAL visibility can grant it.")
+
+
+async def manageable(conn: Connection, caller: Caller, user_id: int) -> User:
+    """A user the caller sees and holds at least the rights of: changing them, or making a
+    key that acts as them, gives the caller nothing they did not have."""
+    user = await get(conn, caller, user_id)
+    require_grantable(caller, user.level, user.visibility)
+    return user
+
+
+async def change(
+    conn: Connection,
+    caller: Caller,
+    user_id: int,
+    *,
+    level: Level | None = None,
+    visibility: Visibility | None = None,
+    disabled: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Change a user the caller may manage: level and visibility (no more than the caller
+    holds), disabled or not, a new password (which ends the user's login sessions; API keys
+    stay)."""
+    user = await manageable(conn, caller, user_id)
+    if level is not None or visibility is not None:
+        require_grantable(caller, level or user.level, visibility or user.visibility)
+    values: dict[str, object] = {"modified_at": utcnow(), "modified_by": caller.username}
+    if level is not None:
+        values["permissions"] = level.name
+    if visibility is not None:
+        values["visibility"] = visibility.value
+    if disabled is not None:
+        values["disabled"] = disabled
+    if password is not None:
+        _check_password(password)
+        values["password_hash"] = await hash_password_async(password)
+        await repository.delete_sessions(conn, user_id)
+    row = await repository.update_user(conn, caller.scope, user_id, values)
+    if row is None:
+        raise missing("user", "id", user_id)  # another request deleted it first
+    return User.from_row(row)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise Invalid({"password": f"{{field}} must be at least {PASSWORD_MIN} characters."})
 
 
 async def get(conn: Connection, caller: Caller, user_id: int) -> User:

@@ -53,15 +53,46 @@ async def list_users(conn: Connection, scope: Scope) -> Sequence[Row]:
     )
 
 
-async def set_user_disabled(
-    conn: Connection, scope: Scope, username: str, disabled: bool, now: datetime
-) -> bool:
-    touched = await conn.execute(
+async def update_user(
+    conn: Connection, scope: Scope, user_id: int, values: Mapping[str, Any]
+) -> Row | None:
+    """Change a user the scope sees; None if it sees none with this id."""
+    check_storable(users, values)
+    return await conn.fetch_one(
         sa.update(users)
-        .where(users.c.username == username, USERS.scope(scope, users))
-        .values(disabled=disabled, modified_at=now, modified_by="command-line")
+        .where(users.c.user_id == user_id, USERS.scope(scope, users))
+        .values(**values)
+        .returning(users)
     )
-    return touched > 0
+
+
+async def delete_sessions(conn: Connection, user_id: int) -> None:
+    """The user's login tokens (sliding ones); API keys stay."""
+    await conn.execute(
+        sa.delete(tokens).where(tokens.c.user_id == user_id, tokens.c.idle_seconds.is_not(None))
+    )
+
+
+async def api_keys(conn: Connection, user_id: int) -> Sequence[Row]:
+    """The user's API keys (tokens without sliding expiry), oldest first."""
+    return await conn.fetch_all(
+        sa.select(
+            tokens.c.token_id, tokens.c.created_at, tokens.c.last_used_at, tokens.c.expires_at
+        )
+        .where(tokens.c.user_id == user_id, tokens.c.idle_seconds.is_(None))
+        .order_by(tokens.c.token_id)
+    )
+
+
+async def delete_api_key(conn: Connection, user_id: int, token_id: int) -> bool:
+    deleted = await conn.execute(
+        sa.delete(tokens).where(
+            tokens.c.token_id == token_id,
+            tokens.c.user_id == user_id,
+            tokens.c.idle_seconds.is_(None),
+        )
+    )
+    return deleted > 0
 
 
 async def insert_token(conn: Connection, values: Mapping[str, Any]) -> None:

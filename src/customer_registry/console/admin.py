@@ -1,0 +1,390 @@
+"""Administration in the console: users (their level, visibility, password, disabling),
+their API keys, entities, the sales catalogues and the billing brands, through the core."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from customer_registry.apis.context import context
+from customer_registry.apis.http import path_key
+from customer_registry.auth import tokens
+from customer_registry.console.access import console_page
+from customer_registry.console.forms import label
+from customer_registry.console.pages import page, redirect
+from customer_registry.core import brands, catalogues, entities, users
+from customer_registry.core.errors import DomainError, InUse, Invalid, NotUnique, missing
+from customer_registry.core.fields import (
+    Kind,
+    NotAnInteger,
+    NotANumber,
+    parse_integer,
+    parse_number,
+)
+from customer_registry.core.permissions import Caller, Level, Visibility
+from customer_registry.core.query import ListQuery, Order, PageRequest
+
+_LISTED = PageRequest(per_page=500)  # an administration page lists this many at most
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _key(request: Request, name: str, kind: str) -> int:
+    raw: str = request.path_params[name]
+    key = path_key(raw)
+    if key is None:
+        raise missing(kind, "id", raw)
+    return key
+
+
+def _problems(error: DomainError) -> dict[str, str]:
+    """A refusal as messages by field (`""`: the form's), with the form's labels."""
+    if isinstance(error, Invalid):
+        return {k: m.replace("{field}", label(k)) for k, m in error.errors.items()}
+    if isinstance(error, NotUnique):
+        return {error.field: f"This {label(error.field).lower()} is already taken."}
+    return {"": str(error)}
+
+
+# --- users and their keys -------------------------------------------------------------------
+
+
+def _grantable(caller: Caller) -> dict[str, Any]:
+    """The levels and visibilities the caller may give (no more than their own)."""
+    visibilities = list(Visibility) if caller.sees_all_entities else [Visibility.ENTITY]
+    return {
+        "levels": [level for level in Level if level <= caller.level],
+        "visibilities": visibilities,
+    }
+
+
+async def _users_page(
+    request: Request, caller: Caller, *, status: int = 200, **values: Any
+) -> Response:
+    async with context(request).db.read() as conn:
+        found = await users.list_page(conn, caller, ListQuery(), _LISTED)
+        choices = await entities.list_page(conn, caller, ListQuery(), _LISTED)
+    values.setdefault("problems", {})
+    values.setdefault("typed", {})
+    return page(
+        request,
+        "users.html",
+        caller,
+        status=status,
+        users=found.items,
+        entity_choices=choices.items,
+        **_grantable(caller),
+        **values,
+    )
+
+
+@console_page(Level.SYSTEM)
+async def list_users(request: Request, caller: Caller) -> Response:
+    return await _users_page(request, caller)
+
+
+@console_page(Level.SYSTEM)
+async def create_user(request: Request, caller: Caller) -> Response:
+    form = await request.form()
+    typed = {
+        name: _text(form, name)
+        for name in ("username", "display_name", "level", "visibility", "entity_id")
+    }
+    try:
+        level, visibility = Level[typed["level"]], Visibility(typed["visibility"])
+    except (KeyError, ValueError):
+        raise Invalid({"level": "{field} must be one of the listed."}) from None
+    try:
+        entity_id = parse_integer(typed["entity_id"], blank=True)
+    except NotAnInteger:
+        raise Invalid({"entity_id": "{field} must be one of the listed."}) from None
+    try:
+        async with context(request).db.write() as conn:
+            user = await users.create(
+                conn,
+                caller,
+                username=typed["username"],
+                password=_text(form, "password"),
+                level=level,
+                visibility=visibility,
+                entity_id=entity_id or caller.entity_id,
+                display_name=typed["display_name"] or None,
+            )
+    except (Invalid, NotUnique) as error:
+        return await _users_page(
+            request, caller, status=422, problems=_problems(error), typed=typed
+        )
+    return redirect(request, f"/users/{user.user_id}")
+
+
+async def _user_page(
+    request: Request,
+    caller: Caller,
+    user_id: int,
+    *,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    async with context(request).db.read() as conn:
+        user = await users.manageable(conn, caller, user_id)
+        keys = await tokens.api_keys(conn, user_id)
+    values.setdefault("problems", {})
+    values.setdefault("new_key", None)
+    return page(
+        request,
+        "user.html",
+        caller,
+        status=status,
+        user=user,
+        keys=keys,
+        **_grantable(caller),
+        **values,
+    )
+
+
+@console_page(Level.SYSTEM)
+async def show_user(request: Request, caller: Caller) -> Response:
+    return await _user_page(request, caller, _key(request, "user_id", "user"))
+
+
+@console_page(Level.SYSTEM)
+async def change_user(request: Request, caller: Caller) -> Response:
+    """One of the user page's forms: access (level and visibility), disabled, password."""
+    user_id = _key(request, "user_id", "user")
+    form = await request.form()
+    changes: dict[str, Any] = {}
+    try:
+        if "level" in form:
+            changes["level"] = Level[_text(form, "level")]
+            changes["visibility"] = Visibility(_text(form, "visibility"))
+        if "disabled" in form:
+            changes["disabled"] = _text(form, "disabled") == "yes"
+        if "password" in form:
+            changes["password"] = _text(form, "password")
+    except (KeyError, ValueError):
+        raise Invalid({"level": "{field} must be one of the listed."}) from None
+    try:
+        async with context(request).db.write() as conn:
+            await users.change(conn, caller, user_id, **changes)
+    except Invalid as error:
+        return await _user_page(request, caller, user_id, status=422, problems=_problems(error))
+    return redirect(request, f"/users/{user_id}")
+
+
+@console_page(Level.SYSTEM)
+async def create_key(request: Request, caller: Caller) -> Response:
+    """A new API key for the user, shown once on this page (never in a URL, never again)."""
+    user_id = _key(request, "user_id", "user")
+    form = await request.form()
+    days = _text(form, "days").strip()
+    if days and not (days.isdigit() and 0 < int(days) <= 3650):
+        return await _user_page(
+            request, caller, user_id, status=422, problems={"days": "Days must be 1 to 3650."}
+        )
+    async with context(request).db.write() as conn:
+        user = await users.manageable(conn, caller, user_id)
+        issued = await tokens.issue(
+            conn,
+            user.user_id,
+            idle_seconds=None,
+            lifetime_seconds=int(days) * 86400 if days else None,
+        )
+    return await _user_page(request, caller, user_id, new_key=issued)
+
+
+@console_page(Level.SYSTEM)
+async def revoke_key(request: Request, caller: Caller) -> Response:
+    user_id = _key(request, "user_id", "user")
+    token_id = _key(request, "token_id", "API key")
+    async with context(request).db.write() as conn:
+        await users.manageable(conn, caller, user_id)
+        await tokens.revoke_api_key(conn, user_id, token_id)
+    context(request).authenticator.forget_id(token_id)
+    return redirect(request, f"/users/{user_id}")
+
+
+# --- entities -------------------------------------------------------------------------------
+
+
+async def _entities_page(
+    request: Request, caller: Caller, *, status: int = 200, **values: Any
+) -> Response:
+    async with context(request).db.read() as conn:
+        found = await entities.list_page(
+            conn, caller, ListQuery(order_by=(Order("name"),)), _LISTED
+        )
+    values.setdefault("problems", {})
+    return page(request, "entities.html", caller, status=status, entities=found.items, **values)
+
+
+@console_page(Level.ADMIN)
+async def list_entities(request: Request, caller: Caller) -> Response:
+    return await _entities_page(request, caller)
+
+
+@console_page(Level.ADMIN)
+async def create_entity(request: Request, caller: Caller) -> Response:
+    name = _text(await request.form(), "name")
+    try:
+        async with context(request).db.write() as conn:
+            await entities.create(conn, caller, {"name": name})
+    except (Invalid, NotUnique) as error:
+        return await _entities_page(request, caller, status=422, problems=_problems(error))
+    return redirect(request, "/entities")
+
+
+# --- the sales catalogues and the billing brands ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """One catalogue as the console shows it: its path, title and the fields of its form."""
+
+    path: str
+    title: str
+    catalogue: catalogues.Catalogue[Any]
+
+    @property
+    def fields(self) -> dict[str, Kind]:
+        return {
+            "reference": Kind.TEXT,
+            "name": Kind.TEXT,
+            **{name: attribute.kind for name, attribute in self.catalogue.fields.items()},
+        }
+
+
+CATALOGUES = {
+    kind.path: kind
+    for kind in (
+        _Kind("categories", "Customer categories", catalogues.CUSTOMER_CATEGORIES),
+        _Kind("segmentations", "Customer segmentations", catalogues.CUSTOMER_SEGMENTATIONS),
+        _Kind("payment-types", "Payment types", catalogues.CUSTOMER_PAYMENT_TYPES),
+        _Kind("regions", "Regions", catalogues.CUSTOMER_REGIONS),
+        _Kind("currencies", "Currencies", catalogues.CUSTOMER_CURRENCIES),
+    )
+}
+
+
+def _catalogue(request: Request) -> _Kind:
+    found = CATALOGUES.get(request.path_params["catalogue"])
+    if found is None:
+        raise missing("catalogue", "name", request.path_params["catalogue"])
+    return found
+
+
+def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's values in the core's types (empty: left out; a box: true or false)."""
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, kind in fields.items():
+        raw = _text(form, name).strip()
+        try:
+            if kind is Kind.BOOL:
+                values[name] = raw == "on"
+            elif not raw:
+                continue
+            elif kind in (Kind.INT, Kind.BIGINT):
+                values[name] = parse_integer(raw)
+            elif kind is Kind.FLOAT:
+                values[name] = parse_number(raw)
+            else:
+                values[name] = raw
+        except (NotAnInteger, NotANumber):
+            problems[name] = f"{label(name)} must be a number."
+    return values, problems
+
+
+async def _catalogue_page(
+    request: Request, caller: Caller, kind: _Kind, *, status: int = 200, **values: Any
+) -> Response:
+    async with context(request).db.read() as conn:
+        found = await catalogues.list_page(
+            conn, caller, kind.catalogue, ListQuery(order_by=(Order("reference"),)), _LISTED
+        )
+    values.setdefault("problems", {})
+    return page(
+        request,
+        "catalogue.html",
+        caller,
+        status=status,
+        kind=kind,
+        kinds=CATALOGUES.values(),
+        items=found.items,
+        labels={name: label(name) for name in kind.fields},
+        **values,
+    )
+
+
+@console_page(Level.ADMIN)
+async def list_catalogue(request: Request, caller: Caller) -> Response:
+    return await _catalogue_page(request, caller, _catalogue(request))
+
+
+@console_page(Level.ADMIN)
+async def create_in_catalogue(request: Request, caller: Caller) -> Response:
+    kind = _catalogue(request)
+    values, problems = _typed(kind.fields, await request.form())
+    try:
+        if problems:
+            raise Invalid(problems)
+        async with context(request).db.write() as conn:
+            await catalogues.create(conn, caller, kind.catalogue, values)
+    except (Invalid, NotUnique) as error:
+        return await _catalogue_page(request, caller, kind, status=422, problems=_problems(error))
+    return redirect(request, f"/catalogues/{kind.path}")
+
+
+@console_page(Level.ADMIN)
+async def delete_from_catalogue(request: Request, caller: Caller) -> Response:
+    kind = _catalogue(request)
+    key = _key(request, "item_id", kind.catalogue.kind)
+    try:
+        async with context(request).db.write() as conn:
+            await catalogues.delete(conn, caller, kind.catalogue, key)
+    except InUse as error:
+        return await _catalogue_page(request, caller, kind, status=409, problems=_problems(error))
+    return redirect(request, f"/catalogues/{kind.path}")
+
+
+async def _brands_page(
+    request: Request, caller: Caller, *, status: int = 200, **values: Any
+) -> Response:
+    async with context(request).db.read() as conn:
+        found = await brands.list_page(conn, caller, ListQuery(order_by=(Order("name"),)), _LISTED)
+    values.setdefault("problems", {})
+    return page(request, "brands.html", caller, status=status, brands=found.items, **values)
+
+
+@console_page(Level.ADMIN)
+async def list_brands(request: Request, caller: Caller) -> Response:
+    return await _brands_page(request, caller)
+
+
+@console_page(Level.ADMIN)
+async def create_brand(request: Request, caller: Caller) -> Response:
+    name = _text(await request.form(), "name").strip()
+    try:
+        async with context(request).db.write() as conn:
+            await brands.create(conn, caller, {"name": name or None})
+    except (Invalid, NotUnique) as error:
+        return await _brands_page(request, caller, status=422, problems=_problems(error))
+    return redirect(request, "/brands")
+
+
+@console_page(Level.ADMIN)
+async def delete_brand(request: Request, caller: Caller) -> Response:
+    brand_id = _key(request, "brand_id", "brand")
+    try:
+        async with context(request).db.write() as conn:
+            await brands.delete(conn, caller, brand_id)
+    except InUse as error:
+        return await _brands_page(request, caller, status=409, problems=_problems(error))
+    return redirect(request, "/brands")
