@@ -126,15 +126,20 @@ def broken_rule(importer: str, imported: str) -> str | None:
         if _within(imported, *_ours("core")) and _reaches_storage(imported):
             return "storage takes from the core only values and errors (modules that import no storage)"
     if _within(imported, *_ours("transfer")) and not _within(
-        importer, *_ours("transfer", *ENTRY_POINTS)
+        importer, *_ours("transfer", "console", *ENTRY_POINTS)
     ):
-        return "imports and exports (transfer) are called by the entry points, never by a layer"
+        return (
+            "imports and exports (transfer) are called by the entry points and the console, "
+            "never by a layer"
+        )
     if (
         _within(importer, *_ours("transfer"))
         and _within(imported, *_ours("storage"))
-        and not _within(imported, *_ours(*(f"storage.{name}" for name in STORAGE_FOR_APIS)))
+        and not _within(
+            imported, *_ours(*(f"storage.{name}" for name in (*STORAGE_FOR_APIS, "files")))
+        )
     ):
-        return "transfer reaches data through the core, as the APIs do"
+        return "transfer reaches data through the core, as the APIs do (files: its uploads)"
     if _within(imported, *_ours("console")) and not _within(
         importer, *_ours("console", *ENTRY_POINTS)
     ):

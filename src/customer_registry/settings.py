@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     max_image_decoded_bytes: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
     image_threads: int = Field(default=2, ge=1, le=64)
     media_dir: str = "media"
+    imports_dir: str = Field(
+        default="imports",
+        description="files uploaded to the console's imports, kept until they have run",
+    )
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=50, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)

@@ -39,6 +39,8 @@ NOT_TENANT = {
     "webhooks": "the service's own, kept from the command line; a webhook's entity is the one "
     "whose changes it is told of",
     "webhook_deliveries": "a webhook's (see webhooks)",
+    "import_jobs": "a user's own: every query names the user (the console's signed-in user), "
+    "and the import it runs is scoped as that user",
 }
 
 # The reviewed exceptions: (module, function, `Class.method` or module-level name) -> why it is

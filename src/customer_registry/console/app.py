@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,13 +16,14 @@ from starlette.types import Message, Receive, Scope, Send
 
 from customer_registry.apis.context import Context
 from customer_registry.apis.http import ErrorHandler, HttpError, api_app
-from customer_registry.console import admin, customers, signing
+from customer_registry.console import admin, customers, imports, signing
 from customer_registry.console.access import BadForm
 from customer_registry.console.pages import page, redirect
 from customer_registry.console.session import SignInNeeded
 from customer_registry.core.errors import DomainError, Forbidden, NotFound
 
 SURFACE = "console"
+UPLOAD_PATH = "/imports"
 STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = [
     (
@@ -69,6 +71,12 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         Route("/brands", admin.list_brands, methods=["GET"]),
         Route("/brands", admin.create_brand, methods=["POST"]),
         Route("/brands/{brand_id}/delete", admin.delete_brand, methods=["POST"]),
+        Route("/customers/export.csv", customers.export_customers, methods=["GET"]),
+        Route("/imports", imports.list_imports, methods=["GET"]),
+        Route("/imports/{import_id}", imports.show_import, methods=["GET"]),
+        Route("/imports/{import_id}/progress", imports.import_progress, methods=["GET"]),
+        Route("/imports/{import_id}/run", imports.run_import, methods=["POST"]),
+        Route("/imports/{import_id}/errors.csv", imports.error_report, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC)),
     ]
     handlers: dict[type[Exception], ErrorHandler] = {
@@ -81,7 +89,12 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         HTTPException: _routing_error,
         Exception: _error_page(500),
     }
-    return ConsoleApp(api_app(ctx, SURFACE, routes, handlers))
+    # An upload may be far larger than any other request: it alone has the larger limit.
+    uploads = [Route(UPLOAD_PATH, imports.upload, methods=["POST"])]
+    return ConsoleApp(
+        api_app(ctx, SURFACE, routes, handlers),
+        api_app(ctx, SURFACE, uploads, handlers, max_body_bytes=ctx.settings.max_upload_bytes),
+    )
 
 
 async def _home(request: Request) -> Response:
@@ -132,13 +145,19 @@ def _routing_error(request: Request, exc: Exception) -> Response:
 
 class ConsoleApp:
     """The console's app with its security headers on every answer, pages, redirects, errors
-    and files alike; pages are never cached (they show one user's data)."""
+    and files alike; pages are never cached (they show one user's data). An upload goes to
+    the app whose body limit is the uploads'."""
 
-    def __init__(self, app: Starlette) -> None:
-        self.app = app
-        self.state = app.state
+    def __init__(self, pages: Starlette, uploads: Starlette) -> None:
+        self.pages = pages
+        self.uploads = uploads
+        self.state = pages.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.pages
+        if scope["type"] == "http" and scope["method"] == "POST":
+            app = self.uploads if get_route_path(scope) == UPLOAD_PATH else self.pages
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -148,7 +167,7 @@ class ConsoleApp:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, with_headers)
+        await app(scope, receive, with_headers)
 
 
 def root_of(scope: Scope) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from customer_registry.apis.context import context
 from customer_registry.apis.http import path_key
@@ -19,7 +19,7 @@ from customer_registry.console.api_views import customer_views
 from customer_registry.console.pages import page, redirect
 from customer_registry.console.session import session_token
 from customer_registry.core import catalogues, changes, customers, entities
-from customer_registry.core.errors import InUse, Invalid, NotUnique, missing
+from customer_registry.core.errors import Forbidden, InUse, Invalid, NotUnique, missing
 from customer_registry.core.fields import NotAnInteger, parse_integer
 from customer_registry.core.permissions import Caller, Level, Visibility
 from customer_registry.core.query import (
@@ -34,6 +34,8 @@ from customer_registry.core.query import (
 )
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection
+from customer_registry.transfer.columns import NAMINGS
+from customer_registry.transfer.exporting import csv_of_found
 
 PER_PAGE = 25
 # What the search box looks in: the name, each identifier, the phones and the e-mail.
@@ -135,6 +137,24 @@ async def list_customers(request: Request, caller: Caller) -> Response:
         return page(request, "_results.html", caller, **values)
     deleted = _integer(request.query_params.get("deleted"))
     return page(request, "customers.html", caller, **values, **pickers, deleted=deleted)
+
+
+@console_page()
+async def export_customers(request: Request, caller: Caller) -> Response:
+    """The search's customers as CSV, named as the chosen API names them (so the file
+    imports back), streamed."""
+    search = _Search.read(request)
+    naming = NAMINGS.get(request.query_params.get("api", ""), NAMINGS["billing"])
+    lister = search.seen_by(caller)
+    if lister is None:
+        raise Forbidden("You may not see that entity's customers.")
+    rows = csv_of_found(context(request).db, lister, search.query().filters, naming)
+    name = f"customers-{naming.api}.csv"
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @console_page()

@@ -71,6 +71,14 @@ class _DryRun(Exception):
     """Raised at the end of a dry run, to roll its one transaction back."""
 
 
+def require_allowed(caller: Caller, entity_id: int) -> None:
+    """Who may import into `entity_id`: whoever could create its customers through the APIs
+    (ADMIN, what a create and a sales or billing update require, in an entity they see)."""
+    caller.require(Level.ADMIN)
+    if not caller.can_see_entity(entity_id):
+        raise Forbidden("You may only create customers in your own entity.")
+
+
 async def import_customers(
     db: Database,
     caller: Caller,
@@ -86,9 +94,7 @@ async def import_customers(
     """Import `rows` into `entity_id` as `caller`; answer what became of them. A caller who
     could not create customers through the APIs (below ADMIN, or another entity's user)
     is refused before anything is read."""
-    caller.require(Level.ADMIN)  # what a create (and a sales or billing update) requires
-    if not caller.can_see_entity(entity_id):
-        raise Forbidden("You may only create customers in your own entity.")
+    require_allowed(caller, entity_id)
     with change_log.through("import"):
         return await _import(
             db,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIRECTORY = 0o700
@@ -20,9 +21,14 @@ def create_private_file(path: str | Path) -> None:
 
 def write_private_file(path: Path, data: bytes) -> None:
     """`data` in a new file at `path`, its owner's only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as file:
+    with open_private_file(path) as file:
         file.write(data)
+
+
+def open_private_file(path: Path) -> BinaryIO:
+    """A new file at `path`, its owner's only, open for writing."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    return os.fdopen(fd, "wb")
 
 
 def make_private_directories(root: Path, relative: Path) -> None:

@@ -233,6 +233,44 @@ webhook_deliveries = sa.Table(
     sa.Column("updated_at", sa.DateTime(), nullable=False),
 )
 
+# An import started from the console: its file (kept under the imports directory until the
+# import has run), what its dry run and its run found, and how far the running one is. Any
+# worker shows it: the one running it writes its progress here.
+import_jobs = sa.Table(
+    "import_jobs",
+    metadata,
+    sa.Column("import_id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.Integer(),
+        sa.ForeignKey("users.user_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "entity_id",
+        sa.Integer(),
+        sa.ForeignKey("entities.entity_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("file_name", sa.String(255), nullable=False),  # as uploaded, to show
+    sa.Column("stored_name", sa.String(64), nullable=False),  # in the imports directory
+    sa.Column("on_conflict", sa.String(8), nullable=False),
+    sa.Column("plan", sa.Text(), nullable=False),  # how the file is read, its naming
+    sa.Column("dry_run", sa.Boolean(), nullable=False),  # what `state` and the counts are of
+    sa.Column("state", sa.String(16), nullable=False),  # running, done, failed
+    sa.Column("rows_total", sa.Integer(), nullable=True),  # about; None: unknown
+    sa.Column("created", sa.Integer(), nullable=False),
+    sa.Column("updated", sa.Integer(), nullable=False),
+    sa.Column("unchanged", sa.Integer(), nullable=False),
+    sa.Column("refused", sa.Integer(), nullable=False),
+    sa.Column("refusals", sa.Text(), nullable=True),  # the error report (CSV), once done
+    sa.Column("problem", sa.Text(), nullable=True),  # why it failed as a whole
+    sa.Column("started_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.Index(None, "user_id"),
+    sqlite_autoincrement=True,
+)
+
 # The answer a create gave under a client's Idempotency-Key, replayed to a retry of the same
 # request (`apis/idempotency.py`). A row is written in the create's own transaction, so one is
 # visible to others only with its answer: status, headers and body are null only while that

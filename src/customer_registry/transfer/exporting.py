@@ -4,16 +4,19 @@ each a row named as one API names its fields, so that the file imports back unch
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
 from typing import IO, Any
 
 from customer_registry.core import customers
 from customer_registry.core.permissions import Caller
+from customer_registry.core.query import Condition, Filter, ListQuery, Op, Order, PageRequest
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Database
 from customer_registry.transfer.columns import Naming
 from customer_registry.transfer.files import write_csv, write_json_lines
+
+_BATCH = 1000  # customers a download reads at a time
 
 
 class Format(StrEnum):
@@ -62,3 +65,25 @@ def _matches(row: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
 def _shown(value: Any) -> str:
     """A value as a CSV cell shows it (what `--where` compares with)."""
     return "" if value is None else str(value)
+
+
+async def csv_of_found(
+    db: Database, caller: Caller, filters: tuple[Filter, ...], naming: Naming
+) -> AsyncIterator[bytes]:
+    """The customers the caller sees that match `filters`, as CSV named as `naming` names
+    them, in batches by id (each read on its own: a long download holds no transaction)."""
+    last = 0
+    header = True
+    by_id = (Order("customer_id"),)
+    while True:
+        query = ListQuery(filters=(*filters, Condition("customer_id", Op.GT, last)), order_by=by_id)
+        async with db.read() as conn:
+            found = await customers.list_page(conn, caller, query, PageRequest(per_page=_BATCH))
+        text = io.StringIO()
+        rows = await naming.export_rows(db, caller, found.items)
+        write_csv(text, naming.export_columns, rows, header=header)
+        header = False
+        yield text.getvalue().encode()
+        if len(found.items) < _BATCH:
+            return
+        last = found.items[-1].customer_id

@@ -57,3 +57,24 @@ function tabs(container) {
 
 document.querySelectorAll("form[data-live-search]").forEach(liveSearch);
 document.querySelectorAll("[data-tabs]").forEach(tabs);
+
+// An import's page: its counts and bar follow the running import; the page reloads once
+// it ends (to show its report and what can be done next).
+function followImport(section) {
+  const bar = section.querySelector("progress");
+  const poll = async () => {
+    const answer = await fetch(section.dataset.importProgress, { credentials: "same-origin" });
+    if (!answer.ok) return;
+    const found = await answer.json();
+    for (const [name, value] of Object.entries(found)) {
+      const field = section.querySelector(`[data-field="${name}"]`);
+      if (field) field.textContent = String(value);
+    }
+    if (found.rows_total) bar.value = Math.min(found.rows_done, found.rows_total);
+    if (found.state !== "running") location.reload();
+    else setTimeout(poll, 1000);
+  };
+  if (section.dataset.state === "running") setTimeout(poll, 500);
+}
+
+document.querySelectorAll("[data-import-progress]").forEach(followImport);

@@ -1,0 +1,163 @@
+"""Imports and exports in the console: the upload, its dry run's report, the run and its
+progress, the error report, the search as CSV; the same import service and rules as the
+command line's."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from typing import Any
+
+import httpx
+
+from customer_registry.core.permissions import Level, Visibility
+from tests.conftest import MakeEntity, MakeUser
+from tests.console.conftest import SignIn, csrf
+
+BILLING_FILE = (
+    "customerAccount,name,mainAddressCity\n"
+    "A-1,Amani Duka,Kigali\n"
+    "A-2,,Huye\n"  # no name: refused, in the billing API's words
+    "A-3,Baraka Shop,Musanze\n"
+)
+
+
+async def _upload(
+    client: httpx.AsyncClient, content: bytes, name: str = "customers.csv", **fields: str
+) -> httpx.Response:
+    return await client.post(
+        "/console/imports",
+        data={"csrf": await csrf(client, "/console/imports"), **fields},
+        files={"file": (name, content, "text/csv")},
+    )
+
+
+async def _settled(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """The import's progress once it no longer runs."""
+    for _ in range(200):
+        found: dict[str, Any] = (await client.get(f"{path}/progress")).json()
+        if found["state"] != "running":
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError("the import did not end")
+
+
+async def _billing_names(client: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+    answer = await client.get("/api/v1/customers", headers=headers)
+    return sorted(c["name"] for c in answer.json()["data"])
+
+
+async def test_upload_dry_run_run_and_error_report(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    uploaded = await _upload(client, BILLING_FILE.encode())
+    assert uploaded.status_code == 303
+    path = uploaded.headers["location"]
+    dry = await _settled(client, path)
+    assert dry == {
+        "state": "done",
+        "dry_run": True,
+        "rows_total": 3,
+        "rows_done": 3,
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "refused": 1,
+    }
+    page = (await client.get(path)).text
+    assert "billing API names them" in page
+    assert "The name field is required." in page
+    assert await _billing_names(client, admin) == []  # a dry run writes nothing
+
+    ran = await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
+    assert ran.status_code == 303
+    done = await _settled(client, path)
+    assert (done["dry_run"], done["created"], done["refused"]) == (False, 2, 1)
+    assert await _billing_names(client, admin) == ["Amani Duka", "Baraka Shop"]
+    report = await client.get(f"{path}/errors.csv")
+    assert report.headers["content-type"].startswith("text/csv")
+    assert list(csv.reader(io.StringIO(report.text))) == [
+        ["line", "message"],
+        ["3", "The name field is required."],
+    ]
+    again = await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
+    assert again.status_code == 303  # an import that has run does not run twice
+    assert await _billing_names(client, admin) == ["Amani Duka", "Baraka Shop"]
+    page = (await client.get(path)).text
+    assert "Run the import" not in page
+    assert "Run it again" not in page
+
+
+async def test_an_upload_larger_than_any_other_request(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    rows = "".join(f"B-{n},Customer {n:05} {'x' * 60}\n" for n in range(20_000))
+    content = f"customerAccount,name\n{rows}".encode()
+    assert len(content) > 1024 * 1024  # the APIs' and the console's pages' body limit
+    uploaded = await _upload(client, content)
+    assert uploaded.status_code == 303
+    dry = await _settled(client, uploaded.headers["location"])
+    assert (dry["created"], dry["refused"]) == (20_000, 0)
+
+
+async def test_a_file_no_import_reads_is_refused(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    await sign_in()
+    wrong = await _upload(client, b"\x89PNG....", name="photo.png")
+    assert wrong.status_code == 422
+    assert "not a CSV, JSON Lines or .xlsx file" in wrong.text
+    empty = await _upload(client, b"", name="empty.csv")
+    assert empty.status_code == 422
+
+
+async def test_imports_keep_the_apis_rules(
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    make_entity: MakeEntity,
+    make_user: MakeUser,
+) -> None:
+    other = await make_entity("Other")
+    theirs = await make_user(Level.SYSTEM, Visibility.ENTITY, other, username="t@example.com")
+    await sign_in(Level.SYSTEM, Visibility.ENTITY, 1)
+    refused = await _upload(client, BILLING_FILE.encode(), entity_id=str(other))
+    assert refused.status_code == 403
+    assert await _billing_names(client, theirs) == []
+    mine = await _upload(client, BILLING_FILE.encode())
+    path = mine.headers["location"]
+    await _settled(client, path)
+    client.cookies.clear()
+    await sign_in(Level.SYSTEM, Visibility.GLOBAL, 1, username="another@example.com")
+    assert (await client.get(path)).status_code == 404  # another user's import
+    client.cookies.clear()
+    await sign_in(Level.OVERVIEW)
+    assert (await client.get("/console/imports")).status_code == 403
+
+
+async def test_the_search_exported_as_csv_in_an_apis_names(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    for name, account in [("Kivu Traders", "K-1"), ("Kivu Farm", "K-2"), ("Other", "O-1")]:
+        created = await client.post(
+            "/api/v1/customers", headers=admin, data={"name": name, "customerAccount": account}
+        )
+        assert created.status_code == 201
+    exported = await client.get(
+        "/console/customers/export.csv", params={"q": "kivu", "api": "sales"}
+    )
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert sorted((row["reference"], row["name"]) for row in rows) == [
+        ("K-1", "Kivu Traders"),
+        ("K-2", "Kivu Farm"),
+    ]
+    everything = await client.get("/console/customers/export.csv")
+    header = everything.text.splitlines()[0]
+    assert re.match(r"^id,brand_id,representative_id,customerAccount", header)
+    assert len(everything.text.strip().splitlines()) == 4
