@@ -35,6 +35,7 @@ from customer_registry.console.app import create_console_app
 from customer_registry.core import changes, idempotency
 from customer_registry.memory import keep_large_blocks_apart
 from customer_registry.settings import Settings
+from customer_registry.transfer import jobs
 
 _log = logging.getLogger(__name__)
 CONSOLE = "/console"
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            await jobs.stop_all()
             await ctx.stop()
 
     # Before /api: the billing API's mount would otherwise take /api/v1.0 too.

@@ -153,3 +153,11 @@ async def _heartbeat(db: Database, import_id: int) -> None:
 async def _failed(db: Database, import_id: int, problem: str) -> None:
     async with db.write() as conn:
         await import_jobs.failed(conn, import_id, problem)
+
+
+async def stop_all() -> None:
+    """Stop this worker's running imports (the service is stopping): each stays `running`
+    until it is seen silent, then may be run again (it resumes by code)."""
+    for task in list(_TASKS):
+        task.cancel()
+    await asyncio.gather(*_TASKS, return_exceptions=True)
