@@ -60,7 +60,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
     tmp = tmp_path_factory.mktemp("db")
     result = Settings(
-        database_url=_database_url(tmp), token_cache_seconds=0.2, media_dir=str(tmp / "media")
+        database_url=_database_url(tmp),
+        token_cache_seconds=0.2,
+        media_dir=str(tmp / "media"),
+        imports_dir=str(tmp / "imports"),
     )
     if result.dialect == "postgresql":
         asyncio.run(_drop_postgres_schema(result))

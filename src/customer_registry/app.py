@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -106,13 +107,14 @@ async def _repeatedly(work: Callable[[], Awaitable[object]], every: float, what:
 
 
 async def _housekeeping(ctx: Context) -> None:
-    """What a running service deletes by age: expired idempotency keys, and changes older
-    than the history keeps (`history_days`). Each worker does it (a second one finds
-    nothing left)."""
+    """What a running service deletes by age: expired idempotency keys, changes older than
+    the history keeps (`history_days`), and the console's uploads never run. Each worker does
+    it (a second one finds nothing left)."""
     async with ctx.db.write() as conn:
         await idempotency.forget_expired(conn)
         if ctx.settings.history_days is not None:
             await changes.forget_older_than(conn, ctx.settings.history_days)
+    await asyncio.to_thread(jobs.forget_old_uploads, Path(ctx.settings.imports_dir))
 
 
 async def _deliver_webhooks(ctx: Context) -> None:

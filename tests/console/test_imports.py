@@ -7,12 +7,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import re
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from customer_registry.apis.context import Context
 from customer_registry.core.permissions import Level, Visibility
+from customer_registry.transfer import jobs
 from tests.conftest import MakeEntity, MakeUser
 from tests.console.conftest import SignIn, csrf
 
@@ -161,3 +166,36 @@ async def test_the_search_exported_as_csv_in_an_apis_names(
     header = everything.text.splitlines()[0]
     assert re.match(r"^id,brand_id,representative_id,customerAccount", header)
     assert len(everything.text.strip().splitlines()) == 4
+
+
+async def test_an_upload_is_kept_its_owners_only_until_it_has_run(
+    client: httpx.AsyncClient, sign_in: SignIn, ctx: Context
+) -> None:
+    await sign_in()
+    directory = Path(ctx.settings.imports_dir)
+    before = _files(directory)
+    uploaded = await _upload(client, BILLING_FILE.encode())
+    path = uploaded.headers["location"]
+    await _settled(client, path)
+    (kept,) = _files(directory) - before
+    assert kept.suffix == ".csv"
+    assert os.stat(kept).st_mode & 0o777 == 0o600
+    await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
+    await _settled(client, path)
+    assert _files(directory) == before
+
+
+def _files(directory: Path) -> set[Path]:
+    return set(directory.iterdir()) if directory.exists() else set()
+
+
+def test_uploads_never_run_are_forgotten_after_a_day(tmp_path: Path) -> None:
+    old, fresh, other = tmp_path / "old.csv", tmp_path / "fresh.xlsx", tmp_path / "notes.md"
+    for path in (old, fresh, other):
+        path.write_text("x")
+    day_ago = time.time() - jobs.KEEP_UPLOADS.total_seconds() - 60
+    os.utime(old, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    assert jobs.forget_old_uploads(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.xlsx", "notes.md"]
+    assert jobs.forget_old_uploads(tmp_path / "missing") == 0

@@ -14,7 +14,9 @@ import io
 import logging
 import secrets
 import shutil
+import time
 from collections.abc import Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,6 +31,8 @@ from customer_registry.transfer.files import UnreadableFile
 
 _log = logging.getLogger(__name__)
 _SUFFIXES = (".csv", ".txt", ".jsonl", ".ndjson", ".xlsx")
+# An upload whose import was never run is deleted after this long (its dry run's report stays).
+KEEP_UPLOADS = timedelta(days=1)
 
 # This worker's running imports: id -> the latest report (what the page shows first).
 RUNNING: dict[int, Report] = {}
@@ -153,6 +157,20 @@ async def _heartbeat(db: Database, import_id: int) -> None:
 async def _failed(db: Database, import_id: int, problem: str) -> None:
     async with db.write() as conn:
         await import_jobs.failed(conn, import_id, problem)
+
+
+def forget_old_uploads(directory: Path, now: float | None = None) -> int:
+    """Delete the uploads older than KEEP_UPLOADS (imports checked and never run); answer
+    how many. An import still running is older only if it ran for a day."""
+    if not directory.is_dir():
+        return 0
+    oldest = (time.time() if now is None else now) - KEEP_UPLOADS.total_seconds()
+    forgotten = 0
+    for path in directory.iterdir():
+        if path.suffix in _SUFFIXES and path.stat().st_mtime < oldest:
+            path.unlink(missing_ok=True)
+            forgotten += 1
+    return forgotten
 
 
 async def stop_all() -> None:
