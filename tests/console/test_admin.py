@@ -187,3 +187,34 @@ async def test_administration_needs_its_level(client: httpx.AsyncClient, sign_in
     for path in ["/console/users", "/console/entities", "/console/brands"]:
         assert (await client.get(path)).status_code == 403
     assert (await client.get("/console/catalogues/categories")).status_code == 403
+
+
+async def test_bad_user_forms_get_a_page_never_a_server_error(
+    client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    await sign_in()
+    base = {"username": "u@example.com", "password": "long enough", "level": "OVERVIEW"}
+    base |= {"visibility": "ENTITY", "entity_id": "1"}
+    for changed in [
+        {"username": "x" * 300},
+        {"username": " "},
+        {"display_name": "y" * 300},
+        {"entity_id": str(10**30)},
+        {"entity_id": "-3"},
+        {"entity_id": "abc"},
+        {"level": "ROOT"},
+        {"visibility": "EVERYTHING"},
+        {"username": "nul\x00name"},
+    ]:
+        answer = await client.post(
+            "/console/users", data={"csrf": await csrf(client), **base, **changed}
+        )
+        assert answer.status_code in (400, 403, 404, 422), changed
+    path = "/console/users/1"
+    for changed in [{"level": "ROOT", "visibility": "GLOBAL"}, {"disabled": "maybe"}]:
+        answer = await client.post(path, data={"csrf": await csrf(client, path), **changed})
+        assert answer.status_code in (303, 400, 422), changed
+    keys = f"{path}/keys"
+    for days in ["0", "-1", "x", str(10**30), "3651"]:
+        answer = await client.post(keys, data={"csrf": await csrf(client, path), "days": days})
+        assert answer.status_code == 422, days

@@ -255,3 +255,30 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(
         assert "did not come from this console" in answer.text
     after = await client.get(f"/api/v1/customers/{customer_id}", headers=admin)
     assert after.json()["customer"]["name"] == "Hana"
+
+
+async def test_bad_parameters_get_a_page_never_a_server_error(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    await _create(client, admin, name="Ines")
+    huge = str(10**30)
+    for params in [
+        {"page": huge},
+        {"page": "-5"},
+        {"page": "x"},
+        {"entity": huge},
+        {"entity": "-1"},
+        {"category": huge},
+        {"category": "abc"},
+        {"active": "perhaps"},
+        {"q": "a\x00b"},
+        {"q": "\\"},
+        {"q": "x" * 5000},
+    ]:
+        answer = await client.get("/console/customers", params=params)
+        assert answer.status_code in (200, 400), params
+    for path in [f"/console/customers/{huge}", "/console/customers/-1", "/console/users/abc"]:
+        assert (await client.get(path)).status_code == 404, path
+    assert (await client.get("/console/imports/99999999999")).status_code == 404
+    assert (await client.get("/console/catalogues/nothing")).status_code == 404

@@ -20,7 +20,7 @@ from customer_registry.console.pages import page, redirect
 from customer_registry.console.session import session_token
 from customer_registry.core import catalogues, changes, customers, entities
 from customer_registry.core.errors import Forbidden, InUse, Invalid, NotUnique, missing
-from customer_registry.core.fields import NotAnInteger, parse_integer
+from customer_registry.core.fields import NotAnInteger, is_key, parse_integer
 from customer_registry.core.permissions import Caller, Level, Visibility
 from customer_registry.core.query import (
     Condition,
@@ -41,6 +41,7 @@ PER_PAGE = 25
 # What the search box looks in: the name, each identifier, the phones and the e-mail.
 SEARCHED = ("name", "code", "secondary_code", "email", "phone", "mobile")
 _ACTIVE = {"yes": True, "no": False}
+_PAGE_MAX = 100_000  # past it, a page's offset would outgrow what a database counts in
 # Pickers list at most this many entities or categories (an operator types an id past it).
 _PICKER_MAX = 500
 
@@ -50,6 +51,15 @@ def _integer(text: str | None) -> int | None:
         return parse_integer((text or "").strip(), blank=True)
     except NotAnInteger:
         return None
+
+
+def _row_id(text: str | None) -> int | None:
+    """A filter's row id: None when none is asked; 0 (which names no row, so the filter
+    finds nothing) for what cannot be an id."""
+    if not (text or "").strip():
+        return None
+    found = _integer(text)
+    return found if found is not None and is_key(found) else 0
 
 
 def _customer_id(request: Request) -> int:
@@ -75,8 +85,8 @@ class _Search:
         active = params.get("active", "")
         return cls(
             q=params.get("q", "").strip(),
-            entity=_integer(params.get("entity")),
-            category=_integer(params.get("category")),
+            entity=_row_id(params.get("entity")),
+            category=_row_id(params.get("category")),
             active=active if active in _ACTIVE else "",
         )
 
@@ -84,7 +94,7 @@ class _Search:
         """Who lists: the caller, narrowed to the entity chosen (None: one it cannot see)."""
         if self.entity is None:
             return caller
-        if not caller.can_see_entity(self.entity):
+        if not is_key(self.entity) or not caller.can_see_entity(self.entity):
             return None
         return dataclasses.replace(caller, entity_id=self.entity, visibility=Visibility.ENTITY)
 
@@ -115,9 +125,8 @@ async def _pickers(conn: Connection, caller: Caller) -> dict[str, Any]:
 @console_page()
 async def list_customers(request: Request, caller: Caller) -> Response:
     search = _Search.read(request)
-    asked = PageRequest(
-        page=max(_integer(request.query_params.get("page")) or 1, 1), per_page=PER_PAGE
-    )
+    number = _integer(request.query_params.get("page")) or 1
+    asked = PageRequest(page=min(max(number, 1), _PAGE_MAX), per_page=PER_PAGE)
     fragment = "fragment" in request.query_params  # the script's search as one types
     async with context(request).db.read() as conn:
         lister = search.seen_by(caller)
