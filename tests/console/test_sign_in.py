@@ -20,9 +20,11 @@ async def test_a_page_sends_a_stranger_to_sign_in_and_back(
 ) -> None:
     answer = await client.get("/console/customers?q=a%20b")
     assert answer.status_code == 303
-    assert (
-        answer.headers["location"] == "/console/sign-in?next=%2Fconsole%2Fcustomers%3Fq%3Da%2520b"
-    )
+    sign_in_page = "/console/sign-in?next=%2Fconsole%2Fcustomers%3Fq%3D"
+    assert answer.headers["location"] == f"{sign_in_page}a%2Bb"
+    # The search's script asks for a fragment: coming back, the whole page.
+    fragment = await client.get("/console/customers?q=a&fragment=1")
+    assert fragment.headers["location"] == f"{sign_in_page}a"
     await make_user(Level.OVERVIEW, username="back@example.com")
     form = await client.get(answer.headers["location"])
     signed = await client.post(

@@ -4,6 +4,7 @@ carries (no inline script may run, no other site may frame it)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
@@ -102,11 +103,13 @@ async def _home(request: Request) -> Response:
 
 
 def _to_sign_in(request: Request, exc: Exception) -> Response:
-    """To the sign-in page, coming back here afterwards (a GET's page; a form's is lost)."""
-    wanted = request.url.path if request.method == "GET" else ""
-    if wanted and request.url.query:
-        wanted += f"?{request.url.query}"
-    return signing.to_sign_in(request, wanted)
+    """To the sign-in page, coming back here afterwards (a GET's page, as a whole page: not
+    the search's fragment; a form's is lost)."""
+    if request.method != "GET":
+        return signing.to_sign_in(request)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "fragment"]
+    query = urlencode(kept)
+    return signing.to_sign_in(request, f"{request.url.path}?{query}" if query else request.url.path)
 
 
 def _bad_form(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,8 @@ function liveSearch(form) {
     const params = new URLSearchParams(new FormData(form));
     const ticket = ++asked;
     const answer = await fetch(`${form.action}?${params}&fragment=1`, { credentials: "same-origin" });
-    if (ticket !== asked || !answer.ok) return; // a later search is on its way, or signed out
+    if (answer.redirected) { location.assign(answer.url); return; } // signed out: to sign in
+    if (ticket !== asked || !answer.ok) return; // a later search is on its way
     results.innerHTML = await answer.text();
     history.replaceState(null, "", `${form.action}?${params}`);
   };
@@ -64,6 +65,7 @@ function followImport(section) {
   const bar = section.querySelector("progress");
   const poll = async () => {
     const answer = await fetch(section.dataset.importProgress, { credentials: "same-origin" });
+    if (answer.redirected) { location.assign(answer.url); return; } // signed out: to sign in
     if (!answer.ok) return;
     const found = await answer.json();
     for (const [name, value] of Object.entries(found)) {
