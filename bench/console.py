@@ -13,7 +13,6 @@ Targets (issue 20): search answers p95 under 100 ms; a page load under 200 ms.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import re
@@ -31,9 +30,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import dataset, fake
-from bench.dead_receiver import _free_port
 from bench.errors import BenchError
-from bench.options import DATABASES, DEFAULT_DATABASE_URL, Target, targets
+from bench.options import RESULTS, Target, run_tool, tool_parser
+from bench.processes import free_port
 
 SEARCH_P95_MS = 100.0
 PAGE_P95_MS = 200.0
@@ -99,7 +98,7 @@ def measure(target: Target, size: int, customers: int, work: Path) -> Outcome:
     dataset.migrate(cli, env)
     loaded = dataset.load(target, size)
     sample = random.Random(6).sample(loaded.keys, min(customers, len(loaded.keys)))
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(cli), "serve", "--port", str(port), "--no-access-log"],
         env=env,
@@ -151,29 +150,13 @@ def _print(outcomes: Sequence[Outcome]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.console",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = tool_parser("python -m bench.console", __doc__)
     parser.add_argument("--size", type=int, default=1_000_000, help="customers (1,000,000)")
     parser.add_argument("--customers", type=int, default=100, help="names typed (100)")
-    parser.add_argument("--databases", default=",".join(DATABASES))
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database to DROP and recreate (127.0.0.1 only)",
-    )
     args = parser.parse_args(argv)
-    work = Path(__file__).resolve().with_name("results")
-    try:
-        chosen = targets(args.databases, args.database_url, (args.size,))
-        work.mkdir(parents=True, exist_ok=True)
-        outcomes = [measure(target, args.size, args.customers, work) for target in chosen]
-    except BenchError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-        return 2
-    return 0 if _print(outcomes) else 1
+    return run_tool(
+        args, args.size, lambda target: measure(target, args.size, args.customers, RESULTS), _print
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ own noise on this machine is about 10-20 %).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import secrets
@@ -34,7 +33,8 @@ from rich.table import Table
 
 from bench import dataset
 from bench.errors import BenchError
-from bench.options import DATABASES, DEFAULT_DATABASE_URL, Target, targets
+from bench.options import RESULTS, Target, run_tool, tool_parser
+from bench.processes import free_port
 
 CONCURRENCY = 8
 ROUNDS = 2
@@ -111,7 +111,7 @@ def measure(target: Target, requests: int, work: Path) -> Outcome:
     )
     dataset.recreate(target)
     dataset.migrate(cli, env)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(cli), "serve", "--port", str(port), "--no-access-log"],
@@ -139,13 +139,6 @@ def measure(target: Target, requests: int, work: Path) -> Outcome:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     return Outcome(target.kind, without, dead)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _login(url: str, password: str) -> dict[str, str]:
@@ -187,28 +180,10 @@ def _print(outcomes: Sequence[Outcome]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.dead_receiver",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = tool_parser("python -m bench.dead_receiver", __doc__)
     parser.add_argument("--requests", type=int, default=2000, help="creates per run (2000)")
-    parser.add_argument("--databases", default=",".join(DATABASES))
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database to DROP and recreate (127.0.0.1 only)",
-    )
     args = parser.parse_args(argv)
-    work = Path(__file__).resolve().with_name("results")
-    try:
-        chosen = targets(args.databases, args.database_url, (0,))
-        work.mkdir(parents=True, exist_ok=True)
-        outcomes = [measure(target, args.requests, work) for target in chosen]
-    except BenchError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-        return 2
-    return 0 if _print(outcomes) else 1
+    return run_tool(args, 0, lambda target: measure(target, args.requests, RESULTS), _print)
 
 
 if __name__ == "__main__":

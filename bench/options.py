@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from rich.console import Console
+
 from bench.errors import BenchError
+
+Outcome = TypeVar("Outcome")
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_registry"
 DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent / "results" / "bench.db"
@@ -194,3 +199,40 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         verify_only=args.verify_only,
         before=before,
     )
+
+
+# --- the suite's side tools (python -m bench.transfer, .dead_receiver, .console) ------------
+
+RESULTS = DEFAULT_SQLITE_PATH.parent
+
+
+def tool_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
+    """A side tool's options: its own, and the databases it runs on."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--databases", default=",".join(DATABASES))
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="PostgreSQL database to DROP and recreate (127.0.0.1 only)",
+    )
+    return parser
+
+
+def run_tool(
+    args: argparse.Namespace,
+    size: int,
+    measure: Callable[[Target], Outcome],
+    report: Callable[[list[Outcome]], bool],
+) -> int:
+    """Measure each database chosen, then report: exit 0 every target met, 1 one missed, 2
+    the tool could not run."""
+    try:
+        chosen = targets(args.databases, args.database_url, (size,))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        outcomes = [measure(target) for target in chosen]
+    except BenchError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        return 2
+    return 0 if report(outcomes) else 1

@@ -17,7 +17,6 @@ Targets (issue 18): PostgreSQL import < 60 s at 1,000,000 and ratio >= 0.3; SQLi
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import secrets
@@ -37,9 +36,8 @@ from rich.table import Table
 from bench import dataset
 from bench.errors import BenchError
 from bench.memory import RssSampler
-from bench.options import DATABASES, DEFAULT_DATABASE_URL, Target, targets
+from bench.options import RESULTS, Target, run_tool, tool_parser
 
-RESULTS = Path(__file__).resolve().with_name("results")
 COLUMNS = ("customerAccount", "name", "mainAddressLine1", "mainAddressPostalCode",
            "mainAddressCity", "mainAddressCountry", "emailAddress", "phone")  # fmt: skip
 IMPORT_S = {"postgresql": 60.0, "sqlite": 90.0}
@@ -203,27 +201,10 @@ def _print(outcomes: Sequence[Outcome]) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.transfer",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = tool_parser("python -m bench.transfer", __doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--databases", default=",".join(DATABASES))
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL database to DROP and recreate (127.0.0.1 only)",
-    )
     args = parser.parse_args(argv)
-    try:
-        chosen = targets(args.databases, args.database_url, (args.rows,))
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        outcomes = [measure(target, args.rows, RESULTS) for target in chosen]
-    except BenchError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-        return 2
-    return 0 if _print(outcomes) else 1
+    return run_tool(args, args.rows, lambda target: measure(target, args.rows, RESULTS), _print)
 
 
 if __name__ == "__main__":
