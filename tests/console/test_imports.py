@@ -89,7 +89,8 @@ async def test_upload_dry_run_run_and_error_report(
         ["3", "The name field is required."],
     ]
     again = await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
-    assert again.status_code == 303  # an import that has run does not run twice
+    assert again.status_code == 409  # an import that has run does not run twice
+    assert "This import is running, or has run." in again.text
     assert await _billing_names(client, admin) == ["Amani Duka", "Baraka Shop"]
     page = (await client.get(path)).text
     assert "Run the import" not in page
@@ -183,6 +184,23 @@ async def test_an_upload_is_kept_its_owners_only_until_it_has_run(
     await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
     await _settled(client, path)
     assert _files(directory) == before
+
+
+async def test_an_upload_no_longer_kept_cannot_run(
+    client: httpx.AsyncClient, sign_in: SignIn, ctx: Context
+) -> None:
+    await sign_in()
+    directory = Path(ctx.settings.imports_dir)
+    before = _files(directory)
+    uploaded = await _upload(client, BILLING_FILE.encode())
+    path = uploaded.headers["location"]
+    await _settled(client, path)
+    for kept in _files(directory) - before:
+        kept.unlink()  # as the housekeeping does a day later
+    refused = await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
+    assert refused.status_code == 409
+    assert "no longer kept" in refused.text
+    assert str(directory) not in refused.text
 
 
 def _files(directory: Path) -> set[Path]:

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import io
 import itertools
-from contextlib import suppress
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
@@ -103,14 +102,23 @@ async def _job(request: Request, caller: Caller) -> import_jobs.ImportJob:
 
 @console_page(Level.ADMIN)
 async def show_import(request: Request, caller: Caller) -> Response:
-    job = await _job(request, caller)
+    return await _show(request, caller, _import_id(request))
+
+
+async def _show(
+    request: Request, caller: Caller, import_id: int, *, status: int = 200, problem: str = ""
+) -> Response:
+    async with context(request).db.read() as conn:
+        job = await import_jobs.get(conn, caller, import_id)
     refusals: list[list[str]] = []
     if job.state == "done" and job.refused:
         async with context(request).db.read() as conn:
             report = await import_jobs.refusals(conn, caller, job.import_id) or ""
         rows = csv.reader(io.StringIO(report))
         refusals = list(itertools.islice(rows, 1, _SHOWN_REFUSALS + 1))
-    return page(request, "import.html", caller, job=job, refusals=refusals)
+    return page(
+        request, "import.html", caller, status=status, job=job, refusals=refusals, problem=problem
+    )
 
 
 @console_page(Level.ADMIN)
@@ -137,8 +145,10 @@ async def import_progress(request: Request, caller: Caller) -> Response:
 @console_page(Level.ADMIN)
 async def run_import(request: Request, caller: Caller) -> Response:
     import_id = _import_id(request)
-    with suppress(import_jobs.NotRunnable):  # its page tells where it is
+    try:
         await jobs.run_for_real(context(request).db, caller, _directory(request), import_id)
+    except import_jobs.NotRunnable as refused:
+        return await _show(request, caller, import_id, status=409, problem=str(refused))
     return redirect(request, f"/imports/{import_id}")
 
 

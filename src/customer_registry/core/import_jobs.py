@@ -14,6 +14,7 @@ from typing import Any
 
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import DomainError, missing
+from customer_registry.core.fields import is_key
 from customer_registry.core.imports import OnConflict, Report
 from customer_registry.core.permissions import Caller
 from customer_registry.storage import import_jobs as repository
@@ -27,6 +28,9 @@ SILENT_FOR = timedelta(seconds=60)
 
 class NotRunnable(DomainError):
     """An import asked to run that is running, or has run."""
+
+
+_NOT_RUNNABLE = "This import is running, or has run."
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +115,20 @@ async def create(
     return ImportJob.from_row(row)
 
 
-async def get(conn: Connection, caller: Caller, import_id: int) -> ImportJob:
-    row = await repository.get(conn, caller.user_id or 0, import_id)
+async def _row(conn: Connection, caller: Caller, import_id: int) -> Row:
+    row = await repository.get(conn, caller.user_id or 0, import_id) if is_key(import_id) else None
     if row is None:
         raise missing("import", "id", import_id)
-    return ImportJob.from_row(row)
+    return row
+
+
+async def get(conn: Connection, caller: Caller, import_id: int) -> ImportJob:
+    return ImportJob.from_row(await _row(conn, caller, import_id))
 
 
 async def refusals(conn: Connection, caller: Caller, import_id: int) -> str | None:
     """The import's error report (CSV), once it is done."""
-    row = await repository.get(conn, caller.user_id or 0, import_id)
-    if row is None:
-        raise missing("import", "id", import_id)
-    found: str | None = row["refusals"]
+    found: str | None = (await _row(conn, caller, import_id))["refusals"]
     return found
 
 
@@ -135,7 +140,7 @@ async def recent(conn: Connection, caller: Caller) -> Sequence[ImportJob]:
 async def start_run(conn: Connection, caller: Caller, import_id: int) -> ImportJob:
     """The import, now running for real (after its dry run, or again after an interruption);
     NotRunnable if it is running, or has run."""
-    job = await get(conn, caller, import_id)
+    job = require_runnable(await get(conn, caller, import_id))
     values = {
         "dry_run": False,
         "state": "running",
@@ -143,11 +148,15 @@ async def start_run(conn: Connection, caller: Caller, import_id: int) -> ImportJ
         **_counts(Report()),
         "started_at": utcnow(),
     }
-    if not job.can_run or not await repository.claim(
-        conn, caller.user_id or 0, import_id, job.updated_at, values
-    ):
-        raise NotRunnable("This import is running, or has run.")
+    if not await repository.claim(conn, caller.user_id or 0, import_id, job.updated_at, values):
+        raise NotRunnable(_NOT_RUNNABLE)  # another request started it first
     return await get(conn, caller, import_id)
+
+
+def require_runnable(job: ImportJob) -> ImportJob:
+    if not job.can_run:
+        raise NotRunnable(_NOT_RUNNABLE)
+    return job
 
 
 async def progressed(conn: Connection, import_id: int, report: Report) -> None:

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Coroutine
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -93,10 +94,16 @@ async def start(
 async def run_for_real(
     db: Database, caller: Caller, directory: Path, import_id: int
 ) -> import_jobs.ImportJob:
-    """Run the import whose dry run is done (or that stopped before its end)."""
+    """Run the import whose dry run is done (or that stopped before its end), while its
+    upload is kept."""
+    async with db.read() as conn:
+        found = import_jobs.require_runnable(await import_jobs.get(conn, caller, import_id))
+    stored = directory / found.stored_name
+    if not await asyncio.to_thread(stored.exists):
+        raise import_jobs.NotRunnable("Its file is no longer kept (after a day): upload it again.")
     async with db.write() as conn:
         job = await import_jobs.start_run(conn, caller, import_id)
-    _in_background(run(db, caller, job, directory / job.stored_name))
+    _in_background(run(db, caller, job, stored))
     return job
 
 
@@ -134,6 +141,8 @@ async def run(db: Database, caller: Caller, job: import_jobs.ImportJob, path: Pa
         raise
     finally:
         heartbeat.cancel()
+        with suppress(asyncio.CancelledError):  # its last beat may not follow the report
+            await heartbeat
         RUNNING.pop(job.import_id, None)
     report_csv = io.StringIO()
     importing.write_refusals(report_csv, report)
