@@ -282,3 +282,29 @@ async def test_bad_parameters_get_a_page_never_a_server_error(
         assert (await client.get(path)).status_code == 404, path
     assert (await client.get("/console/imports/99999999999")).status_code == 404
     assert (await client.get("/console/catalogues/nothing")).status_code == 404
+
+
+async def test_a_customers_contacts_links_and_products(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    customer_id = await _create(client, admin, name="Jabari", customerAccount="JB-1")
+    contact = {"customerId": customer_id, "firstName": "Neema", "mobile": "0722"}
+    assert (await client.post("/api/v1.0/contacts", json=contact, headers=admin)).status_code == 201
+    imei = "356938035643809"
+    made = await client.post(
+        "/v1/products", json={"product_imei": imei, "entity_id": 1}, headers=admin
+    )
+    assert made.status_code == 201
+    moved = await client.put(
+        f"/v1/products/{imei}/change_customer",
+        json={"entity_id": 1, "external_customer_code": "JB-1", "reason": "new unit"},
+        headers=admin,
+    )
+    assert moved.status_code == 200, moved.text
+    page = (await client.get(f"/console/customers/{customer_id}")).text
+    related = page[page.index('id="related"') : page.index('id="history"')]
+    assert "Neema" in related
+    assert "0722" in related
+    assert imei in related
+    assert "No link." not in related  # its first link, to entity 1

@@ -18,7 +18,15 @@ from customer_registry.console.access import console_page
 from customer_registry.console.api_views import customer_views
 from customer_registry.console.pages import page, redirect
 from customer_registry.console.session import session_token
-from customer_registry.core import catalogues, changes, customers, entities
+from customer_registry.core import (
+    catalogues,
+    changes,
+    contacts,
+    customers,
+    entities,
+    history,
+    links,
+)
 from customer_registry.core.errors import Forbidden, InUse, Invalid, NotUnique, missing
 from customer_registry.core.fields import NotAnInteger, is_key, parse_integer
 from customer_registry.core.permissions import Caller, Level, Visibility
@@ -42,6 +50,7 @@ PER_PAGE = 25
 SEARCHED = ("name", "code", "secondary_code", "email", "phone", "mobile")
 _ACTIVE = {"yes": True, "no": False}
 _PAGE_MAX = 100_000  # past it, a page's offset would outgrow what a database counts in
+_RELATED_MAX = 100  # a customer's contacts, links or product moves shown on its page
 # Pickers list at most this many entities or categories (an operator types an id past it).
 _PICKER_MAX = 500
 
@@ -172,6 +181,7 @@ async def show_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
         customer = await customers.get(conn, caller, wanted)
         history = await changes.of_customer(conn, caller, wanted)
+        related = await _related(conn, caller, wanted)
     token = session_token(request)
     assert token is not None  # signed in
     views = await customer_views(request, request.app.state.service, token, wanted)
@@ -185,7 +195,23 @@ async def show_customer(request: Request, caller: Caller) -> Response:
         views=views,
         history=reversed(history),
         labels=forms.LABELS,
+        **related,
     )
+
+
+async def _related(conn: Connection, caller: Caller, customer_id: int) -> dict[str, Any]:
+    """The customer's contacts, entity links and products (their moves), newest first."""
+    own = (Condition("customer_id", Op.EQ, customer_id),)
+    shown = PageRequest(per_page=_RELATED_MAX)
+    link_query = ListQuery(filters=own, order_by=(Order("customer_entity_linker_id", True),))
+    moves = ListQuery(filters=own, order_by=(Order("customer_product_history_id", True),))
+    return {
+        "contacts": (await contacts.of_customer(conn, caller, customer_id, shown)).items,
+        "links": (
+            await links.list_page(conn, caller, links.CUSTOMER_LINKS, link_query, shown)
+        ).items,
+        "products": (await history.list_page(conn, caller, moves, shown)).items,
+    }
 
 
 def _form_page(
