@@ -8,8 +8,10 @@ import re
 
 import httpx
 import orjson
+import pytest
 
 from customer_registry.apis.context import Context
+from customer_registry.core import customers
 from customer_registry.core.permissions import Level, Visibility
 from tests.conftest import MakeEntity, MakeUser
 from tests.console.conftest import SignIn, csrf
@@ -49,8 +51,10 @@ async def test_the_search_finds_by_name_code_phone_and_email(
         ("788 100", ["Alice Mbeki"]),
         ("BOB@EXAMPLE", ["Bob Otieno"]),
         ("50%_", ["Carol 50%_off"]),  # % and _ are what they are
-        ("%", ["Carol 50%_off"]),
+        ("0%_", ["Carol 50%_off"]),
+        ("zzz", []),
         ("", ["Alice Mbeki", "Bob Otieno", "Carol 50%_off"]),
+        ("bo", ["Alice Mbeki", "Bob Otieno", "Carol 50%_off"]),  # too short: not searched
     ]:
         page = await client.get("/console/customers", params={"q": term})
         assert page.status_code == 200
@@ -59,6 +63,23 @@ async def test_the_search_finds_by_name_code_phone_and_email(
     fragment = await client.get("/console/customers", params={"q": "otieno", "fragment": "1"})
     assert "Bob Otieno" in fragment.text
     assert "<html" not in fragment.text
+
+
+async def test_a_search_matching_more_than_it_sorts_says_so(
+    client: httpx.AsyncClient,
+    sign_in: SignIn,
+    admin: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(customers, "SEARCH_MAX", 4)
+    await sign_in()
+    for number in range(6):
+        await _create(client, admin, name=f"Kamau {number}")
+    page = await client.get("/console/customers", params={"q": "kamau"})
+    assert "More than 4 customers match: 4 of them are shown." in page.text
+    assert len(re.findall(r'<a href="/console/customers/\d+">Kamau', page.text)) == 4
+    short = await client.get("/console/customers", params={"q": "ka"})
+    assert "Type at least 3 characters to search." in short.text
 
 
 async def test_filters_and_pages(

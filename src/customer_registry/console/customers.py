@@ -36,18 +36,16 @@ from customer_registry.core.query import (
     ListQuery,
     Op,
     Order,
-    Page,
     PageRequest,
     contains,
 )
 from customer_registry.core.scope import Scope
 from customer_registry.storage.database import Connection
+from customer_registry.storage.schema import SEARCHED_COLUMNS
 from customer_registry.transfer.columns import NAMINGS
 from customer_registry.transfer.exporting import csv_of_found
 
 PER_PAGE = 25
-# What the search box looks in: the name, each identifier, the phones and the e-mail.
-SEARCHED = ("name", "code", "secondary_code", "email", "phone", "mobile")
 _ACTIVE = {"yes": True, "no": False}
 _PAGE_MAX = 100_000  # past it, a page's offset would outgrow what a database counts in
 _RELATED_MAX = 100  # a customer's contacts, links or product moves shown on its page
@@ -107,14 +105,25 @@ class _Search:
             return None
         return dataclasses.replace(caller, entity_id=self.entity, visibility=Visibility.ENTITY)
 
-    def query(self) -> ListQuery:
-        filters: list[Filter] = []
-        if self.q:
-            filters.append(contains(SEARCHED, self.q))
+    @property
+    def searches(self) -> bool:
+        """Whether the text is long enough to search for (shorter, it is not used)."""
+        return len(self.q) >= customers.SEARCH_MIN
+
+    def equal(self) -> dict[str, Any]:
+        """The filters other than the text: field -> the value it must have."""
+        found: dict[str, Any] = {}
         if self.category is not None:
-            filters.append(Condition("category_id", Op.EQ, self.category))
+            found["category_id"] = self.category
         if self.active:
-            filters.append(Condition("active", Op.EQ, _ACTIVE[self.active]))
+            found["active"] = _ACTIVE[self.active]
+        return found
+
+    def query(self) -> ListQuery:
+        """The filters as a list query (the text too: an export holds every match)."""
+        filters: list[Filter] = [Condition(k, Op.EQ, v) for k, v in self.equal().items()]
+        if self.searches:
+            filters.append(contains(SEARCHED_COLUMNS, self.q))
         return ListQuery(filters=tuple(filters), order_by=(Order("name"), Order("customer_id")))
 
 
@@ -138,23 +147,32 @@ async def list_customers(request: Request, caller: Caller) -> Response:
     asked = PageRequest(page=min(max(number, 1), _PAGE_MAX), per_page=PER_PAGE)
     fragment = "fragment" in request.query_params  # the script's search as one types
     async with context(request).db.read() as conn:
-        lister = search.seen_by(caller)
-        found: Page[customers.Customer] = (
-            Page()
-            if lister is None
-            else await customers.list_page(conn, lister, search.query(), asked)
-        )
+        found = await _found(conn, search, search.seen_by(caller), asked)
         pickers = {} if fragment else await _pickers(conn, caller)
     values: dict[str, Any] = {
         "search": search,
         "found": found,
         "page_number": asked.page,
         "pages": max((found.total + PER_PAGE - 1) // PER_PAGE, 1),
+        "search_min": customers.SEARCH_MIN,
+        "search_max": customers.SEARCH_MAX,
     }
     if fragment:
         return page(request, "_results.html", caller, **values)
     deleted = _integer(request.query_params.get("deleted"))
     return page(request, "customers.html", caller, **values, **pickers, deleted=deleted)
+
+
+async def _found(
+    conn: Connection, search: _Search, lister: Caller | None, asked: PageRequest
+) -> customers.Found:
+    """The page of the search's matches (its text searched once long enough), by name."""
+    if lister is None:  # an entity the caller cannot see
+        return customers.Found([], 0, complete=True)
+    if search.searches:
+        return await customers.search(conn, lister, search.q, search.equal(), asked)
+    listed = await customers.list_page(conn, lister, search.query(), asked)
+    return customers.Found(listed.items, listed.total, complete=True)
 
 
 @console_page()

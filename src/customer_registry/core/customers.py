@@ -28,7 +28,7 @@ from customer_registry.core.errors import (
 )
 from customer_registry.core.fields import INT64, Attribute, is_key, problem, validate
 from customer_registry.core.permissions import Caller
-from customer_registry.core.query import ListQuery, Page, PageRequest
+from customer_registry.core.query import ListQuery, Page, PageRequest, containing
 from customer_registry.core.references import Finder, Reference, resolve, resolve_all
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
@@ -280,6 +280,45 @@ async def list_page(
 ) -> Page[Customer]:
     total, rows = await repository.page(conn, caller.scope, query, page)
     return Page([Customer.from_row(row) for row in rows], total)
+
+
+# The search (the console's): text of at least SEARCH_MIN characters (what a trigram index
+# can look up), found inside a customer's name, identifiers, phones and e-mail; at most
+# SEARCH_MAX of the matches are sorted and paged, so that an answer costs the same at any size.
+SEARCH_MIN = 3
+SEARCH_MAX = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A page of a search's matches by name, and how many matched (`complete`: all of them;
+    otherwise more than SEARCH_MAX did, and the pages hold SEARCH_MAX of them)."""
+
+    items: list[Customer]
+    total: int
+    complete: bool
+
+
+async def search(
+    conn: Connection,
+    caller: Caller,
+    text: str,
+    equal: Mapping[str, Any],
+    page: PageRequest,
+) -> Found:
+    """The customers the caller sees with `text` in their name, code, secondary code, e-mail,
+    phone or mobile (case-insensitively; `%`, `_` taken literally) and `equal`'s values."""
+    if len(text) < SEARCH_MIN:
+        raise Invalid({"q": f"A search needs at least {SEARCH_MIN} characters."})
+    if "\x00" in text:
+        return Found([], 0, complete=True)  # no stored text holds one
+    found = await repository.search(conn, caller.scope, containing(text), equal, SEARCH_MAX + 1)
+    ordered = sorted(found, key=lambda row: (row["name"], row["customer_id"]))[:SEARCH_MAX]
+    shown = [row["customer_id"] for row in ordered[page.start : page.start + page.per_page]]
+    rows = await repository.by_ids(conn, caller.scope, shown) if shown else []
+    by_id = {row["customer_id"]: Customer.from_row(row) for row in rows}
+    items = [by_id[key] for key in shown if key in by_id]  # one deleted meanwhile: left out
+    return Found(items, len(ordered), complete=len(found) <= SEARCH_MAX)
 
 
 # Identifiers unique within an entity (the database's unique indexes decide a race).

@@ -122,5 +122,11 @@ class Page(Generic[T]):
 
 def contains(fields: tuple[str, ...], term: str) -> Filter:
     """Any of `fields` contains `term`, case-insensitively (its `%`, `_` taken literally)."""
+    pattern = containing(term)
+    return BoolOp("or", tuple(Condition(f, Op.ILIKE, pattern) for f in fields))
+
+
+def containing(term: str) -> str:
+    """The LIKE pattern of a text holding `term` (its `%`, `_` and `\\` escaped by `\\`)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return BoolOp("or", tuple(Condition(f, Op.ILIKE, f"%{escaped}%") for f in fields))
+    return f"%{escaped}%"

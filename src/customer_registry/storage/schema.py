@@ -6,6 +6,7 @@ names follow one convention, because unique violations are mapped to field error
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -462,6 +463,24 @@ customers = sa.Table(
     sa.Index(None, "parent_customer_id"),
     sqlite_autoincrement=True,
 )
+
+# What the console's search looks in: a customer's name, identifiers, phones and e-mail, as
+# one text. On PostgreSQL a trigram index (pg_trgm, migration 0010) is built on exactly this
+# expression, so a search for text inside it reads the index, not the table.
+SEARCHED_COLUMNS = ("name", "code", "secondary_code", "email", "phone", "mobile")
+
+
+# Its constants are written into the SQL (literal_column): as parameters, the expression would
+# no longer be the index's.
+def _joined(text: sa.ColumnElement[Any], more: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return text.op("||")(sa.literal_column("' '")).op("||")(more)
+
+
+SEARCH_TEXT: sa.ColumnElement[Any] = functools.reduce(
+    _joined,
+    [sa.func.coalesce(customers.c[name], sa.literal_column("''")) for name in SEARCHED_COLUMNS],
+)
+SEARCH_INDEX = "ix_customers_search_text"
 
 customer_entity_linker = sa.Table(
     "customer_entity_linker",
