@@ -8,14 +8,18 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from customer_registry.settings import Settings
-from customer_registry.storage.schema import metadata
+from customer_registry.storage.schema import declared, metadata
 
 
 async def test_migrated_database_matches_schema(settings: Settings) -> None:
     engine = create_async_engine(settings.sqlalchemy_url)
 
     def differences(connection: sa.Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_object": lambda _, name, kind, reflected, __: declared(name, kind, reflected),
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, metadata))
 
     try:

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from customer_registry.storage.schema import metadata
+from customer_registry.storage.schema import declared, metadata
 
 config = context.config
 
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER much
         compare_type=True,
+        include_object=lambda _, name, kind, reflected, __: declared(name, kind, reflected),
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
