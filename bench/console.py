@@ -31,7 +31,7 @@ from rich.table import Table
 
 from bench import dataset, fake
 from bench.errors import BenchError
-from bench.options import RESULTS, Target, run_tool, tool_parser
+from bench.options import RESULTS, Target, quantile_ms, run_tool, tool_parser
 from bench.processes import free_port
 
 SEARCH_P95_MS = 100.0
@@ -45,11 +45,6 @@ class Outcome:
     size: int
     search: list[float]  # seconds per answer
     pages: list[float]
-
-    @staticmethod
-    def quantile(latencies: Sequence[float], share: float) -> float:
-        ordered = sorted(latencies)
-        return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
 
 
 def _typed(key: fake.Key) -> list[str]:
@@ -137,12 +132,10 @@ def _print(outcomes: Sequence[Outcome]) -> bool:
     for outcome in outcomes:
         row = [outcome.database, f"{outcome.size:,}"]
         for latencies, target in ((outcome.search, SEARCH_P95_MS), (outcome.pages, PAGE_P95_MS)):
-            p95 = Outcome.quantile(latencies, 0.95)
+            p95 = quantile_ms(latencies, 0.95)
             ok = p95 < target
             passed = passed and ok
-            shown = (
-                f"{Outcome.quantile(latencies, 0.5):.1f} / {p95:.1f} / {max(latencies) * 1000:.0f}"
-            )
+            shown = f"{quantile_ms(latencies, 0.5):.1f} / {p95:.1f} / {max(latencies) * 1000:.0f}"
             row += [f"{shown} ({len(latencies)})", "PASS" if ok else f"FAIL (< {target:.0f})"]
         table.add_row(*row)
     console.print(table)

@@ -33,7 +33,7 @@ from rich.table import Table
 
 from bench import dataset
 from bench.errors import BenchError
-from bench.options import RESULTS, Target, run_tool, tool_parser
+from bench.options import RESULTS, Target, quantile_ms, run_tool, tool_parser
 from bench.processes import free_port
 
 CONCURRENCY = 8
@@ -48,14 +48,9 @@ class Outcome:
     without: list[float]  # seconds per create
     dead: list[float]
 
-    @staticmethod
-    def quantile(latencies: Sequence[float], share: float) -> float:
-        ordered = sorted(latencies)
-        return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
-
     @property
     def ratio(self) -> float:
-        return self.quantile(self.dead, 0.99) / self.quantile(self.without, 0.99)
+        return quantile_ms(self.dead, 0.99) / quantile_ms(self.without, 0.99)
 
 
 def dead_receiver() -> int:
@@ -157,7 +152,7 @@ def _login(url: str, password: str) -> dict[str, str]:
 
 
 def _shown(latencies: Sequence[float]) -> str:
-    return f"{Outcome.quantile(latencies, 0.5):.1f} / {Outcome.quantile(latencies, 0.99):.1f}"
+    return f"{quantile_ms(latencies, 0.5):.1f} / {quantile_ms(latencies, 0.99):.1f}"
 
 
 def _print(outcomes: Sequence[Outcome]) -> bool:

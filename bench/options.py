@@ -220,6 +220,12 @@ def tool_parser(prog: str, description: str | None) -> argparse.ArgumentParser:
     return parser
 
 
+def quantile_ms(latencies: Sequence[float], share: float) -> float:
+    """The `share` quantile (0.99: the p99) of latencies in seconds, in milliseconds."""
+    ordered = sorted(latencies)
+    return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
+
+
 def run_tool(
     args: argparse.Namespace,
     size: int,
