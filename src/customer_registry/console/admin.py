@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
-from customer_registry.apis.http import path_key
 from customer_registry.auth import tokens
 from customer_registry.console.access import console_page
 from customer_registry.console.forms import label
-from customer_registry.console.pages import page, redirect
+from customer_registry.console.pages import page, path_id, redirect
 from customer_registry.core import brands, catalogues, entities, users
 from customer_registry.core.errors import DomainError, InUse, Invalid, NotUnique, missing
 from customer_registry.core.fields import (
@@ -35,14 +34,6 @@ _LISTED = PageRequest(per_page=500)  # an administration page lists this many at
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
-
-
-def _key(request: Request, name: str, kind: str) -> int:
-    raw: str = request.path_params[name]
-    key = path_key(raw)
-    if key is None:
-        raise missing(kind, "id", raw)
-    return key
 
 
 def _problems(error: DomainError) -> dict[str, str]:
@@ -152,13 +143,13 @@ async def _user_page(
 
 @console_page(Level.SYSTEM)
 async def show_user(request: Request, caller: Caller) -> Response:
-    return await _user_page(request, caller, _key(request, "user_id", "user"))
+    return await _user_page(request, caller, path_id(request, "user_id", "user"))
 
 
 @console_page(Level.SYSTEM)
 async def change_user(request: Request, caller: Caller) -> Response:
     """One of the user page's forms: access (level and visibility), disabled, password."""
-    user_id = _key(request, "user_id", "user")
+    user_id = path_id(request, "user_id", "user")
     form = await request.form()
     changes: dict[str, Any] = {}
     try:
@@ -182,7 +173,7 @@ async def change_user(request: Request, caller: Caller) -> Response:
 @console_page(Level.SYSTEM)
 async def create_key(request: Request, caller: Caller) -> Response:
     """A new API key for the user, shown once on this page (never in a URL, never again)."""
-    user_id = _key(request, "user_id", "user")
+    user_id = path_id(request, "user_id", "user")
     form = await request.form()
     days = _text(form, "days").strip()
     if days and not (days.isdigit() and 0 < int(days) <= 3650):
@@ -202,8 +193,8 @@ async def create_key(request: Request, caller: Caller) -> Response:
 
 @console_page(Level.SYSTEM)
 async def revoke_key(request: Request, caller: Caller) -> Response:
-    user_id = _key(request, "user_id", "user")
-    token_id = _key(request, "token_id", "API key")
+    user_id = path_id(request, "user_id", "user")
+    token_id = path_id(request, "token_id", "API key")
     async with context(request).db.write() as conn:
         await users.manageable(conn, caller, user_id)
         await tokens.revoke_api_key(conn, user_id, token_id)
@@ -345,7 +336,7 @@ async def create_in_catalogue(request: Request, caller: Caller) -> Response:
 @console_page(Level.ADMIN)
 async def delete_from_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
-    key = _key(request, "item_id", kind.catalogue.kind)
+    key = path_id(request, "item_id", kind.catalogue.kind)
     try:
         async with context(request).db.write() as conn:
             await catalogues.delete(conn, caller, kind.catalogue, key)
@@ -381,7 +372,7 @@ async def create_brand(request: Request, caller: Caller) -> Response:
 
 @console_page(Level.ADMIN)
 async def delete_brand(request: Request, caller: Caller) -> Response:
-    brand_id = _key(request, "brand_id", "brand")
+    brand_id = path_id(request, "brand_id", "brand")
     try:
         async with context(request).db.write() as conn:
             await brands.delete(conn, caller, brand_id)

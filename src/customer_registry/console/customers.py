@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from customer_registry.apis.context import context
-from customer_registry.apis.http import path_key
 from customer_registry.console import forms
 from customer_registry.console.access import console_page
 from customer_registry.console.api_views import customer_views
-from customer_registry.console.pages import page, redirect
+from customer_registry.console.pages import page, path_id, redirect
 from customer_registry.console.session import session_token
 from customer_registry.core import (
     catalogues,
@@ -27,7 +26,7 @@ from customer_registry.core import (
     history,
     links,
 )
-from customer_registry.core.errors import Forbidden, InUse, Invalid, NotUnique, missing
+from customer_registry.core.errors import Forbidden, InUse, Invalid, NotUnique
 from customer_registry.core.fields import NotAnInteger, is_key, parse_integer
 from customer_registry.core.permissions import Caller, Level, Visibility
 from customer_registry.core.query import (
@@ -67,14 +66,6 @@ def _row_id(text: str | None) -> int | None:
         return None
     found = _integer(text)
     return found if found is not None and is_key(found) else 0
-
-
-def _customer_id(request: Request) -> int:
-    raw: str = request.path_params["customer_id"]
-    key = path_key(raw)
-    if key is None:
-        raise missing("customer", "id", raw)
-    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +186,7 @@ async def export_customers(request: Request, caller: Caller) -> Response:
 
 @console_page()
 async def show_customer(request: Request, caller: Caller) -> Response:
-    wanted = _customer_id(request)
+    wanted = path_id(request, "customer_id", "customer")
     async with context(request).db.read() as conn:
         customer = await customers.get(conn, caller, wanted)
         history = await changes.of_customer(conn, caller, wanted)
@@ -340,13 +331,13 @@ async def create_customer(request: Request, caller: Caller) -> Response:
 @console_page(Level.ADMIN)
 async def edit_customer(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
-        customer = await customers.get(conn, caller, _customer_id(request))
+        customer = await customers.get(conn, caller, path_id(request, "customer_id", "customer"))
     return _form_page(request, caller, customer=customer, values=forms.current_values(customer))
 
 
 @console_page(Level.ADMIN)
 async def update_customer(request: Request, caller: Caller) -> Response:
-    wanted = _customer_id(request)
+    wanted = path_id(request, "customer_id", "customer")
     form = await request.form()
     values, problems = forms.read(_text_form(form))
     async with context(request).db.write() as conn:
@@ -374,13 +365,13 @@ async def update_customer(request: Request, caller: Caller) -> Response:
 @console_page(Level.SYSTEM)
 async def confirm_delete(request: Request, caller: Caller) -> Response:
     async with context(request).db.read() as conn:
-        customer = await customers.get(conn, caller, _customer_id(request))
+        customer = await customers.get(conn, caller, path_id(request, "customer_id", "customer"))
     return page(request, "customer_delete.html", caller, customer=customer, problem=None)
 
 
 @console_page(Level.SYSTEM)
 async def delete_customer(request: Request, caller: Caller) -> Response:
-    wanted = _customer_id(request)
+    wanted = path_id(request, "customer_id", "customer")
     try:
         async with context(request).db.write() as conn:
             await customers.delete(conn, caller, wanted, context(request).media)

@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
-from customer_registry.apis.http import json_response, path_key
+from customer_registry.apis.http import json_response
 from customer_registry.console.access import console_page
-from customer_registry.console.pages import page, redirect
+from customer_registry.console.pages import page, path_id, redirect
 from customer_registry.core import entities, import_jobs
-from customer_registry.core.errors import DomainError, missing
+from customer_registry.core.errors import DomainError
 from customer_registry.core.fields import NotAnInteger, parse_integer
 from customer_registry.core.imports import OnConflict
 from customer_registry.core.permissions import Caller, Level
@@ -31,14 +31,6 @@ _SHOWN_REFUSALS = 20  # on the page; the report has every one
 
 def _directory(request: Request) -> Path:
     return Path(context(request).settings.imports_dir)
-
-
-def _import_id(request: Request) -> int:
-    raw: str = request.path_params["import_id"]
-    key = path_key(raw)
-    if key is None:
-        raise missing("import", "id", raw)
-    return key
 
 
 async def _imports_page(
@@ -97,12 +89,12 @@ async def upload(request: Request, caller: Caller) -> Response:
 
 async def _job(request: Request, caller: Caller) -> import_jobs.ImportJob:
     async with context(request).db.read() as conn:
-        return await import_jobs.get(conn, caller, _import_id(request))
+        return await import_jobs.get(conn, caller, path_id(request, "import_id", "import"))
 
 
 @console_page(Level.ADMIN)
 async def show_import(request: Request, caller: Caller) -> Response:
-    return await _show(request, caller, _import_id(request))
+    return await _show(request, caller, path_id(request, "import_id", "import"))
 
 
 async def _show(
@@ -144,7 +136,7 @@ async def import_progress(request: Request, caller: Caller) -> Response:
 
 @console_page(Level.ADMIN)
 async def run_import(request: Request, caller: Caller) -> Response:
-    import_id = _import_id(request)
+    import_id = path_id(request, "import_id", "import")
     try:
         await jobs.run_for_real(context(request).db, caller, _directory(request), import_id)
     except import_jobs.NotRunnable as refused:
@@ -154,7 +146,7 @@ async def run_import(request: Request, caller: Caller) -> Response:
 
 @console_page(Level.ADMIN)
 async def error_report(request: Request, caller: Caller) -> Response:
-    import_id = _import_id(request)
+    import_id = path_id(request, "import_id", "import")
     async with context(request).db.read() as conn:
         report = await import_jobs.refusals(conn, caller, import_id)
     if report is None:

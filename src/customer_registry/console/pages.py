@@ -9,7 +9,9 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from customer_registry.apis.http import path_key
 from customer_registry.console.session import csrf_token
+from customer_registry.core.errors import missing
 from customer_registry.core.permissions import Caller, Level
 
 _TEMPLATES = jinja2.Environment(
@@ -57,6 +59,16 @@ def page(
         **values,
     )
     return HTMLResponse(html, status)
+
+
+def path_id(request: Request, name: str, kind: str) -> int:
+    """The row id the path's `name` parameter names; a text that cannot name one is the
+    `kind`'s not-found (so the 404 page), never a query."""
+    raw: str = request.path_params[name]
+    key = path_key(raw)
+    if key is None:
+        raise missing(kind, "id", raw)
+    return key
 
 
 def redirect(request: Request, path: str) -> Response:
