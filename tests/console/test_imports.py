@@ -126,12 +126,15 @@ async def test_imports_keep_the_apis_rules(
     sign_in: SignIn,
     make_entity: MakeEntity,
     make_user: MakeUser,
+    ctx: Context,
 ) -> None:
     other = await make_entity("Other")
     theirs = await make_user(Level.SYSTEM, Visibility.ENTITY, other, username="t@example.com")
     await sign_in(Level.SYSTEM, Visibility.ENTITY, 1)
+    before = _files(Path(ctx.settings.imports_dir))
     refused = await _upload(client, BILLING_FILE.encode(), entity_id=str(other))
     assert refused.status_code == 403
+    assert _files(Path(ctx.settings.imports_dir)) == before  # nothing kept
     assert await _billing_names(client, theirs) == []
     mine = await _upload(client, BILLING_FILE.encode())
     path = mine.headers["location"]

@@ -3,7 +3,6 @@ shown, download its error report; the command line's import service underneath."
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import itertools
@@ -70,16 +69,14 @@ async def upload(request: Request, caller: Caller) -> Response:
         on_conflict = OnConflict(str(form.get("on_conflict", OnConflict.FAIL.value)))
     except (NotAnInteger, ValueError):
         return await _imports_page(request, caller, status=422, problem="Choose from the lists.")
-    directory = _directory(request)
     try:
-        stored = await asyncio.to_thread(jobs.keep_upload, directory, upload.filename, upload.file)
         job = await jobs.start(
             context(request).db,
             caller,
-            directory,
+            _directory(request),
+            upload.file,
             entity_id=entity_id,
             file_name=upload.filename,
-            stored_name=stored,
             on_conflict=on_conflict,
         )
     except UnreadableFile as error:

@@ -40,37 +40,34 @@ RUNNING: dict[int, Report] = {}
 _TASKS: set[asyncio.Task[None]] = set()  # kept until done (the loop holds tasks weakly)
 
 
-def keep_upload(directory: Path, file_name: str, source: BinaryIO) -> str:
-    """Copy an uploaded file into `directory`; answer its stored name (random, with the
-    suffix that tells how to read it). UnreadableFile for a suffix no import reads."""
+def _keep(directory: Path, file_name: str, source: BinaryIO) -> Path:
+    """Copy an uploaded file into `directory`, under a random name with the suffix that
+    tells how to read it. UnreadableFile for a suffix no import reads."""
     suffix = Path(file_name).suffix.lower()
     if suffix not in _SUFFIXES:
         raise UnreadableFile(f"{file_name}: not a CSV, JSON Lines or .xlsx file (by its suffix)")
     make_private_directories(directory, Path())
-    stored = f"{secrets.token_hex(16)}{suffix}"
-    with open_private_file(directory / stored) as target:
+    kept = directory / f"{secrets.token_hex(16)}{suffix}"
+    with open_private_file(kept) as target:
         shutil.copyfileobj(source, target)
-    return stored
+    return kept
 
 
 async def start(
     db: Database,
     caller: Caller,
     directory: Path,
+    upload: BinaryIO,
     *,
     entity_id: int,
     file_name: str,
-    stored_name: str,
     on_conflict: OnConflict,
 ) -> import_jobs.ImportJob:
-    """Read the stored file's header and start its dry run; UnreadableFile if it has none,
-    Forbidden if the caller may not import into the entity."""
-    path = directory / stored_name
-    try:
-        require_allowed(caller, entity_id)
-    except DomainError:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
-        raise
+    """Keep the uploaded file, read its header and start its dry run. Forbidden, before
+    anything is kept, if the caller may not import into the entity; UnreadableFile if the
+    file is no file an import reads, or has no header."""
+    require_allowed(caller, entity_id)
+    path = await asyncio.to_thread(_keep, directory, file_name, upload)
     try:
         plan = await asyncio.to_thread(importing.plan, path)  # counts the file's lines
     except (UnreadableFile, DomainError):
@@ -82,7 +79,7 @@ async def start(
             caller,
             entity_id=entity_id,
             file_name=file_name,
-            stored_name=stored_name,
+            stored_name=path.name,
             on_conflict=on_conflict,
             plan=plan.describe(),
             rows_total=plan.table.rows,
