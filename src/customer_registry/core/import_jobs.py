@@ -115,8 +115,11 @@ async def create(
     return ImportJob.from_row(row)
 
 
-async def _row(conn: Connection, caller: Caller, import_id: int) -> Row:
-    row = await repository.get(conn, caller.user_id or 0, import_id) if is_key(import_id) else None
+async def _row(conn: Connection, caller: Caller, import_id: int, *, report: bool = False) -> Row:
+    user_id = caller.user_id or 0
+    row = (
+        await repository.get(conn, user_id, import_id, report=report) if is_key(import_id) else None
+    )
     if row is None:
         raise missing("import", "id", import_id)
     return row
@@ -128,7 +131,7 @@ async def get(conn: Connection, caller: Caller, import_id: int) -> ImportJob:
 
 async def refusals(conn: Connection, caller: Caller, import_id: int) -> str | None:
     """The import's error report (CSV), once it is done."""
-    found: str | None = (await _row(conn, caller, import_id))["refusals"]
+    found: str | None = (await _row(conn, caller, import_id, report=True))["refusals"]
     return found
 
 

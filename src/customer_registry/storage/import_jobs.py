@@ -22,19 +22,27 @@ async def insert(conn: Connection, values: Mapping[str, Any]) -> Row:
     return row
 
 
-async def get(conn: Connection, user_id: int, import_id: int) -> Row | None:
+# An import as its page and its progress show it: all but its report (a CSV of every refused
+# row, read only when asked for).
+_SHOWN = [c for c in import_jobs.c if c.name != "refusals"]
+
+
+async def get(
+    conn: Connection, user_id: int, import_id: int, *, report: bool = False
+) -> Row | None:
+    """The user's import (`report`: its report alone)."""
+    columns = [import_jobs.c.refusals] if report else _SHOWN
     return await conn.fetch_one(
-        sa.select(import_jobs).where(
+        sa.select(*columns).where(
             import_jobs.c.import_id == import_id, import_jobs.c.user_id == user_id
         )
     )
 
 
 async def recent(conn: Connection, user_id: int) -> Sequence[Row]:
-    """The user's latest imports, newest first, without their reports."""
-    shown = [c for c in import_jobs.c if c.name != "refusals"]
+    """The user's latest imports, newest first."""
     return await conn.fetch_all(
-        sa.select(*shown)
+        sa.select(*_SHOWN)
         .where(import_jobs.c.user_id == user_id)
         .order_by(import_jobs.c.import_id.desc())
         .limit(_RECENT)
