@@ -14,7 +14,7 @@ from starlette.responses import Response
 from customer_registry.apis.context import context
 from customer_registry.auth import tokens
 from customer_registry.console.access import console_page
-from customer_registry.console.forms import label
+from customer_registry.console.forms import label, typed
 from customer_registry.console.pages import page, path_id, redirect
 from customer_registry.core import brands, catalogues, entities, users
 from customer_registry.core.errors import DomainError, InUse, Invalid, NotUnique, missing
@@ -23,7 +23,6 @@ from customer_registry.core.fields import (
     NotAnInteger,
     NotANumber,
     parse_integer,
-    parse_number,
 )
 from customer_registry.core.permissions import Caller, Level, Visibility
 from customer_registry.core.query import ListQuery, Order, PageRequest
@@ -277,19 +276,16 @@ def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], 
     problems: dict[str, str] = {}
     for name, kind in fields.items():
         raw = _text(form, name).strip()
+        if kind is Kind.BOOL:
+            values[name] = raw == "on"
+            continue
         try:
-            if kind is Kind.BOOL:
-                values[name] = raw == "on"
-            elif not raw:
-                continue
-            elif kind in (Kind.INT, Kind.BIGINT):
-                values[name] = parse_integer(raw)
-            elif kind is Kind.FLOAT:
-                values[name] = parse_number(raw)
-            else:
-                values[name] = raw
+            value = typed(kind, raw)
         except (NotAnInteger, NotANumber):
             problems[name] = f"{label(name)} must be a number."
+            continue
+        if value is not None:
+            values[name] = value
     return values, problems
 
 

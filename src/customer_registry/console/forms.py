@@ -97,8 +97,9 @@ def initial_values() -> dict[str, Any]:
     return {field.name: customers.DEFAULTS.get(field.name) for field in CUSTOMER_FIELDS}
 
 
-def _typed(field: FormField, raw: str) -> Any:
-    kind = field.attribute.kind
+def typed(kind: Kind, raw: str) -> Any:
+    """A form's text as a value of `kind` (not a box's: a box is ticked or not); empty: None.
+    NotAnInteger or NotANumber for text that is not of its kind."""
     if kind in (Kind.INT, Kind.BIGINT):
         return parse_integer(raw.strip(), blank=True)
     if kind is Kind.FLOAT:
@@ -119,7 +120,7 @@ def read(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         if field.name not in form:
             continue
         try:
-            values[field.name] = _typed(field, form[field.name])
+            values[field.name] = typed(field.attribute.kind, form[field.name])
         except NotAnInteger:
             problems[field.name] = "{field} must be a whole number."
         except NotANumber:
