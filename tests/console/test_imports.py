@@ -178,10 +178,7 @@ async def test_an_upload_is_kept_its_owners_only_until_it_has_run(
     await sign_in()
     directory = Path(ctx.settings.imports_dir)
     before = _files(directory)
-    uploaded = await _upload(client, BILLING_FILE.encode())
-    path = uploaded.headers["location"]
-    await _settled(client, path)
-    (kept,) = _files(directory) - before
+    path, (kept,) = await _checked_upload(client, directory)
     assert kept.suffix == ".csv"
     assert os.stat(kept).st_mode & 0o777 == 0o600
     await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
@@ -194,16 +191,22 @@ async def test_an_upload_no_longer_kept_cannot_run(
 ) -> None:
     await sign_in()
     directory = Path(ctx.settings.imports_dir)
-    before = _files(directory)
-    uploaded = await _upload(client, BILLING_FILE.encode())
-    path = uploaded.headers["location"]
-    await _settled(client, path)
-    for kept in _files(directory) - before:
+    path, kept_files = await _checked_upload(client, directory)
+    for kept in kept_files:
         kept.unlink()  # as the housekeeping does a day later
     refused = await client.post(f"{path}/run", data={"csrf": await csrf(client, path)})
     assert refused.status_code == 409
     assert "no longer kept" in refused.text
     assert str(directory) not in refused.text
+
+
+async def _checked_upload(client: httpx.AsyncClient, directory: Path) -> tuple[str, set[Path]]:
+    """An upload whose dry run is done: its page, and the files it added to `directory`."""
+    before = _files(directory)
+    uploaded = await _upload(client, BILLING_FILE.encode())
+    path = uploaded.headers["location"]
+    await _settled(client, path)
+    return path, _files(directory) - before
 
 
 def _files(directory: Path) -> set[Path]:
