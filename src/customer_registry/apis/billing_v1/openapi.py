@@ -122,12 +122,15 @@ def _parameters(
 
 _PAGE = {
     "page": oa.string(description="from 1; anything but an integer from 1 is page 1"),
-    "per_page": oa.integer(
-        nullable=False,
-        minimum=1,
-        maximum=INT64[1],  # PHP's integers: a larger one is not an integer to Laravel
-        description=f"{DEFAULT_PER_PAGE} by default; more than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
-    ),
+    "per_page": {
+        "anyOf": [
+            # PHP's integers: a larger one is not an integer to Laravel.
+            oa.integer(nullable=False, minimum=1, maximum=INT64[1]),
+            oa.EMPTY,  # null to Laravel (ConvertEmptyStringsToNull), which the rule allows
+        ],
+        "description": f"{DEFAULT_PER_PAGE} by default (also when empty); more than "
+        f"{MAX_PER_PAGE} is {MAX_PER_PAGE}",
+    },
 }
 _COMPARED = f"(>=|<=|!=|>|<|=)?{oa.digits_within(*INT32)[1:-1]}"
 _TEXT = oa.string(nullable=False, pattern=oa.NO_NUL, description="equal to")
