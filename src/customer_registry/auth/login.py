@@ -24,6 +24,15 @@ class Session:
     token: tokens.Issued
 
 
+@dataclass
+class Refusals:
+    """Logins this process refused for too many failures (/metrics reads it)."""
+
+    throttled: int = 0
+
+
+REFUSALS = Refusals()
+
 _ADDRESS = "address:"  # login_failures keys of client addresses (usernames have no prefix)
 
 Claims = dict[str, datetime]  # key → the start of the window its attempt was counted in
@@ -43,6 +52,7 @@ async def _claim_attempt(db: Database, settings: Settings, keys: dict[str, int])
             started = await repository.claim_login_attempt(conn, key, limit, now, now - window)
             if started is None:
                 await _release(conn, claims)
+                REFUSALS.throttled += 1
                 raise Throttled(
                     "Too many failed login attempts; try again later.",
                     await _retry_after(conn, key, window),

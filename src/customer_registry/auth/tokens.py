@@ -104,12 +104,17 @@ class TokenAuthenticator:
         self._touch_after = timedelta(seconds=settings.token_touch_seconds)
         self._cache: dict[str, _Checked] = {}
         self._pending: dict[str, asyncio.Task[_Checked]] = {}
+        # Checks answered from the cache, and those that went to the database (/metrics).
+        self.cache_hits = 0
+        self.cache_misses = 0
 
     async def authenticate(self, token: str) -> Caller:
         digest = token_digest(token)
         hit = self._cache.get(digest)
         if hit is not None and hit.still_good():
+            self.cache_hits += 1
             return hit.caller
+        self.cache_misses += 1
         # Concurrent requests with the same token share one database check.
         task = self._pending.get(digest)
         if task is None:

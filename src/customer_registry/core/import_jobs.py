@@ -140,6 +140,13 @@ async def recent(conn: Connection, caller: Caller) -> Sequence[ImportJob]:
     return [ImportJob.from_row(row) for row in rows]
 
 
+async def running(conn: Connection) -> list[ImportJob]:
+    """Every import running now, whoever started it, the interrupted ones left out (the
+    service's own view, for its metrics: no user's rights are asked)."""
+    jobs = [ImportJob.from_row(row) for row in await repository.running(conn)]
+    return [job for job in jobs if not job.interrupted]
+
+
 async def start_run(conn: Connection, caller: Caller, import_id: int) -> ImportJob:
     """The import, now running for real (after its dry run, or again after an interruption);
     NotRunnable if it is running, or has run."""

@@ -242,6 +242,16 @@ async def pending(conn: Connection, webhook: Webhook, limit: int = 50) -> Sequen
     )
 
 
+async def backlog(conn: Connection) -> dict[int, int]:
+    """Each active webhook's events not delivered yet (its outbox's depth), by webhook id."""
+    return {
+        hook.webhook_id: await repository.count_after(
+            conn, hook.position, hook.events, hook.entity_id
+        )
+        for hook in await active(conn)
+    }
+
+
 async def tried(conn: Connection, webhook: Webhook, entry: Row) -> Row | None:
     """The entry's last attempt for the webhook, if any (what `due` and `record` read)."""
     return await repository.delivery(conn, webhook.webhook_id, entry["change_id"])

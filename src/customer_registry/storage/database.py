@@ -229,6 +229,15 @@ class Connection(ABC):
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int: ...
 
 
+@dataclass(frozen=True)
+class PoolUsage:
+    """A worker's connections to the database, now (what /metrics shows)."""
+
+    size: int  # open
+    in_use: int  # lent to a request or a task
+    waiting: int  # requests waiting for one
+
+
 class Database(ABC):
     dialect_name: str
 
@@ -237,6 +246,9 @@ class Database(ABC):
 
     @abstractmethod
     async def stop(self) -> None: ...
+
+    @abstractmethod
+    def usage(self) -> PoolUsage: ...
 
     @abstractmethod
     def read(self) -> AbstractAsyncContextManager[Connection]:
@@ -367,6 +379,7 @@ class PostgresDatabase(Database):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._pool: asyncpg.Pool | None = None
+        self._waiting = 0  # requests waiting for a connection (metrics)
 
     async def start(self) -> None:
         try:
@@ -393,12 +406,21 @@ class PostgresDatabase(Database):
             raise RuntimeError("Database.start() was not awaited")
         return self._pool
 
+    def usage(self) -> PoolUsage:
+        if self._pool is None:
+            return PoolUsage(0, 0, self._waiting)
+        size = self._pool.get_size()
+        return PoolUsage(size, size - self._pool.get_idle_size(), self._waiting)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:
+        self._waiting += 1
         try:
             raw = await self._require_pool().acquire()
         except Exception as error:
             raise _translate_pg_errors(error) from error
+        finally:
+            self._waiting -= 1
         try:
             yield _PgConnection(raw, self._settings.exact_total_limit or None)
         finally:
@@ -582,6 +604,7 @@ class SqliteDatabase(Database):
         self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
+        self._waiting = 0  # requests waiting for a connection (metrics)
 
     async def start(self) -> None:
         create_sqlite_file(self._path)
@@ -602,9 +625,16 @@ class SqliteDatabase(Database):
         self._all.clear()
         self._idle = asyncio.Queue()
 
+    def usage(self) -> PoolUsage:
+        return PoolUsage(len(self._all), len(self._all) - self._idle.qsize(), self._waiting)
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:
-        raw = await self._idle.get()
+        self._waiting += 1
+        try:
+            raw = await self._idle.get()
+        finally:
+            self._waiting -= 1
         try:
             yield _SqliteConnection(raw, self._exact_total_limit)
         finally:

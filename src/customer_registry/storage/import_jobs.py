@@ -49,6 +49,11 @@ async def recent(conn: Connection, user_id: int) -> Sequence[Row]:
     )
 
 
+async def running(conn: Connection) -> Sequence[Row]:
+    """Every user's imports in the running state (the service's view: for /metrics)."""
+    return await conn.fetch_all(sa.select(*_SHOWN).where(import_jobs.c.state == "running"))
+
+
 async def update(conn: Connection, import_id: int, values: Mapping[str, Any]) -> None:
     check_storable(import_jobs, values)
     await conn.execute(

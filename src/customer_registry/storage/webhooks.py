@@ -82,6 +82,18 @@ async def entries_after(
     return await conn.fetch_all(statement)
 
 
+async def count_after(
+    conn: Connection, position: int, actions: Collection[str], entity_id: int | None
+) -> int:
+    """How many of the history's entries after `position` a webhook subscribes to."""
+    statement = sa.select(sa.func.count()).where(
+        changes.c.change_id > position, changes.c.action.in_(sorted(actions))
+    )
+    if entity_id is not None:
+        statement = statement.where(changes.c.entity_id == entity_id)
+    return int(await conn.fetch_value(statement))
+
+
 async def entry(conn: Connection, change_id: int) -> Row | None:
     return await conn.fetch_one(sa.select(changes).where(changes.c.change_id == change_id))
 
