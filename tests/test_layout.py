@@ -20,7 +20,8 @@ from customer_registry.core.media import MediaFiles
 ROOT = Path(customer_registry.__file__).parent
 PACKAGE = "customer_registry"
 HTTP = ("starlette", "uvicorn", "httpx", "swagger_ui_bundle")
-ENTRY_POINTS = ("app", "cli", "protocol", "logs", "memory", "dispatcher")  # the server's own
+# The server process's own modules.
+ENTRY_POINTS = ("app", "cli", "protocol", "logs", "memory", "dispatcher", "operations")
 API_PACKAGES = tuple(sorted(path.parent.name for path in (ROOT / "apis").glob("*/__init__.py")))
 # What an API package may take from storage: connections and transactions, what the database
 # refused, and the tables its document describes. Never a repository: data is reached through
@@ -109,7 +110,7 @@ def broken_rule(importer: str, imported: str) -> str | None:
     if _within(importer, *_ours("settings")):
         return "settings import nothing of the service"
     if _within(imported, *_ours(*ENTRY_POINTS)) and not _within(importer, *_ours(*ENTRY_POINTS)):
-        return "the server process's modules (app, cli, protocol, logs, memory) are imported by none of the layers"
+        return "the server process's modules (app, cli, protocol, logs, memory, operations…) are imported by none of the layers"
     if _within(importer, *_ours("core", "storage", "auth")) and _within(imported, *_ours("apis")):
         return "core, storage and auth import no API code"
     if (

@@ -4,8 +4,13 @@ service would take as a secret is exactly what the log no longer shows."""
 
 from __future__ import annotations
 
+import contextvars
+import io
+import json
 import logging
+import logging.config
 import string
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -13,7 +18,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import QueryParams
 
-from customer_registry.logs import MASK, RedactSecrets, is_secret_name, redact, uvicorn_log_config
+from customer_registry.logs import (
+    MASK,
+    LogFormat,
+    QuietHealthChecks,
+    RedactSecrets,
+    is_secret_name,
+    redact,
+    uvicorn_log_config,
+)
+from customer_registry.operations.requests import REQUEST_ID
 
 
 @pytest.mark.parametrize(
@@ -118,7 +132,103 @@ def test_the_filter_masks_uvicorns_access_record() -> None:
     )
 
 
-def test_serve_puts_the_filter_on_the_access_logger() -> None:
+def test_serve_puts_the_filters_on_the_access_logger_and_the_request_id_on_every_handler() -> None:
     config = uvicorn_log_config()
-    assert config["loggers"]["uvicorn.access"]["filters"] == ["redact_secrets"]
+    assert config["loggers"]["uvicorn.access"]["filters"] == [
+        "redact_secrets",
+        "quiet_health_checks",
+    ]
     assert config["filters"]["redact_secrets"] == {"()": "customer_registry.logs.RedactSecrets"}
+    assert {name: h["filters"] for name, h in config["handlers"].items()} == {
+        "default": ["request_id"],
+        "access": ["request_id"],
+    }
+
+
+def _access_record(target: str) -> logging.LogRecord:
+    return logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", target, "1.1", 200),
+        None,
+    )
+
+
+@pytest.mark.parametrize("target", ["/healthz", "/readyz", "/readyz?full=1"])
+def test_health_checks_are_logged_at_debug_only(target: str) -> None:
+    logger = logging.getLogger("uvicorn.access")
+    before = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert not QuietHealthChecks().filter(_access_record(target))
+        logger.setLevel(logging.DEBUG)
+        assert QuietHealthChecks().filter(_access_record(target))
+    finally:
+        logger.setLevel(before)
+
+
+@pytest.mark.parametrize("target", ["/v1/customers", "/healthzz", "/v1/healthz", "/metrics"])
+def test_other_requests_are_logged(target: str) -> None:
+    assert QuietHealthChecks().filter(_access_record(target))
+
+
+def _configured(log_format: LogFormat, stream: io.StringIO) -> logging.Logger:
+    config = uvicorn_log_config(log_format)
+    for handler in config["handlers"].values():
+        handler.pop("stream")
+    logging.config.dictConfig(config)
+    for name in ("uvicorn", "uvicorn.access", "customer_registry"):
+        for handler in logging.getLogger(name).handlers:
+            assert isinstance(handler, logging.StreamHandler)
+            handler.setStream(stream)
+    return logging.getLogger("customer_registry.requests")
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    loggers = ("uvicorn", "uvicorn.access", "uvicorn.error", "customer_registry")
+    saved = {name: logging.getLogger(name).__dict__.copy() for name in loggers}
+    yield
+    for name, state in saved.items():
+        logger = logging.getLogger(name)
+        logger.__dict__.clear()
+        logger.__dict__.update(state)
+    requests = logging.getLogger("customer_registry.requests")
+    requests.handlers.clear()
+    requests.propagate = True
+    requests.setLevel(logging.NOTSET)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_lines_carry_the_request_id_and_the_fields_given() -> None:
+    stream = io.StringIO()
+    requests = _configured("json", stream)
+    context = contextvars.copy_context()
+    context.run(REQUEST_ID.set, b"abc-9")
+    context.run(
+        requests.info, "GET %s %s", "/v1/customers", 200, extra={"status": 200, "user": "a@b.c"}
+    )
+    logging.getLogger("customer_registry.other").warning("outside any request")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first.keys() == {"level", "logger", "message", "time", "request_id", "status", "user"}
+    assert first["request_id"] == "abc-9"
+    assert (first["message"], first["status"], first["user"]) == (
+        "GET /v1/customers 200",
+        200,
+        "a@b.c",
+    )
+    assert (second["level"], second["request_id"]) == ("WARNING", None)
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_text_lines_end_with_the_request_id_inside_a_request() -> None:
+    stream = io.StringIO()
+    _configured("text", stream)
+    context = contextvars.copy_context()
+    context.run(REQUEST_ID.set, b"abc-7")
+    context.run(logging.getLogger("customer_registry.x").warning, "inside")
+    logging.getLogger("customer_registry.x").warning("outside")
+    assert stream.getvalue().splitlines() == ["WARNING:  inside [abc-7]", "WARNING:  outside"]

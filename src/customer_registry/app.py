@@ -35,16 +35,26 @@ from customer_registry.auth.keys import service_key
 from customer_registry.console.app import create_console_app
 from customer_registry.core import changes, idempotency
 from customer_registry.memory import keep_large_blocks_apart
+from customer_registry.operations import shutdown
+from customer_registry.operations.edge import OperationsEdge
+from customer_registry.operations.health import Drain, Readiness
+from customer_registry.operations.metrics import Metrics
 from customer_registry.settings import Settings
 from customer_registry.transfer import jobs
 
 _log = logging.getLogger(__name__)
 CONSOLE = "/console"
+# Where each surface is mounted. Before /api: the billing API's mount would otherwise take
+# /api/v1.0 too. (The billing API's own paths are /api/v1/…, /api/login and /api/version.)
+_SURFACES = [("/v1", "partner"), ("/api/v1.0", "sales"), ("/api", "billing"), (CONSOLE, "console")]
 
 
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> Starlette:
     """The service; `serving`: in a server process of its own (see serving_app)."""
     ctx = Context(settings or Settings())
+    drain = Drain()
+    token = ctx.settings.metrics_token
+    metrics = Metrics(ctx) if token is not None else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -60,23 +70,32 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         ]
         if serving:
             tasks.append(asyncio.create_task(_deliver_webhooks(ctx)))
+        if metrics is not None:
+            tasks.append(asyncio.create_task(metrics.sample_every_second()))
+        restore_sigterm = (
+            shutdown.drain_on_sigterm(drain, ctx.settings.shutdown_delay_seconds)
+            if serving
+            else lambda: None
+        )
         try:
             yield
         finally:
+            restore_sigterm()
             for task in tasks:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
             await jobs.stop_all()
+            if metrics is not None:
+                metrics.stopped()
             await ctx.stop()
 
-    # Before /api: the billing API's mount would otherwise take /api/v1.0 too.
-    # (The billing API's own paths are /api/v1/…, /api/login and /api/version.)
-    apis = [
-        ("/v1", create_partner_app(ctx)),
-        ("/api/v1.0", create_sales_app(ctx)),
-        ("/api", create_billing_app(ctx)),
-    ]
+    makers = {
+        "partner": create_partner_app,
+        "sales": create_sales_app,
+        "billing": create_billing_app,
+    }
+    apis = [(prefix, makers[surface](ctx)) for prefix, surface in _SURFACES if surface in makers]
     console = create_console_app(ctx)
     app = _Service(
         routes=[
@@ -89,6 +108,14 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _unmatched_in_own_format(apis)},
+    )
+    app.edge = OperationsEdge(
+        app.dispatch,
+        Readiness(ctx.db, drain),
+        apis=dict(_SURFACES),
+        metrics=metrics,
+        metrics_token=token.get_secret_value() if token is not None else None,
+        log_requests=ctx.settings.log_format == "json" and ctx.settings.access_log,
     )
     app.state.ctx = ctx
     console.state.service = app  # a customer's page shows each API's record of it
@@ -143,15 +170,21 @@ class _Service(Starlette):
         # The outer router too redirects `/v1` to `/v1/`: to this service's own URL.
         self.router = Router(kwargs["routes"], lifespan=kwargs["lifespan"])
         self._mounts = [route for route in self.routes if isinstance(route, _PrefixMount)]
+        self.edge: ASGIApp = self.dispatch  # create_app puts the operations' edge in front
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            for mount in self._mounts:
-                match, child_scope = mount.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    await mount.app(scope, receive, send)
-                    return
+            await self.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for mount in self._mounts:
+            match, child_scope = mount.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                await mount.app(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
 

@@ -7,7 +7,9 @@ import functools
 import os
 import secrets
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -169,7 +171,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.", min=1, max=65535)] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes.", min=1, max=64)] = None,
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (CUSTOMER_REGISTRY_ACCESS_LOG).")
+    ] = True,
 ) -> None:
     """Apply pending migrations, create the first administrator if needed, and serve."""
     settings = _settings()
@@ -177,22 +181,47 @@ def serve(
     _ensure_admin(settings)
     import uvicorn  # here, not at the top: every other command starts faster without it
 
+    from customer_registry.operations import server
     from customer_registry.protocol import DeadlineProtocol
 
     host, port = host or settings.host, port or settings.port
+    logged = access_log and settings.access_log
+    # The workers read their settings from the environment: the option reaches them there.
+    os.environ["CUSTOMER_REGISTRY_ACCESS_LOG"] = "true" if logged else "false"
     _print_addresses(settings.public_url or f"http://{_url_host(host)}:{port}")
-    uvicorn.run(
-        "customer_registry.app:serving_app",
-        factory=True,
-        proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
-        host=host,
-        port=port,
-        workers=workers or settings.workers,
-        access_log=access_log,
-        log_config=uvicorn_log_config(),
-        server_header=False,
-        http=DeadlineProtocol,
-    )
+    with _metrics_directory(settings):
+        server.run(
+            uvicorn.Config(
+                "customer_registry.app:serving_app",
+                factory=True,
+                proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
+                host=host,
+                port=port,
+                workers=workers or settings.workers,
+                # With JSON logs, the service writes the line per request itself.
+                access_log=logged and settings.log_format == "text",
+                log_config=uvicorn_log_config(settings.log_format),
+                server_header=False,
+                http=DeadlineProtocol,
+                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            )
+        )
+
+
+@contextmanager
+def _metrics_directory(settings: Settings) -> Iterator[None]:
+    """With metrics on, a new directory the workers keep their values in (prometheus-client's
+    multiprocess mode: the worker answering a scrape adds up all of theirs), named to them
+    before any starts, and removed when the server stops."""
+    if settings.metrics_token is None:
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="customer-registry-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def _url_host(host: str) -> str:

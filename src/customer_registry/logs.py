@@ -1,10 +1,17 @@
-"""Logging as `customer-registry serve` sets it up: uvicorn's own configuration, with the
-values of secret-looking query parameters masked in the access log.
+"""Logging as `customer-registry serve` sets it up: uvicorn's own configuration, with
 
-Credentials belong in headers and bodies, but clients put them in URLs anyway (`?api_token=`,
-`?password=`), and an access log is read by more people, and kept longer, than the secrets
-it would hold. The mask applies to every request line, whatever the route, and whether or
-not the route reads that parameter.
+- the values of secret-looking query parameters masked in the access log. Credentials belong
+  in headers and bodies, but clients put them in URLs anyway (`?api_token=`, `?password=`),
+  and an access log is read by more people, and kept longer, than the secrets it would hold.
+  The mask applies to every request line, whatever the route, and whether or not the route
+  reads that parameter;
+- each line written while a request is answered carrying that request's id (the one its
+  answer has in `X-Request-ID`);
+- health checks (`/healthz`, `/readyz`, asked every second or so by a load balancer) logged
+  at DEBUG only;
+- with CUSTOMER_REGISTRY_LOG_FORMAT=json, every line a JSON object, and one line per request
+  (time, request id, user, API, route template, method, path, status, duration) written by
+  the service instead of uvicorn's access line. Never a query string, a header or a body.
 """
 
 from __future__ import annotations
@@ -12,8 +19,12 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
+
+from pythonjsonlogger.core import RESERVED_ATTRS
+
+from customer_registry.operations.requests import REQUEST_ID
 
 MASK = "***"
 
@@ -85,13 +96,78 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's default logging configuration, with RedactSecrets on its access logger
-    (on the logger, not a handler: every handler then gets the masked record). Given by
-    name, so each worker process builds its own."""
+class RequestIdFilter(logging.Filter):
+    """Adds the id of the request being answered (None outside one) to every record, as
+    `request_id`, and as ` [id]` (or nothing) in `request`, for text formats."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        raw = REQUEST_ID.get()
+        request_id = raw.decode("ascii") if raw is not None else None
+        record.request_id = request_id
+        record.request = f" [{request_id}]" if request_id else ""
+        return True
+
+
+_QUIET_PATHS = ("/healthz", "/readyz")
+
+
+class QuietHealthChecks(logging.Filter):
+    """uvicorn's access line of a health check passes only when its logger is at DEBUG (the
+    request target is the third of its arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        target = args[2] if isinstance(args, tuple) and len(args) > 2 else None
+        if isinstance(target, str) and target.split("?", 1)[0] in _QUIET_PATHS:
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+LogFormat = Literal["text", "json"]
+_JSON_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(message)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",
+    # Left out: uvicorn's coloured copy of a message, and the id as text formats show it.
+    "reserved_attrs": [*RESERVED_ATTRS, "color_message", "request"],
+}
+
+
+def uvicorn_log_config(log_format: LogFormat = "text") -> dict[str, Any]:
+    """uvicorn's default logging configuration, with RedactSecrets and QuietHealthChecks on
+    its access logger (on the logger, not a handler: every handler then gets the filtered
+    record), the request id on every handler, the service's own loggers on uvicorn's
+    handlers, and JSON lines when asked. Given by name, so each worker process builds its
+    own."""
     from uvicorn.config import LOGGING_CONFIG  # uvicorn only where a server is started
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_secrets"] = {"()": f"{__name__}.RedactSecrets"}
-    config["loggers"]["uvicorn.access"]["filters"] = ["redact_secrets"]
+    config.setdefault("filters", {}).update(
+        {
+            "redact_secrets": {"()": f"{__name__}.RedactSecrets"},
+            "quiet_health_checks": {"()": f"{__name__}.QuietHealthChecks"},
+            "request_id": {"()": f"{__name__}.RequestIdFilter"},
+        }
+    )
+    config["loggers"]["uvicorn.access"]["filters"] = ["redact_secrets", "quiet_health_checks"]
+    for handler in config["handlers"].values():
+        handler["filters"] = ["request_id"]
+    formatters = config["formatters"]
+    if log_format == "json":
+        formatters["default"] = formatters["access"] = dict(_JSON_FORMATTER)
+    else:
+        formatters["default"]["fmt"] = "%(levelprefix)s %(message)s%(request)s"
+        formatters["access"]["fmt"] = (
+            '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s%(request)s'
+        )
+    loggers = config["loggers"]
+    loggers["customer_registry"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    if log_format == "json":
+        # The service's line per request goes where uvicorn's access lines go (stdout).
+        loggers["customer_registry.requests"] = {
+            "handlers": ["access"],
+            "level": "INFO",
+            "propagate": False,
+        }
     return config

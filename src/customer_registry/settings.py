@@ -62,6 +62,24 @@ class Settings(BaseSettings):
         ge=1,
         description="customers' histories keep this many days of changes (unset: forever)",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="/metrics answers requests bearing this token (unset: /metrics is a 404)",
+    )
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = Field(default=True, description="a log line per request")
+    shutdown_delay_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="after SIGTERM, keep serving this long with /readyz answering 503",
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="then stop accepting, and give requests in flight this long to finish",
+    )
     public_url: str | None = Field(
         default=None,
         description="the URL clients reach the service at (http[s]://host[:port][/prefix]); "

@@ -334,7 +334,9 @@ async def authenticate(request: Request) -> Caller:
     token = token_from(request)
     if token is None:
         raise Unauthenticated("A valid token is required.")
-    return await context(request).authenticator.authenticate(token)
+    caller = await context(request).authenticator.authenticate(token)
+    request.scope["user"] = caller  # Starlette's place for it: the request's log line names it
+    return caller
 
 
 def requires(level: Level) -> Callable[[Handler], Endpoint]:

@@ -42,9 +42,11 @@ async def signed_in(request: Request) -> Caller:
     if token is None:
         raise SignInNeeded
     try:
-        return await context(request).authenticator.authenticate(token)
+        caller = await context(request).authenticator.authenticate(token)
     except Unauthenticated:
         raise SignInNeeded from None
+    request.scope["user"] = caller  # as the APIs do: the request's log line names it
+    return caller
 
 
 def csrf_token(request: Request) -> str:

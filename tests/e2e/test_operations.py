@@ -1,0 +1,200 @@
+"""Operations, on real servers: metrics summed over the workers, the drain and graceful
+shutdown on SIGTERM, and the log lines an operator reads."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.e2e.instances import Instance, bearer, service_env, shared_database
+
+METRICS_TOKEN = "e2e-metrics-token"
+DRAIN_SECONDS = 2.0
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    with shared_database(tmp_path) as url:
+        yield url
+
+
+def _requests_counted(url: str, route: str) -> float:
+    answer = requests.get(
+        f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+    )
+    assert answer.status_code == 200
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+        if sample.name == "customer_registry_http_request_duration_seconds_count"
+        and sample.labels["route"] == route
+    )
+
+
+def test_metrics_add_up_every_workers_requests(database_url: str, tmp_path: Path) -> None:
+    env = service_env(database_url, metrics_token=METRICS_TOKEN)
+    instance = Instance(env, tmp_path, "metered", workers=2)
+    instance.start()
+    try:
+        headers = bearer(instance.url)
+        with requests.Session() as one, requests.Session() as other:
+            for _ in range(20):  # two connections: the two workers answer some of each
+                for session in (one, other):
+                    answer = session.get(f"{instance.url}/api/v1/customers", headers=headers)
+                    assert answer.status_code == 200
+        # Whichever worker answers the scrape, the count is every worker's.
+        counted = {_requests_counted(instance.url, "/api/v1/customers") for _ in range(6)}
+        assert counted == {40.0}
+        assert requests.get(f"{instance.url}/metrics", timeout=30).status_code == 404
+    finally:
+        instance.terminate()
+        instance.wait(timeout=60)
+
+
+def _half_sent_create(
+    instance: Instance, headers: dict[str, str], code: str
+) -> tuple[socket.socket, bytes]:
+    """A billing create in flight: its headers and part of its body sent, the rest kept."""
+    body = json.dumps({"customerAccount": code, "name": "In flight"}).encode()
+    head = (
+        f"POST /api/v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: {headers['Authorization']}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    connection = socket.create_connection(("127.0.0.1", instance.port), timeout=30)
+    connection.sendall(head + body[:10])
+    return connection, body[10:]
+
+
+def _accepts(instance: Instance) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", instance.port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_drains_then_finishes_what_is_in_flight(
+    database_url: str, tmp_path: Path, workers: int
+) -> None:
+    env = service_env(database_url, shutdown_delay_seconds=str(DRAIN_SECONDS))
+    instance = Instance(env, tmp_path, f"drained-{workers}", workers=workers)
+    instance.start()
+    headers = bearer(instance.url)
+    in_flight, rest = _half_sent_create(instance, headers, "INFLIGHT")
+    time.sleep(0.3)  # the request has reached the server
+    signalled = time.monotonic()
+    instance.terminate()
+    try:
+        # Draining: not ready, still serving, every answer closing its connection.
+        deadline = time.monotonic() + DRAIN_SECONDS / 2
+        ready = requests.get(f"{instance.url}/readyz", timeout=5)
+        while ready.status_code == 200 and time.monotonic() < deadline:  # a second worker
+            ready = requests.get(f"{instance.url}/readyz", timeout=5)
+        assert ready.status_code == 503
+        assert ready.json()["reason"] == "draining: the instance is stopping"
+        served = requests.get(f"{instance.url}/api/v1/customers", headers=headers, timeout=5)
+        assert served.status_code == 200
+        assert served.headers["connection"] == "close"
+        # After the delay it stops accepting; what was in flight has not finished yet.
+        while _accepts(instance) and time.monotonic() < signalled + DRAIN_SECONDS + 10:
+            time.sleep(0.1)
+        assert not _accepts(instance)
+        assert time.monotonic() - signalled >= DRAIN_SECONDS * 0.9
+        assert instance.process is not None
+        assert instance.process.poll() is None
+        in_flight.sendall(rest)
+        answer = in_flight.recv(65536).decode()
+        assert answer.startswith("HTTP/1.1 201 "), answer
+        # A single process raises the signal again once it has shut down (its exit is
+        # SIGTERM's, as for any process that stops on it); the parent of several exits 0.
+        assert instance.wait(timeout=30) == (-signal.SIGTERM if workers == 1 else 0)
+    finally:
+        in_flight.close()
+        instance.kill()
+    again = Instance(service_env(database_url), tmp_path, f"again-{workers}")
+    again.start()
+    try:
+        found = requests.get(
+            f"{again.url}/api/v1/customerAccounts/INFLIGHT", headers=headers, timeout=30
+        )
+        assert found.status_code == 200, found.text
+    finally:
+        again.terminate()
+        again.wait(timeout=60)
+
+
+def test_json_logs_write_one_line_per_request_without_secrets(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = service_env(database_url, log_format="json")
+    instance = Instance(env, tmp_path, "json")
+    instance.start()
+    try:
+        headers = bearer(instance.url)
+        given = "e2e-request-7"
+        answer = requests.get(
+            f"{instance.url}/v1/customers/5",
+            params={"api_token": "secret-in-url"},
+            headers={"Authorization": headers["Authorization"], "X-Request-ID": given},
+            timeout=30,
+        )
+        assert answer.status_code == 404
+        assert answer.headers["x-request-id"] == given
+        for _ in range(3):
+            assert requests.get(f"{instance.url}/readyz", timeout=30).status_code == 200
+    finally:
+        instance.terminate()
+        instance.wait(timeout=60)
+    lines = [json.loads(line) for line in instance.output().splitlines() if line.startswith("{")]
+    ours = [line for line in lines if line.get("request_id") == given]
+    assert len(ours) == 1
+    assert ours[0] | {"time": "-", "duration_ms": 0} == {
+        "level": "INFO",
+        "logger": "customer_registry.requests",
+        "message": "GET /v1/customers/{customer_id} 404",
+        "api": "partner",
+        "route": "/v1/customers/{customer_id}",
+        "method": "GET",
+        "path": "/v1/customers/5",
+        "status": 404,
+        "duration_ms": 0,
+        "user": "test.user@bboxx.co.uk",
+        "client": "127.0.0.1",
+        "request_id": given,
+        "time": "-",
+    }
+    assert not [line for line in lines if line.get("route") == "/readyz"]  # DEBUG only
+    text = instance.output()
+    assert "secret-in-url" not in text
+    assert headers["Authorization"].split()[1] not in text
+
+
+def test_text_logs_tag_each_access_line_and_leave_health_checks_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    instance = Instance(service_env(database_url), tmp_path, "text")
+    instance.start()
+    try:
+        answer = requests.get(
+            f"{instance.url}/v1/customers", headers={"X-Request-ID": "e2e-text-1"}, timeout=30
+        )
+        assert answer.status_code == 401
+        assert requests.get(f"{instance.url}/healthz", timeout=30).status_code == 200
+    finally:
+        instance.terminate()
+        instance.wait(timeout=60)
+    access = [line for line in instance.output().splitlines() if '"GET /' in line]
+    assert [line.split(" - ", 1)[1] for line in access] == [
+        '"GET /v1/customers HTTP/1.1" 401 Unauthorized [e2e-text-1]'
+    ]
