@@ -659,6 +659,70 @@ def _shown(value: object) -> str:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
+# --- backups ------------------------------------------------------------------------------------
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Where the database's copy goes (SQLite: a database file; PostgreSQL: "
+            "pg_dump's custom format); the images go beside it, to FILE.media.tar.",
+            dir_okay=False,
+        ),
+    ],
+) -> None:
+    """Copy the database and the customers' images, while the service runs and writes. The
+    service key is not included: keep a copy of it apart (README, Backups)."""
+    from customer_registry.storage import backup
+
+    settings = _settings()
+    try:
+        report = asyncio.run(backup.backup(settings, file))
+    except backup.BackupError as error:
+        raise _fail(str(error)) from None
+    print(f"Database copied to {report.database}.")
+    print(f"{report.image_files} image files archived to {report.media}.")
+    for name in report.missing:
+        err.print(
+            f"[yellow]warning:[/yellow] image {name} was replaced or deleted during the backup: "
+            "its customer's image is missing from this one",
+            highlight=False,
+            soft_wrap=True,
+        )
+    key = "CUSTOMER_REGISTRY_SECRET_KEY" if settings.secret_key else settings.secret_key_file
+    err.print(f"Not included: the service key ({key}); keep a copy of it apart.", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A backup made by `customer-registry backup` (FILE.media.tar beside it).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a database that holds customers or users, and its images."
+        ),
+    ] = False,
+) -> None:
+    """Put a backup in place of the configured database and image directory (stop the
+    service first). `serve` or `migrate` then brings an older backup's schema up to date."""
+    from customer_registry.storage import backup
+
+    try:
+        report = asyncio.run(backup.restore(_settings(), file, force=force))
+    except backup.BackupError as error:
+        raise _fail(str(error)) from None
+    print(f"Restored {file} into the {report.database}, its images into {report.media}.")
+
+
 @webhooks_app.command("add")
 def webhooks_add(
     url: Annotated[str, typer.Argument(help="The receiver: an http:// or https:// URL.")],
