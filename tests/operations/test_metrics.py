@@ -139,3 +139,40 @@ async def test_a_webhooks_backlog_is_its_undelivered_events(
         == 2
     )
     assert samples[("customer_registry_imports_running", ())] == 0
+
+
+async def test_times_are_counted_as_prometheus_client_counts_them(app: Any) -> None:
+    """The worker's table of times, copied into the histogram, gives what the library's own
+    observation of each request gives: the same buckets (a time equal to a bound is in it),
+    the same sum and count."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from customer_registry.operations.metrics import _BUCKETS, Metrics
+
+    times = [0.0, 0.001, 0.0011, 0.0025, 0.3, 0.5, 9.99, 10.0, 10.01, 120.0]
+    metrics = Metrics(app.state.ctx)
+    reference = Histogram(
+        "customer_registry_http_request_duration_seconds",
+        "reference",
+        ["api", "route", "method", "status"],
+        buckets=_BUCKETS,
+        registry=CollectorRegistry(),
+    )
+    for seconds in times:
+        metrics.observe("partner", "/v1/customers", "GET", 200, seconds)
+        reference.labels("partner", "/v1/customers", "GET", "200").observe(seconds)
+    metrics.observe("partner", "/v1/customers", "BREW", 418, 0.2)  # an unknown method: other
+    metrics.sample()
+
+    def samples(histogram: Histogram) -> dict[tuple[str, str, str], float]:
+        return {
+            (s.name, s.labels.get("le", ""), s.labels["method"]): s.value
+            for family in histogram.collect()
+            for s in family.samples
+            if not s.name.endswith("_created")
+        }
+
+    ours = samples(metrics.durations)
+    assert ours.pop(("customer_registry_http_request_duration_seconds_count", "", "other")) == 1
+    assert {k: v for k, v in ours.items() if k[2] == "GET"} == pytest.approx(samples(reference))
+    assert ours[("customer_registry_http_request_duration_seconds_bucket", "0.001", "GET")] == 2
