@@ -44,7 +44,9 @@ async def test_metrics_are_not_there_without_the_token(
 ) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
     answer = await client.get("/metrics", headers=headers)
-    assert answer.status_code == 404
+    unknown = await client.get("/no-such-path", headers=headers)
+    assert (answer.status_code, answer.text) == (unknown.status_code, unknown.text)
+    assert answer.headers["content-type"] == unknown.headers["content-type"]
 
 
 async def test_metrics_are_not_there_when_no_token_is_set(settings: Settings) -> None:
