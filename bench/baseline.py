@@ -271,6 +271,19 @@ async def _keep_session(raw: asyncpg.Connection) -> None:
     """No reset query when a connection goes back to the pool (the service's choice too)."""
 
 
+def _session_options() -> dict[str, Any]:
+    """The service's (storage.database): through PgBouncer in transaction mode no statement
+    cache, the statement timeout asyncpg's own; otherwise both settings at connect."""
+    timeout_ms = os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "10000")
+    if os.environ.get("BENCH_POOLER") == "pgbouncer":
+        return {
+            "statement_cache_size": 0,
+            "command_timeout": int(timeout_ms) / 1000,
+            "server_settings": {"timezone": "UTC"},
+        }
+    return {"server_settings": {"statement_timeout": timeout_ms, "timezone": "UTC"}}
+
+
 class PgDriver(Driver):
     def __init__(self, url: str) -> None:
         self._url = url
@@ -284,10 +297,7 @@ class PgDriver(Driver):
             min_size=1,
             max_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
             reset=_keep_session,
-            server_settings={
-                "statement_timeout": os.environ.get("BENCH_STATEMENT_TIMEOUT_MS", "10000"),
-                "timezone": "UTC",
-            },
+            **_session_options(),
         )
 
     async def stop(self) -> None:

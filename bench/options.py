@@ -59,6 +59,7 @@ class Options:
     check: bool
     verify_only: bool  # each scenario's sample request to both servers, nothing measured
     before: Path | None = None  # a checkout of an earlier revision, run as a third server
+    pgbouncer: bool = False  # PostgreSQL's servers reach it through PgBouncer (transaction mode)
 
 
 def _positive(text: str) -> int:
@@ -122,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
         help="also run the service from this checkout of an earlier revision (e.g. a git "
         "worktree), in the same runs, to compare its req/s and CPU per request with ours; "
         "it must use the same schema")  # fmt: skip
+    add("--pgbouncer", action="store_true",
+        help="PostgreSQL: both servers reach the database through PgBouncer in transaction "
+        "pooling mode, started by the suite (Debian's pgbouncer)")  # fmt: skip
     return parser
 
 
@@ -198,6 +202,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         check=args.check,
         verify_only=args.verify_only,
         before=before,
+        pgbouncer=args.pgbouncer,
     )
 
 

@@ -240,7 +240,8 @@ def _verdict(passed: bool | None) -> str:
 
 def print_table(console: Console, found: Sequence[Line], options: Options) -> None:
     table = Table(
-        title="python -m bench: ours against the baseline, one worker each",
+        title="python -m bench: ours against the baseline, one worker each"
+        + (", PostgreSQL's both through PgBouncer (transaction mode)" if options.pgbouncer else ""),
         caption=f"req/s, p50, p99: ours, best of {options.rounds} alternating runs "
         f"(wrk -d{options.duration}s, -c{options.connections}, lists -c{options.list_connections})"
         f"; ratio: ours/baseline req/s; ÷ bare get: ours/the baseline's {BARE_GET} req/s "

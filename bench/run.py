@@ -12,16 +12,18 @@ import os
 import secrets
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from bench import dataset, verify
+from bench import dataset, pgbouncer, verify
 from bench.errors import BenchError
 from bench.fake import BENCH_ENTITY, Key
 from bench.idle import cpu_seconds, wait_idle
@@ -131,14 +133,16 @@ def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = Non
     server.start([sys.executable, "-c", entry, *serve], env, checkout)
 
 
-def _start_baseline(server: Server, target: Target, prepared: Prepared) -> None:
-    """The baseline under uvicorn with the options `serve` uses."""
+def _start_baseline(server: Server, env: dict[str, str], prepared: Prepared) -> None:
+    """The baseline under uvicorn with the options `serve` uses, on ours' database (and
+    pooler: `env` is ours')."""
     command = [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--app-dir", str(REPO),
                "--host", LOCALHOST, "--port", str(server.port), "--workers", "1",
                "--no-access-log", "--no-server-header"]  # fmt: skip
-    env = dataset.service_env(target.url)
+    env = dict(env)
     env.update(
-        BENCH_DATABASE_URL=target.url,
+        BENCH_DATABASE_URL=env["CUSTOMER_REGISTRY_DATABASE_URL"],
+        BENCH_POOLER=env["CUSTOMER_REGISTRY_DB_POOLER"],
         BENCH_ENTITY_ID=str(BENCH_ENTITY.entity_id),
         BENCH_USER_ID=str(prepared.user_id),
         BENCH_USERNAME=BENCH_USERNAME,
@@ -220,24 +224,39 @@ class Suite:
 
 
 def _measure_workers(options: Options, target: Target, size: int, prepared: Prepared,
-                     ours: Server, results: Results, stack: ExitStack) -> None:  # fmt: skip
+                     ours: Server, env: dict[str, str], results: Results,
+                     stack: ExitStack) -> None:  # fmt: skip
     """The partner get with two workers against one, in alternating runs: what a second
     worker buys on this machine (the README's sizing guidance comes from it)."""
     two = Server(TWO_WORKERS, free_port(), RESULTS / "logs" / f"ours-2w-{target.kind}-{size}.log")
     stack.callback(two.stop)
     _step(f"starting ours with 2 workers on {two.url}")
-    _start_ours(two, dataset.service_env(target.url), workers=2)
+    _start_ours(two, env, workers=2)
     suite = Suite(options, target, size, prepared, [ours, two], results, WORKERS)
     suite.measure(BY_NAME[WORKERS_SCENARIO], latency=False)
 
 
-def _run_size(options: Options, target: Target, size: int, results: Results) -> None:
+def _served(target: Target, bouncer: pgbouncer.Bouncer | None) -> tuple[str, str]:
+    """The servers' database URL and pooler: straight, or through the suite's PgBouncer (the
+    data is loaded straight, and the idle checks read the server's own activity)."""
+    if bouncer is None:
+        return target.url, "none"
+    user = urlsplit(target.url).username or "postgres"
+    return bouncer.url(user, target.database_name), "pgbouncer"
+
+
+def _run_size(options: Options, target: Target, size: int, results: Results,
+              bouncer: pgbouncer.Bouncer | None) -> None:  # fmt: skip
     largest = size == target.sizes[-1]
     scenarios = [BY_NAME[n] for n in options.scenarios if largest or BY_NAME[n].reads]
     if not scenarios:
         return
+    url, pooler = _served(target, bouncer)
     env = dataset.service_env(
-        target.url, admin_username=ADMIN_USERNAME, admin_password=secrets.token_urlsafe(18)
+        url,
+        admin_username=ADMIN_USERNAME,
+        admin_password=secrets.token_urlsafe(18),
+        db_pooler=pooler,
     )
     prepared = prepare(target, size, env, results)
     logs = RESULTS / "logs"
@@ -250,7 +269,7 @@ def _run_size(options: Options, target: Target, size: int, results: Results) -> 
         stack.callback(baseline.stop)
         _step(f"starting ours on {ours.url} and the baseline on {baseline.url}")
         _start_ours(ours, env)
-        _start_baseline(baseline, target, prepared)
+        _start_baseline(baseline, env, prepared)
         if options.before is not None:
             before = Server(BEFORE, free_port(), logs / f"before-{tag}.log")
             stack.callback(before.stop)
@@ -264,10 +283,23 @@ def _run_size(options: Options, target: Target, size: int, results: Results) -> 
             suite.measure(scenario, latency=largest and scenario.group == "list")
         sampler.sample()
         if largest and WORKERS_SCENARIO in options.scenarios and not options.verify_only:
-            _measure_workers(options, target, size, prepared, ours, results, stack)
+            _measure_workers(options, target, size, prepared, ours, env, results, stack)
         results.memory_mb[f"{target.kind} {size}"] = round(sampler.peak_mb, 1)
         _step(f"ours' worker peak RSS at {size:,} customers: {sampler.peak_mb:.0f} MB "
               f"({sampler.samples} samples)")  # fmt: skip
+
+
+def _bouncer(target: Target) -> pgbouncer.Bouncer:
+    """PgBouncer in front of the target's server, in a folder of its own (its user, postgres,
+    must read it: not under a home folder)."""
+    parts = urlsplit(target.url)
+    return pgbouncer.Bouncer(
+        Path(tempfile.mkdtemp(prefix="bench-pgbouncer-")),
+        free_port(),
+        server_host=parts.hostname or LOCALHOST,
+        server_port=parts.port or 5432,
+        users=(parts.username or "postgres",),
+    )
 
 
 def _bench(options: Options) -> int:
@@ -277,8 +309,13 @@ def _bench(options: Options) -> int:
     _step(f"load average before start: {results.load['before']} (1, 5, 15 min), "
           f"{os.cpu_count()} CPUs")  # fmt: skip
     for target in options.targets:
-        for size in target.sizes:
-            _run_size(options, target, size, results)
+        with ExitStack() as stack:
+            bouncer = None
+            if options.pgbouncer and target.kind == "postgresql":
+                bouncer = stack.enter_context(pgbouncer.running(_bouncer(target)))
+                _step(f"PgBouncer (transaction mode) on port {bouncer.port}: both servers")
+            for size in target.sizes:
+                _run_size(options, target, size, results, bouncer)
         results.load[f"after {target.kind}"] = _load_average()
     if options.verify_only:
         _step(f"both servers answered every scenario alike ({time.monotonic() - started:.0f} s)")

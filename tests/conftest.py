@@ -1,7 +1,8 @@
 """Test set-up: one real database per run, built by the migrations, emptied before each test.
 
 SQLite by default; set CUSTOMER_REGISTRY_TEST_DATABASE_URL=postgresql://… to run the same
-suite on PostgreSQL (CI does both).
+suite on PostgreSQL (CI does both), and CUSTOMER_REGISTRY_TEST_DB_POOLER=pgbouncer as well when
+that URL is PgBouncer's in transaction mode (CI's third run).
 """
 
 from __future__ import annotations
@@ -38,11 +39,27 @@ from customer_registry.storage.schema import (
 )
 
 TEST_URL_VARIABLE = "CUSTOMER_REGISTRY_TEST_DATABASE_URL"
+TEST_POOLER_VARIABLE = "CUSTOMER_REGISTRY_TEST_DB_POOLER"
 PASSWORD = "correct horse battery"
+
+# What stands between the suite and its PostgreSQL database (the service's DB_POOLER). Every
+# Settings and every `customer-registry` process the tests make on that database gets it,
+# through `database_settings` and `database_env`.
+POOLER = os.environ.get(TEST_POOLER_VARIABLE) or "none"
 
 
 def _database_url(tmp: Path) -> str:
     return os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp / 'registry.db'}"
+
+
+def database_settings(url: str, **more: Any) -> Settings:
+    """Settings on the database at `url` (the suite's, or a file of a test's own)."""
+    return Settings(database_url=url, db_pooler=POOLER, **more)
+
+
+def database_env(url: str) -> dict[str, str]:
+    """The same, as the environment of a `customer-registry` process."""
+    return {"CUSTOMER_REGISTRY_DATABASE_URL": url, "CUSTOMER_REGISTRY_DB_POOLER": POOLER}
 
 
 async def _drop_postgres_schema(settings: Settings) -> None:
@@ -59,8 +76,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     import asyncio
 
     tmp = tmp_path_factory.mktemp("db")
-    result = Settings(
-        database_url=_database_url(tmp),
+    result = database_settings(
+        _database_url(tmp),
         token_cache_seconds=0.2,
         media_dir=str(tmp / "media"),
         imports_dir=str(tmp / "imports"),

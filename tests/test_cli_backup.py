@@ -39,9 +39,8 @@ from alembic.script import ScriptDirectory
 from PIL import Image
 from sqlalchemy.engine import make_url
 
-from customer_registry.settings import Settings
 from customer_registry.storage.migrate import alembic_config, upgrade
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import TEST_URL_VARIABLE, database_settings
 from tests.reliability.conftest import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -79,7 +78,7 @@ def source_url(tmp_path: Path) -> Iterator[str]:
     """The database backed up: a new SQLite file, or the suite's PostgreSQL database emptied
     (and migrated again afterwards, for the tests that run after), as the e2e tests use it."""
     url = os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp_path / 'source.db'}"
-    settings = Settings(database_url=url)
+    settings = database_settings(url)
     if settings.dialect == "sqlite":
         yield url
         return
@@ -99,7 +98,7 @@ def new_database(tmp_path: Path) -> Iterator[str]:
     if suite is None:
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    dsn = make_url(Settings(database_url=suite).postgres_dsn)
+    dsn = make_url(database_settings(suite).postgres_dsn)
     name = f"{dsn.database}_restore_{uuid.uuid4().hex[:8]}"
     maintenance = dsn.render_as_string(hide_password=False)
     asyncio.run(_on_postgres(maintenance, f'CREATE DATABASE "{name}"'))
@@ -110,7 +109,7 @@ def new_database(tmp_path: Path) -> Iterator[str]:
 
 
 def _execute(database_url: str, statement: str) -> None:
-    settings = Settings(database_url=database_url)
+    settings = database_settings(database_url)
     if settings.dialect == "postgresql":
         asyncio.run(_on_postgres(settings.postgres_dsn, statement))
         return
@@ -313,7 +312,7 @@ OLDER = "0006"  # before the history, webhooks, imports and search migrations
 def test_a_restored_older_schema_is_upgraded_when_served(
     source_url: str, new_database: str, tmp_path: Path
 ) -> None:
-    upgrade(Settings(database_url=source_url), OLDER)
+    upgrade(database_settings(source_url), OLDER)
     _execute(
         source_url,
         "INSERT INTO entities (name, bboxx_company_flag, created_at, created_by) "

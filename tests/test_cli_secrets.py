@@ -22,7 +22,7 @@ from customer_registry.auth import tokens
 from customer_registry.auth.passwords import verify_password
 from customer_registry.core.errors import NotFound
 from customer_registry.storage import identity
-from tests.conftest import MakeUser
+from tests.conftest import MakeUser, database_env
 
 NEW_PASSWORD = "typed, not shown"
 USER = ["--username", "ops@example.com", "--permissions", "ADMIN", "--visibility", "GLOBAL"]
@@ -32,7 +32,7 @@ WARNING = "visible to other users"
 async def _invoke(ctx: Context, args: list[str], stdin: str = "", **environment: str) -> Result:
     """The command, as `customer-registry` runs it, on the suite's database."""
     env = {
-        "CUSTOMER_REGISTRY_DATABASE_URL": ctx.settings.database_url,
+        **database_env(ctx.settings.database_url),
         cli.PASSWORD_VARIABLE: None,
         cli.TOKEN_VARIABLE: None,
         **environment,

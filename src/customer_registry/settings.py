@@ -12,6 +12,7 @@ from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DialectName = Literal["sqlite", "postgresql"]
+PoolerName = Literal["none", "pgbouncer"]
 
 
 class Settings(BaseSettings):
@@ -29,6 +30,11 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     db_pool_size: int = Field(default=10, ge=1, le=200)
     statement_timeout_ms: int = Field(default=10_000, ge=100)
+    db_pooler: PoolerName = Field(
+        default="none",
+        description="what stands between the service and PostgreSQL: none, or pgbouncer in "
+        "transaction pooling mode (no statement cache, the statement timeout kept by the client)",
+    )
     exact_total_limit: int = Field(default=10_000, ge=0)
     token_idle_seconds: int = Field(default=3 * 3600, ge=60)
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from customer_registry.apis.http import ForwardedHeaders
 from customer_registry.app import create_app
 from customer_registry.settings import Settings
+from tests.conftest import database_settings
 
 Headers = dict[str, str]
 FORGED = {"Host": "evil.example"}
@@ -107,8 +108,8 @@ async def test_a_forged_host_is_never_in_a_url(client: httpx.AsyncClient, admin:
 @pytest.fixture
 async def public_app(settings: Settings, app: Any) -> AsyncIterator[Any]:
     """The service with a public URL, over the same database as `app`."""
-    configured = Settings(
-        database_url=settings.database_url,
+    configured = database_settings(
+        settings.database_url,
         media_dir=settings.media_dir,
         public_url=f"{PUBLIC}/",
     )

@@ -14,27 +14,37 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import POOLER, TEST_URL_VARIABLE
 
 REPO = Path(__file__).resolve().parents[2]
+URL = os.environ.get(TEST_URL_VARIABLE)
 
 
 def _database_arguments(tmp_path: Path) -> list[str]:
-    url = os.environ.get(TEST_URL_VARIABLE)
-    if not url:
+    if not URL:
         return ["--databases", "sqlite", "--sqlite-sizes", "300", "--sqlite-path",
                 str(tmp_path / "bench.db")]  # fmt: skip
     # A database of its own beside the tests' one: the benchmark drops and recreates it.
-    parts = urlsplit(url)
+    parts = urlsplit(URL)
     own = urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_bench_answers"))
-    return ["--databases", "postgresql", "--sizes", "300", "--database-url", own]
+    arguments = ["--databases", "postgresql", "--sizes", "300", "--database-url", own]
+    # Behind the suite's PgBouncer, the servers need a pooler's settings: the benchmark's own
+    # PgBouncer gives them (in front of the suite's).
+    return arguments + (["--pgbouncer"] if POOLER == "pgbouncer" else [])
 
 
-@pytest.mark.parametrize("before", [False, True], ids=["two servers", "and an earlier checkout"])
-def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path, before: bool) -> None:
+# On PostgreSQL, the servers also through a PgBouncer the benchmark starts (already so when
+# the suite runs through one).
+EXTRA = {"two servers": [], "and an earlier checkout": ["--before", str(REPO)]}
+if URL and POOLER == "none":
+    EXTRA["through pgbouncer"] = ["--pgbouncer"]
+
+
+@pytest.mark.parametrize("case", list(EXTRA))
+def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path, case: str) -> None:
     # --before runs a third server from another checkout (this one stands in for it): it
     # must start and answer each scenario's sample request.
-    extra = ["--before", str(REPO)] if before else []
+    extra = EXTRA[case]
     found = subprocess.run(
         [sys.executable, "-m", "bench", "--verify-only", *_database_arguments(tmp_path), *extra],
         cwd=REPO,
@@ -44,5 +54,7 @@ def test_baseline_and_service_answer_every_scenario_alike(tmp_path: Path, before
     )
     assert found.returncode == 0, found.stdout[-3000:] + found.stderr[-3000:]
     assert "both servers answered every scenario alike" in found.stdout
-    if before:
+    if "--before" in extra:
         assert f"starting {REPO} on http://" in found.stdout
+    if "--pgbouncer" in extra + _database_arguments(tmp_path):
+        assert "PgBouncer (transaction mode) on port" in found.stdout

@@ -24,8 +24,7 @@ import asyncpg
 import pytest
 import requests
 
-from customer_registry.settings import Settings
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import TEST_URL_VARIABLE, database_env, database_settings
 
 EXE = Path(sys.executable).with_name("customer-registry")
 ADMIN_USERNAME = "test.user@bboxx.co.uk"  # the user the documents' examples log in as
@@ -113,12 +112,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database_url = os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp / 'registry.db'}"
     # Only the settings named here: nothing from the caller's environment changes the server.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_REGISTRY_")}
-    env |= {
-        "CUSTOMER_REGISTRY_DATABASE_URL": database_url,
+    env |= database_env(database_url) | {
         "CUSTOMER_REGISTRY_ADMIN_USERNAME": ADMIN_USERNAME,
         "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    settings = Settings(database_url=database_url)
+    settings = database_settings(database_url)
     postgres = settings.dialect == "postgresql"
     if postgres:
         asyncio.run(_empty_postgres(settings.postgres_dsn))

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import requests
 
-from customer_registry.settings import Settings
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import TEST_URL_VARIABLE, database_env, database_settings
 from tests.e2e.conftest import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -96,8 +95,7 @@ def service_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of an instance: the caller's, without any CUSTOMER_REGISTRY_* setting
     but the database, the first administrator and `settings` (NAME=value, the prefix added)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_REGISTRY_")}
-    env |= {
-        "CUSTOMER_REGISTRY_DATABASE_URL": database_url,
+    env |= database_env(database_url) | {
         "CUSTOMER_REGISTRY_ADMIN_USERNAME": ADMIN_USERNAME,
         "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
@@ -111,9 +109,9 @@ def shared_database(tmp: Path) -> Iterator[str]:
     emptied first (the first `serve` migrates it) and migrated again afterwards, for the
     in-process tests that share it."""
     database_url = os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp / 'registry.db'}"
-    postgres = Settings(database_url=database_url).dialect == "postgresql"
+    postgres = database_settings(database_url).dialect == "postgresql"
     if postgres:
-        asyncio.run(_empty_postgres(Settings(database_url=database_url).postgres_dsn))
+        asyncio.run(_empty_postgres(database_settings(database_url).postgres_dsn))
     try:
         yield database_url
     finally:

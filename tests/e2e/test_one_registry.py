@@ -42,7 +42,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import TEST_URL_VARIABLE, database_env
 from tests.e2e.conftest import EXE, Server
 
 pytestmark = pytest.mark.server
@@ -571,7 +571,7 @@ def outsider(server: Server, second_entity: Json) -> Client:
     """A SYSTEM user who sees only the second entity, made with the command line."""
     username, password = "outsider@example.com", "outsider-password"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_REGISTRY_")}
-    env["CUSTOMER_REGISTRY_DATABASE_URL"] = _database_url(server)
+    env |= database_env(_database_url(server))
     done = subprocess.run(
         [
             str(EXE),

@@ -26,9 +26,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from customer_registry.settings import Settings
 from customer_registry.storage.database import open_database
 from customer_registry.storage.schema import customers
+from tests.conftest import database_settings
 from tests.e2e.instances import Instance, bearer, free_port, service_env, shared_database
 
 DRAIN_SECONDS = 1.5  # above HAProxy's time to see a failed check (inter x fall, below)
@@ -140,7 +140,7 @@ def _balancer(
 
 
 async def _stored_codes(database_url: str) -> list[str]:
-    db = open_database(Settings(database_url=database_url))
+    db = open_database(database_settings(database_url))
     await db.start()
     try:
         async with db.read() as conn:

@@ -28,7 +28,7 @@ import pytest
 import requests
 
 from customer_registry.settings import Settings
-from tests.conftest import TEST_URL_VARIABLE
+from tests.conftest import TEST_URL_VARIABLE, database_env, database_settings
 
 EXE = Path(sys.executable).with_name("customer-registry")
 ADMIN_USERNAME = "reliability@example.com"
@@ -70,8 +70,9 @@ class RegistryServer:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_REGISTRY_")}
-        return env | {
-            "CUSTOMER_REGISTRY_DATABASE_URL": self.database_url,
+        return {
+            **env,
+            **database_env(self.database_url),
             "CUSTOMER_REGISTRY_ADMIN_USERNAME": ADMIN_USERNAME,
             "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "CUSTOMER_REGISTRY_WORKERS": str(self.workers),
@@ -151,7 +152,7 @@ class DirectDatabase:
 
     @property
     def settings(self) -> Settings:
-        return Settings(database_url=self.url)
+        return database_settings(self.url)
 
     @property
     def postgres(self) -> bool:
@@ -167,7 +168,9 @@ class DirectDatabase:
             conn.close()
 
     async def _pg_rows(self, sql: str) -> list[tuple[Any, ...]]:
-        conn = await asyncpg.connect(self.settings.postgres_dsn)
+        # No statement cache: its named statements would outlive the connection on a
+        # server connection of PgBouncer's (when the suite runs through it) and collide.
+        conn = await asyncpg.connect(self.settings.postgres_dsn, statement_cache_size=0)
         try:
             return [tuple(row.values()) for row in await conn.fetch(sql)]
         finally:
@@ -188,7 +191,7 @@ async def _empty_postgres(dsn: str) -> None:
 
 def _migrate(database_url: str, cwd: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMER_REGISTRY_")}
-    env["CUSTOMER_REGISTRY_DATABASE_URL"] = database_url
+    env |= database_env(database_url)
     done = subprocess.run(
         [str(EXE), "migrate"],
         env=env,
@@ -206,7 +209,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     """A database of the test's own: a new SQLite file, or the suite's PostgreSQL database
     emptied (and migrated again afterwards, for the tests that run after)."""
     url = os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp_path / 'registry.db'}"
-    settings = Settings(database_url=url)
+    settings = database_settings(url)
     postgres = settings.dialect == "postgresql"
     if postgres:
         asyncio.run(_empty_postgres(settings.postgres_dsn))

@@ -20,6 +20,7 @@ from customer_registry.app import create_app
 from customer_registry.settings import Settings
 from customer_registry.storage.database import open_database
 from customer_registry.storage.migrate import upgrade
+from tests.conftest import database_settings
 
 Headers = dict[str, str]
 
@@ -95,7 +96,7 @@ async def test_customer_images_and_their_folders_are_private(
 ) -> None:
     media = tmp_path / "media"
     own = create_app(
-        Settings(database_url=settings.database_url, media_dir=str(media), token_cache_seconds=0)
+        database_settings(settings.database_url, media_dir=str(media), token_cache_seconds=0)
     )
     await own.state.ctx.start()
     try:

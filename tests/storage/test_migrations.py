@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from customer_registry.settings import Settings
+from customer_registry.storage.migrate import create_engine
 from customer_registry.storage.schema import declared, metadata
 
 
 async def test_migrated_database_matches_schema(settings: Settings) -> None:
-    engine = create_async_engine(settings.sqlalchemy_url)
+    engine = create_engine(settings)
 
     def differences(connection: sa.Connection) -> list[object]:
         opts = {
@@ -31,7 +31,7 @@ async def test_migrated_database_matches_schema(settings: Settings) -> None:
 
 
 async def test_default_entity_exists(settings: Settings) -> None:
-    engine = create_async_engine(settings.sqlalchemy_url)
+    engine = create_engine(settings)
     try:
         async with engine.connect() as connection:
             rows = (await connection.execute(sa.text("SELECT entity_id, name FROM entities"))).all()

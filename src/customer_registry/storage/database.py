@@ -373,6 +373,46 @@ async def _keep_session(raw: asyncpg.Connection) -> None:
     transaction; it opens no cursors, listens to nothing and SETs nothing)."""
 
 
+def _session_options(settings: Settings) -> dict[str, Any]:
+    """asyncpg's options for each connection of the pool.
+
+    Straight to PostgreSQL, the session is the connection's own: the statement timeout and
+    the time zone are given at connect, and each statement is prepared once per connection
+    (asyncpg's cache) and then sent as one Bind/Execute.
+
+    Through PgBouncer in transaction mode (`db_pooler = "pgbouncer"`) a server connection is
+    lent for one transaction, or one statement outside a transaction (until the server says
+    it is idle): the session is not ours. So nothing may be kept in it (the service SETs
+    nothing but `SET LOCAL`, locks only with `pg_advisory_xact_lock`, listens to nothing,
+    leaves no cursor open), and:
+    - no statement cache: asyncpg's named statements would be missing on the next server
+      connection, or collide with another client's of the same name there. Uncached, asyncpg
+      sends each statement as Parse/Describe/Flush, then Parse/Bind/Execute/Sync: the first
+      exchange ends with no Sync, so PgBouncer keeps the server linked to the second, which
+      holds all it needs (one round trip more than a cached statement, and a new plan);
+    - the statement timeout is asyncpg's own (`command_timeout`: past it asyncpg cancels the
+      statement, a cancel PgBouncer passes to the server running it), since PgBouncer refuses
+      `statement_timeout` at connect and a SET would stay on whichever server connection
+      had it. The time zone is one of the few settings PgBouncer keeps for each client (it
+      sets it on the server connection it lends).
+    The one session setting left to asyncpg: the first time a connection meets an array type
+    (`int8[]`…) it asks the catalog about it between a `set_config('jit', 'off')` and the
+    setting put back; outside a transaction those may reach different server connections,
+    leaving one with JIT off (a planner choice: no answer changes)."""
+    if settings.db_pooler == "pgbouncer":
+        return {
+            "statement_cache_size": 0,
+            "command_timeout": settings.statement_timeout_ms / 1000,
+            "server_settings": {"timezone": "UTC"},
+        }
+    return {
+        "server_settings": {
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "timezone": "UTC",
+        }
+    }
+
+
 class PostgresDatabase(Database):
     dialect_name = "postgresql"
 
@@ -388,10 +428,7 @@ class PostgresDatabase(Database):
                 min_size=1,
                 max_size=self._settings.db_pool_size,
                 reset=_keep_session,
-                server_settings={
-                    "statement_timeout": str(self._settings.statement_timeout_ms),
-                    "timezone": "UTC",
-                },
+                **_session_options(self._settings),
             )
         except Exception as error:
             raise _translate_pg_errors(error) from error

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from customer_registry.settings import Settings
 from customer_registry.storage.database import Connection, create_sqlite_file
@@ -17,8 +20,30 @@ _SCRIPTS = Path(__file__).with_name("migrations")
 def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
-    config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.replace("%", "%%"))
+    config.attributes["settings"] = settings  # migrations/env.py makes its engine from them
     return config
+
+
+def _statement_name() -> str:
+    return f"__registry_{uuid.uuid4().hex}__"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The SQLAlchemy engine migrations run on (SQLAlchemy's asyncpg or aiosqlite driver).
+
+    Behind PgBouncer in transaction mode, a migration's one transaction keeps its statements
+    on one server connection, but the named statements SQLAlchemy has asyncpg prepare stay on
+    it afterwards, and asyncpg numbers them per client connection (`__asyncpg_stmt_1__`, …):
+    the next migration lent that server connection would collide with them. So none is kept
+    in a cache, and each is named uniquely."""
+    connect_args: dict[str, Any] = {}
+    if settings.dialect == "postgresql" and settings.db_pooler == "pgbouncer":
+        connect_args = {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _statement_name,
+        }
+    return create_async_engine(settings.sqlalchemy_url, connect_args=connect_args)
 
 
 def upgrade(settings: Settings, revision: str = "head") -> None:

@@ -5,8 +5,8 @@ import asyncio
 from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from customer_registry.storage.migrate import create_engine
 from customer_registry.storage.schema import declared, metadata
 
 config = context.config
@@ -28,7 +28,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(config.attributes["settings"])
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

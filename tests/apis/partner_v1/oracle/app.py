@@ -31,8 +31,11 @@ app = flask.Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = URL
 app.config["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
 if SCHEMA:
+    # Each statement names the schema of its tables (SQLAlchemy's schema translation), rather
+    # than a search_path given at connect: PgBouncer, which the suite may reach PostgreSQL
+    # through, refuses that startup option, and would not keep a SET of it.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "connect_args": {"options": f"-csearch_path={SCHEMA}"}
+        "execution_options": {"schema_translate_map": {None: SCHEMA}}
     }
 db = SQLAlchemy(app)
 
