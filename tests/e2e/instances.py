@@ -5,6 +5,7 @@ what the operations tests need that the one-server fixture of conftest.py does n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -60,8 +61,14 @@ class Instance:
         assert self.process is None or self.process.poll() is not None, "already running"
         command = [str(EXE), "serve", "--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("ab") as out:
+            # A session of its own: `kill` reaches the workers too, never left running.
             self.process = subprocess.Popen(
-                command, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT
+                command,
+                env=self.env,
+                cwd=self.cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
@@ -86,9 +93,20 @@ class Instance:
         return self.process.wait(timeout=timeout)
 
     def kill(self) -> None:
+        """SIGKILL to the server and its workers (a worker outlives a killed parent)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Stopped as an operator stops it (SIGTERM, then its graceful exit), else killed."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+            self.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=60)
+        self.kill()
 
 
 def service_env(database_url: str, **settings: str) -> dict[str, str]:

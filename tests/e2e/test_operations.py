@@ -57,8 +57,7 @@ def test_metrics_add_up_every_workers_requests(database_url: str, tmp_path: Path
         assert counted == {40.0}
         assert requests.get(f"{instance.url}/metrics", timeout=30).status_code == 404
     finally:
-        instance.terminate()
-        instance.wait(timeout=60)
+        instance.stop()
 
 
 def _half_sent_create(
@@ -122,7 +121,7 @@ def test_sigterm_drains_then_finishes_what_is_in_flight(
         assert instance.wait(timeout=30) == (-signal.SIGTERM if workers == 1 else 0)
     finally:
         in_flight.close()
-        instance.kill()
+        instance.stop()
     again = Instance(service_env(database_url), tmp_path, f"again-{workers}")
     again.start()
     try:
@@ -131,8 +130,7 @@ def test_sigterm_drains_then_finishes_what_is_in_flight(
         )
         assert found.status_code == 200, found.text
     finally:
-        again.terminate()
-        again.wait(timeout=60)
+        again.stop()
 
 
 def test_json_logs_write_one_line_per_request_without_secrets(
@@ -155,8 +153,7 @@ def test_json_logs_write_one_line_per_request_without_secrets(
         for _ in range(3):
             assert requests.get(f"{instance.url}/readyz", timeout=30).status_code == 200
     finally:
-        instance.terminate()
-        instance.wait(timeout=60)
+        instance.stop()
     lines = [json.loads(line) for line in instance.output().splitlines() if line.startswith("{")]
     ours = [line for line in lines if line.get("request_id") == given]
     assert len(ours) == 1
@@ -193,8 +190,7 @@ def test_text_logs_tag_each_access_line_and_leave_health_checks_out(
         assert answer.status_code == 401
         assert requests.get(f"{instance.url}/healthz", timeout=30).status_code == 200
     finally:
-        instance.terminate()
-        instance.wait(timeout=60)
+        instance.stop()
     access = [line for line in instance.output().splitlines() if '"GET /' in line]
     assert [line.split(" - ", 1)[1] for line in access] == [
         '"GET /v1/customers HTTP/1.1" 401 Unauthorized [e2e-text-1]'

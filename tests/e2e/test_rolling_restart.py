@@ -189,7 +189,7 @@ def test_restarting_each_instance_in_turn_loses_no_request(
                 balancer.terminate()
                 balancer.wait(timeout=10)
             for instance in instances:
-                instance.kill()
+                instance.stop()
     assert load.failures == []
     assert all(count > 20 for count in during), during  # the load went on during each restart
     assert len(stored) == len(set(stored))
