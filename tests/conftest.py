@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -128,8 +129,9 @@ async def reset_database(ctx: Context) -> None:
         await catalogues.create_root_category(conn, COMMAND_LINE.scope, "migration")
 
 
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
+@asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[Any]:
+    """The app on `settings`, started, over a database reset to what migrations leave."""
     application = create_app(settings)
     ctx: Context = application.state.ctx
     await ctx.start()
@@ -138,6 +140,12 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
         yield application
     finally:
         await ctx.stop()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    async with running_app(settings) as application:
+        yield application
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from customer_registry.storage.database import open_database
 from customer_registry.storage.schema import customers
 from tests.conftest import database_settings
-from tests.e2e.instances import Instance, bearer, free_port, service_env, shared_database
+from tests.e2e.instances import bearer, server, shared_database
+from tests.reliability.conftest import RegistryServer, free_port
 
 DRAIN_SECONDS = 1.5  # above HAProxy's time to see a failed check (inter x fall, below)
 CLIENTS = 4
@@ -118,10 +119,10 @@ def haproxy() -> str:
 
 
 def _balancer(
-    haproxy: str, tmp: Path, instances: list[Instance]
+    haproxy: str, tmp: Path, instances: list[RegistryServer]
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    servers = "\n".join(f"    server {i.name} 127.0.0.1:{i.port} check" for i in instances)
+    servers = "\n".join(f"    server s{i.port} 127.0.0.1:{i.port} check" for i in instances)
     config = tmp / "haproxy.cfg"
     config.write_text(_HAPROXY_CONFIG.format(port=port, servers=servers))
     log = (tmp / "haproxy.log").open("wb")
@@ -150,7 +151,7 @@ async def _stored_codes(database_url: str) -> list[str]:
     return [row["code"] for row in rows]
 
 
-def _restart(instance: Instance, load: Load) -> int:
+def _restart(instance: RegistryServer, load: Load) -> int:
     """SIGTERM, wait for the exit, start again, and give HAProxy time to see it ready:
     how many operations the clients began meanwhile."""
     before = load.operations
@@ -166,8 +167,11 @@ def test_restarting_each_instance_in_turn_loses_no_request(
     haproxy: str, tmp_path: Path, workers: int
 ) -> None:
     with shared_database(tmp_path) as database_url:
-        env = service_env(database_url, shutdown_delay_seconds=str(DRAIN_SECONDS))
-        instances = [Instance(env, tmp_path, name, workers=workers) for name in ("a", "b")]
+        delay = str(DRAIN_SECONDS)
+        instances = [
+            server(database_url, tmp_path / name, workers, shutdown_delay_seconds=delay)
+            for name in ("a", "b")
+        ]
         balancer = None
         try:
             for instance in instances:

@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from customer_registry.apis.context import Context
-from customer_registry.app import create_app
 from customer_registry.settings import Settings
-from tests.conftest import reset_database
+from tests.conftest import running_app
 
 METRICS_TOKEN = "metrics-token-for-tests"
 
@@ -20,11 +18,5 @@ METRICS_TOKEN = "metrics-token-for-tests"
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[Any]:
     metered = settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
-    application = create_app(metered)
-    ctx: Context = application.state.ctx
-    await ctx.start()
-    await reset_database(ctx)
-    try:
+    async with running_app(metered) as application:
         yield application
-    finally:
-        await ctx.stop()

@@ -59,6 +59,7 @@ class RegistryServer:
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)  # more settings
+    access_log: bool = False
 
     @property
     def url(self) -> str:
@@ -87,7 +88,13 @@ class RegistryServer:
             out.write(f"\n===== start #{self.starts} =====\n".encode())
             out.flush()
             self.process = subprocess.Popen(
-                [str(EXE), "serve", "--port", str(self.port), "--no-access-log"],
+                [
+                    str(EXE),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--access-log" if self.access_log else "--no-access-log",
+                ],
                 env=self.env(),
                 cwd=self.workdir,
                 stdout=out,
@@ -128,8 +135,19 @@ class RegistryServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
+    def terminate(self) -> None:
+        """SIGTERM to the server alone, as an orchestrator stops it (with several workers,
+        the parent passes it on to them); waiting for the exit is the caller's."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
+            self.kill()  # a worker may outlive its parent
             return
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
