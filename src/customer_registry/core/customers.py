@@ -28,7 +28,7 @@ from customer_registry.core.errors import (
 )
 from customer_registry.core.fields import INT64, Attribute, is_key, problem, validate
 from customer_registry.core.permissions import Caller
-from customer_registry.core.query import ListQuery, Page, PageRequest, containing
+from customer_registry.core.query import ListQuery, Page, PageRequest
 from customer_registry.core.references import Finder, Reference, resolve, resolve_all
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
@@ -312,7 +312,7 @@ async def search(
         raise Invalid({"q": f"A search needs at least {SEARCH_MIN} characters."})
     if "\x00" in text:
         return Found([], 0, complete=True)  # no stored text holds one
-    found = await repository.search(conn, caller.scope, containing(text), equal, SEARCH_MAX + 1)
+    found = await repository.search(conn, caller.scope, text, equal, SEARCH_MAX + 1)
     ordered = sorted(found, key=lambda row: (row["name"], row["customer_id"]))[:SEARCH_MAX]
     shown = [row["customer_id"] for row in ordered[page.start : page.start + page.per_page]]
     rows = await repository.by_ids(conn, caller.scope, shown) if shown else []

@@ -466,7 +466,8 @@ customers = sa.Table(
 
 # What the console's search looks in: a customer's name, identifiers, phones and e-mail, as
 # one text. On PostgreSQL a trigram index (pg_trgm, migration 0010) is built on exactly this
-# expression, so a search for text inside it reads the index, not the table.
+# expression, so a search for text inside it reads the index, not the table; on SQLite a
+# full-text table holds it (below).
 SEARCHED_COLUMNS = ("name", "code", "secondary_code", "email", "phone", "mobile")
 
 
@@ -482,13 +483,28 @@ SEARCH_TEXT: sa.ColumnElement[Any] = functools.reduce(
 )
 SEARCH_INDEX = "ix_customers_search_text"
 
+# On SQLite the same text is held in a full-text table (FTS5, trigram tokenizer, migration
+# 0011), one row per customer (its rowid the customer's id), which triggers on customers keep
+# in step. It holds no copy of the text (contentless): only the index a search reads.
+SEARCH_TABLE = "customers_search"
+customers_search = sa.table(
+    SEARCH_TABLE, sa.column("rowid", sa.Integer()), sa.column("search_text", sa.Text())
+)
+# The tables FTS5 keeps behind it (a contentless table without column sizes has these three).
+_SEARCH_TABLES = {SEARCH_TABLE, *(f"{SEARCH_TABLE}_{part}" for part in ("data", "idx", "config"))}
+
 
 def declared(name: str | None, kind: str, reflected: bool) -> bool:
     """What a comparison of the database with this schema looks at (Alembic's
-    `include_object`): everything but the search's index, which migration 0010 makes where
-    PostgreSQL has pg_trgm, and no table declaration can say (an expression with an operator
-    class, on one dialect only)."""
-    return not (kind == "index" and name == SEARCH_INDEX and reflected)
+    `include_object`): everything but the search's own structures, which no table declaration
+    can say, each on one dialect only: the trigram index migration 0010 makes where PostgreSQL
+    has pg_trgm (an expression with an operator class), and SQLite's full-text table and the
+    tables behind it (a virtual table, migration 0011)."""
+    if not reflected:
+        return True
+    if kind == "index":
+        return name != SEARCH_INDEX
+    return not (kind == "table" and name in _SEARCH_TABLES)
 
 
 customer_entity_linker = sa.Table(
