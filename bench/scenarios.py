@@ -115,6 +115,10 @@ SCENARIOS = (
              status=201),
     Scenario("partner-update", "update", "partner", "PUT", "/v1/customers/@id@",
              '{"name": "@name@"}', JSON),
+    # The updates above write the name the customer has; this one a new name, which the
+    # search's index (SQLite's full-text table, PostgreSQL's trigram index) must follow.
+    Scenario("partner-rename", "update", "partner", "PUT", "/v1/customers/@id@",
+             '{"name": "@name@ @uid@"}', JSON),
     Scenario("sales-update", "update", "sales", "PUT", "/api/v1.0/customers/@id@",
              "name=@qname@", FORM),
     Scenario("billing-update", "update", "billing", "PUT", "/api/v1/customers/@id@?name=@qname@"),
