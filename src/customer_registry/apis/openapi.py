@@ -9,8 +9,6 @@ with interactive docs (Swagger UI, served from the installed bundle: no CDN) at 
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -435,9 +433,7 @@ def _response(answer: Answer) -> Schema:
     return response
 
 
-def _operation(
-    route: Route, method: str, spec: Spec, errors: Mapping[int, Answer], security: Sequence[str]
-) -> Schema:
+def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answer]) -> Schema:
     level = getattr(route.endpoint, "required_level", None)
     operation: Schema = {
         "summary": spec.summary,
@@ -457,7 +453,7 @@ def _operation(
         operation["parameters"].append(_IDEMPOTENCY_KEY)
     if level is not None:
         operation["description"] = f"Needs the `{level.name}` permission level."
-        operation["security"] = [{scheme: []} for scheme in security]
+        operation["security"] = [{"token": []}, {"bearer": []}]
     else:
         operation["security"] = []
     if spec.body is not None:
@@ -561,46 +557,6 @@ def _links(paths: Mapping[str, Schema], creates: Creates) -> Schema:
     return links
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """A group of operations in the interactive docs: one resource, described in a line,
-    holding every operation whose path is one of `paths` or below one."""
-
-    name: str
-    description: str
-    paths: tuple[str, ...]
-
-
-def _tag(tags: Sequence[Tag], path: str) -> str:
-    """The tag of the operations on `path`: the one naming the longest of its prefixes."""
-    found = [
-        (len(prefix), tag.name)
-        for tag in tags
-        for prefix in tag.paths
-        if path == prefix or path.startswith(f"{prefix}/")
-    ]
-    if not found:
-        raise KeyError(f"no tag for {path}")  # every operation belongs to a resource
-    return max(found)[1]
-
-
-# The security schemes an operation needing a token names (the APIs read both headers).
-TOKEN, BEARER = "token", "bearer"
-_SECURITY_SCHEMES: dict[str, Schema] = {
-    TOKEN: {
-        "type": "apiKey",
-        "in": "header",
-        "name": "Authorization",
-        "description": "`Token token=<token>`: the token a login answers",
-    },
-    BEARER: {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "`Bearer <token>`: the token a login answers",
-    },
-}
-
-
 def document(
     *,
     title: str,
@@ -610,13 +566,8 @@ def document(
     specs: Mapping[tuple[str, str], Spec],
     errors: Errors,
     schemas: Mapping[str, Schema],
-    tags: Sequence[Tag],
-    glossary: Mapping[str, str],
-    security: Sequence[str] = (BEARER,),
 ) -> Schema:
-    """The OpenAPI document of one API: every (method, path) of `routes` needs its Spec, and
-    its path a tag. `glossary` describes, by name, each property and parameter that its
-    schema does not describe itself (each API's words for its fields, declared once)."""
+    """The OpenAPI document of one API: every (method, path) of `routes` needs its Spec."""
     paths: dict[str, Schema] = {}
     refused = errors.answers[METHOD_NOT_ALLOWED]
     answers = {refused.name: refused}
@@ -628,9 +579,9 @@ def document(
             found = _error_answers(route, method, spec, errors)
             for answer in found.values():
                 assert answers.setdefault(answer.name, answer) == answer, answer.name
-            operation = _operation(route, method, spec, found, security)
-            operation["tags"] = [_tag(tags, route.path)]
-            paths.setdefault(route.path, {})[method.lower()] = operation
+            paths.setdefault(route.path, {})[method.lower()] = _operation(
+                route, method, spec, found
+            )
     for (method, path), spec in specs.items():
         if spec.creates is not None:
             answer = paths[path][method.lower()]["responses"][str(spec.status)]
@@ -640,92 +591,28 @@ def document(
                     item = paths[spec.creates.item].get(verb)
                     if item is not None:
                         item["responses"]["200"]["links"] = _links(paths, spec.creates)
-    used = {operation["tags"][0] for item in paths.values() for operation in item.values()}
-    built: Schema = {
+    return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0", "description": description},
         "servers": [{"url": server}],
-        "tags": [
-            {"name": tag.name, "description": tag.description} for tag in tags if tag.name in used
-        ],
         "paths": paths,
+        # OpenAPI 3.1's `webhooks`, as an extension of this 3.0 document: what the registry
+        # POSTs to the receivers `customer-registry webhooks add` names.
+        "x-webhooks": {"customerChange": _WEBHOOK},
         "components": {
             "schemas": dict(schemas),
             "responses": {name: _response(answer) for name, answer in sorted(answers.items())},
-            "securitySchemes": {name: _SECURITY_SCHEMES[name] for name in security},
+            "securitySchemes": {
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Token token=<token>`",
+                },
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
         },
     }
-    described_document = describe(built, glossary)
-    # OpenAPI 3.1's `webhooks`, as an extension of this 3.0 document: what the registry POSTs
-    # to the receivers `customer-registry webhooks add` names (its fields described in it,
-    # not in an API's words).
-    described_document["x-webhooks"] = {"customerChange": copy.deepcopy(_WEBHOOK)}
-    return described_document
-
-
-def describe(document: Schema, glossary: Mapping[str, str]) -> Schema:
-    """A copy of `document` (whose schemas share parts) in which each object's property and
-    each parameter starts with the glossary's words for its name, before what its schema
-    says of its values (KeyError: a field described by neither)."""
-    found: Schema = _unshared(document)
-    for item in found["paths"].values():
-        for operation in item.values():
-            for parameter in operation["parameters"]:
-                if "description" not in parameter:
-                    own = parameter.get("schema", {}).get("description")
-                    word = _parameter(parameter, operation, glossary, required=own is None)
-                    parameter["description"] = _joined(word, own)
-    _describe_properties(found, glossary)
-    return found
-
-
-def described(schema: Schema, glossary: Mapping[str, str]) -> Schema:
-    """A copy of `schema` with its objects' properties described as `describe` does (a
-    schema put into a document after it was built)."""
-    found: Schema = _unshared(schema)
-    _describe_properties(found, glossary)
-    return found
-
-
-def _unshared(schema: Schema) -> Schema:
-    """A copy sharing no part with another (deepcopy keeps the sharing: two properties of one
-    schema object would take each other's words)."""
-    found: Schema = json.loads(json.dumps(schema))
-    return found
-
-
-def _joined(word: str | None, own: str | None) -> str:
-    """The glossary's words for a field, then what its schema says of its values."""
-    return " — ".join(text for text in (word, own) if text)
-
-
-def _parameter(
-    parameter: Schema, operation: Schema, glossary: Mapping[str, str], *, required: bool
-) -> str | None:
-    """A list's query parameter named after a field filters on it (`?name` in the glossary
-    describes a query parameter of its own); any other is the field itself. KeyError where
-    `required` and the glossary has no word for it."""
-    name = parameter["name"]
-    listing = parameter["in"] == "query" and operation["operationId"].startswith("get_")
-    own = glossary.get(f"?{name}") if listing else None
-    word = glossary[name] if required and own is None else glossary.get(name)
-    if own is not None or word is None or not listing:
-        return own or word
-    return f"Only those whose `{name}` is this: {word[0].lower()}{word[1:]}"
-
-
-def _describe_properties(node: object, glossary: Mapping[str, str]) -> None:
-    if isinstance(node, dict):
-        if node.get("type") == "object":
-            for name, schema in node.get("properties", {}).items():
-                own = schema.get("description")
-                word = glossary[name] if own is None else glossary.get(name)
-                schema["description"] = _joined(word, own)
-        for value in node.values():
-            _describe_properties(value, glossary)
-    elif isinstance(node, list):
-        for value in node:
-            _describe_properties(value, glossary)
 
 
 _WEBHOOK: Schema = {
@@ -752,28 +639,12 @@ _WEBHOOK: Schema = {
                         "type": "object",
                         "required": ["id", "type", "created", "entity_id", "data"],
                         "properties": {
-                            "id": {
-                                "type": "string",
-                                "example": "evt_1234",
-                                "description": "the event's id: the same on every retry",
-                            },
-                            "type": {
-                                "type": "string",
-                                "enum": list(webhooks.EVENTS),
-                                "description": "what changed",
-                            },
-                            "created": {
-                                "type": "string",
-                                "format": "date-time",
-                                "description": "when it changed",
-                            },
-                            "entity_id": {
-                                "type": "integer",
-                                "description": "the entity of the customer that changed",
-                            },
+                            "id": {"type": "string", "example": "evt_1234"},
+                            "type": {"type": "string", "enum": list(webhooks.EVENTS)},
+                            "created": {"type": "string", "format": "date-time"},
+                            "entity_id": {"type": "integer"},
                             "data": {
                                 "type": "object",
-                                "description": "the customer and its changes",
                                 "properties": {
                                     "customer": {
                                         "type": "object",

@@ -484,7 +484,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
 
 def _optional_bodies(document: oa.Schema, specs: Mapping[tuple[str, str], oa.Spec]) -> None:
     """Writes take their parameters from the query string or the body: the body is optional
-    (the original's own example sends none), and what is required is said in words."""
+    (the seed's own request sends none), and what is required is said in words."""
     for (method, path), spec in specs.items():
         if spec.query and spec.body is not None:
             operation = document["paths"][path][method.lower()]
@@ -498,118 +498,19 @@ def _required_query(document: oa.Schema, path: str, names: tuple[str, ...]) -> N
             parameter["required"] = True
 
 
-# --- the words of the documents --------------------------------------------------------------
-
-# Each field's meaning in the BlueRockTEL API documentation's words (where it gives some), by
-# the name the API shows, sends or queries it by: `oa.describe` gives it to every property and
-# parameter of that name that does not say more itself.
-GLOSSARY: dict[str, str] = {
-    # a customer
-    "id": "The object's id",
-    "brand_id": "Branding attached to this customer, default 1",
-    "representative_id": "Salesperson in charge of the customer",
-    "customerAccount": "The customer's account, automatically created if not provided",
-    "accountsReference": "Reference in the accounting system, if different from customerAccount",
-    "name": "Name of the customer (a brand: of the brand)",
-    "brand": "Trading name of the customer, if exists",
-    "registrationNumber": "Registration number of the customer",
-    "taxRegistrationNumber": "Tax registration number of the customer",
-    "type": "Type of company",
-    "capital": "Capital in your currency",
-    "mainAddressLine1": "Main address, first line",
-    "mainAddressLine2": "Main address, second line",
-    "mainAddressPostalCode": "Main address, postal code",
-    "postalCode": "Main address, postal code (as `mainAddressPostalCode`)",
-    "mainAddressCity": "Main address, city",
-    "mainAddressCountry": "Main address, country",
-    "emailAddress": "E-mail address",
-    "website": "Web site",
-    "phone": "Phone number",
-    "mobilePhone": "Mobile phone number",
-    "fax": "Fax number",
-    "active": "Boolean, default true",
-    "isReseller": "Boolean, default false",
-    "resellerLevel": "The reseller's level",
-    "chargeVAT": "Boolean, default true (false if you are not charging VAT to this customer)",
-    "applyVATAutoReverseOperators": "Boolean, default false (true if you apply auto-reverse "
-    "for VAT for this customer on Telecom services)",
-    "onCallDuty": "Boolean, default false (true if the customer is under on call duty contract)",
-    "vip": "Boolean, default false (true if customer is vip)",
-    "comment": "Free text about the customer",
-    "created_at": "When the object was created",
-    "updated_at": "When the object was last changed",
-    # a contact
-    "contactable_type": "What the contact belongs to: `App\\Customer`",
-    "contactable_id": "The id of the customer the contact belongs to",
-    "firstName": "First name",
-    "lastName": "Last name",
-    # searching
-    "customer": "The customer's id",
-    "term": "Name, account, e-mail or phone containing it",
-    # pages (Laravel's)
-    "current_page": "This page's number, from 1",
-    "data": "The objects of this page",
-    "first_page_url": "The first page's URL",
-    "from": "The position of this page's first object (null on an empty page)",
-    "last_page": "The last page's number",
-    "last_page_url": "The last page's URL",
-    "links": "Links to the pages, as Laravel renders them",
-    "url": "The URL (null where there is none)",
-    "label": "The link's text",
-    "next_page_url": "The next page's URL (null on the last)",
-    "path": "The list's URL, without its query",
-    "per_page": "The page size",
-    "prev_page_url": "The previous page's URL (null on the first)",
-    "to": "The position of this page's last object (null on an empty page)",
-    "total": "How many objects match",
-    # answers, login, version
-    "response": "The id of the created object",
-    "message": "What happened, in words",
-    "errors": "Each parameter that breaks a rule, with its messages",
-    "email": "The user's e-mail address (or username)",
-    "password": "The user's password",
-    "token": "The token to send as `Authorization: Bearer <token>`",
-    "user": "Who logged in",
-    "version": "The API's version",
-    "status": '"ok"',
-    "vendor": "Who made it",
-}
-
-
-DESCRIPTION = (
-    "For billing: customers with their accounts, brands and contacts, to create, find, search "
-    "and change. Compatible with the BlueRockTEL API v1: the same paths, parameters (query "
-    "string, form or JSON), Laravel pages, validation messages and answers. Log in at "
-    "`/api/login` for a token, then send `Authorization: Bearer <token>`."
-)
-TAGS = (
-    oa.Tag(
-        "login", "A token for the other operations, and the API's version", ("/login", "/version")
-    ),
-    oa.Tag(
-        "customers",
-        "Customers, by id or by account, and searching them",
-        ("/v1/customers", "/v1/customerAccounts"),
-    ),
-    oa.Tag("contacts", "The people to reach at a customer", ("/v1/contacts",)),
-    oa.Tag("brands", "The brands customers are sold under", ("/v1/brands",)),
-)
-
-
 def build() -> oa.Schema:
     from customer_registry.apis.billing_v1.app import ROUTES  # the table this describes
 
     specs = {**_customer_specs(), **_other_specs()}
     document = oa.document(
         title="Customer Registry — billing API",
-        description=DESCRIPTION,
+        description="The BlueRockTEL v1 API (seed 003, `shared/reference/bluerocktel-api-v1`); "
+        "see docs/compatibility/billing_v1.md.",
         server="/api",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas={"Customer": _customer()},
-        tags=TAGS,
-        glossary=GLOSSARY,
     )
     _optional_bodies(document, specs)
     _required_query(document, "/v1/contacts", ("contactable_type", "contactable_id"))

@@ -485,107 +485,6 @@ def _login_spec() -> oa.Spec:
     )
 
 
-# --- the words of the documents --------------------------------------------------------------
-
-# Each field's meaning in the SMARTSolar v1 documentation's words (where it gives some), by
-# the name the API shows, sends or queries it by: `oa.describe` gives it to every property and
-# parameter of that name that does not say more itself.
-GLOSSARY: dict[str, str] = {
-    # customers
-    "customer_id": "Unique identifier of the customer",
-    "name": "Name of the customer (an entity: of the entity)",
-    "external_customer_id": "The customer's id in the partner's own system (unique per entity)",
-    "external_customer_code": "The customer's code in the partner's own system (unique per entity)",
-    # entities
-    "entity_id": "Unique identifier of the entity (the organisation a record belongs to)",
-    "bboxx_company_flag": "Whether the entity is a company of the operator itself",
-    "tariff": "The entity's tariff",
-    "financier": "Whether the entity finances products",
-    "geic": "The entity's GEIC code",
-    # links and history
-    "customer_entity_linker_id": "Unique identifier of the link between a customer and an entity",
-    "product_entity_linker_id": "Unique identifier of the link between a product and an entity",
-    "customer_product_history_id": "Unique identifier of a period a product spent with a customer",
-    "date_added": "When the link (or the period) started",
-    "date_removed": "When the link (or the period) ended; null while it lasts",
-    "removal_reason": "Why the product left the customer",
-    "reason": "Why the product changes hands: recorded as the removal reason of the period it ends",
-    # products
-    "product_imei": "The product's IMEI: 15 digits, its unique identifier",
-    "new_product_imei": "The IMEI of the product given to the customer",
-    "analysis_timestamp": "When the product's data was last analysed",
-    "current_enable_flag": "Whether the product is enabled now",
-    "desired_enable_flag": "Whether the product should be enabled",
-    "disable_date": "When the product is to be disabled",
-    "device_key": "The device's key (unique)",
-    "hub_id": "The hub the product is kept at",
-    "imsi": "The SIM card's IMSI (unique)",
-    "iccid": "The SIM card's ICCID (unique)",
-    "latest_connection_id": "The product's latest connection",
-    "latest_connection_location_id": "Where the product last connected from",
-    "latest_state_id": "The product's latest state",
-    "latest_enable_history_id": "The latest change of the product's enable flag",
-    "product_type_id": "The product's type",
-    "serial_number": "The product's serial number (unique)",
-    "shop_id": "The shop the product is sold from",
-    "software_lock": "The software lock applied to the product",
-    "rtc_network_name": 'The SIM provider: "Test-SIM-Provider", "Aeris", "Eseye" or '
-    '"Wireless-Logic"',
-    "ip_address": "The product's IP address",
-    "latest_rtc_connection_history_id": "The product's latest RTC connection",
-    "latest_rtc_mo_status_report_time": "When the device last reported its status",
-    "latest_rtc_mt_status_update_time": "When the device's status was last updated",
-    "rtc_enabled_flag": "Whether the device is RTC enabled",
-    "dcm_enabled_flag": "Boolean value that shows whether a device is DCM enabled or not",
-    "assembler": "Who assembled the product",
-    "gps_lat": "The product's latitude (GPS)",
-    "gps_lon": "The product's longitude (GPS)",
-    # every record's metadata
-    "created_at": "Timestamp that the record was created at",
-    "created_by": "Username of the user who created the record",
-    "modified_at": "Timestamp that the record was last modified",
-    "modified_by": "User that last modified the record",
-    # pages
-    "num_results": "How many objects match, on every page",
-    "objects": "The objects of this page",
-    "page": "The page's number, from 1",
-    "total_pages": "How many pages there are",
-    "?q": "Flask-Restless's query, as JSON: filters, order_by, group_by, limit, offset, single",
-    # answers
-    "status": '"success"',
-    "message": "What happened, in words",
-    "data": "The objects the operation concerned",
-    "validation_errors": "Each field that breaks a rule, with the rule's message",
-    # login
-    "username": "The user's name (an e-mail address)",
-    "password": "The user's password",
-    "login_successful": "The session: who logged in, the token and its permissions",
-    "display_name": "The user's name as shown",
-    "user_product_visibility": "Which products the user sees: `GLOBAL` (every entity's) or "
-    "`ENTITY` (its own entity's)",
-    "API_token": "The token to send as `Authorization: Token token=<token>`",
-    "token_expiry": "When the token expires unless used (each use extends it)",
-    "permissions": "The user's permission level",
-}
-
-# The words of `q`, Flask-Restless's query (`_query_format.md`).
-_QUERY_WORDS: dict[str, str] = {
-    "filters": "Conditions every answered object meets",
-    "order_by": "The fields to sort by, in order",
-    "group_by": "The fields to group by",
-    "limit": "At most this many objects",
-    "offset": "Skip this many objects first",
-    "name": "The field compared (`<relation>__<field>` for a related one's), or the relation "
-    "for `has` and `any`",
-    "field": "A field of the resource (`<relation>__<field>` for a related one's)",
-    "fieldname": "A field of the resource, as `field`",
-    "direction": "`asc` (the default) or `desc`",
-    "op": "The comparison: `==`, `!=`, `<`, `like`, `in`, `is_null`, `has`, `any`…",
-    "and": "Filters all of which hold",
-    "or": "Filters one of which holds",
-}
-
-
 # --- errors --------------------------------------------------------------------------------
 
 _MESSAGE = oa.closed({"message": oa.string(nullable=False)})
@@ -638,7 +537,7 @@ def _with_json_q(document: oa.Schema) -> oa.Schema:
         for parameter in document["paths"][path]["get"]["parameters"]:
             if parameter["name"] == "q":
                 del parameter["schema"]
-                parameter["content"] = {oa.JSON: {"schema": oa.described(_q(key), _QUERY_WORDS)}}
+                parameter["content"] = {oa.JSON: {"schema": _q(key)}}
                 parameter["description"] = (
                     "Flask-Restless's query: filters, order_by, group_by, limit, offset, single"
                 )
@@ -656,43 +555,15 @@ def build() -> oa.Schema:
         **_link_specs(),
     }
     schemas = {name: _record(model) for name, model in _RESOURCES.values()}
+    schemas |= {_filter_name(key): _filter(key) for key in _RESOURCES}
     document = oa.document(
         title="Customer Registry — partner API",
-        description=DESCRIPTION,
+        description="The SMARTSolar v1 API (seeds 000 and 001, `shared/reference/smartsolar-v1`)"
+        "; see docs/compatibility/partner_v1.md.",
         server="/v1",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas=schemas,
-        tags=TAGS,
-        glossary=GLOSSARY,
-        security=(oa.TOKEN, oa.BEARER),
     )
-    filters = {_filter_name(key): oa.described(_filter(key), _QUERY_WORDS) for key in _RESOURCES}
-    document["components"]["schemas"] |= filters  # in `q`'s words, not the resources'
     return _with_json_q(document)
-
-
-DESCRIPTION = (
-    "For partners who sell and finance solar home systems: their customers, the entities "
-    "(organisations) they belong to, the products (devices, by IMEI) and which customer and "
-    "entity each is with over time. Compatible with the SMARTSolar v1 API: the same paths, "
-    "fields, Flask-Restless queries (`q`) and answers, so its clients work unchanged. Log in "
-    "at `/auth/login`, then send `Authorization: Token token=<token>` (or `Bearer <token>`)."
-)
-TAGS = (
-    oa.Tag("login", "A token for the other operations, from a username and password", ("/auth",)),
-    oa.Tag("customers", "The people and organisations products are sold to", ("/customers",)),
-    oa.Tag(
-        "entities", "The organisations (partners) customers and products belong to", ("/entities",)
-    ),
-    oa.Tag(
-        "products", "Devices by IMEI, and handing them to and back from customers", ("/products",)
-    ),
-    oa.Tag(
-        "links",
-        "Which entity a customer or a product belongs to, and since when",
-        ("/customer_entity_linker", "/product_entity_linker"),
-    ),
-    oa.Tag("history", "Which customer had each product, and when", ("/customer_product_history",)),
-)

@@ -106,12 +106,12 @@ _SPECIAL: dict[str, oa.Schema] = {
     ),
 }
 _PAYMENT_TYPE_ID = oa.loose_integer(1, INT32[1], nullable=False)
-_LISTED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
+_SEED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
 _PAYMENT_TYPES = {
     "anyOf": [
         {"type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$", "example": "7,8"},
         # The document's own notation, `=` for `:`, read as JSON (no leading zero).
-        {"type": "string", "pattern": rf"^\[({_LISTED_ITEM}(,{_LISTED_ITEM})*)?\]$"},
+        {"type": "string", "pattern": rf"^\[({_SEED_ITEM}(,{_SEED_ITEM})*)?\]$"},
         oa.array(
             {
                 "anyOf": [
@@ -422,107 +422,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
 
 # --- errors --------------------------------------------------------------------------------
 
-
-# --- the words of the documents --------------------------------------------------------------
-
-# Each field's meaning in the original sales API documentation's words (where it gives some),
-# by the name the API shows, sends or queries it by: `oa.describe` gives it to every property
-# and parameter of that name that does not say more itself.
-GLOSSARY: dict[str, str] = {
-    # a customer
-    "id": "The object's identifier",
-    "reference": "The object's reference: unique, usable instead of its id with "
-    "`useExternalId=true`",
-    "reference2": "A second reference",
-    "name": "The object's name",
-    "barcode": "The customer's barcode",
-    "isActive": "Whether the customer is active; by default, true",
-    "categoryReference": "The reference of the customer's category",
-    "customerCategory": "The customer's category; by default, the root customer category",
-    "isSubCustomer": "Whether the customer is a sub-customer of another; by default, false",
-    "parentCustomer": "The parent customer, for a sub-customer",
-    "billWithParent": "Whether the customer is billed with its parent; by default, false",
-    "customerSegmentationReference": "The reference of the customer's segmentation",
-    "customerSegmentation": "The customer's segmentation",
-    "pocTenus": "Not kept here: always null",
-    "email": "E-mail address",
-    "logo": "The URL of the customer's image (sent as `imageFile`)",
-    "phone": "Phone number",
-    "mobile": "Mobile phone number",
-    "fax": "Fax number",
-    "comment": "Free text, up to 2000 characters",
-    "isSameAddress": "If shipping address is the same as billing address; by default, true",
-    "billingCountry": "ISO country code or country name of billing (FR, France)",
-    "billingCity": "Billing city",
-    "billingPostalCode": "Billing postal code",
-    "billingAddress": "Billing address",
-    "billingLat": "Billing latitude",
-    "billingLng": "Billing longitude",
-    "country": "ISO country code or country name of shipping (FR, France)",
-    "city": "Shipping city",
-    "postalCode": "Shipping postal code",
-    "address": "Shipping address",
-    "latitude": "Shipping latitude",
-    "longitude": "Shipping longitude",
-    "isCredit": "Not kept here: always null",
-    "creditLimit": "The customer's credit limit",
-    "balance": "Not kept here: always null",
-    "maxChequePeriod": "Not kept here: always null",
-    "maxChequeValue": "Not kept here: always null",
-    "appliedCashBackOutput": "Not kept here: always null",
-    "returnDiscount": "Not kept here: always null",
-    "invoicesPerRoute": "Not kept here: always null",
-    "onHold": "Whether the customer is on hold; by default, false",
-    "onHoldReason": "Why the customer is on hold",
-    "paymentTerm": "Not kept here: always null",
-    "createdBy": "The user who created the customer",
-    "userId": "The user who created the customer (an id, or a reference)",
-    "dueDateConfigNumber": "Number of days before payment is due; required if "
-    "`dueDateConfigType` is specified",
-    "dueDateConfigType": 'Should be equal to 1 if "after the invoice date" or 2 if "after the '
-    'end of the invoice month"',
-    "paymentTypes": "The payment types the customer may use",
-    "website": "Web site",
-    "taxNumber": "Tax / VAT number",
-    "companyRegistrationNumber": "Company registration number",
-    "contacts": "The customer's contacts",
-    "currency": "ISO code of a configured currency (with exchange rate); by default, the "
-    "organisation's currency",
-    "customerRisk": "The customer's risk",
-    "customerRiskColor": "The colour of the customer's risk (#FFFFFF, #1BE9D8)",
-    "organization": "Not kept here: always null",
-    "dateCreated": "When the object was created",
-    "lastUpdated": "When the object was last changed",
-    "region": "The customer's region (used only if geographical locations are activated)",
-    "href": "The object's URL",
-    "key": "The object's id, or its reference",
-    # a contact
-    "customerId": "The customer the contact belongs to (an id, or a reference)",
-    "firstName": "First name",
-    "lastName": "Last name",
-    # catalogues
-    "isRoot": "Whether this is the root customer category",
-    "parentId": "The parent's id (null at the top)",
-    "parentHref": "The parent's URL (null at the top)",
-    "level": "The region's level (1 at the top)",
-    "code": "The currency's ISO code",
-    "exchangeRate": "The currency's exchange rate against the organisation's currency",
-    "isDefault": "Whether this is the organisation's currency",
-    # the organisation
-    "geographicalLocations": "Whether customers are placed in regions",
-    "regionLevel": "The level of region a customer is placed in",
-    # pages and errors
-    "total": "How many objects match",
-    "offset": "How many objects were skipped",
-    "max": "The page size",
-    "data": "The objects of this page",
-    "error": "The error's code: `missing_param`, `not_unique`, `not_found`…",
-    "error_description": "What went wrong, in words",
-    "?sort": "The field to sort by",
-    "?order": "`asc` or `desc`",
-}
-
-# The API's error body: a code (`missing_param`, `not_unique`, `not_found`…) and its words.
+# Seed 002's error body: a code (`missing_param`, `not_unique`, `not_found`…) and its words.
 _ERROR = oa.closed(
     {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
 )
@@ -543,7 +443,7 @@ _ANSWERS = {
 
 def _names_others() -> frozenset[str]:
     """The paths whose creates name other objects, by id or reference (an `Id` parameter):
-    a missing one is `not_found`; and a currency's code, looked up among ISO's."""
+    a missing one is `not_found` (seed 002); and a currency's code, looked up among ISO's."""
     tables: dict[str, Mapping[str, Field]] = {
         "/customers": CUSTOMER_PARAMETERS,
         "/contacts": _CONTACT_OWNER,
@@ -571,29 +471,6 @@ def _conventions(route: Route, method: str, spec: oa.Spec) -> dict[int, oa.Answe
 ERRORS = oa.Errors(_ANSWERS, invalid=400, conventions=_conventions)
 
 
-DESCRIPTION = (
-    "For field sales and the back office: full customer records (addresses, credit, due "
-    "dates, payment types, an image), their contacts, the catalogues they are filed under "
-    "(categories, segmentations, payment types, regions, currencies), the users and the "
-    "organisation's settings. Compatible with the original sales API v1.0: the same paths, "
-    "parameters (forms, multipart with `imageFile`, or JSON; `useExternalId` to name objects by "
-    "reference), records and error codes. Send `Authorization: Bearer <token>` with a token "
-    "from the partner API's login."
-)
-TAGS = (
-    oa.Tag("customers", "Customer records: create, read, change, delete, list", ("/customers",)),
-    oa.Tag("contacts", "The people to reach at a customer", ("/contacts",)),
-    oa.Tag(
-        "catalogues",
-        "What customers are filed under: categories, segmentations, payment types, regions, "
-        "currencies",
-        tuple(f"/{collection.path}" for collection in COLLECTIONS),
-    ),
-    oa.Tag("users", "The users of the organisation (who created a customer)", ("/users",)),
-    oa.Tag("organization", "The organisation's settings", ("/organization",)),
-)
-
-
 def build() -> oa.Schema:
     from customer_registry.apis.sales_v1_0.app import ROUTES  # the table this describes
 
@@ -606,14 +483,12 @@ def build() -> oa.Schema:
         )
     document = oa.document(
         title="Customer Registry — sales API",
-        description=DESCRIPTION,
+        description="Seed 002 and the conventions it shows; see docs/compatibility/sales_v1_0.md.",
         server="/api/v1.0",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas=schemas,
-        tags=TAGS,
-        glossary=GLOSSARY,
     )
     _optional_bodies(document)
     _files_in_multipart_only(document)
