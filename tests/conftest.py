@@ -2,7 +2,8 @@
 
 SQLite by default; set CUSTOMER_REGISTRY_TEST_DATABASE_URL=postgresql://… to run the same
 suite on PostgreSQL (CI does both), and CUSTOMER_REGISTRY_TEST_DB_POOLER=pgbouncer as well when
-that URL is PgBouncer's in transaction mode (CI's third run).
+that URL is PgBouncer's in transaction mode (CI's third run), with
+CUSTOMER_REGISTRY_TEST_DIRECT_DATABASE_URL naming the same database on PostgreSQL itself.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
 
 from customer_registry.apis.context import Context
 from customer_registry.app import create_app
@@ -41,12 +43,28 @@ from customer_registry.storage.schema import (
 
 TEST_URL_VARIABLE = "CUSTOMER_REGISTRY_TEST_DATABASE_URL"
 TEST_POOLER_VARIABLE = "CUSTOMER_REGISTRY_TEST_DB_POOLER"
+TEST_DIRECT_VARIABLE = "CUSTOMER_REGISTRY_TEST_DIRECT_DATABASE_URL"
 PASSWORD = "correct horse battery"
 
 # What stands between the suite and its PostgreSQL database (the service's DB_POOLER). Every
 # Settings and every `customer-registry` process the tests make on that database gets it,
 # through `database_settings` and `database_env`.
 POOLER = os.environ.get(TEST_POOLER_VARIABLE) or "none"
+# Behind a pooler, PostgreSQL's own address (the suite's database there), which backups and
+# restores use (the service's DIRECT_DATABASE_URL); the tests' other databases on the same
+# server are reached at the same address.
+DIRECT = os.environ.get(TEST_DIRECT_VARIABLE)
+
+
+def _direct(url: str) -> str | None:
+    """`url`'s database at PostgreSQL's own address, when the suite has a pooler's."""
+    if DIRECT is None or url.startswith("sqlite"):
+        return None
+    return make_url(url).set(**_address(make_url(DIRECT))).render_as_string(hide_password=False)
+
+
+def _address(url: URL) -> dict[str, Any]:
+    return {"host": url.host, "port": url.port, "username": url.username}
 
 
 def _database_url(tmp: Path) -> str:
@@ -55,12 +73,16 @@ def _database_url(tmp: Path) -> str:
 
 def database_settings(url: str, **more: Any) -> Settings:
     """Settings on the database at `url` (the suite's, or a file of a test's own)."""
-    return Settings(database_url=url, db_pooler=POOLER, **more)
+    return Settings(database_url=url, db_pooler=POOLER, direct_database_url=_direct(url), **more)
 
 
 def database_env(url: str) -> dict[str, str]:
     """The same, as the environment of a `customer-registry` process."""
-    return {"CUSTOMER_REGISTRY_DATABASE_URL": url, "CUSTOMER_REGISTRY_DB_POOLER": POOLER}
+    env = {"CUSTOMER_REGISTRY_DATABASE_URL": url, "CUSTOMER_REGISTRY_DB_POOLER": POOLER}
+    direct = _direct(url)
+    if direct is not None:
+        env["CUSTOMER_REGISTRY_DIRECT_DATABASE_URL"] = direct
+    return env
 
 
 async def _drop_postgres_schema(settings: Settings) -> None:

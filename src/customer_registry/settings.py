@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="what stands between the service and PostgreSQL: none, or pgbouncer in "
         "transaction pooling mode (no statement cache, the statement timeout kept by the client)",
     )
+    direct_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL itself, when database_url is a pooler's: backups and restores "
+        "connect there, since pg_dump's and psql's session settings must not be lent on",
+    )
     exact_total_limit: int = Field(default=10_000, ge=0)
     token_idle_seconds: int = Field(default=3 * 3600, ge=60)
     token_cache_seconds: float = Field(default=1.0, ge=0, le=60)
@@ -95,9 +100,17 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
-        scheme = url.split("://", 1)[0].split("+", 1)[0]
-        if scheme not in ("sqlite", "postgresql", "postgres"):
+        if _scheme(url) not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("must start with sqlite:/// or postgresql://")
+        return url
+
+    @field_validator("direct_database_url")
+    @classmethod
+    def _postgresql(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        if _scheme(url) not in ("postgresql", "postgres"):
+            raise ValueError("must start with postgresql://")
         return url
 
     @field_validator("public_url")
@@ -125,8 +138,15 @@ class Settings(BaseSettings):
     @cached_property
     def postgres_dsn(self) -> str:
         """A DSN asyncpg accepts: driver suffixes such as +asyncpg are dropped."""
-        scheme, rest = self.database_url.split("://", 1)
-        return f"postgresql://{rest}" if scheme.startswith("postgres") else self.database_url
+        return _asyncpg_dsn(self.database_url)
+
+    @cached_property
+    def direct_postgres_dsn(self) -> str | None:
+        """PostgreSQL itself, as asyncpg and libpq take it: the direct URL when one is set,
+        else the database URL unless it is a pooler's (None then: there is no way there)."""
+        if self.direct_database_url:
+            return _asyncpg_dsn(self.direct_database_url)
+        return self.postgres_dsn if self.db_pooler == "none" else None
 
     @cached_property
     def sqlalchemy_url(self) -> str:
@@ -134,3 +154,12 @@ class Settings(BaseSettings):
         if self.dialect == "sqlite":
             return f"sqlite+aiosqlite:///{self.sqlite_path}"
         return "postgresql+asyncpg://" + self.postgres_dsn.split("://", 1)[1]
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].split("+", 1)[0]
+
+
+def _asyncpg_dsn(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url

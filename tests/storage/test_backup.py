@@ -136,3 +136,48 @@ async def test_a_restore_refuses_a_backup_without_its_images(
     report.media.unlink()
     with pytest.raises(backup.BackupError, match=r"media\.tar is missing"):
         await backup.restore(settings, report.database, force=True)
+
+
+def _behind_pgbouncer(tmp_path: Path, direct: str | None = None) -> Settings:
+    """Settings whose database URL is a pooler's, on a port nothing listens on: whatever
+    reached it would fail differently."""
+    return Settings(
+        database_url="postgresql://nobody@127.0.0.1:9/registry",
+        db_pooler="pgbouncer",
+        direct_database_url=direct,
+        media_dir=str(tmp_path / "media"),
+    )
+
+
+async def test_behind_a_pooler_backups_and_restores_ask_for_postgresql_itself(
+    tmp_path: Path,
+) -> None:
+    pooled = _behind_pgbouncer(tmp_path)
+    file = tmp_path / "registry.backup"
+    with pytest.raises(backup.BackupError, match="CUSTOMER_REGISTRY_DIRECT_DATABASE_URL"):
+        await backup.backup(pooled, file)
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a partial file
+    file.write_bytes(b"PGDMP" + bytes(100))
+    backup.media_archive(file).write_bytes(_empty_tar())
+    with pytest.raises(backup.BackupError, match="CUSTOMER_REGISTRY_DIRECT_DATABASE_URL"):
+        await backup.restore(pooled, file, force=True)
+
+
+def test_the_direct_url_is_where_backups_go_and_what_messages_name(tmp_path: Path) -> None:
+    direct = _behind_pgbouncer(tmp_path, "postgresql+asyncpg://me:secret@db.internal:5432/reg")
+    assert direct.direct_postgres_dsn == "postgresql://me:secret@db.internal:5432/reg"
+    assert backup.where(direct) == "PostgreSQL database reg on db.internal"
+    plain = Settings(database_url="postgresql://me@db.internal/reg")
+    assert plain.direct_postgres_dsn == plain.postgres_dsn
+
+
+def test_the_direct_url_must_be_postgresql() -> None:
+    with pytest.raises(ValueError, match="must start with postgresql://"):
+        Settings(database_url="postgresql://me@pooler/reg", direct_database_url="sqlite:///x")
+
+
+def _empty_tar() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w"):
+        pass
+    return buffer.getvalue()

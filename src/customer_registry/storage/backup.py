@@ -97,11 +97,25 @@ def media_archive(file: Path) -> Path:
     return file.with_name(file.name + MEDIA_SUFFIX)
 
 
+def _postgresql(settings: Settings) -> str:
+    """Where backups and restores reach PostgreSQL: itself. Through a transaction pooler,
+    the session settings pg_dump and psql make (an empty `search_path`…) would stay on the
+    server connection they happened to use and be lent to the service's next transaction."""
+    dsn = settings.direct_postgres_dsn
+    if dsn is None:
+        raise BackupError(
+            f"the database URL is {settings.db_pooler}'s, and backups and restores must reach "
+            "PostgreSQL itself (a pooler would lend pg_dump's and psql's session settings "
+            "to the service): set CUSTOMER_REGISTRY_DIRECT_DATABASE_URL to its address"
+        )
+    return dsn
+
+
 def where(settings: Settings) -> str:
     """The configured database, for messages: never its password."""
     if settings.dialect == "sqlite":
         return f"SQLite file {settings.sqlite_path}"
-    url = make_url(settings.postgres_dsn)
+    url = make_url(settings.direct_postgres_dsn or settings.postgres_dsn)
     return f"PostgreSQL database {url.database} on {url.host or 'the local socket'}"
 
 
@@ -150,7 +164,7 @@ async def backup(settings: Settings, file: Path) -> BackupReport:
         if settings.dialect == "sqlite":
             named = await asyncio.to_thread(_sqlite_copy, Path(settings.sqlite_path), database)
         else:
-            named = await pg_tools.dump(settings.postgres_dsn, database, _IMAGES)
+            named = await pg_tools.dump(_postgresql(settings), database, _IMAGES)
         archived = await asyncio.to_thread(_archive_media, Path(settings.media_dir), images)
     missing = tuple(sorted(set(named) - archived))
     return BackupReport(file, archive, len(archived), missing)
@@ -198,7 +212,7 @@ async def contents(settings: Settings) -> Contents:
         if settings.dialect == "sqlite":
             counts = await asyncio.to_thread(_sqlite_counts, Path(settings.sqlite_path))
         else:
-            counts = await _postgres_counts(settings.postgres_dsn)
+            counts = await _postgres_counts(_postgresql(settings))
         images = await asyncio.to_thread(_holds_files, Path(settings.media_dir))
     customer_count, user_count = counts
     return Contents(customer_count, user_count, images)
@@ -256,7 +270,8 @@ async def restore(settings: Settings, file: Path, *, force: bool) -> RestoreRepo
         if settings.dialect == "sqlite":
             await asyncio.to_thread(_sqlite_restore, file, Path(settings.sqlite_path))
         else:
-            await asyncio.to_thread(pg_tools.restore, settings.postgres_dsn, file, REPLACE_SCHEMA)
+            dsn = _postgresql(settings)
+            await asyncio.to_thread(pg_tools.restore, dsn, file, REPLACE_SCHEMA)
         await asyncio.to_thread(_restore_media, archive, media)
     return RestoreReport(where(settings), media, held)
 
