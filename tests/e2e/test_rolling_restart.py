@@ -194,6 +194,13 @@ def test_restarting_each_instance_in_turn_loses_no_request(
                 balancer.wait(timeout=10)
             for instance in instances:
                 instance.stop()
+    # The figures, for `pytest -s` (a note on the run quotes them).
+    print(
+        f"\n{workers} worker(s): {load.operations} creates each read back, "
+        f"{len(load.failures)} failed, "
+        f"{len(load.acknowledged)} creates acknowledged, {len(stored)} stored; "
+        f"begun during each restart: {during}"
+    )
     assert load.failures == []
     assert all(count > 20 for count in during), during  # the load went on during each restart
     assert len(stored) == len(set(stored))
