@@ -7,17 +7,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.context import context
 from customer_registry.auth import tokens
+from customer_registry.console import forms
 from customer_registry.console.access import console_page
 from customer_registry.console.forms import label, typed
 from customer_registry.console.pages import page, path_id, redirect
 from customer_registry.core import brands, catalogues, entities, users
-from customer_registry.core.errors import DomainError, InUse, Invalid, NotUnique, missing
+from customer_registry.core.errors import (
+    DomainError,
+    InUse,
+    Invalid,
+    NotFound,
+    NotUnique,
+    missing,
+)
 from customer_registry.core.fields import (
     Kind,
     NotAnInteger,
@@ -271,7 +280,8 @@ def _catalogue(request: Request) -> _Kind:
 
 
 def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
-    """The form's values in the core's types (empty: left out; a box: true or false)."""
+    """The form's values in the core's types (empty: None; a box: true or false). A create
+    sends the filled ones (`forms.for_create`), an edit the changed ones (`forms.for_update`)."""
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, kind in fields.items():
@@ -280,12 +290,9 @@ def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], 
             values[name] = raw == "on"
             continue
         try:
-            value = typed(kind, raw)
+            values[name] = typed(kind, raw)
         except (NotAnInteger, NotANumber):
             problems[name] = f"{label(name)} must be a number."
-            continue
-        if value is not None:
-            values[name] = value
     return values, problems
 
 
@@ -297,6 +304,7 @@ async def _catalogue_page(
             conn, caller, kind.catalogue, ListQuery(order_by=(Order("reference"),)), _LISTED
         )
     values.setdefault("problems", {})
+    values.setdefault("values", {})
     return page(
         request,
         "catalogue.html",
@@ -318,14 +326,85 @@ async def list_catalogue(request: Request, caller: Caller) -> Response:
 @console_page(Level.ADMIN)
 async def create_in_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
-    values, problems = _typed(kind.fields, await request.form())
+    form = await request.form()
+    values, problems = _typed(kind.fields, form)
     try:
         if problems:
             raise Invalid(problems)
         async with context(request).db.write() as conn:
-            await catalogues.create(conn, caller, kind.catalogue, values)
-    except (Invalid, NotUnique) as error:
-        return await _catalogue_page(request, caller, kind, status=422, problems=_problems(error))
+            await catalogues.create(conn, caller, kind.catalogue, forms.for_create(values))
+    except (Invalid, NotUnique, NotFound) as error:  # NotFound: the parent or currency named
+        return await _catalogue_page(
+            request, caller, kind, status=422, problems=_problems(error), values=_sent(form)
+        )
+    return redirect(request, f"/catalogues/{kind.path}")
+
+
+def _sent(form: FormData) -> dict[str, str]:
+    """A refused form's text as it was typed, to show it again (a box: ticked or not)."""
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+def _current(item: catalogues.Item[Any]) -> dict[str, Any]:
+    """The object's values of its form's fields."""
+    return {"reference": item.reference, "name": item.name, **msgspec.structs.asdict(item.extra)}
+
+
+def _item_page(
+    request: Request,
+    caller: Caller,
+    kind: _Kind,
+    item: catalogues.Item[Any],
+    *,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    values.setdefault("problems", {})
+    values.setdefault("values", _current(item))
+    return page(
+        request,
+        "catalogue_item.html",
+        caller,
+        status=status,
+        kind=kind,
+        item=item,
+        labels={name: label(name) for name in kind.fields},
+        **values,
+    )
+
+
+async def _item(request: Request, caller: Caller, kind: _Kind) -> catalogues.Item[Any]:
+    """The object the path names (NotFound: the 404 page)."""
+    key = path_id(request, "item_id", kind.catalogue.kind)
+    async with context(request).db.read() as conn:
+        return await catalogues.get(conn, kind.catalogue, caller.scope, key)
+
+
+@console_page(Level.ADMIN)
+async def edit_in_catalogue(request: Request, caller: Caller) -> Response:
+    kind = _catalogue(request)
+    return _item_page(request, caller, kind, await _item(request, caller, kind))
+
+
+@console_page(Level.ADMIN)
+async def update_in_catalogue(request: Request, caller: Caller) -> Response:
+    """The sales API's update (PUT/PATCH) with the fields the operator changed: an unchanged
+    field is not sent, as an API client would not send it, so the rules that look at what is
+    sent (a currency made the default, a region's level) see only what the operator meant."""
+    kind = _catalogue(request)
+    item = await _item(request, caller, kind)
+    form = await request.form()
+    values, problems = _typed(kind.fields, form)
+    try:
+        if problems:
+            raise Invalid(problems)
+        async with context(request).db.write() as conn:
+            changed = forms.for_update(values, _current(item))
+            await catalogues.update(conn, caller, kind.catalogue, item.id, changed)
+    except (Invalid, NotUnique, NotFound) as error:  # NotFound: the parent or currency named
+        return _item_page(
+            request, caller, kind, item, status=422, problems=_problems(error), values=_sent(form)
+        )
     return redirect(request, f"/catalogues/{kind.path}")
 
 
@@ -363,6 +442,48 @@ async def create_brand(request: Request, caller: Caller) -> Response:
             await brands.create(conn, caller, {"name": name or None})
     except (Invalid, NotUnique) as error:
         return await _brands_page(request, caller, status=422, problems=_problems(error))
+    return redirect(request, "/brands")
+
+
+def _brand_page(
+    request: Request, caller: Caller, brand: brands.Brand, *, status: int = 200, **values: Any
+) -> Response:
+    values.setdefault("problems", {})
+    values.setdefault("values", {"name": brand.name})
+    return page(request, "brand.html", caller, status=status, brand=brand, **values)
+
+
+async def _brand(request: Request, caller: Caller) -> brands.Brand:
+    """The brand the path names (NotFound: the 404 page)."""
+    brand_id = path_id(request, "brand_id", "brand")
+    async with context(request).db.read() as conn:
+        return await brands.get(conn, caller, brand_id)
+
+
+@console_page(Level.ADMIN)
+async def edit_brand(request: Request, caller: Caller) -> Response:
+    return _brand_page(request, caller, await _brand(request, caller))
+
+
+@console_page(Level.ADMIN)
+async def update_brand(request: Request, caller: Caller) -> Response:
+    """The billing API's update (PUT/PATCH), sent only when the name changed."""
+    brand = await _brand(request, caller)
+    form = await request.form()
+    values, _ = _typed({"name": Kind.TEXT}, form)
+    try:
+        async with context(request).db.write() as conn:
+            changed = forms.for_update(values, {"name": brand.name})
+            await brands.update(conn, caller, brand.brand_id, changed)
+    except (Invalid, NotUnique, InUse) as error:  # InUse: a shared brand
+        return _brand_page(
+            request,
+            caller,
+            brand,
+            status=409 if isinstance(error, InUse) else 422,
+            problems=_problems(error),
+            values=_sent(form),
+        )
     return redirect(request, "/brands")
 
 

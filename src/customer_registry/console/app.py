@@ -64,6 +64,12 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         Route("/entities", admin.create_entity, methods=["POST"]),
         Route("/catalogues/{catalogue}", admin.list_catalogue, methods=["GET"]),
         Route("/catalogues/{catalogue}", admin.create_in_catalogue, methods=["POST"]),
+        Route("/catalogues/{catalogue}/{item_id}/edit", admin.edit_in_catalogue, methods=["GET"]),
+        Route(
+            "/catalogues/{catalogue}/{item_id}/edit",
+            admin.update_in_catalogue,
+            methods=["POST"],
+        ),
         Route(
             "/catalogues/{catalogue}/{item_id}/delete",
             admin.delete_from_catalogue,
@@ -71,6 +77,8 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         ),
         Route("/brands", admin.list_brands, methods=["GET"]),
         Route("/brands", admin.create_brand, methods=["POST"]),
+        Route("/brands/{brand_id}/edit", admin.edit_brand, methods=["GET"]),
+        Route("/brands/{brand_id}/edit", admin.update_brand, methods=["POST"]),
         Route("/brands/{brand_id}/delete", admin.delete_brand, methods=["POST"]),
         Route("/customers/export.csv", customers.export_customers, methods=["GET"]),
         Route("/imports", imports.list_imports, methods=["GET"]),
