@@ -1,5 +1,6 @@
-"""Editing the sales catalogues and the billing brands in the console: the APIs' own updates,
-seen through the API that owns the object, with their refusals beside the fields."""
+"""Editing the sales catalogues, the billing brands and the entities in the console: the APIs'
+own updates, seen through the API that owns the object, with their refusals beside the
+fields."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from customer_registry.core.permissions import Level
+from customer_registry.core.permissions import Level, Visibility
+from tests.conftest import MakeEntity
 from tests.console.conftest import SignIn, csrf
 
 CATEGORIES = "/console/catalogues/categories"
@@ -210,6 +212,7 @@ async def test_edits_need_the_admin_level_and_the_forms_token(
         "/console/catalogues/nothing/1/edit",
         "/console/brands/999999/edit",
         "/console/brands/-1/edit",
+        "/console/entities/999999/edit",
     ],
 )
 async def test_an_unknown_object_is_not_found(
@@ -219,3 +222,83 @@ async def test_an_unknown_object_is_not_found(
     assert (await client.get(path)).status_code == 404
     posted = await client.post(path, data={"csrf": await csrf(client), "name": "X"})
     assert posted.status_code == 404
+
+
+async def _partner_entity(
+    client: httpx.AsyncClient, headers: dict[str, str], entity_id: int
+) -> dict[str, Any]:
+    answer = await client.get(f"/v1/entities/{entity_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    record: dict[str, Any] = answer.json()
+    return record
+
+
+async def test_an_entity_edited_as_the_partner_api_edits_it(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str], make_entity: MakeEntity
+) -> None:
+    kenya = await make_entity("Kenya")
+    await make_entity("Uganda")
+    await sign_in()
+    assert f"/console/entities/{kenya}/edit" in (await client.get("/console/entities")).text
+    path = f"/console/entities/{kenya}/edit"
+    assert 'name="name" value="Kenya"' in (await client.get(path)).text
+    saved = await _edit(
+        client,
+        path,
+        name="Kenya Ltd",
+        tariff="T1",
+        financier="yes",
+        bboxx_company_flag="on",
+    )
+    assert saved.status_code == 303
+    record = await _partner_entity(client, admin, kenya)
+    assert (record["name"], record["tariff"], record["financier"]) == ("Kenya Ltd", "T1", True)
+    assert record["bboxx_company_flag"] is True
+
+    for fields, name, message in [
+        ({"name": "Uganda"}, "name", "This name is already taken."),
+        ({"name": ""}, "name", "Name may not be null."),
+        ({"financier": "perhaps"}, "financier", "Financier must be one of the listed."),
+    ]:
+        refused = await _edit(client, path, **fields)
+        assert refused.status_code == 422, fields
+        assert f'<p class="error" id="e-{name}">{message}</p>' in refused.text
+    long = await _edit(client, path, tariff="t" * 1000)
+    assert long.status_code == 422
+    assert 'id="e-tariff">Tariff must be a string of 1 to' in long.text
+    assert await _partner_entity(client, admin, kenya) == record  # nothing changed
+
+    assert (await _edit(client, path, name=XSS)).status_code == 303
+    for shown in [(await client.get(path)).text, (await client.get("/console/entities")).text]:
+        assert XSS not in shown
+        assert html.escape(XSS) in shown
+
+
+async def test_an_entity_user_edits_only_its_own_entity_and_not_its_name(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str], make_entity: MakeEntity
+) -> None:
+    other = await make_entity("Other")
+    await sign_in(Level.SYSTEM, Visibility.ENTITY, 1)
+    path = "/console/entities/1/edit"
+    form = (await client.get(path)).text
+    assert re.search(r'name="name" value="[^"]*" readonly', form)  # only a GLOBAL user's
+    assert (await _edit(client, path, tariff="T2")).status_code == 303
+    assert (await _partner_entity(client, admin, 1))["tariff"] == "T2"
+    forged = await _edit(client, path, name="Mine")
+    assert forged.status_code == 403
+    assert (await client.get(f"/console/entities/{other}/edit")).status_code == 404
+    hidden = await client.post(
+        f"/console/entities/{other}/edit", data={"csrf": await csrf(client), "tariff": "T3"}
+    )
+    assert hidden.status_code == 404
+    assert (await _partner_entity(client, admin, other))["tariff"] is None
+
+    client.cookies.clear()
+    await sign_in(Level.ADMIN)  # the partner API's update is SYSTEM's
+    assert "/edit" not in (await client.get("/console/entities")).text
+    assert (await client.get(path)).status_code == 403
+    posted = await client.post(path, data={"csrf": await csrf(client), "tariff": "T4"})
+    assert posted.status_code == 403
+    no_token = await client.post(path, data={"tariff": "T4"})
+    assert no_token.status_code == 403
+    assert (await _partner_entity(client, admin, 1))["tariff"] == "T2"

@@ -240,6 +240,78 @@ async def create_entity(request: Request, caller: Caller) -> Response:
     return redirect(request, "/entities")
 
 
+# An entity's form: its text fields and its company flag as a box; `financier` may also be
+# unknown (None), so a box (always true or false) cannot show it: a choice of three.
+_ENTITY_FIELDS = {
+    "name": Kind.TEXT,
+    "tariff": Kind.TEXT,
+    "geic": Kind.TEXT,
+    "bboxx_company_flag": Kind.BOOL,
+}
+_FINANCIER = {"": None, "yes": True, "no": False}
+
+
+def _entity_values(entity: entities.Entity) -> dict[str, Any]:
+    """The entity's values of its form's fields."""
+    return {name: getattr(entity, name) for name in (*_ENTITY_FIELDS, "financier")}
+
+
+def _entity_form(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+    values, problems = _typed(_ENTITY_FIELDS, form)
+    if "financier" in form:
+        chosen = _text(form, "financier")
+        if chosen in _FINANCIER:
+            values["financier"] = _FINANCIER[chosen]
+        else:
+            problems["financier"] = f"{label('financier')} must be one of the listed."
+    return values, problems
+
+
+def _entity_page(
+    request: Request,
+    caller: Caller,
+    entity: entities.Entity,
+    *,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    values.setdefault("problems", {})
+    values.setdefault("values", _entity_values(entity))
+    return page(request, "entity.html", caller, status=status, entity=entity, **values)
+
+
+async def _entity(request: Request, caller: Caller) -> entities.Entity:
+    """The entity the path names, if the caller sees it (NotFound: the 404 page)."""
+    entity_id = path_id(request, "entity_id", "entity")
+    async with context(request).db.read() as conn:
+        return await entities.get(conn, caller, entity_id)
+
+
+@console_page(Level.SYSTEM)
+async def edit_entity(request: Request, caller: Caller) -> Response:
+    return _entity_page(request, caller, await _entity(request, caller))
+
+
+@console_page(Level.SYSTEM)
+async def update_entity(request: Request, caller: Caller) -> Response:
+    """The partner API's update (PUT, SYSTEM) with the fields the operator changed (an
+    ENTITY user's form keeps the name and geic as they are: only GLOBAL users change them)."""
+    entity = await _entity(request, caller)
+    form = await request.form()
+    values, problems = _entity_form(form)
+    try:
+        if problems:
+            raise Invalid(problems)
+        async with context(request).db.write() as conn:
+            changed = forms.for_update(values, _entity_values(entity))
+            await entities.update(conn, caller, entity.entity_id, changed)
+    except (Invalid, NotUnique) as error:
+        return _entity_page(
+            request, caller, entity, status=422, problems=_problems(error), values=_sent(form)
+        )
+    return redirect(request, "/entities")
+
+
 # --- the sales catalogues and the billing brands ---------------------------------------------
 
 
@@ -280,14 +352,17 @@ def _catalogue(request: Request) -> _Kind:
 
 
 def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
-    """The form's values in the core's types (empty: None; a box: true or false). A create
-    sends the filled ones (`forms.for_create`), an edit the changed ones (`forms.for_update`)."""
+    """The form's values in the core's types (empty: None; a box: true or false; a field the
+    form did not have: left out, as in `forms.read`). A create sends the filled ones
+    (`forms.for_create`), an edit the changed ones (`forms.for_update`)."""
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, kind in fields.items():
         raw = _text(form, name).strip()
         if kind is Kind.BOOL:
             values[name] = raw == "on"
+            continue
+        if name not in form:
             continue
         try:
             values[name] = typed(kind, raw)

@@ -62,6 +62,8 @@ def create_console_app(ctx: Context) -> ConsoleApp:
         Route("/users/{user_id}/keys/{token_id}/revoke", admin.revoke_key, methods=["POST"]),
         Route("/entities", admin.list_entities, methods=["GET"]),
         Route("/entities", admin.create_entity, methods=["POST"]),
+        Route("/entities/{entity_id}/edit", admin.edit_entity, methods=["GET"]),
+        Route("/entities/{entity_id}/edit", admin.update_entity, methods=["POST"]),
         Route("/catalogues/{catalogue}", admin.list_catalogue, methods=["GET"]),
         Route("/catalogues/{catalogue}", admin.create_in_catalogue, methods=["POST"]),
         Route("/catalogues/{catalogue}/{item_id}/edit", admin.edit_in_catalogue, methods=["GET"]),

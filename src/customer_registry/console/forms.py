@@ -41,6 +41,8 @@ _LABELS = {
     "apply_vat_auto_reverse": "Apply VAT auto-reverse",
     "entity_id": "Entity",
     "payment_type_ids": "Payment types",
+    "bboxx_company_flag": "BBOXX company",
+    "geic": "GEIC",
 }
 
 
