@@ -209,6 +209,40 @@ def test_an_operators_day(server: Server, watched: Watched, tmp_path: Path) -> N
     assert rows == [["line", "message"], ["3", "The name field is required."]]
 
 
+def test_a_catalogue_item_and_a_brand_edited(server: Server, watched: Watched) -> None:
+    page = watched.page
+    admin = _token(server)
+    _sign_in(page, server, server.username, server.password)
+
+    # A payment type: a refusal beside its field, then a name that the sales API shows.
+    page.goto(f"{server.url}/console/catalogues/payment-types")
+    page.get_by_label("Reference").fill("MOMO")
+    page.get_by_label("Name", exact=True).fill("Mobile money")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("link", name="Edit MOMO").click()
+    page.get_by_label("Name", exact=True).fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#e-name")).to_have_text("Name may not be null.")
+    page.get_by_label("Name", exact=True).fill("Mobile money (MTN)")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("tbody")).to_contain_text("Mobile money (MTN)")
+    sales = requests.get(
+        timeout=TIMEOUT, url=f"{server.url}/api/v1.0/paymentTypes", headers=admin
+    ).json()
+    assert {t["reference"]: t["name"] for t in sales["data"]}["MOMO"] == "Mobile money (MTN)"
+
+    # A brand, renamed: the billing API shows the new name.
+    page.get_by_role("link", name="Brands").click()
+    page.get_by_label("Name").fill("Zola")
+    page.get_by_role("button", name="Create brand").click()
+    page.get_by_role("link", name="Edit brand Zola").click()
+    page.get_by_label("Name").fill("Zola Electric")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("tbody")).to_contain_text("Zola Electric")
+    billing = requests.get(timeout=TIMEOUT, url=f"{server.url}/api/v1/brands", headers=admin)
+    assert "Zola Electric" in [brand["name"] for brand in billing.json()["data"]]
+
+
 def test_an_entity_user_cannot_reach_another_entity(server: Server, watched: Watched) -> None:
     page = watched.page
     admin = _token(server)
