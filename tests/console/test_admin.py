@@ -189,6 +189,38 @@ async def test_administration_needs_its_level(client: httpx.AsyncClient, sign_in
     assert (await client.get("/console/catalogues/categories")).status_code == 403
 
 
+async def test_deleting_and_new_entities_need_system_as_in_the_apis(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str]
+) -> None:
+    await sign_in()
+    path = "/console/catalogues/payment-types"
+    added = await client.post(
+        path, data={"csrf": await csrf(client, path), "reference": "CASH", "name": "Cash"}
+    )
+    assert added.status_code == 303
+    item = re.findall(r"/catalogues/payment-types/(\d+)/delete", (await client.get(path)).text)[0]
+    brand = await client.post("/console/brands", data={"csrf": await csrf(client), "name": "Zola"})
+    assert brand.status_code == 303
+    brand_id = re.findall(r"/brands/(\d+)/delete", (await client.get("/console/brands")).text)[0]
+
+    client.cookies.clear()
+    await sign_in(Level.ADMIN)  # edits, as the sales and billing APIs let it; no deletes
+    token = await csrf(client)
+    listed = (await client.get(path)).text
+    assert "/delete" not in listed
+    assert "Edit CASH" in listed
+    assert "/delete" not in (await client.get("/console/brands")).text
+    assert 'action="/console/entities"' not in (await client.get("/console/entities")).text
+    for refused in [f"{path}/{item}/delete", f"/console/brands/{brand_id}/delete"]:
+        assert (await client.post(refused, data={"csrf": token})).status_code == 403
+    entity = await client.post("/console/entities", data={"csrf": token, "name": "Kenya"})
+    assert entity.status_code == 403
+    sales = await client.get("/api/v1.0/paymentTypes", headers=admin)
+    assert [t["reference"] for t in sales.json()["data"]] == ["CASH"]
+    assert "Zola" in (await client.get("/api/v1/brands", headers=admin)).text
+    assert "Kenya" not in (await client.get("/v1/entities", headers=admin)).text
+
+
 async def test_bad_user_forms_get_a_page_never_a_server_error(
     client: httpx.AsyncClient, sign_in: SignIn
 ) -> None:

@@ -229,7 +229,7 @@ async def list_entities(request: Request, caller: Caller) -> Response:
     return await _entities_page(request, caller)
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.SYSTEM)
 async def create_entity(request: Request, caller: Caller) -> Response:
     name = _text(await request.form(), "name")
     try:
@@ -483,7 +483,7 @@ async def update_in_catalogue(request: Request, caller: Caller) -> Response:
     return redirect(request, f"/catalogues/{kind.path}")
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.SYSTEM)
 async def delete_from_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
     key = path_id(request, "item_id", kind.catalogue.kind)
@@ -562,7 +562,7 @@ async def update_brand(request: Request, caller: Caller) -> Response:
     return redirect(request, "/brands")
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.SYSTEM)
 async def delete_brand(request: Request, caller: Caller) -> Response:
     brand_id = path_id(request, "brand_id", "brand")
     try:
