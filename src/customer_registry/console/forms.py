@@ -43,6 +43,7 @@ _LABELS = {
     "payment_type_ids": "Payment types",
     "bboxx_company_flag": "BBOXX company",
     "geic": "GEIC",
+    "parent_id": "Parent (id)",
 }
 
 
