@@ -1,6 +1,7 @@
 """Settings, read once from `CUSTOMER_REGISTRY_*` environment variables and validated at start-up.
 
-Every setting is listed in the README's settings table; keep the two in step.
+Every setting is a row of the table in docs/operating/settings.md; keep the two in step
+(tests/test_docs_site.py checks the names).
 """
 
 from __future__ import annotations
