@@ -219,9 +219,9 @@ async def total(
     conn: Conn, condition: str, args: Sequence[Any], start: int, per_page: int, rows: int
 ) -> int:
     """A list's total as the service makes it for the bench user, who sees one entity
-    (README, Benchmark): a page that is not full knows it; otherwise a count that stops after
-    the limit + 1 rows, and past the limit a count to the end (never the planner's estimate,
-    which other entities' rows move), never below what is known, remembered for
+    (docs/benchmark.md, List totals): a page that is not full knows it; otherwise a count that
+    stops after the limit + 1 rows, and past the limit a count to the end (never the planner's
+    estimate, which other entities' rows move), never below what is known, remembered for
     LARGE_TOTAL_SECONDS; while one request counts, the others asking the same wait for it."""
     if (rows or start == 0) and rows < per_page:
         return start + rows

@@ -121,7 +121,7 @@ def prepare(target: Target, size: int, env: dict[str, str], results: Results) ->
 
 def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = None,
                 workers: int = 1) -> None:  # fmt: skip
-    """`customer-registry serve` as the README says: one worker, no access log. With a
+    """`customer-registry serve` as docs/getting-started.md says: one worker, no access log. With a
     `checkout`, the same command runs that revision's code (its `src` first on the path)."""
     serve = ["serve", "--host", LOCALHOST, "--port", str(server.port), "--workers",
              str(workers), "--no-access-log"]  # fmt: skip
@@ -227,7 +227,7 @@ def _measure_workers(options: Options, target: Target, size: int, prepared: Prep
                      ours: Server, env: dict[str, str], results: Results,
                      stack: ExitStack) -> None:  # fmt: skip
     """The partner get with two workers against one, in alternating runs: what a second
-    worker buys on this machine (the README's sizing guidance comes from it)."""
+    worker buys on this machine (docs/benchmark.md's sizing guidance comes from it)."""
     two = Server(TWO_WORKERS, free_port(), RESULTS / "logs" / f"ours-2w-{target.kind}-{size}.log")
     stack.callback(two.stop)
     _step(f"starting ours with 2 workers on {two.url}")

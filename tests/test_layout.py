@@ -1,4 +1,4 @@
-"""The layout's import rules (README, "Layout"), read from every module's imports.
+"""The layout's import rules (docs/development/layout.md), read from every module's imports.
 
 Each module of `src/customer_registry` is parsed and every import in it (at the top, inside a
 function, or for the type checker only) is checked against the rules of its package. A new

@@ -91,7 +91,7 @@ async def _create(client: httpx.AsyncClient, admin: Headers, code: str, entity: 
 
 
 def _verified(hook: webhooks.Webhook, headers: dict[str, str], body: bytes) -> bool:
-    """The receiver's check, as the README tells receivers to make it."""
+    """The receiver's check, as docs/operating/webhooks.md tells receivers to make it."""
     parts = dict(part.split("=", 1) for part in headers["Registry-Signature"].split(","))
     secret = webhooks.signing_secret(KEY, hook)
     expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256)

@@ -674,7 +674,7 @@ def backup_command(
     ],
 ) -> None:
     """Copy the database and the customers' images, while the service runs and writes. The
-    service key is not included: keep a copy of it apart (README, Backups)."""
+    service key is not included: keep a copy of it apart (docs/operating/backups.md)."""
     from customer_registry.storage import backup
 
     settings = _settings()

@@ -259,7 +259,7 @@ async def test_every_parameter_refuses_what_is_not_an_integer(
                     failures.append(f"{label}: {status} {response.text[:200]}")
                 elif status >= 400 and not FORMATS[operation.api](response.json()):
                     failures.append(f"{label}: not the API's format: {response.text[:200]}")
-    print(  # the README's figures: pytest -s shows them
+    print(  # docs/reliability.md's figures: pytest -s shows them
         "integers not in the grammar: "
         + ", ".join(f"{api} {pairs[api]} (route, parameter) pairs" for api in DOCUMENTS)
         + f" ({sum(integer_pairs.values())} typed as integers or ids), {sent} requests, "

@@ -254,7 +254,7 @@ async def test_no_writable_field_stores_what_cannot_be_stored_or_shown(
                         failures.append(f"{label}: names a non-public field {response.text[:160]}")
         failures += await _stored_out_of_range(ctx)
         failures += await _list_routes_render(client, headers, valid)
-    print(  # the README's figures: pytest -s shows them
+    print(  # docs/reliability.md's figures: pytest -s shows them
         "stored values: "
         + ", ".join(f"{api} {pairs[api]} (route, field) pairs" for api in DOCUMENTS)
         + f", {sent} writes, {len(failures)} failures"

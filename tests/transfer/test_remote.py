@@ -1,7 +1,7 @@
 """`customer-registry import --from API URL --token T`: a migration from a running original.
-A second registry, started the way the README says, stands in for it (its three APIs answer
-as the originals do); what it lists through each API comes over, page after page, and shows
-the same through that API here."""
+A second registry, started the way docs/getting-started.md says, stands in for it (its three
+APIs answer as the originals do); what it lists through each API comes over, page after page,
+and shows the same through that API here."""
 
 from __future__ import annotations
 

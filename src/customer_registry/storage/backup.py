@@ -11,7 +11,7 @@ after one that stops naming them has committed: every image the snapshot names i
 then, unless a change made since replaced it or deleted its customer. Those are reported,
 by name (the snapshot's names are read back for that).
 
-Not included: the service key (README, "Backups"), and the console's uploads waiting to be
+Not included: the service key (docs/operating/backups.md), and the console's uploads waiting to be
 imported (`CUSTOMER_REGISTRY_IMPORTS_DIR`).
 """
 
