@@ -60,3 +60,19 @@ def test_every_setting_has_a_row_on_the_settings_page() -> None:
     rows = set(re.findall(r"^\| `(CUSTOMER_REGISTRY_[A-Z_]+)` \|", page, flags=re.MULTILINE))
     settings = {f"CUSTOMER_REGISTRY_{name.upper()}" for name in Settings.model_fields}
     assert rows == settings, (sorted(settings - rows), sorted(rows - settings))
+
+
+def test_the_readme_is_short_and_starts_with_the_two_commands() -> None:
+    """Issue 22: a newcomer's README, under 150 lines, whose first two commands install and
+    serve with nothing configured, then install the test tools and run the whole suite (as
+    .ci/run does); everything else is on the site."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) < 150
+    blocks = re.findall(r"^```\w*\n(.*?)^```$", readme, flags=re.MULTILINE | re.DOTALL)
+    assert blocks[:2] == [
+        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/customer-registry serve\n",
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest\n",
+    ]
+    ci = (ROOT / ".ci/run").read_text()
+    assert "-e '.[test]'" in ci
+    assert ".venv/bin/pytest" in ci
