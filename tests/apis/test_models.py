@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 import msgspec.inspect as mi
@@ -12,8 +12,10 @@ import pytest
 from customer_registry.apis import openapi as oa
 from customer_registry.apis.models import (
     core_names,
+    described,
     filters,
     keys,
+    meanings,
     readers,
     response_schema,
     shows,
@@ -176,3 +178,36 @@ def test_an_api_describes_the_values_of_a_type_its_own_way() -> None:
             "region": oa.record({"id": oa.ID, "name": oa.string(maxLength=None)}, nullable=True),
         }
     )
+
+
+# A type that says what its values are (as the billing API's flags do).
+_Flag = Annotated[int, msgspec.Meta(extra_json_schema={"enum": [0, 1], "description": "1 or 0"})]
+
+
+def test_a_key_says_what_it_means_once_for_its_answers_and_its_parameters() -> None:
+    """The meaning goes before what the type says of its values (a flag's 1 or 0), with the
+    key's example; a parameter sent by another name takes the same words; the model's
+    `ABOUT` describes its objects."""
+
+    class Described(msgspec.Struct):
+        ABOUT: ClassVar[str] = "A thing"
+        active: Annotated[_Flag, shows("active", "Whether it is", example=1)]
+        region: Annotated[
+            int | None, shows("region_id", "Its region", sent_as=("regionId",), example=3)
+        ]
+        kept: Annotated[None, described("Not kept here")] = None
+
+    schema = response_schema(Described)
+    assert schema["description"] == "A thing"
+    active = schema["properties"]["active"]
+    assert active["description"] == f"Whether it is{oa.MEANING_SEPARATOR}1 or 0"
+    assert (active["enum"], active["example"]) == ([0, 1], 1)
+    assert schema["properties"]["region"]["example"] == 3
+    assert schema["properties"]["kept"]["description"] == "Not kept here"
+    assert meanings(Described) == {
+        "active": "Whether it is",
+        "region": "Its region",
+        "regionId": "Its region",
+        "kept": "Not kept here",
+    }
+    assert [key.core for key in keys(Described)] == ["active", "region_id", None]

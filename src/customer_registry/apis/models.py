@@ -28,23 +28,34 @@ _READS = "reads"
 _SENT_AS = "sent_as"
 _SENT = "sent"
 _FILTERED = "filtered"
+# A key's meaning, in the original documents' words: kept in `extra` rather than msgspec's
+# own `description` so that it joins, not replaces, what the key's type says of its values
+# (a time's format, a flag's 1 or 0).
+_ABOUT = "about"
+# What a model's objects are, for readers of the documents: a class variable of the model
+# (`ABOUT: ClassVar[str] = "A customer of the entity"`), the description of its schema.
+ABOUT = "ABOUT"
+_EXAMPLE = "example"
 
 
 def shows(
     core: str,
+    about: str | None = None,
     *,
+    example: object = msgspec.UNSET,
     reads: object = None,
     sent_as: tuple[str, ...] = (),
     sent: bool = True,
     filtered: bool = True,
 ) -> msgspec.Meta:
-    """The annotation of a key showing core field `core`. `reads` replaces the reader the
-    API would choose by the key's type (a country, an id that may be a reference…);
-    `sent_as` are the names a client sends the field by, where they are not the key's own
-    (a record that shows `customerCategory` but takes `categoryId`). `sent=False`: shown
-    only, never read from a client (an id, a timestamp); `filtered=False`: not among what
-    a list may filter and sort on."""
-    extra: dict[str, object] = {_CORE: core}
+    """The annotation of a key showing core field `core`, and what it means (`about`, with
+    an `example` value: the documents' words and values, where they give some). `reads`
+    replaces the reader the API would choose by the key's type (a country, an id that may be
+    a reference…); `sent_as` are the names a client sends the field by, where they are not
+    the key's own (a record that shows `customerCategory` but takes `categoryId`).
+    `sent=False`: shown only, never read from a client (an id, a timestamp);
+    `filtered=False`: not among what a list may filter and sort on."""
+    extra: dict[str, object] = {_CORE: core, **_meaning(about, example)}
     if reads is not None:
         extra[_READS] = reads
     if sent_as:
@@ -54,6 +65,28 @@ def shows(
     if not filtered:
         extra[_FILTERED] = False
     return msgspec.Meta(extra=extra)
+
+
+def described(about: str | None, *, example: object = msgspec.UNSET) -> msgspec.Meta:
+    """The annotation of what a key means (and an example value), for a key no core field
+    fills (one the registry does not keep)."""
+    return msgspec.Meta(extra=_meaning(about, example))
+
+
+def _meaning(about: str | None, example: object) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if about is not None:
+        found[_ABOUT] = about
+    if example is not msgspec.UNSET:
+        found[_EXAMPLE] = example
+    return found
+
+
+def explained(meaning: str | None, schema: oa.Schema) -> oa.Schema:
+    """`schema` with `meaning` before what it says of its values (`oa.explain`)."""
+    if meaning is None:
+        return schema
+    return {**schema, "description": oa.explain(meaning, schema.get("description"))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +102,16 @@ class Key:
     filtered: bool  # whether a list may filter and sort on it (a key that shows a core field)
     # The model's default (msgspec.NODEFAULT: none): what is shown of a key no core field fills.
     default: object = msgspec.NODEFAULT
+    about: str | None = None  # what it means, in the documents' words
+    example: object = msgspec.UNSET
+
+    def explain(self, schema: oa.Schema) -> oa.Schema:
+        """`schema` (the key's values, as shown or as sent) with the key's meaning and
+        example."""
+        found = explained(self.about, schema)
+        if self.example is not msgspec.UNSET and "example" not in schema:
+            found["example"] = self.example
+        return found
 
 
 def keys(model: type[msgspec.Struct]) -> tuple[Key, ...]:
@@ -92,6 +135,16 @@ def readers(
         reader = key.reads if key.reads is not None else by_type.get(type(key.type))
         if key.core is not None and reader is not None:
             found |= dict.fromkeys(key.sent_as, (key.core, reader))
+    return found
+
+
+def meanings(model: type[msgspec.Struct]) -> dict[str, str]:
+    """Name -> what the key means, by the key's name and each name it is sent by: the words a
+    parameter or a filter named after a key takes from it."""
+    found: dict[str, str] = {}
+    for key in keys(model):
+        if key.about is not None:
+            found |= dict.fromkeys((key.name, *key.sent_as), key.about)
     return found
 
 
@@ -166,6 +219,8 @@ def _key(field: mi.Field) -> Key:
         sent_as=_sent_as(field.encode_name, extra),
         filtered=isinstance(core, str) and extra.get(_FILTERED, True),
         default=field.default,
+        about=extra.get(_ABOUT),
+        example=extra.get(_EXAMPLE, msgspec.UNSET),
     )
 
 
@@ -197,9 +252,11 @@ def _schema(
     kind: mi.Type, *, nullable: bool = False, by_type: Mapping[type[mi.Type], Describe]
 ) -> oa.Schema:
     more: dict[str, Any] = {}
+    about: dict[str, Any] = {}
     while isinstance(kind, mi.Metadata | mi.UnionType):
         if isinstance(kind, mi.Metadata):
             more |= kind.extra_json_schema or {}  # a description, a format…
+            about = {**(kind.extra or {}), **about}  # the outermost's words win
             kind = kind.type
         else:
             others = [t for t in kind.types if not isinstance(t, mi.NoneType)]
@@ -207,7 +264,10 @@ def _schema(
             (kind,) = others
     describe = by_type.get(type(kind))
     base = describe(kind, nullable) if describe is not None else _base(kind, nullable, by_type)
-    return {**base, **more}
+    found = explained(about.get(_ABOUT), {**base, **more})
+    if _EXAMPLE in about:
+        found["example"] = about[_EXAMPLE]
+    return found
 
 
 def _base(kind: mi.Type, nullable: bool, by_type: Mapping[type[mi.Type], Describe]) -> oa.Schema:
@@ -229,7 +289,9 @@ def _base(kind: mi.Type, nullable: bool, by_type: Mapping[type[mi.Type], Describ
         return oa.array(_schema(kind.item_type, by_type=by_type))
     if isinstance(kind, mi.StructType):
         properties = {f.encode_name: _schema(f.type, by_type=by_type) for f in kind.fields}
-        return oa.record(properties, nullable=nullable)
+        found = oa.record(properties, nullable=nullable)
+        about = getattr(kind.cls, ABOUT, None)
+        return found if about is None else {**found, "description": about}
     raise TypeError(f"no OpenAPI schema for {kind!r}")
 
 

@@ -87,6 +87,34 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Between what a field means and what its schema says of its values (the tests read the
+# latter, after the last one, as the type of a loosely typed field: "an integer…").
+MEANING_SEPARATOR = " — "
+
+
+def explain(meaning: str, detail: str | None) -> str:
+    """A field's description: what it means (the documents' words), then what its schema
+    says of its values, if anything."""
+    return meaning if not detail else f"{meaning}{MEANING_SEPARATOR}{detail}"
+
+
+def filtering(name: str, meaning: str, schema: Schema) -> Schema:
+    """A list's filter on field `name` (`schema`: what it compares), described by what the
+    field means."""
+    # The field's words, starting a sentence of their own elsewhere, go on this one.
+    lowered = meaning if meaning[1:2].isupper() else meaning[:1].lower() + meaning[1:]
+    return about(f"Only those whose `{name}` is this: {lowered}", schema)
+
+
+def about(meaning: str, schema: Schema, example: Any = None) -> Schema:
+    """`schema` described by `meaning` (and an example value): for a parameter or a field
+    that no model declares (a page's, a login's)."""
+    found = {**schema, "description": explain(meaning, schema.get("description"))}
+    if example is not None:
+        found["example"] = example
+    return found
+
+
 # --- loose values: what the form-minded APIs read from a form field or a JSON value ----------
 
 NULL: Schema = {"nullable": True, "enum": [None]}
