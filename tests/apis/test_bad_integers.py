@@ -20,6 +20,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from customer_registry.apis import openapi as oa
 from customer_registry.apis.partner_v1.names import RESOURCES
 from customer_registry.core.permissions import Level, Visibility
 from tests.conftest import MakeUser
@@ -96,10 +97,16 @@ class Operation:
         return schema
 
 
+def values_words(schema: Json) -> str:
+    """What the document says of a parameter's values: its description after what the field
+    means (`oa.explain`), as "an integer…" where a loose form does not say it by its type."""
+    return str(schema.get("description", "")).rpartition(oa.MEANING_SEPARATOR)[2]
+
+
 def is_integer(schema: Json) -> bool:
     """Whether the document says the parameter takes an integer (or an id)."""
-    description = str(schema.get("description", ""))
-    return schema.get("type") == "integer" or description.startswith(("an integer", "an id"))
+    words = values_words(schema)
+    return schema.get("type") == "integer" or words.startswith(("an integer", "an id"))
 
 
 def integer_names(found: list[Operation]) -> dict[str, set[str]]:

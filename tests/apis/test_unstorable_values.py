@@ -24,6 +24,7 @@ from tests.apis.test_bad_integers import (
     Valid,
     operations,
     request_for,
+    values_words,
 )
 from tests.conftest import MakeUser
 
@@ -104,7 +105,7 @@ def _must_refuse(schema: dict[str, Any], bad: str) -> bool:
     """Whether the field, as its document types it, must refuse `bad` (one of
     NUMBERS_PAST_STORAGE): an integer outside the bounds the document gives (an INTEGER
     column's without them), a float past FLOAT_LIMIT."""
-    description = str(schema.get("description", ""))
+    description = values_words(schema)
     # A loose field is `anyOf` its forms: its integer form, where it has one, gives the bounds.
     integer = next((b for b in schema.get("anyOf", []) if b.get("type") == "integer"), schema)
     if integer.get("type") == "integer" or description.startswith(("an integer", "an id")):

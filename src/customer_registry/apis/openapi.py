@@ -294,6 +294,10 @@ class Spec:
     # A record's GET or a write on it with conditional requests (`apis.conditional`): the
     # GET's ETag, If-None-Match and 304; a write's If-Match and 412.
     conditional: bool = False
+    # The request body's and the answer's examples, the documents' where they have one; None:
+    # made from the schema's own examples (`example`).
+    body_example: Any = None
+    response_example: Any = None
 
 
 _PATH_PARAMETER = re.compile(r"{(\w+)}")
@@ -326,12 +330,14 @@ class Creates:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One error answer of an API: its name among the document's responses (components),
-    what it means, its body's schema (None: no body) and the headers it always carries."""
+    what it means, its body's schema (None: no body), the headers it always carries and an
+    example of its body."""
 
     name: str
     description: str
     body: Schema | None
     headers: Mapping[str, Schema] = field(default_factory=dict)
+    example: Any = None
 
 
 # Each error status's name among a document's responses, and what it means in every API (an
@@ -372,11 +378,13 @@ _HEADERS: dict[int, Mapping[str, Schema]] = {
 }
 
 
-def answer(status: int, body: Schema | None, description: str | None = None) -> Answer:
+def answer(
+    status: int, body: Schema | None, description: str | None = None, *, example: Any = None
+) -> Answer:
     """The answer of `status`, named and described as MEANINGS says (unless `description`),
-    with the headers that status always carries (`Retry-After`, `Allow`)."""
+    with the headers that status always carries (`Retry-After`, `Allow`) and an example."""
     name, meaning = MEANINGS[status]
-    return Answer(name, description or meaning, body, _HEADERS.get(status, {}))
+    return Answer(name, description or meaning, body, _HEADERS.get(status, {}), example)
 
 
 def closed(properties: Mapping[str, Schema]) -> Schema:
@@ -450,10 +458,13 @@ def _error_answers(route: Route, method: str, spec: Spec, errors: Errors) -> dic
     return dict(sorted(found.items()))
 
 
-def _response(answer: Answer) -> Schema:
+def _response(answer: Answer, schemas: Mapping[str, Schema]) -> Schema:
     response: Schema = {"description": answer.description}
     if answer.body is not None:
-        response["content"] = {JSON: {"schema": answer.body}}
+        found = answer.example
+        if found is None:
+            found = example(answer.body, schemas)
+        response["content"] = {JSON: {"schema": answer.body, "example": found}}
     if answer.headers:
         response["headers"] = {
             name: {"required": True, "schema": schema} for name, schema in answer.headers.items()
@@ -461,19 +472,33 @@ def _response(answer: Answer) -> Schema:
     return response
 
 
-def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answer]) -> Schema:
+def _parameter(name: str, where: str, schema: Schema) -> Schema:
+    """A path or query parameter, described as its schema describes its values (the
+    description is declared once, with the schema: `about`)."""
+    found: Schema = {"name": name, "in": where, "required": where == "path", "schema": schema}
+    if "description" in schema:
+        found["description"] = schema["description"]
+    if "example" in schema:
+        found["example"] = schema["example"]
+    return found
+
+
+def _operation(
+    route: Route,
+    method: str,
+    spec: Spec,
+    errors: Mapping[int, Answer],
+    schemas: Mapping[str, Schema],
+) -> Schema:
     level = getattr(route.endpoint, "required_level", None)
     operation: Schema = {
         "summary": spec.summary,
         "operationId": operation_id(method, route.path),
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": spec.path.get(name, ID)}
+            _parameter(name, "path", spec.path.get(name, ID))
             for name in _PATH_PARAMETER.findall(route.path)
         ]
-        + [
-            {"name": name, "in": "query", "required": False, "schema": textual(schema)}
-            for name, schema in spec.query.items()
-        ],
+        + [_parameter(name, "query", textual(schema)) for name, schema in spec.query.items()],
     }
     if spec.conditional:
         operation["parameters"].append(_CONDITIONS["GET" if method == "GET" else "write"])
@@ -481,20 +506,29 @@ def _operation(route: Route, method: str, spec: Spec, errors: Mapping[int, Answe
         operation["parameters"].append(_IDEMPOTENCY_KEY)
     if level is not None:
         operation["description"] = f"Needs the `{level.name}` permission level."
-        operation["security"] = [{"token": []}, {"bearer": []}]
+        operation["security"] = [{TOKEN: []}, {BEARER: []}]
     else:
         operation["security"] = []
     if spec.body is not None:
+        sent = spec.body_example
+        if sent is None:
+            sent = example(spec.body, schemas, sent=True)
         operation["requestBody"] = {
             "required": True,
             "content": {
-                media: {"schema": spec.body if media == JSON else textual(spec.body)}
+                media: {
+                    "schema": spec.body if media == JSON else textual(spec.body),
+                    "example": sent,
+                }
                 for media in spec.media_types
             },
         }
     success: Schema = {"description": "Success"}
     if spec.response is not None:
-        success["content"] = {JSON: {"schema": spec.response}}
+        answered = spec.response_example
+        if answered is None:
+            answered = example(spec.response, schemas)
+        success["content"] = {JSON: {"schema": spec.response, "example": answered}}
     not_modified: dict[str, Schema] = {}
     if spec.conditional and method != "DELETE":
         success["headers"] = {"ETag": _ETAG}
@@ -585,6 +619,99 @@ def _links(paths: Mapping[str, Schema], creates: Creates) -> Schema:
     return links
 
 
+# --- examples --------------------------------------------------------------------------------
+
+
+def example(schema: Schema, schemas: Mapping[str, Schema], *, sent: bool = False) -> Any:
+    """A value of `schema` made of its parts' examples (each field's, from its model or its
+    declaration): an answer shows every key; a body `sent` only what it requires and what
+    has an example. Where no part says, the simplest value of its type (null where allowed);
+    the tests check that every example fits its schema."""
+    if "example" in schema:
+        return schema["example"]
+    if "$ref" in schema:
+        return example(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas, sent=sent)
+    if "enum" in schema:
+        return next((value for value in schema["enum"] if value is not None), None)
+    for branches in ("oneOf", "anyOf"):
+        if branches in schema:
+            return _first_example(schema[branches], schemas, sent=sent)
+    if "properties" in schema:
+        return _object_example(schema, schemas, sent=sent)
+    if schema.get("type") == "array":
+        return [example(schema["items"], schemas, sent=sent)]
+    if schema.get("type") == "object":  # no properties stated: the empty object
+        return {}
+    if schema.get("nullable"):
+        return None
+    return _SIMPLEST.get(schema.get("type"))
+
+
+_SIMPLEST: dict[object, Any] = {"integer": 1, "number": 1.5, "boolean": True, "string": "text"}
+
+
+def _first_example(branches: Sequence[Schema], schemas: Mapping[str, Schema], *, sent: bool) -> Any:
+    """The example of the first branch that is a value (not null, not an empty form field)."""
+    for branch in branches:
+        if branch is not NULL and branch is not EMPTY:
+            return example(branch, schemas, sent=sent)
+    return None
+
+
+def _object_example(schema: Schema, schemas: Mapping[str, Schema], *, sent: bool) -> Schema:
+    required = set(schema.get("required", ()))
+    return {
+        name: example(value, schemas, sent=sent)
+        for name, value in schema["properties"].items()
+        if not sent or name in required or "example" in value
+    }
+
+
+# --- tags and tokens ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A group of operations in the interactive docs: one resource, described in a line,
+    holding every operation whose path is one of `paths` or below one."""
+
+    name: str
+    description: str
+    paths: tuple[str, ...]
+
+
+def _tag(tags: Sequence[Tag], path: str) -> str:
+    """The tag of the operations on `path`: the one naming the longest of its prefixes."""
+    found = [
+        (len(prefix), tag.name)
+        for tag in tags
+        for prefix in tag.paths
+        if path == prefix or path.startswith(f"{prefix}/")
+    ]
+    if not found:
+        raise KeyError(f"no tag for {path}")  # every operation belongs to a resource
+    return max(found)[1]
+
+
+# Both forms of the `Authorization` header every API reads (`http.token_from`): the partner
+# documents' and the common one. An operation needing a token accepts either.
+TOKEN, BEARER = "token", "bearer"
+_SECURITY_SCHEMES: dict[str, Schema] = {
+    TOKEN: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Token token=<token>`, with the token a login answers (the partner "
+        "API's documented form)",
+    },
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`Bearer <token>`, with the token a login answers",
+    },
+}
+
+
 def document(
     *,
     title: str,
@@ -594,8 +721,10 @@ def document(
     specs: Mapping[tuple[str, str], Spec],
     errors: Errors,
     schemas: Mapping[str, Schema],
+    tags: Sequence[Tag],
 ) -> Schema:
-    """The OpenAPI document of one API: every (method, path) of `routes` needs its Spec."""
+    """The OpenAPI document of one API: every (method, path) of `routes` needs its Spec, and
+    its path a tag."""
     paths: dict[str, Schema] = {}
     refused = errors.answers[METHOD_NOT_ALLOWED]
     answers = {refused.name: refused}
@@ -607,9 +736,9 @@ def document(
             found = _error_answers(route, method, spec, errors)
             for answer in found.values():
                 assert answers.setdefault(answer.name, answer) == answer, answer.name
-            paths.setdefault(route.path, {})[method.lower()] = _operation(
-                route, method, spec, found
-            )
+            operation = _operation(route, method, spec, found, schemas)
+            operation["tags"] = [_tag(tags, route.path)]
+            paths.setdefault(route.path, {})[method.lower()] = operation
     for (method, path), spec in specs.items():
         if spec.creates is not None:
             answer = paths[path][method.lower()]["responses"][str(spec.status)]
@@ -619,26 +748,24 @@ def document(
                     item = paths[spec.creates.item].get(verb)
                     if item is not None:
                         item["responses"]["200"]["links"] = _links(paths, spec.creates)
+    used = {operation["tags"][0] for item in paths.values() for operation in item.values()}
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0", "description": description},
         "servers": [{"url": server}],
+        "tags": [
+            {"name": tag.name, "description": tag.description} for tag in tags if tag.name in used
+        ],
         "paths": paths,
         # OpenAPI 3.1's `webhooks`, as an extension of this 3.0 document: what the registry
         # POSTs to the receivers `customer-registry webhooks add` names.
         "x-webhooks": {"customerChange": _WEBHOOK},
         "components": {
             "schemas": dict(schemas),
-            "responses": {name: _response(answer) for name, answer in sorted(answers.items())},
-            "securitySchemes": {
-                "token": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "Authorization",
-                    "description": "`Token token=<token>`",
-                },
-                "bearer": {"type": "http", "scheme": "bearer"},
+            "responses": {
+                name: _response(answer, schemas) for name, answer in sorted(answers.items())
             },
+            "securitySchemes": _SECURITY_SCHEMES,
         },
     }
 
@@ -667,12 +794,28 @@ _WEBHOOK: Schema = {
                         "type": "object",
                         "required": ["id", "type", "created", "entity_id", "data"],
                         "properties": {
-                            "id": {"type": "string", "example": "evt_1234"},
-                            "type": {"type": "string", "enum": list(webhooks.EVENTS)},
-                            "created": {"type": "string", "format": "date-time"},
-                            "entity_id": {"type": "integer"},
+                            "id": {
+                                "type": "string",
+                                "example": "evt_1234",
+                                "description": "The event's id: the same on every retry",
+                            },
+                            "type": {
+                                "type": "string",
+                                "enum": list(webhooks.EVENTS),
+                                "description": "What changed",
+                            },
+                            "created": {
+                                "type": "string",
+                                "format": "date-time",
+                                "description": "When it changed",
+                            },
+                            "entity_id": {
+                                "type": "integer",
+                                "description": "The entity of the customer that changed",
+                            },
                             "data": {
                                 "type": "object",
+                                "description": "The customer and its changes",
                                 "properties": {
                                     "customer": {
                                         "type": "object",

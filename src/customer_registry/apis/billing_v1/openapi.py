@@ -21,7 +21,7 @@ from customer_registry.apis.billing_v1.names import (
 )
 from customer_registry.apis.billing_v1.params import PHP_TRIMMED
 from customer_registry.apis.billing_v1.query import DEFAULT_PER_PAGE, MAX_PER_PAGE
-from customer_registry.apis.models import keys, response_schema
+from customer_registry.apis.models import keys, meanings, response_schema
 from customer_registry.apis.params import Converter, boolean, integer
 from customer_registry.core import brands, contacts, customers
 from customer_registry.core.fields import INT32, INT64, Attribute, Kind
@@ -114,22 +114,34 @@ def _laravel_integer(high: int) -> str:
 
 
 def _parameters(
-    table: Mapping[str, tuple[str, Converter]], attributes: Callable[[str], Attribute | None]
+    table: Mapping[str, tuple[str, Converter]],
+    attributes: Callable[[str], Attribute | None],
+    words: Mapping[str, str],
 ) -> dict[str, oa.Schema]:
-    """Each parameter, typed by the core field it names (`attributes` of its core name)."""
-    return {name: _parameter(convert, attributes(core)) for name, (core, convert) in table.items()}
+    """Each parameter, typed by the core field it names (`attributes` of its core name), with
+    what it means (`words`: its model's, by the parameter's name)."""
+    return {
+        name: oa.about(words[name], _parameter(convert, attributes(core)))
+        for name, (core, convert) in table.items()
+    }
+
+
+_CUSTOMER_WORDS = meanings(models.Customer)
 
 
 _PAGE = {
-    "page": oa.string(description="from 1; anything but an integer from 1 is page 1"),
+    "page": oa.about(
+        "The page's number",
+        oa.string(description="from 1; anything but an integer from 1 is page 1"),
+    ),
     "per_page": {
         "anyOf": [
             # PHP's integers: a larger one is not an integer to Laravel.
             oa.integer(nullable=False, minimum=1, maximum=INT64[1]),
             oa.EMPTY,  # null to Laravel (ConvertEmptyStringsToNull), which the rule allows
         ],
-        "description": f"{DEFAULT_PER_PAGE} by default (also when empty); more than "
-        f"{MAX_PER_PAGE} is {MAX_PER_PAGE}",
+        "description": f"The page size: {DEFAULT_PER_PAGE} by default (also when empty); more "
+        f"than {MAX_PER_PAGE} is {MAX_PER_PAGE}",
     },
 }
 _COMPARED = f"(>=|<=|!=|>|<|=)?{oa.digits_within(*INT32)[1:-1]}"
@@ -161,16 +173,20 @@ _SORT_KEY = "-?({})".format("|".join(sorted(FILTERABLE, key=len, reverse=True)))
 
 def _list_query() -> dict[str, oa.Schema]:
     """spatie/laravel-query-builder's parameters: `filter[<key>]`, `sort`, and the page."""
-    filters = {f"filter[{name}]": _filter_value(name) for name in FILTERABLE}
+    filters = {
+        f"filter[{name}]": oa.filtering(name, _CUSTOMER_WORDS[name], _filter_value(name))
+        for name in FILTERABLE
+    }
     return {
         **filters,
         "filter[term_match]": oa.string(
-            nullable=False, description="name, account, e-mail or phone contains it"
+            nullable=False,
+            description="Only those whose name, account, e-mail or phone contains it",
         ),
         "sort": oa.string(
             nullable=False,
             pattern=f"^({_SORT_KEY})?(,({_SORT_KEY})?)*$",
-            description="customer-object keys, comma-separated; `-` for descending (empty "
+            description="The keys to sort by, comma-separated; `-` for descending (empty "
             "ones are skipped)",
             example="-created_at,name",
         ),
@@ -195,29 +211,57 @@ def _customer() -> oa.Schema:
 def _paginator(item: oa.Schema) -> oa.Schema:
     """Laravel's LengthAwarePaginator."""
     url, count = oa.string(nullable=False), oa.integer(nullable=False, minimum=0)
+    first = "https://registry.example/api/v1/customers?page=1"
     return oa.record(
         {
-            "current_page": oa.integer(nullable=False, minimum=1),
-            "data": oa.array(item),
-            "first_page_url": url,
-            "from": oa.integer(minimum=1),
-            "last_page": oa.integer(nullable=False, minimum=1),
-            "last_page_url": url,
-            "links": oa.array(
-                oa.record(
-                    {
-                        "url": oa.string(),
-                        "label": oa.string(nullable=False),
-                        "active": oa.boolean(nullable=False),
-                    }
-                )
+            "current_page": oa.about(
+                "This page's number, from 1", oa.integer(nullable=False, minimum=1)
             ),
-            "next_page_url": oa.string(),
-            "path": url,
-            "per_page": oa.integer(nullable=False, minimum=1, maximum=MAX_PER_PAGE),
-            "prev_page_url": oa.string(),
-            "to": oa.integer(minimum=1),
-            "total": count,
+            "data": oa.about("The objects of this page", oa.array(item)),
+            "first_page_url": oa.about("The first page's URL", url, example=first),
+            "from": oa.about(
+                "The position of this page's first object (null on an empty page)",
+                oa.integer(minimum=1),
+            ),
+            "last_page": oa.about("The last page's number", oa.integer(nullable=False, minimum=1)),
+            "last_page_url": oa.about("The last page's URL", url, example=first),
+            "links": oa.about(
+                "Links to the pages, as Laravel renders them",
+                oa.array(
+                    oa.record(
+                        {
+                            "url": oa.about(
+                                "The page's URL (null where there is none)",
+                                oa.string(),
+                                example=first,
+                            ),
+                            "label": oa.about(
+                                "The link's text", oa.string(nullable=False), example="1"
+                            ),
+                            "active": oa.about(
+                                "Whether it is this page", oa.boolean(nullable=False)
+                            ),
+                        }
+                    )
+                ),
+            ),
+            "next_page_url": oa.about("The next page's URL (null on the last)", oa.string()),
+            "path": oa.about(
+                "The list's URL, without its query",
+                url,
+                example="https://registry.example/api/v1/customers",
+            ),
+            "per_page": oa.about(
+                "The page size",
+                oa.integer(nullable=False, minimum=1, maximum=MAX_PER_PAGE),
+                example=DEFAULT_PER_PAGE,
+            ),
+            "prev_page_url": oa.about("The previous page's URL (null on the first)", oa.string()),
+            "to": oa.about(
+                "The position of this page's last object (null on an empty page)",
+                oa.integer(minimum=1),
+            ),
+            "total": oa.about("How many objects match", count),
         }
     )
 
@@ -226,42 +270,76 @@ def _response(value: oa.Schema) -> oa.Schema:
     return oa.record({"response": value})
 
 
-_DELETED = _response(oa.boolean(nullable=False))
+_NEW_ID = _response(oa.about("The id of the object created or changed", oa.ID, example=113))
+_DELETED = _response(oa.about("Always true", oa.boolean(nullable=False)))
 
 # --- errors --------------------------------------------------------------------------------
 
-_MESSAGE = oa.closed({"message": oa.string(nullable=False)})
+_MESSAGE = oa.closed({"message": oa.about("What went wrong, in words", oa.string(nullable=False))})
+
+
+def _said(message: str) -> dict[str, str]:
+    return {"message": message}
+
+
 _ANSWERS = {
     400: oa.answer(
         400,
         _MESSAGE,
         "The body is not a JSON object, or a list's query cannot be built: a filter or a "
         "sort it does not have (spatie/laravel-query-builder's refusal), a NUL in a text",
+        example=_said("Requested filter(s) `colour` are not allowed. Allowed filter(s) are `id`."),
     ),
-    401: oa.answer(401, _MESSAGE, "`Unauthenticated.` (at login: wrong credentials)"),
-    403: oa.answer(403, _MESSAGE, "`This action is unauthorized.`"),
-    404: oa.answer(404, _MESSAGE, "`No query results for model …`"),
+    401: oa.answer(
+        401,
+        _MESSAGE,
+        "`Unauthenticated.` (at login: wrong credentials)",
+        example=_said("Unauthenticated."),
+    ),
+    403: oa.answer(
+        403,
+        _MESSAGE,
+        "`This action is unauthorized.`",
+        example=_said("This action is unauthorized."),
+    ),
+    404: oa.answer(
+        404,
+        _MESSAGE,
+        "`No query results for model …`",
+        example=_said("No query results for model [App\\Customer] 999"),
+    ),
     405: oa.answer(
         405,
         _MESSAGE,
         "A method the path does not have (the answer of no operation here); `Allow` names "
         "those it has. OPTIONS is answered 200, without a body, as Laravel's router does",
+        example=_said(
+            "The POST method is not supported for this route. Supported methods: GET, HEAD."
+        ),
     ),
     422: oa.answer(
         422,
         oa.closed(
             {
-                "message": oa.string(nullable=False),
+                "message": oa.about("The first message", oa.string(nullable=False)),
                 "errors": {
                     "type": "object",
                     "additionalProperties": oa.array(oa.string(nullable=False)),
+                    "description": "Each parameter that breaks a rule, with its messages",
                 },
             }
         ),
         "Laravel's validator: the first message, and each parameter's messages; also an "
         "object still in use, and an `Idempotency-Key` sent with another request",
+        example={
+            "message": "The name field is required.",
+            "errors": {"name": ["The name field is required."]},
+        },
     ),
-    **{status: oa.answer(status, _MESSAGE) for status in (408, 412, 413, 429, 500, 503)},
+    **{
+        status: oa.answer(status, _MESSAGE, example=_said(oa.MEANINGS[status][1]))
+        for status in (408, 412, 413, 429, 500, 503)
+    },
 }
 
 
@@ -282,7 +360,7 @@ ERRORS = oa.Errors(_ANSWERS, invalid=422, conventions=_conventions)
 
 # --- operations ------------------------------------------------------------------------------
 
-_CUSTOMER_KEY = {"customer": oa.ID}
+_CUSTOMER_KEY = {"customer": oa.about("The customer's id", oa.ID, example=113)}
 _IN_USE = (422,)  # a delete refused while other records use the object
 _NAMES_CUSTOMER = (404,)  # `contactable_id`: a customer that is missing, or another entity's
 _BODY_OR_QUERY = (
@@ -303,6 +381,7 @@ def _write(
     media_types: tuple[str, ...] = FORMS,
     errors: tuple[int, ...] = (),
     conditional: bool = False,
+    body_example: object = None,
 ) -> oa.Spec:
     """A write: its parameters in the query string or the body (see `_optional_bodies`)."""
     body = oa.fields(parameters)
@@ -320,21 +399,24 @@ def _write(
         creates=creates,
         errors=errors,
         conditional=conditional,
+        body_example=body_example,
     )
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
-    parameters = _parameters(CUSTOMER_PARAMETERS, _attribute)
+    parameters = _parameters(CUSTOMER_PARAMETERS, _attribute, _CUSTOMER_WORDS)
     # A customer's name is never blank (`core.customers._validate`), as Python's str.strip()
     # reads it: a name of form feeds is blank too, unlike a brand's.
-    parameters["name"] = _text(customers.NAME_MAX, nullable=False, blank=oa.BLANK)
+    parameters["name"] = oa.about(
+        _CUSTOMER_WORDS["name"], _text(customers.NAME_MAX, nullable=False, blank=oa.BLANK)
+    )
     item = "/v1/customers/{customer}"
     found = oa.record({"customer": oa.ref("Customer")})
     update = _write(
         "Change a customer (the parameters sent)",
         parameters,
         path=_CUSTOMER_KEY,
-        response=_response(oa.ID),
+        response=_NEW_ID,
         media_types=UPDATE_FORMS,
         conditional=True,
     )
@@ -349,12 +431,20 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             parameters,
             required=("name",),
             status=201,
-            response=_response(oa.ID),
+            response=_NEW_ID,
             creates=oa.Creates(item, "/response"),
+            body_example={"name": "Société", "customerAccount": "123456"},
         ),
         ("GET", "/v1/customers/search"): oa.Spec(
             "Customers whose name, customerAccount or accountsReference contains `term`",
-            query={"term": oa.string(nullable=False, pattern=oa.NO_NUL), **_PAGE},
+            query={
+                "term": oa.about(
+                    "The text searched for",
+                    oa.string(nullable=False, pattern=oa.NO_NUL),
+                    example="Soci",
+                ),
+                **_PAGE,
+            },
             response=_paginator(oa.ref("Customer")),
         ),
         ("GET", item): oa.Spec(
@@ -371,7 +461,11 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("GET", "/v1/customerAccounts/{customerAccount}"): oa.Spec(
             "Get a customer by its customerAccount",
-            path={"customerAccount": oa.string(nullable=False)},
+            path={
+                "customerAccount": oa.about(
+                    _CUSTOMER_WORDS["customerAccount"], oa.string(nullable=False), example="123456"
+                )
+            },
             response=found,
             conditional=True,
         ),
@@ -379,27 +473,38 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
 
 
 _BRAND = response_schema(models.Brand)
+_CONTACT_WORDS = meanings(models.Contact)
+_EMAIL = oa.about(
+    "The user's e-mail address (or username)",
+    oa.string(nullable=False, minLength=1),
+    example="test.user@example.com",
+)
 
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     contactable = {
-        "contactable_type": oa.string(
-            nullable=False, enum=["App\\Customer", "App\\Models\\Customer"]
+        "contactable_type": oa.about(
+            _CONTACT_WORDS["contactable_type"],
+            oa.string(nullable=False, enum=["App\\Customer", "App\\Models\\Customer"]),
         ),
-        "contactable_id": oa.loose(
-            oa.ID,
-            {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
-            nullable=False,
-            description="the customer's id",
+        "contactable_id": oa.about(
+            _CONTACT_WORDS["contactable_id"],
+            oa.loose(
+                oa.ID,
+                {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
+                nullable=False,
+                description="the customer's id",
+            ),
+            example=113,
         ),
     }
-    brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get)
-    key = {"brand": oa.ID}
+    brand = _parameters(BRAND_PARAMETERS, brands.FIELDS.get, meanings(models.Brand))
+    key = {"brand": oa.about("The brand's id", oa.ID, example=1)}
     update_brand = _write(
         "Rename a brand",
         brand,
         path=key,
-        response=_response(oa.ID),
+        response=_NEW_ID,
         media_types=UPDATE_FORMS,
         conditional=True,
     )
@@ -412,10 +517,10 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
         ),
         ("POST", "/v1/contacts"): _write(
             "Add a contact to a customer; answers its id",
-            {**contactable, **_parameters(CONTACT_PARAMETERS, contacts.FIELDS.get)},
+            {**contactable, **_parameters(CONTACT_PARAMETERS, contacts.FIELDS.get, _CONTACT_WORDS)},
             required=tuple(contactable),
             status=201,
-            response=_response(oa.ID),
+            response=_NEW_ID,
             errors=_NAMES_CUSTOMER,
         ),
         ("GET", "/v1/brands"): oa.Spec(
@@ -428,7 +533,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             brand,
             required=("name",),
             status=201,
-            response=_response(oa.ID),
+            response=_NEW_ID,
             creates=oa.Creates("/v1/brands/{brand}", "/response"),
         ),
         ("GET", "/v1/brands/{brand}"): oa.Spec(
@@ -447,21 +552,34 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             "Log in: a token for `Authorization: Bearer <token>`",
             body=oa.fields(
                 {
-                    "email": oa.string(nullable=False, minLength=1),
-                    "password": oa.string(nullable=False, minLength=1),
+                    "email": _EMAIL,
+                    "password": oa.about(
+                        "The user's password",
+                        oa.string(nullable=False, minLength=1),
+                        example="A_PASSWORD",
+                    ),
                 },
                 required=("email", "password"),
             ),
             media_types=FORMS,
             response=oa.record(
                 {
-                    "token": oa.string(nullable=False),
-                    "user": oa.record(
-                        {
-                            "id": oa.ID,
-                            "name": oa.string(nullable=False),
-                            "email": oa.string(nullable=False),
-                        }
+                    "token": oa.about(
+                        "The token to send as `Authorization: Bearer <token>`",
+                        oa.string(nullable=False),
+                        example="sRtBFThPFIpgKY2sYkaSHFbo1hosg2NvCP4PmBIxfGQ62VS6zrjFT6dr1qDLQGz",
+                    ),
+                    "user": oa.about(
+                        "Who logged in",
+                        oa.record(
+                            {
+                                "id": oa.about("The user's id", oa.ID, example=1),
+                                "name": oa.about(
+                                    "The user's name", oa.string(nullable=False), example="T User"
+                                ),
+                                "email": _EMAIL,
+                            }
+                        ),
                     ),
                 }
             ),
@@ -471,12 +589,18 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             "This service's version",
             response=oa.record(
                 {
-                    "version": oa.string(nullable=False),
-                    "status": oa.string(nullable=False, enum=["ok"]),
-                    "vendor": oa.string(nullable=False),
-                    "url": oa.string(nullable=False),
+                    "version": oa.about("The API's version", oa.string(nullable=False)),
+                    "status": oa.about('Always "ok"', oa.string(nullable=False, enum=["ok"])),
+                    "vendor": oa.about("Who made it", oa.string(nullable=False)),
+                    "url": oa.about("Where to read about it", oa.string(nullable=False)),
                 }
             ),
+            response_example={
+                "version": "1.0",
+                "status": "ok",
+                "vendor": "BlueRockTEL",
+                "url": "https://bluerocktel.com",
+            },
             database=False,  # the health check: answers without it
         ),
     }
@@ -484,7 +608,7 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
 
 def _optional_bodies(document: oa.Schema, specs: Mapping[tuple[str, str], oa.Spec]) -> None:
     """Writes take their parameters from the query string or the body: the body is optional
-    (the seed's own request sends none), and what is required is said in words."""
+    (the original's own example sends none), and what is required is said in words."""
     for (method, path), spec in specs.items():
         if spec.query and spec.body is not None:
             operation = document["paths"][path][method.lower()]
@@ -498,19 +622,40 @@ def _required_query(document: oa.Schema, path: str, names: tuple[str, ...]) -> N
             parameter["required"] = True
 
 
+DESCRIPTION = (
+    "For billing: customers with their accounts, brands and contacts, to create, find, search "
+    "and change. Compatible with the BlueRockTEL API v1: the same paths, parameters (query "
+    "string, form or JSON), Laravel pages, validation messages and answers. Log in at "
+    "`/api/login` for a token, then send `Authorization: Bearer <token>` (or `Token "
+    "token=<token>`)."
+)
+TAGS = (
+    oa.Tag(
+        "login", "A token for the other operations, and the API's version", ("/login", "/version")
+    ),
+    oa.Tag(
+        "customers",
+        "Customers, by id or by account, and searching them",
+        ("/v1/customers", "/v1/customerAccounts"),
+    ),
+    oa.Tag("contacts", "The people to reach at a customer", ("/v1/contacts",)),
+    oa.Tag("brands", "The brands customers are sold under", ("/v1/brands",)),
+)
+
+
 def build() -> oa.Schema:
     from customer_registry.apis.billing_v1.app import ROUTES  # the table this describes
 
     specs = {**_customer_specs(), **_other_specs()}
     document = oa.document(
         title="Customer Registry — billing API",
-        description="The BlueRockTEL v1 API (seed 003, `shared/reference/bluerocktel-api-v1`); "
-        "see docs/compatibility/billing_v1.md.",
+        description=DESCRIPTION,
         server="/api",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas={"Customer": _customer()},
+        tags=TAGS,
     )
     _optional_bodies(document, specs)
     _required_query(document, "/v1/contacts", ("contactable_type", "contactable_id"))

@@ -61,6 +61,11 @@ def _shown(model: type[msgspec.Struct], name: str) -> oa.Schema:
 
 
 def _accepted(key: Key) -> oa.Schema:
+    """One key as a write accepts it: what it means, and the values its reader takes."""
+    return key.explain(_values(key))
+
+
+def _values(key: Key) -> oa.Schema:
     """The values of one key a write accepts: what its reader (`bodies`) takes."""
     kind, nullable = key.type, key.nullable
     if key.reads is bodies.strict_text:
@@ -101,7 +106,7 @@ def _writable(
     """A write's body: the fields a client may set; the system's own are accepted and ignored;
     any other is refused (400 "Model does not have field …")."""
     properties: dict[str, oa.Schema] = {
-        key.name: {"description": "set by the system: ignored"}
+        key.name: key.explain({"description": "set by the system: ignored"})
         if key.name in ignored
         else _accepted(key)
         for key in keys(model)
@@ -113,7 +118,11 @@ def _writable(
 
 # --- the resources ---------------------------------------------------------------------------
 
-_IMEI = oa.string(nullable=False, pattern=f"^[0-9]{{{IMEI_LENGTH}}}$", example="013777894687000")
+_IMEI = oa.about(
+    "The product's IMEI: its unique identifier",
+    oa.string(nullable=False, pattern=f"^[0-9]{{{IMEI_LENGTH}}}$"),
+    example="111010101010101",
+)
 
 # Resource key in RESOURCES -> (component name, model).
 _RESOURCES: dict[str, tuple[str, type[msgspec.Struct]]] = {
@@ -145,11 +154,25 @@ def _filter(resource_key: str) -> oa.Schema:
         "`has`/`any` name a relation and take a filter (or a list of filters) of the related "
         "resource as `val`",
         "properties": {
-            "name": {"type": "string", "enum": fields + relations},
-            "op": {"type": "string", "enum": list(OPERATORS)},
-            "val": {"description": "any JSON value; a filter for `has` and `any`"},
-            "field": {"type": "string", "enum": fields},
-            "fieldname": {"type": "string", "enum": fields, "description": "as `field`"},
+            "name": oa.about(
+                "The field compared (`<relation>__<field>` for a related one's), or the "
+                "relation for `has` and `any`",
+                {"type": "string", "enum": fields + relations},
+            ),
+            "op": oa.about(
+                "The comparison: `==`, `!=`, `<`, `like`, `in`, `is_null`, `has`, `any`…",
+                {"type": "string", "enum": list(OPERATORS)},
+            ),
+            "val": {
+                "description": "The value compared with: any JSON value; a filter for "
+                "`has` and `any`"
+            },
+            "field": oa.about(
+                "A field to compare with instead of a value", {"type": "string", "enum": fields}
+            ),
+            "fieldname": oa.about(
+                "A field to compare with, as `field`", {"type": "string", "enum": fields}
+            ),
         },
         "required": ["name", "op"],
         "additionalProperties": False,
@@ -157,11 +180,14 @@ def _filter(resource_key: str) -> oa.Schema:
     formulas = [
         {
             "type": "object",
-            "properties": {kind: oa.array(oa.ref(_filter_name(resource_key)))},
+            "properties": {kind: oa.about(words, oa.array(oa.ref(_filter_name(resource_key))))},
             "required": [kind],
             "additionalProperties": False,
         }
-        for kind in ("and", "or")
+        for kind, words in (
+            ("and", "Filters all of which hold"),
+            ("or", "Filters one of which holds"),
+        )
     ]
     return {"oneOf": [condition, *formulas]}
 
@@ -174,32 +200,52 @@ def _q(resource_key: str) -> oa.Schema:
     """Flask-Restless's `q`: a JSON object (`_query_format.md`)."""
     field = {"type": "string", "enum": _query_names(resource_key)[0]}
     window = {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW}
+    sorted_by = oa.about("The field to sort by", field)
+    direction = oa.about("`asc` (the default) or `desc`", {"enum": ["asc", "desc"]})
     return {
         "type": "object",
         "properties": {
-            "filters": oa.array(oa.ref(_filter_name(resource_key))),
-            "order_by": oa.array(
-                {
-                    "type": "object",
-                    "properties": {"field": field, "direction": {"enum": ["asc", "desc"]}},
-                    "required": ["field"],
-                }
+            "filters": oa.about(
+                "Conditions every answered object meets",
+                oa.array(oa.ref(_filter_name(resource_key))),
             ),
-            "group_by": oa.array(
-                {"type": "object", "properties": {"field": field}, "required": ["field"]}
+            "order_by": oa.about(
+                "The fields to sort by, in order",
+                oa.array(
+                    {
+                        "type": "object",
+                        "properties": {"field": sorted_by, "direction": direction},
+                        "required": ["field"],
+                    }
+                ),
             ),
-            "limit": window,
-            "offset": window,
+            "group_by": oa.about(
+                "The fields to group by",
+                oa.array(
+                    {
+                        "type": "object",
+                        "properties": {"field": oa.about("The field to group by", field)},
+                        "required": ["field"],
+                    }
+                ),
+            ),
+            "limit": oa.about("At most this many objects", window),
+            "offset": oa.about("Skip this many objects first", window),
             "single": {
                 "type": "boolean",
                 "description": "true: the one matching object itself (404 if none, 400 if "
                 "several) instead of a page",
             },
         },
+        "example": {"filters": [{"name": "name", "op": "like", "val": "%Test%"}]},
     }
 
 
-_PATH = {"products": {"product_imei": _IMEI}}  # other keys are integer ids
+def _item_key(resource_key: str) -> dict[str, oa.Schema]:
+    """The path parameter naming one object: its model's first key (an integer id; a
+    product's IMEI), described as the model describes it."""
+    key = keys(_RESOURCES[resource_key][1])[0]
+    return {key.name: _IMEI if resource_key == "products" else key.explain(oa.ID)}
 
 
 _PAGE_QUERY = {
@@ -220,10 +266,14 @@ _PAGE_QUERY = {
 def _list_answer(name: str) -> oa.Schema:
     page = oa.record(
         {
-            "num_results": oa.integer(nullable=False, minimum=0),
-            "objects": oa.array(oa.ref(name)),
-            "page": oa.integer(nullable=False),
-            "total_pages": oa.integer(nullable=False, minimum=0),
+            "num_results": oa.about(
+                "How many objects match, on every page", oa.integer(nullable=False, minimum=0)
+            ),
+            "objects": oa.about("The objects of this page", oa.array(oa.ref(name))),
+            "page": oa.about("The page's number, from 1", oa.integer(nullable=False)),
+            "total_pages": oa.about(
+                "How many pages there are", oa.integer(nullable=False, minimum=0)
+            ),
         }
     )
     return {
@@ -244,6 +294,7 @@ def _resource_specs(
     """List and get; update (with `write`) and delete (refused, 400, while other records
     point at it, where `in_use`); the item's ETag and conditions (`apis.conditional`)."""
     name = _RESOURCES[key][0]
+    named = _item_key(key)
     specs = {
         ("GET", path): oa.Spec(
             f"List {key}",
@@ -252,13 +303,13 @@ def _resource_specs(
         ),
         ("GET", item): oa.Spec(
             f"Get one of {key}",
-            path=_PATH.get(key, {}),
+            path=named,
             response=oa.ref(name),
             conditional=True,
         ),
         ("DELETE", item): oa.Spec(
             f"Delete one of {key}",
-            path=_PATH.get(key, {}),
+            path=named,
             status=204,
             errors=(400,) if in_use else (),
             conditional=True,
@@ -267,7 +318,7 @@ def _resource_specs(
     if write is not None:
         specs[("PUT", item)] = oa.Spec(
             f"Change one of {key} (the fields sent)",
-            path=_PATH.get(key, {}),
+            path=named,
             body=write,
             response=oa.ref(name),
             conditional=True,
@@ -275,7 +326,7 @@ def _resource_specs(
     return specs
 
 
-_SUCCESS = oa.string(nullable=False, enum=["success"])
+_SUCCESS = oa.about('Always "success"', oa.string(nullable=False, enum=["success"]))
 
 
 def _one_identifier(properties: Mapping[str, oa.Schema]) -> list[oa.Schema]:
@@ -304,7 +355,9 @@ def _customer_identity() -> dict[str, oa.Schema]:
 
 
 # A customer's name is never blank (`core.customers._validate`).
-_CUSTOMER_NAME = oa.text(NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
+_CUSTOMER_NAME = oa.about(
+    "The customer's name", oa.text(NAME_MAX, nullable=False, pattern=oa.NOT_BLANK)
+)
 
 
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
@@ -314,7 +367,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             "name": _CUSTOMER_NAME,
             "external_customer_id": _sent(_CUSTOMER, "external_customer_id"),
             "external_customer_code": _sent(_CUSTOMER, "external_customer_code"),
-            "reason": {"description": "any value: accepted, not stored"},
+            "reason": {"description": "Any value: accepted, not stored"},
         },
         required=("entity_id", "name"),
     )
@@ -323,15 +376,16 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     created = oa.record(
         {
             "status": _SUCCESS,
-            "message": oa.string(
-                nullable=False, example="Created Test Customer(1234) successfully"
-            ),
-            "data": oa.record(
-                {
-                    **_customer_identity(),
-                    "entity_id": _shown(_LINK, "entity_id"),
-                    "customer_entity_linker_id": _shown(_LINK, "customer_entity_linker_id"),
-                }
+            "message": _said("Created Test Customer(1234) successfully"),
+            "data": oa.about(
+                "The customer created, and its link to the entity",
+                oa.record(
+                    {
+                        **_customer_identity(),
+                        "entity_id": _shown(_LINK, "entity_id"),
+                        "customer_entity_linker_id": _shown(_LINK, "customer_entity_linker_id"),
+                    }
+                ),
             ),
         }
     )
@@ -340,6 +394,24 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
         body=new_customer,
         status=201,
         response=created,
+        body_example={
+            "name": "Test Customer",
+            "external_customer_id": 1234,
+            "external_customer_code": "tc_0123",
+            "entity_id": 1,
+        },
+        response_example={
+            "status": "success",
+            "message": "Created Test Customer(1234) successfully",
+            "data": {
+                "name": "Test Customer",
+                "customer_id": 1,
+                "external_customer_id": 1234,
+                "external_customer_code": "tc_0123",
+                "entity_id": 1,
+                "customer_entity_linker_id": 1,
+            },
+        },
         creates=oa.Creates("/customers/{customer_id}", "/data/customer_id"),
     )
     path = "/customers/create_customer"
@@ -383,8 +455,10 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
     update = _writable(models.Product, META_FIELDS | {"product_imei"})
     new = _writable(models.Product, META_FIELDS, required=("product_imei",))
     new["properties"]["product_imei"] = _IMEI
-    reason = oa.string(
-        maxLength=REASON_MAX, pattern=oa.NO_NUL, description="recorded on the rows it ends"
+    reason = oa.about(
+        "Why the product changes hands: recorded as the removal reason of the period it ends",
+        oa.string(maxLength=REASON_MAX, pattern=oa.NO_NUL),
+        example="broken unit",
     )
     move = oa.fields(
         {
@@ -403,21 +477,24 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
     moved = oa.record(
         {
             "status": _SUCCESS,
-            "message": oa.string(nullable=False),
-            "data": oa.record(
-                {
-                    **_customer_identity(),
-                    "new_product_imei": _IMEI,
-                    "removal_reason": _shown(models.CustomerProductHistory, "removal_reason"),
-                }
+            "message": _said("Customer Test Customer (1) changed to 111010101010101"),
+            "data": oa.about(
+                "The customer the product went to",
+                oa.record(
+                    {
+                        **_customer_identity(),
+                        "new_product_imei": oa.about("The IMEI of the product given", _IMEI),
+                        "removal_reason": _shown(models.CustomerProductHistory, "removal_reason"),
+                    }
+                ),
             ),
         }
     )
     expired = oa.record(
         {
             "status": _SUCCESS,
-            "message": oa.string(nullable=False),
-            "data": {"nullable": True, "enum": [None]},
+            "message": _said("Product 111010101010101 removed from customer"),
+            "data": {"nullable": True, "enum": [None], "description": "Always null"},
         }
     )
     imei = {"product_imei": _IMEI}
@@ -433,11 +510,22 @@ def _product_specs() -> dict[tuple[str, str], oa.Spec]:
         (
             "PUT",
             f"{item}/change_customer",
-        ): oa.Spec("Give the product to a customer", path=imei, body=move, response=moved),
+        ): oa.Spec(
+            "Give the product to a customer",
+            path=imei,
+            body=move,
+            response=moved,
+            body_example={
+                "entity_id": 1,
+                "external_customer_id": 1234,
+                "external_customer_code": "MusanzeRwanda22",
+                "reason": "broken unit",
+            },
+        ),
         ("PUT", f"{item}/expire_customer"): oa.Spec(
             "Take the product back from its customer",
             path=imei,
-            body=oa.fields({"reason": reason}),
+            body=oa.fields({"reason": {**reason, "example": "repossessed"}}),
             response=expired,
         ),
     }
@@ -452,34 +540,77 @@ def _link_specs() -> dict[tuple[str, str], oa.Spec]:
     return specs | _resource_specs(key, f"/{key}", f"/{key}/{{{key}_id}}")
 
 
+def _said(example: str) -> oa.Schema:
+    """An answer's `message`."""
+    return oa.about("What happened, in words", oa.string(nullable=False), example=example)
+
+
+_USERNAME = oa.about(
+    "The user's name (an e-mail address)",
+    oa.string(nullable=False),
+    example="test.user@bboxx.co.uk",
+)
+
+
 def _login_spec() -> oa.Spec:
     session = oa.record(
         {
-            "username": oa.string(nullable=False),
-            "entity_id": _shown(models.Entity, "entity_id"),
-            "display_name": oa.string(nullable=False),
-            "name": oa.string(nullable=False, enum=[""]),
-            "user_product_visibility": oa.string(nullable=False, enum=list(Visibility)),
-            "hub_id": {"nullable": True, "enum": [None]},
-            "shop_id": {"nullable": True, "enum": [None]},
-            "API_token": oa.string(nullable=False),
-            "token_expiry": oa.string(
-                nullable=False,
-                description="RFC 1123, GMT",
+            "username": _USERNAME,
+            "entity_id": oa.about("The user's entity", _shown(models.Entity, "entity_id")),
+            "display_name": oa.about(
+                "The user's name as shown", oa.string(nullable=False), example="T User"
+            ),
+            "name": oa.about("Always empty", oa.string(nullable=False, enum=[""])),
+            "user_product_visibility": oa.about(
+                "Which products the user sees: `GLOBAL` (every entity's) or `ENTITY` (its "
+                "own entity's)",
+                oa.string(nullable=False, enum=list(Visibility)),
+            ),
+            "hub_id": {"nullable": True, "enum": [None], "description": "Always null"},
+            "shop_id": {"nullable": True, "enum": [None], "description": "Always null"},
+            "API_token": oa.about(
+                "The token to send as `Authorization: Token token=<token>`",
+                oa.string(nullable=False),
+                example="sRtBFThPFIpgKY2sYkaSHFbo1hosg2NvCP4PmBIxfGQ62VS6zrjFT6dr1qDLQGz",
+            ),
+            "token_expiry": oa.about(
+                "When the token expires unless used (each use extends it)",
+                oa.string(nullable=False, description="RFC 1123, GMT"),
                 example="Mon, 01 Aug 2016 17:05:11 GMT",
             ),
-            "permissions": oa.string(nullable=False, enum=[level.name for level in Level]),
+            "permissions": oa.about(
+                "The user's permission level",
+                oa.string(nullable=False, enum=[level.name for level in Level]),
+                example="SYSTEM",
+            ),
         }
     )
     return oa.Spec(
         "Log in: a token for `Authorization: Token token=<token>` (or `Bearer <token>`)",
         body=oa.fields(
-            {"username": oa.string(nullable=False), "password": oa.string(nullable=False)},
+            {
+                "username": _USERNAME,
+                "password": oa.about(
+                    "The user's password", oa.string(nullable=False), example="A_PASSWORD"
+                ),
+            },
             required=("username", "password"),
         ),
         media_types=(oa.FORM, oa.MULTIPART, oa.JSON),
         response=oa.record(
-            {"status": _SUCCESS, "message": oa.record({"login_successful": session})}
+            {
+                "status": _SUCCESS,
+                "message": oa.about(
+                    "The session",
+                    oa.record(
+                        {
+                            "login_successful": oa.about(
+                                "Who logged in, the token and its permissions", session
+                            )
+                        }
+                    ),
+                ),
+            }
         ),
         errors=oa.LOGIN_REFUSALS,
     )
@@ -487,9 +618,15 @@ def _login_spec() -> oa.Spec:
 
 # --- errors --------------------------------------------------------------------------------
 
-_MESSAGE = oa.closed({"message": oa.string(nullable=False)})
+_MESSAGE = oa.closed({"message": oa.about("What went wrong, in words", oa.string(nullable=False))})
 _VALIDATION = oa.closed(
-    {"validation_errors": {"type": "object", "additionalProperties": oa.string(nullable=False)}}
+    {
+        "validation_errors": {
+            "type": "object",
+            "additionalProperties": oa.string(nullable=False),
+            "description": "Each field that breaks a rule, with the rule's message",
+        }
+    }
 )
 _ANSWERS = {
     400: oa.answer(
@@ -498,13 +635,23 @@ _ANSWERS = {
         'A parameter, `q` or the body cannot be read (`{"message": …}`), or fields break a '
         'rule (`{"validation_errors": {<field>: <message>}}`); `"single": true` and several '
         "matches; an object still in use",
+        example={
+            "validation_errors": {
+                "missing_data": "Missing external_customer_id and external_customer_code."
+            }
+        },
     ),
-    401: oa.answer(401, _MESSAGE, "No valid token (at login: wrong credentials)"),
+    401: oa.answer(
+        401,
+        _MESSAGE,
+        "No valid token (at login: wrong credentials)",
+        example={"message": "A valid token is required."},
+    ),
     **{
-        status: oa.answer(status, _MESSAGE)
+        status: oa.answer(status, _MESSAGE, example={"message": oa.MEANINGS[status][1]})
         for status in (403, 404, 405, 408, 412, 413, 415, 429, 500, 503)
     },
-    422: oa.answer(422, _MESSAGE, oa.KEY_REUSED),
+    422: oa.answer(422, _MESSAGE, oa.KEY_REUSED, example={"message": oa.KEY_REUSED}),
 }
 # A record's own URL answers a missing record with Flask-Restless's empty object (`by_id`).
 _RECORD_NOT_FOUND = oa.Answer(
@@ -558,12 +705,37 @@ def build() -> oa.Schema:
     schemas |= {_filter_name(key): _filter(key) for key in _RESOURCES}
     document = oa.document(
         title="Customer Registry — partner API",
-        description="The SMARTSolar v1 API (seeds 000 and 001, `shared/reference/smartsolar-v1`)"
-        "; see docs/compatibility/partner_v1.md.",
+        description=DESCRIPTION,
         server="/v1",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas=schemas,
+        tags=TAGS,
     )
     return _with_json_q(document)
+
+
+DESCRIPTION = (
+    "For partners who sell and finance solar home systems: their customers, the entities "
+    "(organisations) they belong to, the products (devices, by IMEI) and which customer and "
+    "entity each is with over time. Compatible with the SMARTSolar v1 API: the same paths, "
+    "fields, Flask-Restless queries (`q`) and answers, so its clients work unchanged. Log in "
+    "at `/auth/login`, then send `Authorization: Token token=<token>` (or `Bearer <token>`)."
+)
+TAGS = (
+    oa.Tag("login", "A token for the other operations, from a username and password", ("/auth",)),
+    oa.Tag("customers", "The people and organisations products are sold to", ("/customers",)),
+    oa.Tag(
+        "entities", "The organisations (partners) customers and products belong to", ("/entities",)
+    ),
+    oa.Tag(
+        "products", "Devices by IMEI, and handing them to and back from customers", ("/products",)
+    ),
+    oa.Tag(
+        "links",
+        "Which entity a customer or a product belongs to, and since when",
+        ("/customer_entity_linker", "/product_entity_linker"),
+    ),
+    oa.Tag("history", "Which customer had each product, and when", ("/customer_product_history",)),
+)

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from starlette.routing import Route
 
 from customer_registry.apis import openapi as oa
-from customer_registry.apis.models import response_schema
+from customer_registry.apis.models import meanings, response_schema
 from customer_registry.apis.params import (
     BOOLEAN_WORDS,
     FALSE_WORDS,
@@ -66,8 +66,13 @@ def _schema(reader: object) -> oa.Schema:
     return oa.text(None, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
 
 
-def _parameters(table: Mapping[str, Field]) -> dict[str, oa.Schema]:
-    return {name: _SPECIAL.get(core) or _schema(reader) for name, (core, reader) in table.items()}
+def _parameters(table: Mapping[str, Field], words: Mapping[str, str]) -> dict[str, oa.Schema]:
+    """Each parameter as its reader takes it, with what it means (`words`, by its name: the
+    model's, or the catalogue object's)."""
+    return {
+        name: oa.about(words[name], _SPECIAL.get(core) or _schema(reader))
+        for name, (core, reader) in table.items()
+    }
 
 
 _COUNTRY = oa.loose(
@@ -106,12 +111,12 @@ _SPECIAL: dict[str, oa.Schema] = {
     ),
 }
 _PAYMENT_TYPE_ID = oa.loose_integer(1, INT32[1], nullable=False)
-_SEED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
+_LISTED_ITEM = r'\{"id"[=:][1-9][0-9]{0,8}\}'
 _PAYMENT_TYPES = {
     "anyOf": [
         {"type": "string", "pattern": "^([0-9]{1,9}(,[0-9]{1,9})*)?$", "example": "7,8"},
         # The document's own notation, `=` for `:`, read as JSON (no leading zero).
-        {"type": "string", "pattern": rf"^\[({_SEED_ITEM}(,{_SEED_ITEM})*)?\]$"},
+        {"type": "string", "pattern": rf"^\[({_LISTED_ITEM}(,{_LISTED_ITEM})*)?\]$"},
         oa.array(
             {
                 "anyOf": [
@@ -122,12 +127,19 @@ _PAYMENT_TYPES = {
         ),
         oa.NULL,
     ],
-    "description": 'ids, comma-separated, `[{"id"=7},{"id"=8}]` (the document\'s form) or a JSON '
-    "list (of ids or of such objects); null or empty: none. The list replaces the customer's.",
+    "description": "The payment types the customer may use: ids, comma-separated, "
+    '`[{"id"=7},{"id"=8}]` (the document\'s form) or a JSON list (of ids or of such objects); '
+    "null or empty: none. The list replaces the customer's.",
 }
 
 
-_EXTERNAL = {"useExternalId": oa.loose_boolean(BOOLEAN_WORDS)}
+_EXTERNAL = {
+    "useExternalId": oa.about(
+        "By default, false; true to use external ids: the path and the ids sent name objects "
+        "by their reference",
+        oa.loose_boolean(BOOLEAN_WORDS),
+    )
+}
 # What a create's links send besides the new object's id: that the key is an id. Left to
 # a client, `useExternalId` could be anything (schemathesis takes it for the id of an object
 # named "UseExternal" and fills it from an answer).
@@ -144,19 +156,29 @@ def _count(description: str) -> oa.Schema:
 
 
 def _filters(
-    names: Mapping[str, str], readers: Mapping[str, Field] | None = None
+    names: Mapping[str, str], words: Mapping[str, str], readers: Mapping[str, Field] | None = None
 ) -> dict[str, oa.Schema]:
     """The list's controls, and a filter per field, read as `listing._typed` reads it: by the
     parameter's reader, else as text (empty included) the query compares as its column's type
-    (ids digits)."""
+    (ids digits). Each filter says what its field means (`words`, by the filter's name)."""
     readers = readers or {}
     return {
         "max": _count("page size (10 by default, at most 100)"),
         "offset": _count("rows to skip"),
-        "sort": oa.string(nullable=False, enum=["", *names]),
-        "order": oa.string(nullable=False, pattern=oa.one_of_words(("asc", "desc"))),
+        "sort": oa.about(
+            "The field to sort by",
+            oa.string(nullable=False, enum=["", *names]),
+            example="name" if "name" in names else next(iter(names)),
+        ),
+        "order": oa.about(
+            "`asc` or `desc`",
+            oa.string(nullable=False, pattern=oa.one_of_words(("asc", "desc"))),
+            example="asc",
+        ),
         **{
-            name: _list_filter(core, readers.get(name, (core, text))[1])
+            name: oa.filtering(
+                name, words[name], _list_filter(core, readers.get(name, (core, text))[1])
+            )
             for name, core in names.items()
         },
     }
@@ -181,10 +203,10 @@ def _filter(core: str) -> oa.Schema:
 def _page(item: oa.Schema) -> oa.Schema:
     return oa.record(
         {
-            "total": oa.integer(nullable=False),
-            "offset": oa.integer(nullable=False),
-            "max": oa.integer(nullable=False),
-            "data": oa.array(item),
+            "total": oa.about("How many objects match", oa.integer(nullable=False)),
+            "offset": oa.about("How many objects were skipped", oa.integer(nullable=False)),
+            "max": oa.about("The page size", oa.integer(nullable=False), example=10),
+            "data": oa.about("The objects of this page", oa.array(item)),
         }
     )
 
@@ -193,19 +215,73 @@ def _page(item: oa.Schema) -> oa.Schema:
 _CONTACT = response_schema(models.Contact)
 _RECORD = response_schema(models.Customer)
 _S, _N, _B = oa.string(), oa.number(), oa.boolean()
-_USER = oa.record({"id": oa.ID, "reference": _S, "name": _S, "href": oa.string(nullable=False)})
-_ORGANIZATION = oa.record(
-    {"id": oa.ID, "name": _S, "geographicalLocations": _B, "regionLevel": oa.integer()}
+_USER = oa.record(
+    {
+        "id": oa.about("The user's id", oa.ID, example=2),
+        "reference": oa.about("The user's reference (username)", _S, example="emp-002"),
+        "name": oa.about("The user's name", _S, example="Marie Dupont"),
+        "href": oa.about("The user's URL", oa.string(nullable=False), example="/api/v1.0/users/2"),
+    }
 )
-_ITEM_KEYS = {"id": oa.ID, "reference": _S, "name": _S}
-_AUDIT_KEYS = {"dateCreated": oa.timestamp(), "lastUpdated": oa.timestamp(), "href": _S}
+_ORGANIZATION = oa.record(
+    {
+        "id": oa.about("The organisation's id", oa.ID, example=1),
+        "name": oa.about("The organisation's name", _S, example="entity1"),
+        "geographicalLocations": oa.about(
+            "Whether customers are placed in regions", _B, example=True
+        ),
+        "regionLevel": oa.about(
+            "The level of region a customer is placed in", oa.integer(), example=1
+        ),
+    }
+)
+_ITEM_KEYS = {
+    "id": oa.about("The object's id", oa.ID, example=2),
+    "reference": oa.about("The object's reference: unique", _S, example="jewelry"),
+    "name": oa.about("The object's name", _S, example="Jewelry and accessories"),
+}
+_AUDIT_KEYS = {
+    "dateCreated": oa.about(
+        "When the object was created", oa.timestamp(), example="2015-12-17T23:00:00Z"
+    ),
+    "lastUpdated": oa.about(
+        "When the object was last changed", oa.timestamp(), example="2015-12-17T23:00:00Z"
+    ),
+    "href": oa.about("The object's URL", _S, example="/api/v1.0/customerCategories/2"),
+}
+_PARENT = {
+    "parentId": oa.about("The parent's id (null at the top)", oa.integer(), example=1),
+    "parentHref": oa.about(
+        "The parent's URL (null at the top)", _S, example="/api/v1.0/customerCategories/1"
+    ),
+}
 _OWN_KEYS = {
-    "customerCategories": {"isRoot": _B, "parentId": oa.integer(), "parentHref": _S},
+    "customerCategories": {
+        "isRoot": oa.about("Whether this is the root customer category", _B, example=False),
+        **_PARENT,
+    },
     "customerSegmentations": {},
     "paymentTypes": {},
-    "regions": {"level": oa.integer(), "parentId": oa.integer(), "parentHref": _S},
-    "currencies": {"code": _S, "exchangeRate": _N, "isDefault": _B},
+    "regions": {"level": oa.about("The region's level (1 at the top)", oa.integer()), **_PARENT},
+    "currencies": {
+        "code": oa.about("The currency's ISO code", _S, example="EUR"),
+        "exchangeRate": oa.about(
+            "The currency's exchange rate against the organisation's currency", _N, example=1.0
+        ),
+        "isDefault": oa.about("Whether this is the organisation's currency", _B, example=True),
+    },
 }
+
+
+def _catalogue_words(path: str) -> dict[str, str]:
+    """What each field of a catalogue's objects means, by name (its parameters' and filters'
+    words), as its schema says."""
+    keys = {**_ITEM_KEYS, **_OWN_KEYS[path], **_AUDIT_KEYS}
+    return {name: schema["description"] for name, schema in keys.items()}
+
+
+_CUSTOMER_WORDS = meanings(models.Customer)
+_CONTACT_WORDS = meanings(models.Contact)
 
 
 def _creation(body: oa.Schema, required: Sequence[str]) -> oa.Schema:
@@ -222,8 +298,19 @@ def _not_null(body: oa.Schema, names: Sequence[str]) -> oa.Schema:
 
 
 _CONTACT_OWNER: dict[str, Field] = {"customerId": ("customer_id", Id("customer id"))}
-_KEY = {"key": oa.string(nullable=False, description="an id, or a reference")}
-_CUSTOMER_KEY = {"customer": oa.string(nullable=False, description="an id, or a reference")}
+# Which object: "an id, or a reference" (the tests read those words as an id's place).
+_NAMED_BY = oa.string(nullable=False, description="an id, or a reference")
+_KEY = {
+    "key": oa.about(
+        "The object's id, or with useExternalId=true its reference", _NAMED_BY, example="2"
+    )
+}
+_CUSTOMER_KEY = {
+    "customer": oa.about(
+        "The customer's id, or with useExternalId=true its reference", _NAMED_BY, example="256"
+    )
+}
+_CONTACT_KEY = {"key": oa.about("The contact's id", oa.ID, example=12)}
 
 
 _NONE = {"anyOf": [oa.NULL, oa.EMPTY]}  # a value that empties a field
@@ -274,12 +361,14 @@ _IMAGE = (
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(
         {
-            **_parameters(CUSTOMER_PARAMETERS),
+            **_parameters(CUSTOMER_PARAMETERS, _CUSTOMER_WORDS),
             # A customer's name is never blank (`core.customers._validate`).
-            "name": oa.text(None, pattern=oa.NOT_BLANK),
-            "isSubCustomer": _schema(boolean),
+            "name": oa.about(_CUSTOMER_WORDS["name"], oa.text(None, pattern=oa.NOT_BLANK)),
+            "isSubCustomer": oa.about(_CUSTOMER_WORDS["isSubCustomer"], _schema(boolean)),
             "paymentTypes": _PAYMENT_TYPES,
-            "imageFile": oa.string(format="binary", description=_IMAGE),
+            "imageFile": oa.about(
+                "The customer's image", oa.string(format="binary", description=_IMAGE)
+            ),
             **_EXTERNAL,
         },
     )
@@ -299,7 +388,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     return {
         ("GET", "/customers"): oa.Spec(
             "List customers",
-            query=_filters(CUSTOMER_FILTERS, CUSTOMER_PARAMETERS),
+            query=_filters(CUSTOMER_FILTERS, _CUSTOMER_WORDS, CUSTOMER_PARAMETERS),
             response=_page(oa.ref("Customer")),
         ),
         ("POST", "/customers"): oa.Spec(
@@ -308,6 +397,7 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
             media_types=FORMS,
             status=201,
             response=oa.ref("Customer"),
+            body_example=_NEW_CUSTOMER,
             creates=oa.Creates(item, "/id", _BY_ID, answered_by_item=True),
         ),
         ("GET", item): oa.Spec(
@@ -325,10 +415,31 @@ def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     }
 
 
+# The original's create, in its parameters' example values.
+_NEW_CUSTOMER = {
+    "reference": "NC-3",
+    "name": "Marie's Jewelry",
+    "isActive": "true",
+    "categoryId": "2",
+    "billWithParent": "true",
+    "customerSegmentationId": "1",
+    "billingCountry": "FR",
+    "billingCity": "Nice",
+    "creditLimit": "5000",
+    "dueDateConfigNumber": "7",
+    "dueDateConfigType": "1",
+    "currency": "EUR",
+    "paymentTypes": '[{"id"=7},{"id"=8}]',
+    "customerRiskColor": "#1BE9D8",
+    "onHold": "false",
+}
+
+
 def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     name = collection.catalogue.kind
     answer = oa.ref(collection.path)
-    body = oa.fields(_parameters(collection.parameters))
+    words = _catalogue_words(collection.path)
+    body = oa.fields(_parameters(collection.parameters, words))
     # The catalogue names its required fields by their core names.
     names = {core: name for name, (core, _) in collection.parameters.items()}
     required = [names[core] for core in collection.catalogue.required]
@@ -347,7 +458,7 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     return {
         ("GET", path): oa.Spec(
             f"List {name} objects",
-            query=_filters(collection.filters, collection.parameters),
+            query=_filters(collection.filters, words, collection.parameters),
             response=_page(answer),
         ),
         ("POST", path): oa.Spec(
@@ -370,12 +481,23 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
 
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
-    contact = oa.fields({"customerId": _schema(Id("")), **_parameters(CONTACT_PARAMETERS)})
+    owner = oa.about(_CONTACT_WORDS["customerId"], _schema(Id("")), example="256")
+    contact = oa.fields({"customerId": owner, **_parameters(CONTACT_PARAMETERS, _CONTACT_WORDS)})
     create_contact = _creation(contact, ("customerId",))
-    change_contact = oa.fields(_parameters(CONTACT_PARAMETERS))
-    settings = oa.fields({"geographicalLocations": _schema(boolean), "regionLevel": _LEVEL})
+    change_contact = oa.fields(_parameters(CONTACT_PARAMETERS, _CONTACT_WORDS))
+    organization = _ORGANIZATION["properties"]
+    settings = oa.fields(
+        {
+            name: oa.about(organization[name]["description"], schema)
+            for name, schema in (
+                ("geographicalLocations", _schema(boolean)),
+                ("regionLevel", _LEVEL),
+            )
+        }
+    )
     update_contact = oa.Spec(
         "Update a contact",
+        path=_CONTACT_KEY,
         body=change_contact,
         media_types=FORMS,
         response=_CONTACT,
@@ -390,14 +512,18 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     )
     return {
         ("GET", "/users"): oa.Spec(
-            "List the organisation's users", query=_filters(USER_FILTERS), response=_page(_USER)
+            "List the organisation's users",
+            query=_filters(USER_FILTERS, _record_words(_USER)),
+            response=_page(_USER),
         ),
         ("GET", "/users/{key}"): oa.Spec(
             "Get a user", path=_KEY, query=_EXTERNAL, response=_USER, conditional=True
         ),
         ("GET", "/contacts"): oa.Spec(
             "List contacts",
-            query=_filters(CONTACT_FILTERS, {**CONTACT_PARAMETERS, **_CONTACT_OWNER}),
+            query=_filters(
+                CONTACT_FILTERS, _CONTACT_WORDS, {**CONTACT_PARAMETERS, **_CONTACT_OWNER}
+            ),
             response=_page(_CONTACT),
         ),
         ("POST", "/contacts"): oa.Spec(
@@ -408,10 +534,14 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
             response=_CONTACT,
             creates=oa.Creates("/contacts/{key}", "/id", answered_by_item=True),
         ),
-        ("GET", "/contacts/{key}"): oa.Spec("Get a contact", response=_CONTACT, conditional=True),
+        ("GET", "/contacts/{key}"): oa.Spec(
+            "Get a contact", path=_CONTACT_KEY, response=_CONTACT, conditional=True
+        ),
         ("PUT", "/contacts/{key}"): update_contact,
         ("PATCH", "/contacts/{key}"): update_contact,
-        ("DELETE", "/contacts/{key}"): oa.Spec("Delete a contact", status=204, conditional=True),
+        ("DELETE", "/contacts/{key}"): oa.Spec(
+            "Delete a contact", path=_CONTACT_KEY, status=204, conditional=True
+        ),
         ("GET", "/organization"): oa.Spec(
             "The caller's organisation and its settings", response=_ORGANIZATION, conditional=True
         ),
@@ -422,10 +552,28 @@ def _other_specs() -> dict[tuple[str, str], oa.Spec]:
 
 # --- errors --------------------------------------------------------------------------------
 
-# Seed 002's error body: a code (`missing_param`, `not_unique`, `not_found`…) and its words.
+
+def _record_words(record: oa.Schema) -> dict[str, str]:
+    """What each field of an object means, as its schema says."""
+    return {name: schema["description"] for name, schema in record["properties"].items()}
+
+
+# The API's error body: a code (`missing_param`, `not_unique`, `not_found`…) and its words.
 _ERROR = oa.closed(
-    {"error": oa.string(nullable=False), "error_description": oa.string(nullable=False)}
+    {
+        "error": oa.about(
+            "The error's code: `missing_param`, `not_unique`, `not_found`…",
+            oa.string(nullable=False),
+        ),
+        "error_description": oa.about("What went wrong, in words", oa.string(nullable=False)),
+    }
 )
+
+
+def _error(code: str, words: str) -> dict[str, str]:
+    return {"error": code, "error_description": words}
+
+
 _ANSWERS = {
     400: oa.answer(
         400,
@@ -434,16 +582,39 @@ _ANSWERS = {
         "or breaks a rule (`invalid_param`, `not_unique`, `exceeded_file_size`, "
         "`unsupported_file_type`); an object still in use (`in_use`); the body cannot be read "
         "(`invalid_request`)",
+        example=_error("missing_param", "reference parameter is missing"),
     ),
-    404: oa.answer(404, _ERROR, "`not_found`: no such object, here or among those the body names"),
-    **{status: oa.answer(status, _ERROR) for status in (401, 403, 405, 408, 412, 413, 500, 503)},
-    422: oa.answer(422, _ERROR, f"`idempotency_key_reused`. {oa.KEY_REUSED}"),
+    404: oa.answer(
+        404,
+        _ERROR,
+        "`not_found`: no such object, here or among those the body names",
+        example=_error("not_found", "The payment type with the id 999 doesn't exist."),
+    ),
+    **{
+        status: oa.answer(status, _ERROR, example=_error(code, oa.MEANINGS[status][1]))
+        for status, code in (  # the codes `render` answers
+            (401, "unauthorized"),
+            (403, "access_denied"),
+            (405, "method_not_allowed"),
+            (408, "request_timeout"),
+            (412, "precondition_failed"),
+            (413, "request_too_large"),
+            (500, "server_error"),
+            (503, "service_unavailable"),
+        )
+    },
+    422: oa.answer(
+        422,
+        _ERROR,
+        f"`idempotency_key_reused`. {oa.KEY_REUSED}",
+        example=_error("idempotency_key_reused", oa.KEY_REUSED),
+    ),
 }
 
 
 def _names_others() -> frozenset[str]:
     """The paths whose creates name other objects, by id or reference (an `Id` parameter):
-    a missing one is `not_found` (seed 002); and a currency's code, looked up among ISO's."""
+    a missing one is `not_found`; and a currency's code, looked up among ISO's."""
     tables: dict[str, Mapping[str, Field]] = {
         "/customers": CUSTOMER_PARAMETERS,
         "/contacts": _CONTACT_OWNER,
@@ -483,17 +654,40 @@ def build() -> oa.Schema:
         )
     document = oa.document(
         title="Customer Registry — sales API",
-        description="Seed 002 and the conventions it shows; see docs/compatibility/sales_v1_0.md.",
+        description=DESCRIPTION,
         server="/api/v1.0",
         routes=ROUTES,
         specs=specs,
         errors=ERRORS,
         schemas=schemas,
+        tags=TAGS,
     )
     _optional_bodies(document)
     _files_in_multipart_only(document)
     return document
 
+
+DESCRIPTION = (
+    "For field sales and the back office: full customer records (addresses, credit, due "
+    "dates, payment types, an image), their contacts, the catalogues they are filed under "
+    "(categories, segmentations, payment types, regions, currencies), the users and the "
+    "organisation's settings. Compatible with the sales API v1.0 it replaces: the same paths, "
+    "parameters (forms, multipart with `imageFile`, or JSON; `useExternalId` to name objects "
+    "by reference), records and error codes. Send `Authorization: Bearer <token>` (or `Token "
+    "token=<token>`) with a token from the partner API's login."
+)
+TAGS = (
+    oa.Tag("customers", "Customer records: create, read, change, delete, list", ("/customers",)),
+    oa.Tag("contacts", "The people to reach at a customer", ("/contacts",)),
+    oa.Tag(
+        "catalogues",
+        "What customers are filed under: categories, segmentations, payment types, regions, "
+        "currencies",
+        tuple(f"/{collection.path}" for collection in COLLECTIONS),
+    ),
+    oa.Tag("users", "The organisation's users (who created a customer)", ("/users",)),
+    oa.Tag("organization", "The organisation's settings", ("/organization",)),
+)
 
 _NO_FILE = "no file: one travels in a multipart/form-data body only"
 
