@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from customer_registry.apis.http import json_response
 from customer_registry.apis.idempotency import HEADER as IDEMPOTENCY_KEY
 from customer_registry.apis.idempotency import KEY_CHARACTER, KEY_MAX, REPLAYED
 from customer_registry.core import webhooks
@@ -863,13 +863,15 @@ _DOCS_PAGE = """<!doctype html>
 
 
 def routes(build: Callable[[], Schema], title: str, prefix: str = "") -> list[Route]:
-    """`<prefix>/openapi.json` (built once, on first use) and `<prefix>/docs`."""
-    built: list[Schema] = []
+    """`<prefix>/openapi.json` (built and encoded once, on first use) and `<prefix>/docs`."""
+    built: list[bytes] = []
 
     async def openapi_json(request: Request) -> Response:
+        # Encoded once too: with every field described and exemplified, a document is a few
+        # hundred kilobytes, which each request would otherwise encode again.
         if not built:
-            built.append(build())
-        return json_response(built[0])
+            built.append(orjson.dumps(build()))
+        return Response(built[0], media_type=JSON)
 
     async def docs(request: Request) -> Response:
         root = request.scope.get("root_path", "")
