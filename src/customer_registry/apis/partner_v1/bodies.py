@@ -102,7 +102,7 @@ _MISSING_IDS = "Missing external_customer_id and external_customer_code."
 def customer_reference(
     body: Mapping[str, Any], required: Mapping[str, Converter]
 ) -> dict[str, Any]:
-    """Seed 000's rules for naming a customer: `entity_id`, and `external_customer_id` or
+    """The documented rules for naming a customer: `entity_id`, and `external_customer_id` or
     `external_customer_code` (or both), typed; `required` adds fields that must be present.
 
     Every problem is reported at once, as `validation_errors`.

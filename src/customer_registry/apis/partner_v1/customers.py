@@ -1,4 +1,4 @@
-"""`/v1/customers` and `/v1/customers/create_customer` (seeds 000 and 001)."""
+"""`/v1/customers` and `/v1/customers/create_customer` (the SMARTSolar v1 pages)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ async def delete_customer(request: Request, caller: Caller) -> Response:
 
 
 def _new_customer(body: dict[str, Any]) -> customers.NewCustomer:
-    """Seed 000's rules: an entity, a name, and an external id or code (or both)."""
+    """The create_customer page's rules: an entity, a name, and an external id or code (or both)."""
     values = bodies.customer_reference(body, _NAMED)
     return customers.NewCustomer(
         entity_id=values["entity_id"],
@@ -94,7 +94,7 @@ async def create_customer(request: Request, caller: Caller) -> Response:
         return json_response(
             {
                 "status": "success",
-                # Python's str(None) as in the seed: "Created Test Customer(None) successfully".
+                # str(None), as documented: "Created Test Customer(None) successfully".
                 "message": f"Created {customer.name}({customer.external_id}) successfully",
                 "data": {
                     "name": customer.name,

@@ -1,1 +1,1 @@
-"""The sales API (`/api/v1.0`): full customer records and their catalogues (seed 002)."""
+"""The sales API (`/api/v1.0`): full customer records and their catalogues, as the original."""

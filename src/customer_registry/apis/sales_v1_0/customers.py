@@ -1,5 +1,5 @@
 """`/api/v1.0/customers`: create (form, multipart with `imageFile`, or JSON), read by id or
-by reference, list, update, delete; every answer the full record of seed 002."""
+by reference, list, update, delete; every answer the original's full record."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from customer_registry.core.permissions import Caller, Level
 from customer_registry.core.references import Reference
 from customer_registry.storage.database import Connection
 
-# What a create must send, and so what an update may not empty (seed 002: `Required: yes`).
+# What a create must send, and so what an update may not empty (the original's `Required: yes`).
 REQUIRED = ("reference", "name")
 
 

@@ -25,7 +25,7 @@ _V = TypeVar("_V")
 
 
 def _in_order(table: Mapping[str, _V]) -> dict[str, _V]:
-    """`table` in seed 002's order; names it does not list after, as they came."""
+    """`table` in the original's order; names it does not list after, as they came."""
     rank = {name: at for at, name in enumerate(ORDER)}
     return dict(sorted(table.items(), key=lambda item: rank.get(item[0], len(ORDER))))
 

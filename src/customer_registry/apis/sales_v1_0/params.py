@@ -134,7 +134,7 @@ def due_date_type(value: Any) -> int | None:
     return integer(value)
 
 
-_SEED_PAIRS = re.compile(r'("\s*)=')  # {"id"=7}: the document's own notation
+_DOCUMENT_PAIRS = re.compile(r'("\s*)=')  # {"id"=7}: the document's own notation
 
 
 def payment_types(value: Any, external: bool) -> list[int | Reference]:
@@ -149,7 +149,7 @@ def payment_types(value: Any, external: bool) -> list[int | Reference]:
         if not raw:
             return []
         try:
-            items = orjson.loads(_SEED_PAIRS.sub(r"\1:", raw))
+            items = orjson.loads(_DOCUMENT_PAIRS.sub(r"\1:", raw))
         except orjson.JSONDecodeError:
             items = [part.strip() for part in raw.split(",")]
     if not isinstance(items, list):

@@ -1,4 +1,4 @@
-"""How the sales API shows things: the full customer record of seed 002, catalogue objects
+"""How the sales API shows things: the full customer record of the original, catalogue objects
 with their `href`, lists, and `{"error", "error_description"}` errors."""
 
 from __future__ import annotations
