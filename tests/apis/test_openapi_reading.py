@@ -141,6 +141,28 @@ def test_every_operation_shows_what_to_send_and_what_comes_back(name: str) -> No
                 assert "example" in content, (label, status)
 
 
+def _schema_examples(node: object, where: str = "") -> Iterator[tuple[str, Json, Any]]:
+    """(where, schema, example) of every schema in `node` that gives its own example (a
+    field's, which the operations' examples are made of)."""
+    if isinstance(node, dict):
+        if "example" in node and "schema" not in node:  # not a parameter's or a body's
+            yield where, {k: v for k, v in node.items() if k != "example"}, node["example"]
+        for key, value in node.items():
+            yield from _schema_examples(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schema_examples(value, f"{where}[{index}]")
+
+
+@pytest.mark.parametrize("name", list(APIS))
+def test_every_fields_example_fits_its_schema(name: str) -> None:
+    document = _document(name)
+    found = list(_schema_examples({"paths": document["paths"], **document["components"]}))
+    assert len(found) > 40
+    for where, schema, value in found:
+        assert not _fits(document, schema, value), (where, value, _fits(document, schema, value))
+
+
 @pytest.mark.parametrize("name", list(APIS))
 def test_every_example_fits_its_schema(name: str) -> None:
     document = _document(name)

@@ -237,7 +237,8 @@ def _q(resource_key: str) -> oa.Schema:
                 "several) instead of a page",
             },
         },
-        "example": {"filters": [{"name": "name", "op": "like", "val": "%Test%"}]},
+        # The newest first: a query every resource takes (its first field is its id).
+        "example": {"order_by": [{"field": field["enum"][0], "direction": "desc"}]},
     }
 
 
