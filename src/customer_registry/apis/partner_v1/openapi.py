@@ -546,11 +546,15 @@ def _said(example: str) -> oa.Schema:
     return oa.about("What happened, in words", oa.string(nullable=False), example=example)
 
 
-_USERNAME = oa.about(
-    "The user's name (an e-mail address)",
-    oa.string(nullable=False),
-    example="test.user@bboxx.co.uk",
-)
+def _username(example: str) -> oa.Schema:
+    return oa.about(
+        "The user's name (an e-mail address)", oa.string(nullable=False), example=example
+    )
+
+
+# The original's session names its test user; a login's example names someone else, whom the
+# examples a client tries (wrong passwords among them) can lock out without harm.
+_USERNAME, _LOGGING_IN = _username("test.user@bboxx.co.uk"), _username("jane.doe@example.com")
 
 
 def _login_spec() -> oa.Spec:
@@ -590,7 +594,7 @@ def _login_spec() -> oa.Spec:
         "Log in: a token for `Authorization: Token token=<token>` (or `Bearer <token>`)",
         body=oa.fields(
             {
-                "username": _USERNAME,
+                "username": _LOGGING_IN,
                 "password": oa.about(
                     "The user's password", oa.string(nullable=False), example="A_PASSWORD"
                 ),
