@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from customer_registry.core.permissions import Level, Visibility
-from tests.conftest import MakeEntity
-from tests.console.conftest import SignIn, csrf
+from tests.conftest import PASSWORD, MakeEntity
+from tests.console.conftest import SignIn, csrf, sign_in_with
 
 CATEGORIES = "/console/catalogues/categories"
 XSS = "<script>alert(1)</script>"
@@ -302,3 +302,44 @@ async def test_an_entity_user_edits_only_its_own_entity_and_not_its_name(
     no_token = await client.post(path, data={"tariff": "T4"})
     assert no_token.status_code == 403
     assert (await _partner_entity(client, admin, 1))["tariff"] == "T2"
+
+
+async def test_another_entitys_catalogues_and_brands_are_not_reached_even_when_global(
+    client: httpx.AsyncClient, sign_in: SignIn, make_entity: MakeEntity
+) -> None:
+    """As in the sales and billing APIs, a GLOBAL user acts on their own entity's catalogues
+    and brands: another entity's are neither listed nor reached by URL."""
+    other = await make_entity("Other")
+    await sign_in(Level.SYSTEM, Visibility.GLOBAL, other, username="other@example.com")
+    types = "/console/catalogues/payment-types"
+    theirs = await _add(client, types, reference="THEIRS", name="Theirs")
+    brand = await _brand(client, "Their brand")
+
+    client.cookies.clear()
+    await sign_in()  # SYSTEM, GLOBAL, entity 1
+    assert "THEIRS" not in (await client.get(types)).text
+    assert "Their brand" not in (await client.get("/console/brands")).text
+    token = await csrf(client)
+    for path in (f"{types}/{theirs}", f"/console/brands/{brand}"):
+        assert (await client.get(f"{path}/edit")).status_code == 404
+        edited = await client.post(f"{path}/edit", data={"csrf": token, "name": "Mine"})
+        assert edited.status_code == 404
+        assert (await client.post(f"{path}/delete", data={"csrf": token})).status_code == 404
+
+    client.cookies.clear()
+    assert (await sign_in_with(client, "other@example.com", PASSWORD)).status_code == 303
+    assert 'value="Theirs"' in (await client.get(f"{types}/{theirs}/edit")).text
+    assert 'value="Their brand"' in (await client.get(f"/console/brands/{brand}/edit")).text
+
+
+async def test_a_save_leaves_alone_the_spaces_the_apis_stored(
+    client: httpx.AsyncClient, sign_in: SignIn, admin: dict[str, str], make_entity: MakeEntity
+) -> None:
+    """A value kept with spaces around it is not changed by a save that left its field alone:
+    an ENTITY user, who may not change the name, can still save the tariff."""
+    spaced = await make_entity(" Spaced ")
+    await sign_in(Level.SYSTEM, Visibility.ENTITY, spaced)
+    saved = await _edit(client, f"/console/entities/{spaced}/edit", tariff="T9")
+    assert saved.status_code == 303, saved.text
+    record = await _partner_entity(client, admin, spaced)
+    assert (record["name"], record["tariff"]) == (" Spaced ", "T9")

@@ -6,7 +6,6 @@ caller's entity whatever their visibility, so every handler gets an ENTITY-scope
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
 
@@ -14,13 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_registry.apis.http import Endpoint, Handler, requires
-from customer_registry.core.permissions import Caller, Level, Visibility
-
-
-def in_own_entity(caller: Caller) -> Caller:
-    if caller.visibility is Visibility.ENTITY:  # no copy, no new Scope, on every request
-        return caller
-    return dataclasses.replace(caller, visibility=Visibility.ENTITY)
+from customer_registry.core.permissions import Caller, Level, in_own_entity
 
 
 def requires_in_entity(level: Level) -> Callable[[Handler], Endpoint]:

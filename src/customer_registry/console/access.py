@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from customer_registry.console.session import CSRF_FIELD, csrf_ok, signed_in
 from customer_registry.core.errors import Forbidden
-from customer_registry.core.permissions import Caller, Level
+from customer_registry.core.permissions import Caller, Level, in_own_entity
 
 Page = Callable[[Request, Caller], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -21,7 +21,13 @@ class BadForm(Exception):
     """A form without this session's CSRF token (another site's, or a stale page's)."""
 
 
-def console_page(level: Level = Level.OVERVIEW) -> Callable[[Page], Endpoint]:
+def console_page(
+    level: Level = Level.OVERVIEW, *, own_entity: bool = False
+) -> Callable[[Page], Endpoint]:
+    """A page for callers of `level` and above, its posts CSRF-checked. `own_entity`: the
+    page acts in the caller's own entity whatever their visibility, as the API that owns its
+    objects does (the sales catalogues, the billing brands)."""
+
     def decorate(handler: Page) -> Endpoint:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
@@ -32,7 +38,7 @@ def console_page(level: Level = Level.OVERVIEW) -> Callable[[Page], Endpoint]:
                     raise BadForm
             if caller.level < level:
                 raise Forbidden(f"This needs the {level.name} permission level.")
-            return await handler(request, caller)
+            return await handler(request, in_own_entity(caller) if own_entity else caller)
 
         return endpoint
 

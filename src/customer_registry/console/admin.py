@@ -303,7 +303,7 @@ async def update_entity(request: Request, caller: Caller) -> Response:
         if problems:
             raise Invalid(problems)
         async with context(request).db.write() as conn:
-            changed = forms.for_update(values, _entity_values(entity))
+            changed = forms.for_update(values, _as_read(_entity_values(entity)))
             await entities.update(conn, caller, entity.entity_id, changed)
     except (Invalid, NotUnique) as error:
         return _entity_page(
@@ -351,6 +351,13 @@ def _catalogue(request: Request) -> _Kind:
     return found
 
 
+def _as_read(current: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored values as `_typed` would read them back from their form (text stripped): a
+    value stored with spaces around it (the APIs keep them), or empty, is not changed by a save that
+    left its field alone, and a read-only field left alone is not sent."""
+    return {name: (v.strip() or None) if isinstance(v, str) else v for name, v in current.items()}
+
+
 def _typed(fields: Mapping[str, Kind], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
     """The form's values in the core's types (empty: None; a box: true or false; a field the
     form did not have: left out, as in `forms.read`). A create sends the filled ones
@@ -393,12 +400,12 @@ async def _catalogue_page(
     )
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def list_catalogue(request: Request, caller: Caller) -> Response:
     return await _catalogue_page(request, caller, _catalogue(request))
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def create_in_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
     form = await request.form()
@@ -455,13 +462,13 @@ async def _item(request: Request, caller: Caller, kind: _Kind) -> catalogues.Ite
         return await catalogues.get(conn, kind.catalogue, caller.scope, key)
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def edit_in_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
     return _item_page(request, caller, kind, await _item(request, caller, kind))
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def update_in_catalogue(request: Request, caller: Caller) -> Response:
     """The sales API's update (PUT/PATCH) with the fields the operator changed: an unchanged
     field is not sent, as an API client would not send it, so the rules that look at what is
@@ -474,7 +481,7 @@ async def update_in_catalogue(request: Request, caller: Caller) -> Response:
         if problems:
             raise Invalid(problems)
         async with context(request).db.write() as conn:
-            changed = forms.for_update(values, _current(item))
+            changed = forms.for_update(values, _as_read(_current(item)))
             await catalogues.update(conn, caller, kind.catalogue, item.id, changed)
     except (Invalid, NotUnique, NotFound) as error:  # NotFound: the parent or currency named
         return _item_page(
@@ -483,7 +490,7 @@ async def update_in_catalogue(request: Request, caller: Caller) -> Response:
     return redirect(request, f"/catalogues/{kind.path}")
 
 
-@console_page(Level.SYSTEM)
+@console_page(Level.SYSTEM, own_entity=True)
 async def delete_from_catalogue(request: Request, caller: Caller) -> Response:
     kind = _catalogue(request)
     key = path_id(request, "item_id", kind.catalogue.kind)
@@ -504,12 +511,12 @@ async def _brands_page(
     return page(request, "brands.html", caller, status=status, brands=found.items, **values)
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def list_brands(request: Request, caller: Caller) -> Response:
     return await _brands_page(request, caller)
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def create_brand(request: Request, caller: Caller) -> Response:
     name = _text(await request.form(), "name").strip()
     try:
@@ -535,12 +542,12 @@ async def _brand(request: Request, caller: Caller) -> brands.Brand:
         return await brands.get(conn, caller, brand_id)
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def edit_brand(request: Request, caller: Caller) -> Response:
     return _brand_page(request, caller, await _brand(request, caller))
 
 
-@console_page(Level.ADMIN)
+@console_page(Level.ADMIN, own_entity=True)
 async def update_brand(request: Request, caller: Caller) -> Response:
     """The billing API's update (PUT/PATCH), sent only when the name changed."""
     brand = await _brand(request, caller)
@@ -548,7 +555,7 @@ async def update_brand(request: Request, caller: Caller) -> Response:
     values, _ = _typed({"name": Kind.TEXT}, form)
     try:
         async with context(request).db.write() as conn:
-            changed = forms.for_update(values, {"name": brand.name})
+            changed = forms.for_update(values, _as_read({"name": brand.name}))
             await brands.update(conn, caller, brand.brand_id, changed)
     except (Invalid, NotUnique, InUse) as error:  # InUse: a shared brand
         return _brand_page(
@@ -562,7 +569,7 @@ async def update_brand(request: Request, caller: Caller) -> Response:
     return redirect(request, "/brands")
 
 
-@console_page(Level.SYSTEM)
+@console_page(Level.SYSTEM, own_entity=True)
 async def delete_brand(request: Request, caller: Caller) -> Response:
     brand_id = path_id(request, "brand_id", "brand")
     try:

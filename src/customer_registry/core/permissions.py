@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -51,6 +52,15 @@ class Caller:
     def require(self, level: Level) -> None:
         if self.level < level:
             raise Forbidden(f"This action needs the {level.name} permission level.")
+
+
+def in_own_entity(caller: Caller) -> Caller:
+    """The caller narrowed to their own entity, whatever their visibility: what the sales and
+    billing APIs act as (each is one organisation's), and the console for their catalogues
+    and brands."""
+    if caller.visibility is Visibility.ENTITY:  # no copy, no new Scope, on every request
+        return caller
+    return dataclasses.replace(caller, visibility=Visibility.ENTITY)
 
 
 # The command line acts with full rights; it is run by whoever runs the server.
