@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
 from customer_registry.apis.context import Context
 from customer_registry.app import create_app
@@ -60,11 +60,8 @@ def _direct(url: str) -> str | None:
     """`url`'s database at PostgreSQL's own address, when the suite has a pooler's."""
     if DIRECT is None or url.startswith("sqlite"):
         return None
-    return make_url(url).set(**_address(make_url(DIRECT))).render_as_string(hide_password=False)
-
-
-def _address(url: URL) -> dict[str, Any]:
-    return {"host": url.host, "port": url.port, "username": url.username}
+    direct = make_url(DIRECT).set(database=make_url(url).database)
+    return direct.render_as_string(hide_password=False)
 
 
 def _database_url(tmp: Path) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, HttpUrl, SecretStr, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DialectName = Literal["sqlite", "postgresql"]
 PoolerName = Literal["none", "pgbouncer"]
@@ -112,7 +114,22 @@ class Settings(BaseSettings):
             return None
         if _scheme(url) not in ("postgresql", "postgres"):
             raise ValueError("must start with postgresql://")
+        try:
+            make_url(url)
+        except (ValueError, ArgumentError) as error:
+            raise ValueError(f"is not a database URL: {error}") from None
         return url
+
+    @model_validator(mode="after")
+    def _direct_only_behind_a_pooler(self) -> Settings:
+        """Without a pooler the database URL is PostgreSQL itself: a second address could
+        only be a mistake, and a restore would replace the database it names."""
+        if self.direct_database_url and self.db_pooler == "none":
+            raise ValueError(
+                "direct_database_url is for a database URL that is a pooler's: "
+                "set db_pooler too, or leave it unset"
+            )
+        return self
 
     @field_validator("public_url")
     @classmethod
@@ -143,8 +160,9 @@ class Settings(BaseSettings):
 
     @cached_property
     def direct_postgres_dsn(self) -> str | None:
-        """PostgreSQL itself, as asyncpg and libpq take it: the direct URL when one is set,
-        else the database URL unless it is a pooler's (None then: there is no way there)."""
+        """PostgreSQL itself, as asyncpg and libpq take it: the direct URL when one is set
+        (only behind a pooler), else the database URL unless it is a pooler's (None then:
+        there is no way there)."""
         if self.direct_database_url:
             return _asyncpg_dsn(self.direct_database_url)
         return self.postgres_dsn if self.db_pooler == "none" else None

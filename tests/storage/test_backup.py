@@ -171,9 +171,21 @@ def test_the_direct_url_is_where_backups_go_and_what_messages_name(tmp_path: Pat
     assert plain.direct_postgres_dsn == plain.postgres_dsn
 
 
-def test_the_direct_url_must_be_postgresql() -> None:
-    with pytest.raises(ValueError, match="must start with postgresql://"):
-        Settings(database_url="postgresql://me@pooler/reg", direct_database_url="sqlite:///x")
+@pytest.mark.parametrize(
+    ("pooler", "direct", "refusal"),
+    [
+        ("pgbouncer", "sqlite:///x", "must start with postgresql://"),
+        ("pgbouncer", "postgresql://me@db:port/reg", "is not a database URL"),
+        ("none", "postgresql://me@db.internal/reg", "set db_pooler too"),
+    ],
+)
+def test_a_direct_url_is_postgresqls_and_only_behind_a_pooler(
+    pooler: str, direct: str, refusal: str
+) -> None:
+    with pytest.raises(ValueError, match=refusal):
+        Settings(
+            database_url="postgresql://me@pooler/reg", db_pooler=pooler, direct_database_url=direct
+        )
 
 
 def _empty_tar() -> bytes:
