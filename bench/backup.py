@@ -6,8 +6,10 @@ commands as an operator runs them, each timed from start to exit: `backup FILE` 
 online backup API, or `pg_dump --format=custom`, and the image archive beside it), then
 `restore FILE --force` over the same database (SQLite's backup API, or `pg_restore | psql`
 in one transaction: the schema dropped, the dump's tables, rows and indexes made again).
-The service is not running: these are the commands' own times. No target: the figures are
-for operators planning a backup window.
+The service is not running: these are the commands' own times. The bench data has no
+images, so the image archive (a tar of the image directory, beside the file) is empty here:
+add the time to copy that directory. No target: the figures are for operators planning a
+backup window.
 """
 
 from __future__ import annotations
