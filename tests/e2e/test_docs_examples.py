@@ -259,13 +259,10 @@ def _run(block: Block, env: dict[str, str], workdir: Path) -> tuple[str, dict[st
 @pytest.mark.parametrize("page", _pages_with_examples())
 def test_the_examples_of_a_page_run(page: str, started: Started) -> None:
     env = dict(started.env)
-    ran = 0
-    for block in blocks_of(DOCS / page):
+    for block in blocks_of(DOCS / page):  # a page with none is not parametrised
         if block.lang not in RUN or block.skip_reason is not None:
             continue
         _, env = _run(block, env, started.workdir)
-        ran += 1
-    assert ran > 0
     # The server is still whole after the page: every API answers.
     answer = requests.get(f"{started.url}/healthz", timeout=10)
     assert answer.status_code == 200, answer.text
