@@ -172,8 +172,13 @@ async def list_page(
     return Page([catalogue.item(row) for row in rows], total)
 
 
+def attributes(catalogue: Catalogue[Any]) -> dict[str, Attribute]:
+    """Every field a write of `catalogue` may send, with its rules (kind, length, null)."""
+    return {**_COMMON, **catalogue.fields}
+
+
 def _validate(catalogue: Catalogue[Any], values: Mapping[str, Any]) -> None:
-    validate({**_COMMON, **catalogue.fields}, values)
+    validate(attributes(catalogue), values)
 
 
 async def _resolved(

@@ -34,17 +34,18 @@ from customer_registry.apis.sales_v1_0.params import (
     due_date_type,
 )
 from customer_registry.apis.sales_v1_0.users import USER_FILTERS
-from customer_registry.core import catalogues
+from customer_registry.core import catalogues, contacts, customers
 from customer_registry.core.catalogues import MAX_REGION_LEVEL
 from customer_registry.core.customers import COORDINATE_LIMITS, DUE_DATE_DAYS
-from customer_registry.core.fields import INT32
+from customer_registry.core.fields import INT32, Attribute, Kind
 from customer_registry.core.iso import COUNTRY_CODES
 
 FORMS = (oa.FORM, oa.MULTIPART, oa.JSON)
 
 
-def _schema(reader: object) -> oa.Schema:
-    """A parameter as its reader takes it from a form field or a JSON value."""
+def _schema(reader: object, max_length: int | None = None) -> oa.Schema:
+    """A parameter as its reader takes it from a form field or a JSON value (text: at most
+    `max_length` characters, its core field's)."""
     if isinstance(reader, Id):
         return oa.loose(
             {"type": "string", "pattern": oa.digits_within(1, INT32[1])},
@@ -63,16 +64,23 @@ def _schema(reader: object) -> oa.Schema:
     if reader is due_date_type:
         return _DUE_DATE_TYPE_READ
     # The sales forms take an empty field as no value.
-    return oa.text(None, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
+    return oa.text(max_length, empty=True) if reader is text else oa.string(pattern=oa.NO_NUL)
 
 
-def _parameters(table: Mapping[str, Field], words: Mapping[str, str]) -> dict[str, oa.Schema]:
+def _parameters(
+    table: Mapping[str, Field], words: Mapping[str, str], rules: Mapping[str, Attribute]
+) -> dict[str, oa.Schema]:
     """Each parameter as its reader takes it, with what it means (`words`, by its name: the
-    model's, or the catalogue object's)."""
+    model's, or the catalogue object's) and its core field's length (`rules`, by core name)."""
     return {
-        name: oa.about(words[name], _SPECIAL.get(core) or _schema(reader))
+        name: oa.about(words[name], _SPECIAL.get(core) or _schema(reader, _longest(rules, core)))
         for name, (core, reader) in table.items()
     }
+
+
+def _longest(rules: Mapping[str, Attribute], core: str) -> int | None:
+    rule = rules.get(core)
+    return rule.max_length if rule is not None else None
 
 
 _COUNTRY = oa.loose(
@@ -358,12 +366,22 @@ _IMAGE = (
 )
 
 
+# A customer's fields with their rules, by core name: its details, and its name and code.
+_CUSTOMER_FIELDS = {
+    **customers.DETAILS,
+    "name": Attribute(Kind.TEXT, customers.NAME_MAX, nullable=False),
+    "code": Attribute(Kind.TEXT, customers.CODE_MAX),
+}
+
+
 def _customer_specs() -> dict[tuple[str, str], oa.Spec]:
     body = oa.fields(
         {
-            **_parameters(CUSTOMER_PARAMETERS, _CUSTOMER_WORDS),
+            **_parameters(CUSTOMER_PARAMETERS, _CUSTOMER_WORDS, _CUSTOMER_FIELDS),
             # A customer's name is never blank (`core.customers._validate`).
-            "name": oa.about(_CUSTOMER_WORDS["name"], oa.text(None, pattern=oa.NOT_BLANK)),
+            "name": oa.about(
+                _CUSTOMER_WORDS["name"], oa.text(customers.NAME_MAX, pattern=oa.NOT_BLANK)
+            ),
             "isSubCustomer": oa.about(_CUSTOMER_WORDS["isSubCustomer"], _schema(boolean)),
             "paymentTypes": _PAYMENT_TYPES,
             "imageFile": oa.about(
@@ -439,7 +457,9 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
     name = collection.catalogue.kind
     answer = oa.ref(collection.path)
     words = _catalogue_words(collection.path)
-    body = oa.fields(_parameters(collection.parameters, words))
+    body = oa.fields(
+        _parameters(collection.parameters, words, catalogues.attributes(collection.catalogue))
+    )
     # The catalogue names its required fields by their core names.
     names = {core: name for name, (core, _) in collection.parameters.items()}
     required = [names[core] for core in collection.catalogue.required]
@@ -482,9 +502,10 @@ def _catalogue_specs(collection: Collection) -> dict[tuple[str, str], oa.Spec]:
 
 def _other_specs() -> dict[tuple[str, str], oa.Spec]:
     owner = oa.about(_CONTACT_WORDS["customerId"], _schema(Id("")), example="256")
-    contact = oa.fields({"customerId": owner, **_parameters(CONTACT_PARAMETERS, _CONTACT_WORDS)})
+    fields = _parameters(CONTACT_PARAMETERS, _CONTACT_WORDS, contacts.FIELDS)
+    contact = oa.fields({"customerId": owner, **fields})
     create_contact = _creation(contact, ("customerId",))
-    change_contact = oa.fields(_parameters(CONTACT_PARAMETERS, _CONTACT_WORDS))
+    change_contact = oa.fields(fields)
     organization = _ORGANIZATION["properties"]
     settings = oa.fields(
         {
