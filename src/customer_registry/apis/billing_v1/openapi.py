@@ -476,7 +476,8 @@ _BRAND = response_schema(models.Brand)
 _CONTACT_WORDS = meanings(models.Contact)
 _EMAIL = oa.about(
     "The user's e-mail address (or username)",
-    oa.string(nullable=False, minLength=1),
+    # `required` once trimmed (TrimStrings): nothing but what trim() takes off is no value.
+    {**oa.string(nullable=False, minLength=1), "not": {"pattern": f"^{_TRIMMED}$"}},
     example="test.user@example.com",
 )
 
