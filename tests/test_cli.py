@@ -111,3 +111,34 @@ def test_bad_settings_are_reported_at_start(run: Run) -> None:
     result = run("migrate", CUSTOMER_REGISTRY_DATABASE_URL="mysql://nope")
     assert result.returncode == 2
     assert "CUSTOMER_REGISTRY_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"CUSTOMER_REGISTRY_PORT": "0"}, "bad setting: CUSTOMER_REGISTRY_PORT: "),
+        (  # a URL that cannot be parsed: refused in words that do not quote it
+            {
+                "CUSTOMER_REGISTRY_DATABASE_URL": "postgresql://me@pooler/reg",
+                "CUSTOMER_REGISTRY_DB_POOLER": "pgbouncer",
+                "CUSTOMER_REGISTRY_DIRECT_DATABASE_URL": "postgresql://me:s3cret@db:port/reg",
+            },
+            "CUSTOMER_REGISTRY_DIRECT_DATABASE_URL: Value error, is not a database URL",
+        ),
+        (  # a rule across settings: its message names them, no empty name before it
+            {
+                "CUSTOMER_REGISTRY_DATABASE_URL": "postgresql://me@db/reg",
+                "CUSTOMER_REGISTRY_DIRECT_DATABASE_URL": "postgresql://me:s3cret@db/reg",
+            },
+            "bad setting: Value error, CUSTOMER_REGISTRY_DIRECT_DATABASE_URL is for",
+        ),
+    ],
+)
+def test_a_bad_setting_is_named_in_one_line_without_its_secret(
+    run: Run, settings: dict[str, str], said: str
+) -> None:
+    done = run("users", "list", **settings)
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "s3cret" not in done.stderr + done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -99,11 +99,16 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"CUSTOMER_REGISTRY_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
-            for e in error.errors()
-        )
+        problems = "; ".join(_setting_problem(e["loc"], e["msg"]) for e in error.errors())
         raise _fail(f"bad setting: {problems}", 2) from None
+
+
+def _setting_problem(location: tuple[int | str, ...], message: str) -> str:
+    """A refused setting named as its environment variable (none: a rule across settings,
+    whose message names them)."""
+    if not location:
+        return message
+    return f"CUSTOMER_REGISTRY_{'_'.join(map(str, location)).upper()}: {message}"
 
 
 def _run(work: Callable[[Database], Awaitable[T]], settings: Settings | None = None) -> T:

@@ -115,9 +115,10 @@ class Settings(BaseSettings):
         if _scheme(url) not in ("postgresql", "postgres"):
             raise ValueError("must start with postgresql://")
         try:
-            make_url(url)
-        except (ValueError, ArgumentError) as error:
-            raise ValueError(f"is not a database URL: {error}") from None
+            make_url(url).port  # noqa: B018 (parsed, its port read: a bad one raises)
+        except (ValueError, ArgumentError):
+            # Not the parser's words: they may quote the URL, password and all.
+            raise ValueError("is not a database URL (postgresql://user@host:port/db)") from None
         return url
 
     @model_validator(mode="after")
@@ -126,8 +127,8 @@ class Settings(BaseSettings):
         only be a mistake, and a restore would replace the database it names."""
         if self.direct_database_url and self.db_pooler == "none":
             raise ValueError(
-                "direct_database_url is for a database URL that is a pooler's: "
-                "set db_pooler too, or leave it unset"
+                "CUSTOMER_REGISTRY_DIRECT_DATABASE_URL is for a database URL that is a "
+                "pooler's: set CUSTOMER_REGISTRY_DB_POOLER too, or leave it unset"
             )
         return self
 

@@ -176,7 +176,7 @@ def test_the_direct_url_is_where_backups_go_and_what_messages_name(tmp_path: Pat
     [
         ("pgbouncer", "sqlite:///x", "must start with postgresql://"),
         ("pgbouncer", "postgresql://me@db:port/reg", "is not a database URL"),
-        ("none", "postgresql://me@db.internal/reg", "set db_pooler too"),
+        ("none", "postgresql://me@db.internal/reg", "set CUSTOMER_REGISTRY_DB_POOLER too"),
     ],
 )
 def test_a_direct_url_is_postgresqls_and_only_behind_a_pooler(
