@@ -14,7 +14,6 @@ backup window.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +25,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import dataset
-from bench.errors import BenchError
 from bench.options import Target, run_tool, tool_parser
+from bench.processes import run_cli
 
 COMMAND_TIMEOUT = 1800.0
 console = Console()
@@ -44,21 +43,7 @@ class Outcome:
 
 def _timed(cli: Path, env: dict[str, str], work: Path, *args: str) -> float:
     started = time.perf_counter()
-    try:
-        subprocess.run(
-            [str(cli), *args],
-            env=env,
-            cwd=work,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-        )
-    except subprocess.CalledProcessError as error:
-        raise BenchError(f"customer-registry {args[0]} failed: {error.stderr.strip()}") from error
-    except subprocess.TimeoutExpired as error:
-        spent = f"took over {COMMAND_TIMEOUT:.0f} s"
-        raise BenchError(f"customer-registry {args[0]} {spent}") from error
+    run_cli([str(cli), *args], env, timeout=COMMAND_TIMEOUT, cwd=work)
     return time.perf_counter() - started
 
 

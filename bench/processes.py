@@ -102,14 +102,21 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
         os.killpg(pgid, signum)
 
 
-def run_cli(command: list[str], env: dict[str, str]) -> str:
-    """Run a short command; answers its stdout, or BenchError with its stderr."""
+def run_cli(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    timeout: float = CLI_TIMEOUT,
+    cwd: Path | None = None,
+) -> str:
+    """Run a command (a short one unless given a longer `timeout`), in `cwd` if given;
+    answers its stdout, or BenchError with its stderr."""
     try:
         done = subprocess.run(
-            command, env=env, check=True, capture_output=True, text=True, timeout=CLI_TIMEOUT
+            command, env=env, cwd=cwd, check=True, capture_output=True, text=True, timeout=timeout
         )
     except subprocess.CalledProcessError as error:
         raise BenchError(f"{' '.join(command)} failed: {error.stderr.strip()}") from error
     except subprocess.TimeoutExpired as error:
-        raise BenchError(f"{' '.join(command)} took over {CLI_TIMEOUT:.0f} s") from error
+        raise BenchError(f"{' '.join(command)} took over {timeout:.0f} s") from error
     return done.stdout
