@@ -330,14 +330,13 @@ class _SqliteConn(Conn):
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
 
+    # One hand-over to aiosqlite's thread per statement, the fewest it allows (execute,
+    # fetchall and close would be three).
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
-        async with self._raw.execute(_sqlite_sql(sql), args) as cursor:
-            rows: Sequence[Row] = list(await cursor.fetchall())
-        return rows
+        return list(await self._raw.execute_fetchall(_sqlite_sql(sql), args))
 
     async def execute(self, sql: str, *args: Any) -> None:
-        cursor = await self._raw.execute(_sqlite_sql(sql), args)
-        await cursor.close()
+        await self._raw.execute_fetchall(_sqlite_sql(sql), args)
 
 
 _SQLITE_SQL: dict[str, str] = {}

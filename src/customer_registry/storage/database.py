@@ -2,7 +2,7 @@
 
 Statements are built with SQLAlchemy Core and compiled to the dialect's SQL here, but run
 through asyncpg / aiosqlite directly: SQLAlchemy's execution layer costs more per request
-than a whole fast endpoint (see DEVELOPERS.md's measured figures). Hot statements are
+than a whole fast endpoint. Hot statements are
 wrapped in `Prepared` and compiled once; others are compiled at each call.
 
 Transactions belong to the edge: `read()` lends a connection in autocommit mode (one
@@ -25,7 +25,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 import asyncpg
@@ -58,6 +58,7 @@ class Row(Protocol):
 
 
 Decoder = Callable[[Any], Any]
+_T = TypeVar("_T")
 
 # SQLite's lower() folds ASCII letters only, so `ilike` (which SQLAlchemy writes as
 # `lower(x) LIKE lower(y)` there) would miss `Émile` for `émile%`. Its operands go through
@@ -91,12 +92,37 @@ class CompiledSQL:
     sql: str
     names: tuple[str, ...]  # bind parameter names in positional order
     values: Mapping[str, Any]  # values bound at build time (ad hoc statements)
-    columns: tuple[sa.ColumnElement[Any], ...]  # result columns, for type decoding
+    # SQLite's decoder of each result column (None: as stored), when the columns are known.
+    decoders: tuple[Decoder | None, ...] | None
+
+
+def _decode_datetime(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _decode_bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _sqlite_decoder(column: sa.ColumnElement[Any]) -> Decoder | None:
+    if isinstance(column.type, sa.DateTime):
+        return _decode_datetime
+    if isinstance(column.type, sa.Boolean):
+        return _decode_bool
+    return None
+
+
+def _decoders(stmt: Executable) -> tuple[Decoder | None, ...] | None:
+    """Worked out once per statement (or shape), not at each fetch: rebuilding them per
+    fetch was a fifth of a SQLite list page's time (py-spy)."""
+    columns = getattr(stmt, "exported_columns", None)
+    if columns is None:
+        return None
+    return tuple(_sqlite_decoder(column) for column in columns)
 
 
 def _compile(stmt: Executable, dialect: Dialect) -> CompiledSQL:
     compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
-    columns = tuple(getattr(stmt, "exported_columns", ()))
     # Bind parameters without a value are the ones each execution passes; so is the scope's
     # entity, whatever the statement was built with: it serves every scope of its kind.
     bound = {
@@ -104,7 +130,7 @@ def _compile(stmt: Executable, dialect: Dialect) -> CompiledSQL:
         for name, value in compiled.params.items()
         if value is not None and name != SCOPE_ENTITY
     }
-    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), bound, columns)
+    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), bound, _decoders(stmt))
 
 
 # Ad hoc statements (list queries, partial updates…) are compiled once per shape: SQLAlchemy's
@@ -120,16 +146,17 @@ def _compile_cached(stmt: Executable, dialect: Dialect) -> CompiledSQL:
     params: dict[str, Any] = compiled.construct_params(
         extracted_parameters=extracted, escape_names=False, _collected_params=collected
     )
-    # The result columns (for SQLite's decoding) are the same for every statement of a shape.
-    columns = getattr(compiled, "_registry_columns", None)
-    if columns is None:
-        columns = compiled._registry_columns = tuple(getattr(stmt, "exported_columns", ()))
+    # The result columns (so SQLite's decoders) are the same for every statement of a shape.
+    try:
+        decoders = compiled._registry_decoders
+    except AttributeError:
+        decoders = compiled._registry_decoders = _decoders(stmt)
     if compiled.literal_execute_params or compiled.post_compile_params:  # IN (…) lists
         expanded = compiled._process_parameters_for_postcompile(params)
         return CompiledSQL(
-            expanded.statement, tuple(expanded.positiontup or ()), expanded.parameters, columns
+            expanded.statement, tuple(expanded.positiontup or ()), expanded.parameters, decoders
         )
-    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), params, columns)
+    return CompiledSQL(compiled.string, tuple(compiled.positiontup or ()), params, decoders)
 
 
 class Prepared:
@@ -520,19 +547,29 @@ def _translate_sqlite_errors(error: Exception) -> Exception:
     return error
 
 
-def _sqlite_decoder(column: sa.ColumnElement[Any]) -> Decoder | None:
-    if isinstance(column.type, sa.DateTime):
-        return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
-    if isinstance(column.type, sa.Boolean):
-        return lambda v: None if v is None else bool(v)
-    return None
-
-
 def _sqlite_arg(value: Any) -> Any:
     # Same text form as SQLAlchemy's SQLite DateTime, so ordering and migrations agree.
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="microseconds")
     return value
+
+
+def _query(conn: sqlite3.Connection, sql: str, args: list[Any]) -> tuple[list[str], list[Any]]:
+    """A query's column names and rows (in the connection's thread)."""
+    cursor = conn.execute(sql, args)
+    try:
+        return [d[0] for d in cursor.description or ()], cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _change(conn: sqlite3.Connection, sql: str, args: list[Any]) -> int:
+    """A statement that answers no rows; how many it touched (in the connection's thread)."""
+    cursor = conn.execute(sql, args)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
 
 
 class _SqliteConnection(Connection):
@@ -542,18 +579,23 @@ class _SqliteConnection(Connection):
         self._raw = raw
         self.exact_total_limit = exact_total_limit
 
-    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
+    async def _in_thread(self, work: Callable[..., _T], *args: Any) -> _T:
+        """`work(sqlite3_connection, *args)` in the connection's thread, in one hand-over.
+        aiosqlite's public methods take one each (execute, fetchall, close: three for a
+        query), and each hand-over wakes the event loop: doing it once per statement took a
+        third off a partner GET's instructions (998k to 670k, `bench.instructions`) and a
+        quarter off an update's. `_execute` is how aiosqlite runs each of its own calls."""
         try:
-            async with self._raw.execute(compiled.sql, [_sqlite_arg(a) for a in args]) as cursor:
-                rows = await cursor.fetchall()
-                names = [d[0] for d in cursor.description or ()]
+            result: _T = await self._raw._execute(work, self._raw._conn, *args)  # type: ignore[no-untyped-call]
         except sqlite3.Error as error:
             raise _translate_sqlite_errors(error) from error
-        decoders: Sequence[Decoder | None] = (
-            [_sqlite_decoder(c) for c in compiled.columns]
-            if len(compiled.columns) == len(names)
-            else [None] * len(names)
-        )
+        return result
+
+    async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]:
+        names, rows = await self._in_thread(_query, compiled.sql, [_sqlite_arg(a) for a in args])
+        decoders = compiled.decoders
+        if decoders is None or len(decoders) != len(names) or not any(decoders):
+            return [dict(zip(names, row, strict=True)) for row in rows]
         return [
             {
                 name: (decode(value) if decode else value)
@@ -563,13 +605,7 @@ class _SqliteConnection(Connection):
         ]
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
-        try:
-            cursor = await self._raw.execute(compiled.sql, [_sqlite_arg(a) for a in args])
-            count: int = cursor.rowcount
-            await cursor.close()
-        except sqlite3.Error as error:
-            raise _translate_sqlite_errors(error) from error
-        return count
+        return await self._in_thread(_change, compiled.sql, [_sqlite_arg(a) for a in args])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
