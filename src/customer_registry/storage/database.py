@@ -572,12 +572,26 @@ def _change(conn: sqlite3.Connection, sql: str, args: list[Any]) -> int:
         cursor.close()
 
 
+def _begun(conn: sqlite3.Connection, work: Callable[..., _T], *args: Any) -> _T:
+    """A transaction's first statement, after its BEGIN (in the connection's thread)."""
+    conn.execute("BEGIN IMMEDIATE").close()
+    return work(conn, *args)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo the transaction, if its BEGIN went through (it runs after it, in the same
+    thread's order, even when the awaiting request was cancelled in between)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK").close()
+
+
 class _SqliteConnection(Connection):
     dialect_name = "sqlite"
 
     def __init__(self, raw: aiosqlite.Connection, exact_total_limit: int | None = None) -> None:
         self._raw = raw
         self.exact_total_limit = exact_total_limit
+        self._begin_pending = False  # a transaction begun, its BEGIN not yet sent
 
     async def _in_thread(self, work: Callable[..., _T], *args: Any) -> _T:
         """`work(sqlite3_connection, *args)` in the connection's thread, in one hand-over.
@@ -585,6 +599,10 @@ class _SqliteConnection(Connection):
         query), and each hand-over wakes the event loop: doing it once per statement took a
         third off a partner GET's instructions (998k to 670k, `bench.instructions`) and a
         quarter off an update's. `_execute` is how aiosqlite runs each of its own calls."""
+        if self._begin_pending:
+            self._begin_pending = False
+            args = (work, *args)
+            work = _begun
         try:
             result: _T = await self._raw._execute(work, self._raw._conn, *args)  # type: ignore[no-untyped-call]
         except sqlite3.Error as error:
@@ -607,40 +625,47 @@ class _SqliteConnection(Connection):
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
         return await self._in_thread(_change, compiled.sql, [_sqlite_arg(a) for a in args])
 
+    def _in_transaction(self) -> bool:
+        return self._begin_pending or self._raw.in_transaction
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        if self._raw.in_transaction:
+        if self._in_transaction():
             yield
             return
-        # IMMEDIATE: take the write lock now, not at the first write (no upgrade deadlock).
-        try:
-            await self._raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise _translate_sqlite_errors(error) from error
+        # BEGIN goes with the block's first statement, in its hand-over (one fewer per write:
+        # a partner rename's five became four). IMMEDIATE: the write lock is still taken
+        # before that statement runs, not at the first write (no upgrade deadlock).
+        self._begin_pending = True
         try:
             yield
         except BaseException:
-            await self._raw.execute("ROLLBACK")
+            if not self._begin_pending:  # else nothing reached the database
+                await self._in_thread(_rollback)
             raise
+        finally:
+            began, self._begin_pending = not self._begin_pending, False
+        if not began:
+            return
         try:
-            await self._raw.execute("COMMIT")
-        except sqlite3.Error as error:
-            await self._raw.execute("ROLLBACK")
-            raise _translate_sqlite_errors(error) from error
+            await self._in_thread(_change, "COMMIT", [])
+        except Exception:
+            await self._in_thread(_rollback)
+            raise
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        if not self._raw.in_transaction:
+        if not self._in_transaction():
             raise RuntimeError("a savepoint needs a transaction")
         name = f"sp{next(_SAVEPOINTS)}"
-        await self._raw.execute(f"SAVEPOINT {name}")
+        await self._in_thread(_change, f"SAVEPOINT {name}", [])
         try:
             yield
         except BaseException:
-            await self._raw.execute(f"ROLLBACK TO {name}")
-            await self._raw.execute(f"RELEASE {name}")
+            await self._in_thread(_change, f"ROLLBACK TO {name}", [])
+            await self._in_thread(_change, f"RELEASE {name}", [])
             raise
-        await self._raw.execute(f"RELEASE {name}")
+        await self._in_thread(_change, f"RELEASE {name}", [])
 
 
 _SAVEPOINTS = itertools.count()  # names unique in the process, so savepoints may nest
