@@ -212,12 +212,13 @@ def serve(
 
 
 def _refuse_taken_address(host: str, port: int) -> None:
-    """granian cannot say it itself (see operations/granian_server.py); uvicorn does."""
+    """granian cannot say it itself (see operations/granian_server.py); uvicorn does, and
+    exits 3 (its start-up failure), as here."""
     from customer_registry.operations.granian_server import taken
 
     problem = taken(host, port)
     if problem is not None:
-        raise _fail(f"cannot listen on {_url_host(host)}:{port}: {problem.strerror}")
+        raise _fail(f"cannot listen on {_url_host(host)}:{port}: {problem.strerror}", 3)
 
 
 def _serve_uvicorn(settings: Settings, host: str, port: int, workers: int, logged: bool) -> None:
