@@ -1,7 +1,7 @@
-"""The server as `customer-registry serve` runs it, under either server: the absolute URLs it answers take their
-host from the connection, or from a trusted proxy's X-Forwarded-Host (loopback is trusted
-by default, as uvicorn trusts it for X-Forwarded-For), never from the Host header; and a
-405 names every method of the path."""
+"""The server as `customer-registry serve` runs it, under either HTTP server: the absolute
+URLs it answers take their host from the connection, or from a trusted proxy's
+X-Forwarded-Host (loopback is trusted by default, as uvicorn trusts it for X-Forwarded-For),
+never from the Host header; and a 405 names every method of the path."""
 
 from __future__ import annotations
 
