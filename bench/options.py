@@ -20,6 +20,7 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bench_registry"
 DEFAULT_SQLITE_PATH = Path(__file__).resolve().parent / "results" / "bench.db"
 LOCALHOST = "127.0.0.1"
 DATABASES = ("postgresql", "sqlite")
+HTTP_SERVERS = ("uvicorn", "granian")  # `serve --server`
 _DATABASE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _PROTECTED_DATABASES = frozenset({"postgres", "template0", "template1"})
 
@@ -60,6 +61,8 @@ class Options:
     verify_only: bool  # each scenario's sample request to both servers, nothing measured
     before: Path | None = None  # a checkout of an earlier revision, run as a third server
     pgbouncer: bool = False  # PostgreSQL's servers reach it through PgBouncer (transaction mode)
+    server: str = "uvicorn"  # the HTTP server of ours and of the baseline
+    before_server: str = "uvicorn"  # the earlier revision's (--before)
 
 
 def _positive(text: str) -> int:
@@ -123,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also run the service from this checkout of an earlier revision (e.g. a git "
         "worktree), in the same runs, to compare its req/s and CPU per request with ours; "
         "it must use the same schema")  # fmt: skip
+    add("--server", choices=HTTP_SERVERS, default="uvicorn",
+        help="the HTTP server ours runs under (serve --server) and the baseline too, so "
+        "that their ratio compares the apps (default uvicorn)")  # fmt: skip
+    add("--before-server", choices=HTTP_SERVERS, default=None,
+        help="the HTTP server of --before's revision (default: --server's); with --before "
+        "naming this checkout, the same code under two servers in the same runs")  # fmt: skip
     add("--pgbouncer", action="store_true",
         help="PostgreSQL: both servers reach the database through PgBouncer in transaction "
         "pooling mode, started by the suite (Debian's pgbouncer)")  # fmt: skip
@@ -190,6 +199,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     before = args.before.resolve() if args.before else None
     if before is not None and not (before / "src" / "customer_registry").is_dir():
         raise BenchError(f"--before: {before} is not a checkout of this service (no src/)")
+    if args.before_server is not None and before is None:
+        raise BenchError("--before-server: only with --before")
     return Options(
         targets=tuple(targets),
         scenarios=_selected(args.scenarios),
@@ -203,6 +214,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         verify_only=args.verify_only,
         before=before,
         pgbouncer=args.pgbouncer,
+        server=args.server,
+        before_server=args.before_server or args.server,
     )
 
 

@@ -217,9 +217,15 @@ def before_lines(results: Results, options: Options) -> list[BeforeLine]:
     return found
 
 
+def _servers(options: Options) -> str:
+    if options.before_server == options.server:
+        return ""
+    return f" (before under {options.before_server}, ours under {options.server})"
+
+
 def print_before_table(console: Console, found: Sequence[BeforeLine], options: Options) -> None:
     table = Table(
-        title=f"ours against the earlier revision in {options.before}",
+        title=f"ours against the earlier revision in {options.before}{_servers(options)}",
         caption="each the best run by req/s of the same alternating rounds; CPU µs: the "
         "server's CPU time per answered request in that run",
     )

@@ -120,11 +120,15 @@ def prepare(target: Target, size: int, env: dict[str, str], results: Results) ->
 
 
 def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = None,
-                workers: int = 1) -> None:  # fmt: skip
-    """`customer-registry serve` as docs/getting-started.md says: one worker, no access log. With a
-    `checkout`, the same command runs that revision's code (its `src` first on the path)."""
+                workers: int = 1, http_server: str = "uvicorn") -> None:  # fmt: skip
+    """`customer-registry serve` as docs/getting-started.md says: one worker, no access log,
+    under `http_server` (named only when not the default, which revisions before `--server`
+    run). With a `checkout`, the same command runs that revision's code (its `src` first on
+    the path)."""
     serve = ["serve", "--host", LOCALHOST, "--port", str(server.port), "--workers",
              str(workers), "--no-access-log"]  # fmt: skip
+    if http_server != "uvicorn":
+        serve += ["--server", http_server]
     if checkout is None:
         server.start([str(_executable("customer-registry")), *serve], env, REPO)
         return
@@ -133,12 +137,23 @@ def _start_ours(server: Server, env: dict[str, str], checkout: Path | None = Non
     server.start([sys.executable, "-c", entry, *serve], env, checkout)
 
 
-def _start_baseline(server: Server, env: dict[str, str], prepared: Prepared) -> None:
-    """The baseline under uvicorn with the options `serve` uses, on ours' database (and
-    pooler: `env` is ours')."""
-    command = [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--app-dir", str(REPO),
-               "--host", LOCALHOST, "--port", str(server.port), "--workers", "1",
-               "--no-access-log", "--no-server-header"]  # fmt: skip
+def _baseline_command(port: int, http_server: str) -> list[str]:
+    """The baseline under `http_server`, with the options `serve` gives it: one worker, no
+    access log, no server header (uvicorn), HTTP/1.1 only and no WebSockets (granian)."""
+    if http_server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--working-dir",
+                str(REPO), "--host", LOCALHOST, "--port", str(port), "--workers", "1",
+                "--http", "1", "--no-ws", "bench.baseline:app"]  # fmt: skip
+    return [sys.executable, "-m", "uvicorn", "bench.baseline:app", "--app-dir", str(REPO),
+            "--host", LOCALHOST, "--port", str(port), "--workers", "1",
+            "--no-access-log", "--no-server-header"]  # fmt: skip
+
+
+def _start_baseline(server: Server, env: dict[str, str], prepared: Prepared,
+                    http_server: str) -> None:  # fmt: skip
+    """The baseline under the server ours runs under, on ours' database (and pooler: `env`
+    is ours')."""
+    command = _baseline_command(server.port, http_server)
     env = dict(env)
     env.update(
         BENCH_DATABASE_URL=env["CUSTOMER_REGISTRY_DATABASE_URL"],
@@ -231,7 +246,7 @@ def _measure_workers(options: Options, target: Target, size: int, prepared: Prep
     two = Server(TWO_WORKERS, free_port(), RESULTS / "logs" / f"ours-2w-{target.kind}-{size}.log")
     stack.callback(two.stop)
     _step(f"starting ours with 2 workers on {two.url}")
-    _start_ours(two, env, workers=2)
+    _start_ours(two, env, workers=2, http_server=options.server)
     suite = Suite(options, target, size, prepared, [ours, two], results, WORKERS)
     suite.measure(BY_NAME[WORKERS_SCENARIO], latency=False)
 
@@ -268,13 +283,13 @@ def _run_size(options: Options, target: Target, size: int, results: Results,
         stack.callback(ours.stop)
         stack.callback(baseline.stop)
         _step(f"starting ours on {ours.url} and the baseline on {baseline.url}")
-        _start_ours(ours, env)
-        _start_baseline(baseline, env, prepared)
+        _start_ours(ours, env, http_server=options.server)
+        _start_baseline(baseline, env, prepared, options.server)
         if options.before is not None:
             before = Server(BEFORE, free_port(), logs / f"before-{tag}.log")
             stack.callback(before.stop)
             _step(f"starting {options.before} on {before.url}")
-            _start_ours(before, env, options.before)
+            _start_ours(before, env, options.before, http_server=options.before_server)
             servers.insert(1, before)
         assert ours.process is not None
         sampler = stack.enter_context(RssSampler(ours.process.pid))

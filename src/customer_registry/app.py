@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         if metrics is not None:
             tasks.append(asyncio.create_task(metrics.sample_every_second()))
         restore_sigterm = (
-            shutdown.drain_on_sigterm(drain, ctx.settings.shutdown_delay_seconds)
+            shutdown.drain_on_sigterm(
+                drain, ctx.settings.shutdown_delay_seconds, ctx.settings.server
+            )
             if serving
             else lambda: None
         )
@@ -116,6 +118,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> St
         metrics=metrics,
         metrics_token=token.get_secret_value() if token is not None else None,
         log_requests=ctx.settings.log_format == "json" and ctx.settings.access_log,
+        access_lines=(
+            ctx.settings.server == "granian"
+            and ctx.settings.log_format == "text"
+            and ctx.settings.access_log
+        ),
     )
     app.state.ctx = ctx
     console.state.service = app  # a customer's page shows each API's record of it

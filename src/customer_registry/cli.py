@@ -171,6 +171,11 @@ def _ensure_admin(settings: Settings) -> None:
         print(f"Created administrator {username!r} from CUSTOMER_REGISTRY_ADMIN_PASSWORD.")
 
 
+class ServerChoice(StrEnum):
+    UVICORN = "uvicorn"
+    GRANIAN = "granian"
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -179,38 +184,65 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (CUSTOMER_REGISTRY_ACCESS_LOG).")
     ] = True,
+    server: Annotated[
+        ServerChoice | None,
+        typer.Option(help="The HTTP server (CUSTOMER_REGISTRY_SERVER, default uvicorn)."),
+    ] = None,
 ) -> None:
     """Apply pending migrations, create the first administrator if needed, and serve."""
+    # The workers read their settings from the environment: the options reach them there.
+    if server is not None:
+        os.environ["CUSTOMER_REGISTRY_SERVER"] = server.value
     settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    if settings.server == "granian":
+        _refuse_taken_address(host, port)
     _migrate(settings)
     _ensure_admin(settings)
+    logged = access_log and settings.access_log
+    os.environ["CUSTOMER_REGISTRY_ACCESS_LOG"] = "true" if logged else "false"
+    _print_addresses(settings.public_url or f"http://{_url_host(host)}:{port}")
+    with _metrics_directory(settings):
+        if settings.server == "granian":
+            from customer_registry.operations import granian_server
+
+            granian_server.run(settings, host, port, workers or settings.workers)
+        else:
+            _serve_uvicorn(settings, host, port, workers or settings.workers, logged)
+
+
+def _refuse_taken_address(host: str, port: int) -> None:
+    """granian cannot say it itself (see operations/granian_server.py); uvicorn does, and
+    exits 3 (its start-up failure), as here."""
+    from customer_registry.operations.granian_server import taken
+
+    problem = taken(host, port)
+    if problem is not None:
+        raise _fail(f"cannot listen on {_url_host(host)}:{port}: {problem.strerror}", 3)
+
+
+def _serve_uvicorn(settings: Settings, host: str, port: int, workers: int, logged: bool) -> None:
     import uvicorn  # here, not at the top: every other command starts faster without it
 
     from customer_registry.operations import server
     from customer_registry.protocol import DeadlineProtocol
 
-    host, port = host or settings.host, port or settings.port
-    logged = access_log and settings.access_log
-    # The workers read their settings from the environment: the option reaches them there.
-    os.environ["CUSTOMER_REGISTRY_ACCESS_LOG"] = "true" if logged else "false"
-    _print_addresses(settings.public_url or f"http://{_url_host(host)}:{port}")
-    with _metrics_directory(settings):
-        server.run(
-            uvicorn.Config(
-                "customer_registry.app:serving_app",
-                factory=True,
-                proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
-                host=host,
-                port=port,
-                workers=workers or settings.workers,
-                # With JSON logs, the service writes the line per request itself.
-                access_log=logged and settings.log_format == "text",
-                log_config=uvicorn_log_config(settings.log_format),
-                server_header=False,
-                http=DeadlineProtocol,
-                timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-            )
+    server.run(
+        uvicorn.Config(
+            "customer_registry.app:serving_app",
+            factory=True,
+            proxy_headers=False,  # the app applies them, with X-Forwarded-Host (serving_app)
+            host=host,
+            port=port,
+            workers=workers,
+            # With JSON logs, the service writes the line per request itself.
+            access_log=logged and settings.log_format == "text",
+            log_config=uvicorn_log_config(settings.log_format),
+            server_header=False,
+            http=DeadlineProtocol,
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
+    )
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Logging as `customer-registry serve` sets it up: uvicorn's own configuration, with
+"""Logging as `customer-registry serve` sets it up: uvicorn's own configuration (under granian
+too), with
 
 - the values of secret-looking query parameters masked in the access log. Credentials belong
   in headers and bodies, but clients put them in URLs anyway (`?api_token=`, `?password=`),
@@ -170,4 +171,13 @@ def uvicorn_log_config(log_format: LogFormat = "text") -> dict[str, Any]:
             "level": "INFO",
             "propagate": False,
         }
+    return config
+
+
+def granian_log_config(log_format: LogFormat = "text") -> dict[str, Any]:
+    """The same configuration under granian, whose own lines (its start, its workers, its
+    stop) go to uvicorn's handler in the same format. Its access line stays off: the service
+    writes uvicorn's (operations.edge)."""
+    config = uvicorn_log_config(log_format)
+    config["loggers"]["_granian"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

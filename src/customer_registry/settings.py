@@ -16,6 +16,10 @@ from sqlalchemy.exc import ArgumentError
 
 DialectName = Literal["sqlite", "postgresql"]
 PoolerName = Literal["none", "pgbouncer"]
+ServerName = Literal["uvicorn", "granian"]
+# granian reads a request's headers for at most this long (its http1_header_read_timeout, in
+# milliseconds, is capped at 60 s): a longer header timeout is refused, not shortened.
+GRANIAN_MAX_HEADER_TIMEOUT_SECONDS = 60.0
 
 
 class Settings(BaseSettings):
@@ -29,6 +33,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    server: ServerName = Field(
+        default="uvicorn",
+        description="the HTTP server `serve` runs: uvicorn, or granian (`--server` overrides)",
+    )
     admin_username: str | None = None
     admin_password: SecretStr | None = None
     db_pool_size: int = Field(default=10, ge=1, le=200)
@@ -129,6 +137,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CUSTOMER_REGISTRY_DIRECT_DATABASE_URL is for a database URL that is a "
                 "pooler's: set CUSTOMER_REGISTRY_DB_POOLER too, or leave it unset"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _header_timeout_granian_keeps(self) -> Settings:
+        if (
+            self.server == "granian"
+            and self.header_timeout_seconds > GRANIAN_MAX_HEADER_TIMEOUT_SECONDS
+        ):
+            raise ValueError(
+                f"CUSTOMER_REGISTRY_HEADER_TIMEOUT_SECONDS above "
+                f"{GRANIAN_MAX_HEADER_TIMEOUT_SECONDS:.0f} s cannot be kept by granian "
+                f"(CUSTOMER_REGISTRY_SERVER): lower it, or serve with uvicorn"
             )
         return self
 

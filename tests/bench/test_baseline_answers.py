@@ -34,8 +34,14 @@ def _database_arguments(tmp_path: Path) -> list[str]:
 
 
 # On PostgreSQL, the servers also through a PgBouncer the benchmark starts (already so when
-# the suite runs through one).
-EXTRA = {"two servers": [], "and an earlier checkout": ["--before", str(REPO)]}
+# the suite runs through one). With an earlier checkout, ours and the baseline run under
+# granian, the earlier revision under uvicorn (`--server`, `--before-server`).
+EXTRA = {
+    "two servers": [],
+    "and an earlier checkout, under the other server": [
+        *("--server", "granian", "--before", str(REPO), "--before-server", "uvicorn"),
+    ],
+}
 if URL and POOLER == "none":
     EXTRA["through pgbouncer"] = ["--pgbouncer"]
 

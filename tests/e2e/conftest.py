@@ -30,6 +30,11 @@ EXE = Path(sys.executable).with_name("customer-registry")
 ADMIN_USERNAME = "test.user@bboxx.co.uk"  # the user the documents' examples log in as
 ADMIN_PASSWORD = "e2e-admin-password"
 START_TIMEOUT_SECONDS = 20.0
+# `serve --server`: every e2e test runs under the default, uvicorn; the tests of what the
+# server does (timeouts, logs, proxy headers, shutdown, workers) run under both, with
+# `pytestmark = BOTH_SERVERS` (module-scoped: one server of each per module).
+SERVERS = ("uvicorn", "granian")
+BOTH_SERVERS = pytest.mark.parametrize("http_server", SERVERS, scope="module")
 REQUEST_TIMEOUT_SECONDS = 30.0
 
 
@@ -107,7 +112,13 @@ def _migrate(env: dict[str, str], cwd: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def http_server() -> str:
+    """The HTTP server `serve` runs (CUSTOMER_REGISTRY_SERVER); see BOTH_SERVERS."""
+    return "uvicorn"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, http_server: str) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("e2e")
     database_url = os.environ.get(TEST_URL_VARIABLE) or f"sqlite:///{tmp / 'registry.db'}"
     # Only the settings named here: nothing from the caller's environment changes the server.
@@ -115,6 +126,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env |= database_env(database_url) | {
         "CUSTOMER_REGISTRY_ADMIN_USERNAME": ADMIN_USERNAME,
         "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "CUSTOMER_REGISTRY_SERVER": http_server,
     }
     settings = database_settings(database_url)
     postgres = settings.dialect == "postgresql"

@@ -18,13 +18,25 @@ from tests.reliability.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, RegistryS
 
 
 def server(
-    database_url: str, workdir: Path, workers: int = 1, *, access_log: bool = False, **settings: str
+    database_url: str,
+    workdir: Path,
+    workers: int = 1,
+    *,
+    access_log: bool = False,
+    http_server: str = "uvicorn",
+    **settings: str,
 ) -> RegistryServer:
-    """`serve` on the database, with `settings` (NAME=value, the prefix added) as well."""
+    """`serve` on the database under `http_server`, with `settings` (NAME=value, the prefix
+    added) as well."""
     extra = {f"CUSTOMER_REGISTRY_{name.upper()}": value for name, value in settings.items()}
     workdir.mkdir(parents=True, exist_ok=True)
     return RegistryServer(
-        database_url, workdir, workers=workers, extra_env=extra, access_log=access_log
+        database_url,
+        workdir,
+        workers=workers,
+        extra_env=extra,
+        access_log=access_log,
+        http_server=http_server,
     )
 
 

@@ -1,4 +1,5 @@
-"""The real server's access log (uvicorn's, as `customer-registry serve` sets it up) never
+"""The real server's access log (uvicorn's line, as `customer-registry serve` sets it up, under
+either server) never
 shows the value of a secret-looking query parameter, whatever the route and whether or not
 the route reads it; the rest of the request line is logged as usual."""
 
@@ -9,9 +10,9 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import BOTH_SERVERS, Server
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, BOTH_SERVERS]
 
 SECRET = "s3cr3t-in-the-url"  # every secret value below holds this
 LOGGED_WITHIN_SECONDS = 5.0

@@ -6,6 +6,9 @@ each instance in turn gets SIGTERM (it drains: /readyz says 503 while it still s
 it stops accepting and finishes what it has), is started again, and taken back. Every
 request must succeed, and every acknowledged create must be stored, once.
 
+Under uvicorn with one worker and with two; under granian with two (its workers are always
+processes under a parent: one worker is the same case).
+
 HAProxy retries only what never reached an instance (`retry-on conn-failure`): a request an
 instance received is never sent twice, so a create is acknowledged once or not at all.
 """
@@ -162,14 +165,22 @@ def _restart(instance: RegistryServer, load: Load) -> int:
     return load.operations - before
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("http_server", "workers"), [("uvicorn", 1), ("uvicorn", 2), ("granian", 2)]
+)
 def test_restarting_each_instance_in_turn_loses_no_request(
-    haproxy: str, tmp_path: Path, workers: int
+    haproxy: str, tmp_path: Path, http_server: str, workers: int
 ) -> None:
     with shared_database(tmp_path) as database_url:
         delay = str(DRAIN_SECONDS)
         instances = [
-            server(database_url, tmp_path / name, workers, shutdown_delay_seconds=delay)
+            server(
+                database_url,
+                tmp_path / name,
+                workers,
+                http_server=http_server,
+                shutdown_delay_seconds=delay,
+            )
             for name in ("a", "b")
         ]
         balancer = None
@@ -196,7 +207,7 @@ def test_restarting_each_instance_in_turn_loses_no_request(
                 instance.stop()
     # The figures, for `pytest -s` (a note on the run quotes them).
     print(
-        f"\n{workers} worker(s): {load.operations} creates each read back, "
+        f"\n{http_server}, {workers} worker(s): {load.operations} creates each read back, "
         f"{len(load.failures)} failed, "
         f"{len(load.acknowledged)} creates acknowledged, {len(stored)} stored; "
         f"begun during each restart: {during}"

@@ -1,14 +1,16 @@
-"""The server as `customer-registry serve` runs it: the absolute URLs it answers take their
-host from the connection, or from a trusted proxy's X-Forwarded-Host (loopback is trusted
-by default, as uvicorn trusts it for X-Forwarded-For), never from the Host header; and a
-405 names every method of the path."""
+"""The server as `customer-registry serve` runs it, under either HTTP server: the absolute
+URLs it answers take their host from the connection, or from a trusted proxy's
+X-Forwarded-Host (loopback is trusted by default, as uvicorn trusts it for X-Forwarded-For),
+never from the Host header; and a 405 names every method of the path."""
 
 from __future__ import annotations
 
 import requests
 
+from tests.e2e.conftest import BOTH_SERVERS, Server
 from tests.e2e.conftest import REQUEST_TIMEOUT_SECONDS as TIMEOUT
-from tests.e2e.conftest import Server
+
+pytestmark = BOTH_SERVERS
 
 
 def _version_url(server: Server, headers: dict[str, str]) -> str:

@@ -60,6 +60,7 @@ class RegistryServer:
     starts: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)  # more settings
     access_log: bool = False
+    http_server: str = "uvicorn"  # CUSTOMER_REGISTRY_SERVER
 
     @property
     def url(self) -> str:
@@ -77,6 +78,7 @@ class RegistryServer:
             "CUSTOMER_REGISTRY_ADMIN_USERNAME": ADMIN_USERNAME,
             "CUSTOMER_REGISTRY_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "CUSTOMER_REGISTRY_WORKERS": str(self.workers),
+            "CUSTOMER_REGISTRY_SERVER": self.http_server,
             "CUSTOMER_REGISTRY_MEDIA_DIR": str(self.workdir / "media"),
             **self.extra_env,
         }

@@ -15,6 +15,10 @@ connection, for the first request).
   nothing is closed then, without an answer.
 
 Before the deadlines, each of these held its connection for as long as the client went on.
+
+Under each HTTP server (`serve --server`). granian differs twice, as its own HTTP layer
+does: late headers close the connection without the 408, and a body the application did not
+read closes the connection as soon as the answer is out, instead of at the deadline.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import SERVERS
 from tests.reliability.conftest import BILLING, PARTNER, SALES, RegistryServer, login, running
 
 pytestmark = pytest.mark.server
@@ -52,9 +57,15 @@ class SlowClientServer(RegistryServer):
         }
 
 
-@pytest.fixture
-def slow_server(database_url: str, tmp_path: Path) -> Iterator[RegistryServer]:
-    with running(SlowClientServer(database_url=database_url, workdir=tmp_path)) as started:
+@pytest.fixture(params=SERVERS)
+def slow_server(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[RegistryServer]:
+    """Under each HTTP server (`serve --server`)."""
+    started = SlowClientServer(
+        database_url=database_url, workdir=tmp_path, http_server=request.param
+    )
+    with running(started):
         yield started
 
 
@@ -182,7 +193,9 @@ def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_deadline(
     assert unread.answered < SLACK, unread
     assert [status for status, _, _ in unread.responses()] == [405], unread
     assert unread.closed is not None, unread
-    assert BODY_DEADLINE - 0.5 < unread.closed < BODY_DEADLINE + SLACK, unread
+    # uvicorn waits for the body until the deadline; granian closes once it has answered.
+    earliest = BODY_DEADLINE - 0.5 if slow_server.http_server == "uvicorn" else 0
+    assert earliest < unread.closed < BODY_DEADLINE + SLACK, unread
 
 
 def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout(
@@ -198,10 +211,14 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout(
     )
     assert len(version) * HEADER_BYTE_EVERY > GIVE_UP  # they would not finish in time
 
+    # uvicorn answers late headers with a plain 408; granian closes without an answer.
+    late = [408] if slow_server.http_server == "uvicorn" else []
     assert first.closed is not None, first
     assert HEADER_TIMEOUT - 0.2 < first.closed < HEADER_TIMEOUT + SLACK, first
-    [(status, headers, _)] = first.responses()
-    assert (status, headers["connection"]) == (408, "close"), first
+    assert [status for status, _, _ in first.responses()] == late, first
+    if late:
+        [(_, headers, _)] = first.responses()
+        assert headers["connection"] == "close", first
 
     assert idle.closed is not None, idle
     assert HEADER_TIMEOUT - 0.2 < idle.closed < HEADER_TIMEOUT + SLACK, idle
@@ -210,4 +227,4 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout(
     # The header timeout counts from the second request's first byte, sent at 0.5 s.
     assert second.closed is not None, second
     assert second.closed < HEADER_BYTE_EVERY + HEADER_TIMEOUT + SLACK, second
-    assert [status for status, _, _ in second.responses()] == [200, 408], second
+    assert [status for status, _, _ in second.responses()] == [200, *late], second

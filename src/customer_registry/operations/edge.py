@@ -1,8 +1,10 @@
 """The service's outermost layer: every request gets its id (operations.requests), returned in
 `X-Request-ID`; once answered, it is timed into the metrics and, with the JSON log format,
-written as one log line. `/healthz`, `/readyz` and `/metrics` are answered here, before any
-API's routing. While the instance drains, every answer says `Connection: close`, so that
-clients (a load balancer's pooled connections included) open their next one elsewhere.
+written as one log line (with text logs under granian, whose own access line could neither
+mask secrets nor carry the request id, as uvicorn's access line). `/healthz`, `/readyz` and
+`/metrics` are answered here, before any API's routing. While the instance drains, every
+answer says `Connection: close`, so that clients (a load balancer's pooled connections
+included) open their next one elsewhere.
 
 What a request costs here (no metrics, no JSON log): an id, one header scanned and one
 added, one more `send` wrapper: 1.5-3.4 % more instructions on a GET of each API
@@ -28,6 +30,9 @@ METRICS = "/metrics"
 _QUIET = (HEALTH, READY)  # asked every second or so by a load balancer: logged at DEBUG
 
 _requests_log = logging.getLogger("customer_registry.requests")
+# uvicorn's access logger: `serve` configures it (logs.uvicorn_log_config) with the filters
+# that mask secrets and quieten health checks, and the format of its lines.
+_access_log = logging.getLogger("uvicorn.access")
 _CLOSE = (b"connection", b"close")
 
 
@@ -41,6 +46,7 @@ class OperationsEdge:
         metrics: Metrics | None,
         metrics_token: str | None,
         log_requests: bool,
+        access_lines: bool = False,
     ) -> None:
         self.app = app
         self.readiness = readiness
@@ -50,7 +56,8 @@ class OperationsEdge:
             f"Bearer {metrics_token}".encode() if metrics_token is not None else None
         )
         self.log_requests = log_requests
-        self.observed = metrics is not None or log_requests
+        self.access_lines = access_lines  # uvicorn's access line, written here
+        self.observed = metrics is not None or log_requests or access_lines
         self.ids = RequestIds()
         self.own: dict[str, Callable[[Scope, Send], Awaitable[None]]] = {
             HEALTH: self._healthz,
@@ -100,6 +107,8 @@ class OperationsEdge:
         api, route = self._route_of(scope, root)
         if self.metrics is not None:
             self.metrics.observe(api, route, scope["method"], status, seconds)
+        if self.access_lines:
+            _access_line(scope, status)
         if self.log_requests:
             level = logging.DEBUG if scope["path"] in _QUIET else logging.INFO
             user = scope.get("user")
@@ -159,6 +168,23 @@ class OperationsEdge:
             return
         body = await self.metrics.exposition()
         await _answer(send, 200, body, CONTENT_TYPE.encode())
+
+
+def _access_line(scope: Scope, status: int) -> None:
+    """The line uvicorn's access logger writes, with the same arguments (its formatter and
+    the filters on that logger read them): client, method, target, HTTP version, status."""
+    client = scope.get("client")
+    target = scope.get("raw_path") or scope["path"].encode()
+    if scope["query_string"]:
+        target += b"?" + scope["query_string"]
+    _access_log.info(
+        '%s - "%s %s HTTP/%s" %d',
+        f"{client[0]}:{client[1]}" if client else "",
+        scope["method"],
+        target.decode("latin-1").replace('"', "%22"),
+        scope["http_version"],
+        status,
+    )
 
 
 def _adding(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
