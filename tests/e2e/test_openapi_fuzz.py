@@ -566,4 +566,7 @@ def test_api_stateful_links(server: Server, token: str, api: str) -> None:
     tally = _fuzz(
         server, api, _APIS[api][0], headers, phases=("stateful",), examples=STATEFUL_EXAMPLES[api]
     )
-    _report(f"{api} (stateful)", tally, at_least=100)
+    # Each API's scenarios take 131-265 requests on a quiet machine with the fixed seed, but
+    # fewer under load (the sales ones 98 once, at a load average of 5-8): the floor is for
+    # a phase that stopped exercising the API, not for the machine's speed.
+    _report(f"{api} (stateful)", tally, at_least=50)
