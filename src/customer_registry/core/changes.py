@@ -85,6 +85,16 @@ def differences(before: Values, after: Values) -> Differences:
     }
 
 
+def _created(values: Values) -> Differences:
+    """`differences({}, values)`, for a new customer: its fields that have a value (an
+    import writes a million of these: 2.0 us against 5.6 for 55 fields, timeit)."""
+    return {
+        name: (None, value)
+        for name, value in values.items()
+        if value is not None and name not in _AUDIT
+    }
+
+
 def _entry(
     caller: Caller,
     customer_id: int,
@@ -163,7 +173,7 @@ async def record_created(
             customer_id,
             entity_id,
             "customer.created",
-            differences({}, values),
+            _created(values),
             None,
             now,
             {"customer_id": customer_id, **values},
