@@ -73,8 +73,12 @@ _PARENT_DEPTH_MAX = 100
 WRITABLE = frozenset({"name", "external_id", "code", *DETAILS})
 
 
-@dataclass(frozen=True, slots=True)
-class Customer:
+class Customer(msgspec.Struct, frozen=True):
+    """Every read of a customer builds one (a GET, each row of a page, each sales record):
+    a frozen Struct is built in C, where a frozen dataclass's `__init__` sets each field
+    through `object.__setattr__` (measured by callgrind: 16,000 instructions a customer,
+    against about 1,500)."""
+
     customer_id: int
     entity_id: int
     name: str

@@ -4,7 +4,8 @@ payment types and contacts it names (what the sales API shows)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from customer_registry.core.contacts import Contact
 from customer_registry.core.customers import Customer
@@ -16,8 +17,9 @@ from customer_registry.storage import records as repository
 from customer_registry.storage.database import Connection, Row
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+# Frozen Structs, not frozen dataclasses: a record and up to five of these are built for
+# each sales record read, and a Struct is built in C (see core.customers.Customer).
+class Ref(msgspec.Struct, frozen=True):
     """An object a record names, as much as a link to it needs."""
 
     id: int
@@ -25,8 +27,7 @@ class Ref:
     name: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(msgspec.Struct, frozen=True):
     customer: Customer
     organization: str
     category: Ref | None

@@ -123,8 +123,12 @@ async def _current(conn: Connection, caller: Caller, customer_id: int) -> bytes 
 async def get_customer(request: Request, caller: Caller) -> Response:
     wanted = customer_id(request)
     async with context(request).db.read() as conn:
-        with _missing_as_laravel(request.path_params["customer"]):
+        # What _missing_as_laravel does, without its generator: about 10,000 instructions of
+        # a GET (callgrind: 11,600 for entering and leaving it, 1,200 for this `try`).
+        try:
             customer = await customers.get(conn, caller, wanted)
+        except NotFound:
+            raise _no_customer(request.path_params["customer"]) from None
     return conditional.answer(request, _record(customer))
 
 
@@ -132,8 +136,10 @@ async def get_customer(request: Request, caller: Caller) -> Response:
 async def get_by_account(request: Request, caller: Caller) -> Response:
     account: str = request.path_params["customerAccount"]
     async with context(request).db.read() as conn:
-        with _missing_as_laravel(None):
+        try:  # as get_customer's
             customer = await customers.get_by_code(conn, caller, account)
+        except NotFound:
+            raise _no_customer(None) from None
     return conditional.answer(request, _record(customer))
 
 
