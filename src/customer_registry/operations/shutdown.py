@@ -47,18 +47,10 @@ def drain_on_sigterm(
     server_handler = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread() or not callable(server_handler):
         return lambda: None  # not the server's main thread (a test's app): nothing to drain
-    loop = asyncio.get_running_loop()
-
-    def hand_on(sig: int, frame: FrameType | None) -> None:
-        server_handler(sig, frame)
+    draining = _draining(drain, delay, lambda: server_handler(signal.SIGTERM, None))
 
     def on_sigterm(sig: int, frame: FrameType | None) -> None:
-        if drain.started:
-            hand_on(sig, frame)
-            return
-        drain.started = True
-        _log.info("SIGTERM: draining for %s s (/readyz answers 503), then stopping", delay)
-        loop.call_soon_threadsafe(loop.call_later, delay, hand_on, sig, None)
+        draining()
 
     signal.signal(signal.SIGTERM, on_sigterm)
 
@@ -77,15 +69,7 @@ def _drain_in_granian(drain: Drain, delay: float) -> Callable[[], None]:
     def stop() -> None:
         os.kill(os.getpid(), signal.SIGINT)
 
-    def on_sigterm() -> None:
-        if drain.started:
-            stop()
-            return
-        drain.started = True
-        _log.info("SIGTERM: draining for %s s (/readyz answers 503), then stopping", delay)
-        loop.call_later(delay, stop)
-
-    loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    loop.add_signal_handler(signal.SIGTERM, _draining(drain, delay, stop))
 
     def restore() -> None:
         # The server has stopped by now: a SIGTERM while the application shuts down has
@@ -93,3 +77,20 @@ def _drain_in_granian(drain: Drain, delay: float) -> Callable[[], None]:
         loop.add_signal_handler(signal.SIGTERM, stop)
 
     return restore
+
+
+def _draining(drain: Drain, delay: float, stop: Callable[[], None]) -> Callable[[], None]:
+    """What a SIGTERM does under either server: the first starts the drain and calls `stop`
+    `delay` seconds later; one that comes during the drain calls it at once. It may run in a
+    signal handler, outside the event loop: the timer goes through `call_soon_threadsafe`."""
+    loop = asyncio.get_running_loop()
+
+    def on_sigterm() -> None:
+        if drain.started:
+            stop()
+            return
+        drain.started = True
+        _log.info("SIGTERM: draining for %s s (/readyz answers 503), then stopping", delay)
+        loop.call_soon_threadsafe(loop.call_later, delay, stop)
+
+    return on_sigterm
