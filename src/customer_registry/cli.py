@@ -194,7 +194,7 @@ def serve(
     if server is not None:
         os.environ["CUSTOMER_REGISTRY_SERVER"] = server.value
     settings = _settings()
-    host, port = host or settings.host, port or settings.port
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     if settings.server == "granian":
         _refuse_taken_address(host, port)
     _migrate(settings)
@@ -206,9 +206,9 @@ def serve(
         if settings.server == "granian":
             from customer_registry.operations import granian_server
 
-            granian_server.run(settings, host, port, workers or settings.workers)
+            granian_server.run(settings, host, port, workers)
         else:
-            _serve_uvicorn(settings, host, port, workers or settings.workers, logged)
+            _serve_uvicorn(settings, host, port, workers, logged)
 
 
 def _refuse_taken_address(host: str, port: int) -> None:
