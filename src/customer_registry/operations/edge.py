@@ -172,7 +172,9 @@ class OperationsEdge:
 
 def _access_line(scope: Scope, status: int) -> None:
     """The line uvicorn's access logger writes, with the same arguments (its formatter and
-    the filters on that logger read them): client, method, target, HTTP version, status."""
+    the filters on that logger read them): client, method, target, HTTP version, status.
+    Not uvicorn's own `get_client_addr`: it formats the port with %d, and a scope's client
+    may carry it as text (a 500 when tried, under granian)."""
     client = scope.get("client")
     target = scope.get("raw_path") or scope["path"].encode()
     if scope["query_string"]:
