@@ -110,7 +110,7 @@ def check(
                 values[core] = None
             continue
         limit = (max_lengths or {}).get(name)
-        typed, problem = _typed(words(name), value, to_type, limit)
+        typed, problem = _typed(name, value, to_type, limit)
         if problem is None:
             values[core] = typed
         else:
@@ -130,22 +130,25 @@ def convert(
     return values
 
 
-def _typed(
-    attribute: str, value: Any, to_type: Converter, limit: int | None
-) -> tuple[Any, str | None]:
-    """The value as its converter types it, or the message of the rule it breaks."""
+def _typed(name: str, value: Any, to_type: Converter, limit: int | None) -> tuple[Any, str | None]:
+    """The value as its converter types it, or the message of the rule it breaks (the field
+    named in words only then: `words` costs more than typing a value)."""
     if to_type is integer:
         number = _laravel_integer(value)
-        return number, None if number is not None else f"The {attribute} must be an integer."
+        if number is None:
+            return None, f"The {words(name)} must be an integer."
+        return number, None
     if to_type is boolean:
         flag = _laravel_boolean(value)
-        return flag, None if flag is not None else f"The {attribute} field must be true or false."
+        if flag is None:
+            return None, f"The {words(name)} field must be true or false."
+        return flag, None
     try:
         typed = to_type(value)
     except WrongType as error:
-        return None, f"The {attribute} {error}."
+        return None, f"The {words(name)} {error}."
     if limit is not None and isinstance(typed, str) and len(typed) > limit:
-        return None, f"The {attribute} must not be greater than {limit} characters."
+        return None, f"The {words(name)} must not be greater than {limit} characters."
     return typed, None
 
 
