@@ -106,7 +106,18 @@ def _entry(
     state: Values | None = None,
 ) -> dict[str, Any]:
     return {
+        **_made(caller, entity_id, action, subject, now),
         "customer_id": customer_id,
+        "changes": _json(found),
+        "state": None if state is None else _json(state),
+    }
+
+
+def _made(
+    caller: Caller, entity_id: int | None, action: str, subject: object, now: datetime
+) -> dict[str, Any]:
+    """What an entry says of who made the change, when, where and how (`_entry`)."""
+    return {
         "entity_id": entity_id,
         "changed_at": now,
         "user_id": caller.user_id,
@@ -114,8 +125,6 @@ def _entry(
         "surface": SURFACE.get(),
         "action": action,
         "subject": None if subject is None else str(subject),
-        "changes": _json(found),
-        "state": None if state is None else _json(state),
     }
 
 
@@ -168,18 +177,14 @@ async def record_created(
     conn: Connection, caller: Caller, entity_id: int, created: Iterable[tuple[int, Values]]
 ) -> None:
     """Record the creation of customers of one entity at once: (id, values) each."""
-    now = utcnow()
+    made = _made(caller, entity_id, "customer.created", None, utcnow())  # the same for each
     entries = [
-        _entry(
-            caller,
-            customer_id,
-            entity_id,
-            "customer.created",
-            _created(values),
-            None,
-            now,
-            {"customer_id": customer_id, **values},
-        )
+        {
+            **made,
+            "customer_id": customer_id,
+            "changes": _json(_created(values)),
+            "state": _json({"customer_id": customer_id, **values}),
+        }
         for customer_id, values in created
     ]
     if entries:
