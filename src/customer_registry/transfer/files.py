@@ -137,8 +137,8 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+    # csv writes None as an empty cell itself: each row's cells are taken in C (`map`).
+    writer.writerows(map(row.get, columns) for row in rows)
 
 
 # --- JSON Lines ------------------------------------------------------------------------------
