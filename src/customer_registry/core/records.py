@@ -40,10 +40,24 @@ class Record(msgspec.Struct, frozen=True):
     contacts: tuple[Contact, ...]
 
 
-def _ref(row: Row, key: str, prefix: str, reference: str, name: str) -> Ref | None:
-    if row[key] is None:
-        return None
-    return Ref(row[key], row[f"{prefix}_{reference}"], row[f"{prefix}_{name}"])
+def _ref(row: Row, key: str, reference: str, name: str) -> Ref | None:
+    """The object the row names by column `key`, if any (the columns' names written out: no
+    name to build for each record)."""
+    found = row[key]
+    return None if found is None else Ref(found, row[reference], row[name])
+
+
+def _payment_types(value: str | None) -> tuple[Ref, ...]:
+    found = repository.read_payment_types(value)
+    # Most customers have none: no generator to run for them.
+    if not found:
+        return ()
+    return tuple(Ref(row["payment_type_id"], row["reference"], row["name"]) for row in found)
+
+
+def _contacts(value: str | None) -> tuple[Contact, ...]:
+    found = repository.read_contacts(value)
+    return tuple(Contact.from_row(row) for row in found) if found else ()
 
 
 def _record(row: Row) -> Record:
@@ -52,19 +66,14 @@ def _record(row: Row) -> Record:
     return Record(
         customer=Customer.from_row(row),
         organization=row["organization"],
-        category=_ref(row, "category_id", "category", "reference", "name"),
-        segmentation=_ref(row, "segmentation_id", "segmentation", "reference", "name"),
-        region=_ref(row, "region_id", "region", "reference", "name"),
-        creator=_ref(row, "creator_id", "creator", "username", "display_name"),
-        parent=_ref(row, "parent_customer_id", "parent", "code", "name"),
+        category=_ref(row, "category_id", "category_reference", "category_name"),
+        segmentation=_ref(row, "segmentation_id", "segmentation_reference", "segmentation_name"),
+        region=_ref(row, "region_id", "region_reference", "region_name"),
+        creator=_ref(row, "creator_id", "creator_username", "creator_display_name"),
+        parent=_ref(row, "parent_customer_id", "parent_code", "parent_name"),
         currency=row["currency_reference"],
-        payment_types=tuple(
-            Ref(found["payment_type_id"], found["reference"], found["name"])
-            for found in repository.read_payment_types(row["payment_types"])
-        ),
-        contacts=tuple(
-            Contact.from_row(found) for found in repository.read_contacts(row["contacts"])
-        ),
+        payment_types=_payment_types(row["payment_types"]),
+        contacts=_contacts(row["contacts"]),
     )
 
 

@@ -37,10 +37,22 @@ from customer_registry.storage.errors import IntegrityViolation
 Json = dict[str, Any]
 
 
+# "00" to "59": a month, day, hour, minute or second as a timestamp writes it.
+_TWO_DIGITS = tuple(f"{n:02}" for n in range(60))
+
+
 def timestamp(value: datetime | None) -> str | None:
-    """`2015-12-17T23:00:00Z`."""
-    # `isoformat` cut to the second (dropping any offset): 1.5 µs against strftime's 2.4.
-    return None if value is None else value.isoformat(timespec="seconds")[:19] + "Z"
+    """`2015-12-17T23:00:00Z`: to the second, any offset dropped (as `isoformat()[:19]`)."""
+    if value is None:
+        return None
+    # Joined from ready-made digits: about 5,500 instructions (callgrind) against 9,900 for
+    # `isoformat(timespec="seconds")`, 10,400 for `%` formatting and 17,900 for `strftime`;
+    # a record shows two, and each of its contacts two more.
+    year, two = value.year, _TWO_DIGITS
+    return (
+        f"{year if year >= 1000 else f'{year:04}'}-{two[value.month]}-{two[value.day]}"
+        f"T{two[value.hour]}:{two[value.minute]}:{two[value.second]}Z"
+    )
 
 
 def href(request: Request, collection: str, key: int) -> str:
@@ -65,15 +77,23 @@ def _number(value: float | None) -> float | int | None:
     return value
 
 
-def _ref(request: Request, collection: str, ref: Ref | None) -> Json | None:
+def _ref(root: str, collection: str, ref: Ref | None) -> Json | None:
+    """`ref` as a link, `root` the sales API's mount (`href`)."""
     if ref is None:
         return None
     return {
         "id": ref.id,
         "reference": ref.reference,
         "name": ref.name,
-        "href": href(request, collection, ref.id),
+        "href": f"{root}/{collection}/{ref.id}",
     }
+
+
+def _region(root: str, region: Ref | None) -> Json | None:
+    """The document's region shows id, name and href (no reference)."""
+    if region is None:
+        return None
+    return {"id": region.id, "name": region.name, "href": f"{root}/regions/{region.id}"}
 
 
 def _getter(pairs: Iterable[tuple[str, str]]) -> Callable[[object], Json]:
@@ -81,63 +101,73 @@ def _getter(pairs: Iterable[tuple[str, str]]) -> Callable[[object], Json]:
     return dict_display((key, attribute(name)) for key, name in pairs)
 
 
-# The record's keys, in the model's order; those showing a detail as stored, by its getter.
-_RECORD_KEYS = tuple(key.name for key in keys(models.Customer))
-_details = _getter(
-    (name, core)
+# Every key of the record, in the model's order, in one dict display: a detail shown as
+# stored as its attribute, any other key null, for `record_json` to set (setting a key
+# already there keeps its place, so the order stays the model's).
+_DETAILS_SHOWN = {
+    name: core
     for name, core in core_names(models.Customer).items()
     if core in CustomerDetails.__struct_fields__
+}
+_details = dict_display(
+    (key.name, attribute(_DETAILS_SHOWN[key.name]) if key.name in _DETAILS_SHOWN else "None")
+    for key in keys(models.Customer)
 )
 
 
 def record_json(request: Request, record: Record) -> Json:
     """Every key of the document's example, in its order: those this registry does not keep
-    null, a detail as stored unless `_shown` shows it otherwise."""
-    shown: Json = dict.fromkeys(_RECORD_KEYS)
-    shown.update(_details(record.customer.details))
-    shown.update(_shown(request, record))
-    return shown
-
-
-def _shown(request: Request, record: Record) -> Json:
-    """The keys that are no detail as stored: the customer's own, what the record names,
-    and details shown otherwise (an URL, a whole amount, a name)."""
+    null, a detail as stored unless shown otherwise here (an URL, a whole amount, a name)."""
     customer, d = record.customer, record.customer.details
-    region = _ref(request, "regions", record.region)
-    if region is not None:
-        del region["reference"]  # the document's region shows id, name and href
+    root = request.scope.get("root_path", "")
+    shown = _details(d)
+    shown["id"] = customer.customer_id
+    shown["reference"] = customer.code
+    shown["name"] = customer.name
+    category, segmentation = record.category, record.segmentation
+    if category is not None:
+        shown["categoryReference"] = category.reference
+        shown["customerCategory"] = _ref(root, "customerCategories", category)
+    else:
+        shown["customerCategory"] = None  # not the stored id the display put there
+    shown["isSubCustomer"] = record.parent is not None
+    shown["parentCustomer"] = _ref(root, "customers", record.parent)
+    if segmentation is not None:
+        shown["customerSegmentationReference"] = segmentation.reference
+        shown["customerSegmentation"] = _ref(root, "customerSegmentations", segmentation)
+    else:
+        shown["customerSegmentation"] = None
+    if d.logo is not None:
+        shown["logo"] = media_url(request, d.logo)
+    if d.credit_limit is not None:
+        shown["creditLimit"] = _number(d.credit_limit)
     creator = record.creator
-    due_type = d.due_date_config_type
-    return {
-        "id": customer.customer_id,
-        "reference": customer.code,
-        "name": customer.name,
-        "categoryReference": record.category.reference if record.category else None,
-        "customerCategory": _ref(request, "customerCategories", record.category),
-        "isSubCustomer": record.parent is not None,
-        "parentCustomer": _ref(request, "customers", record.parent),
-        "customerSegmentationReference": (
-            record.segmentation.reference if record.segmentation else None
-        ),
-        "customerSegmentation": _ref(request, "customerSegmentations", record.segmentation),
-        "logo": media_url(request, d.logo),
-        "creditLimit": _number(d.credit_limit),
-        "createdBy": None
+    shown["createdBy"] = (
+        None
         if creator is None
         else {
             "userId": creator.id,
             "reference": creator.reference,
-            "href": href(request, "users", creator.id),
-        },
-        "dueDateConfigType": DUE_DATE_TYPES.get(due_type) if due_type else None,
-        "paymentTypes": [_ref(request, "paymentTypes", ref) for ref in record.payment_types],
-        "contacts": [contact_json(request, contact) for contact in record.contacts],
-        "currency": record.currency,
-        "organization": record.organization,
-        "dateCreated": timestamp(customer.created_at),
-        "lastUpdated": timestamp(customer.modified_at or customer.created_at),
-        "region": region,
-    }
+            "href": f"{root}/users/{creator.id}",
+        }
+    )
+    due_type = d.due_date_config_type
+    shown["dueDateConfigType"] = DUE_DATE_TYPES.get(due_type) if due_type else None
+    # Most records name none: no comprehension to run for an empty list.
+    shown["paymentTypes"] = (
+        [_ref(root, "paymentTypes", ref) for ref in record.payment_types]
+        if record.payment_types
+        else []
+    )
+    shown["contacts"] = (
+        [_contact(root, contact) for contact in record.contacts] if record.contacts else []
+    )
+    shown["currency"] = record.currency
+    shown["organization"] = record.organization
+    shown["dateCreated"] = timestamp(customer.created_at)
+    shown["lastUpdated"] = timestamp(customer.modified_at or customer.created_at)
+    shown["region"] = _region(root, record.region)
+    return shown
 
 
 # A contact's keys that show its fields as they are (the model's first), then the others.
@@ -145,10 +175,14 @@ _contact_fields = _getter(core_names(models.Contact).items())
 
 
 def contact_json(request: Request, contact: Contact) -> Json:
+    return _contact(request.scope.get("root_path", ""), contact)
+
+
+def _contact(root: str, contact: Contact) -> Json:
     shown = _contact_fields(contact)
     shown["dateCreated"] = timestamp(contact.created_at)
     shown["lastUpdated"] = timestamp(contact.modified_at or contact.created_at)
-    shown["href"] = href(request, "contacts", contact.contact_id)
+    shown["href"] = f"{root}/contacts/{contact.contact_id}"
     return shown
 
 
