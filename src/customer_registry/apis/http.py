@@ -531,7 +531,10 @@ class _ApiApp(Starlette):
         self.surface = surface
 
     def build_middleware_stack(self) -> ASGIApp:
-        return ApiEdge(self.router, self.exception_handlers, self.body_limit, self.surface)
+        # The router's own stack (its `app`: it has no middleware), not the router: its
+        # `__call__` would only await that stack, one more coroutine for every request.
+        stack = self.router.middleware_stack
+        return ApiEdge(stack, self.exception_handlers, self.body_limit, self.surface)
 
 
 class ApiEdge:
