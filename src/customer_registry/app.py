@@ -190,9 +190,21 @@ class _Service(Starlette):
             match, child_scope = mount.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
-                await mount.app(scope, receive, send)
+                await _starlette_stack(mount.app, scope)(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def _starlette_stack(app: ASGIApp, scope: Scope) -> ASGIApp:
+    """What a Starlette app's `__call__` would await for the scope (done as it does: the app
+    named in the scope, its stack built once), awaited here instead: one coroutine fewer
+    for every request. Any other app as it is."""
+    if not isinstance(app, Starlette):
+        return app
+    scope["app"] = app
+    if app.middleware_stack is None:
+        app.middleware_stack = app.build_middleware_stack()
+    return app.middleware_stack
 
 
 class _PrefixMount(Mount):

@@ -105,6 +105,38 @@ class Customer(msgspec.Struct, frozen=True):
             modified_by=row["modified_by"],
         )
 
+    @classmethod
+    def from_table_row(cls, row: Row) -> Customer:
+        """`from_row` for a row of `select(customers)`, read by position: its columns are the
+        table's, in the Customer's field order with the details in the middle (checked at
+        import, `_TABLE_LAYOUT`). Fifty-odd lookups by name cost about 13,000 instructions a
+        GET on an asyncpg row (callgrind); its values as a tuple, sliced, a fraction of it."""
+        values = tuple(row.values())
+        # mypy cannot count the slices' values against the fields (`_table_layout` does).
+        return cls(  # type: ignore[call-arg]
+            *values[:_DETAILS_START],
+            CustomerDetails(*values[_DETAILS_START:_DETAILS_END]),
+            *values[_DETAILS_END:],
+        )
+
+
+def _table_layout() -> tuple[int, int]:
+    """Where the details lie among the `customers` table's columns, once it is checked that
+    the other columns are the Customer's own fields in its order (else no positional read)."""
+    columns = [column.name for column in schema.customers.c]
+    details = list(CustomerDetails.__struct_fields__)
+    start = columns.index(details[0])
+    end = start + len(details)
+    own = [name for name in Customer.__struct_fields__ if name != "details"]
+    if columns[start:end] != details or columns[:start] + columns[end:] != own:
+        raise RuntimeError("the customers table's columns are not in the Customer's order")
+    if Customer.__struct_fields__.index("details") != start:
+        raise RuntimeError("Customer.details is not where the table's details are")
+    return start, end
+
+
+_DETAILS_START, _DETAILS_END = _table_layout()
+
 
 @dataclass(frozen=True, slots=True)
 class NewCustomer:
@@ -238,7 +270,7 @@ async def get(
     row = await fetch(conn, caller.scope, customer_id) if is_key(customer_id) else None
     if row is None:
         raise missing("customer", "id", customer_id)
-    return Customer.from_row(row)
+    return Customer.from_table_row(row)
 
 
 async def each(
