@@ -84,8 +84,8 @@ async def write_many(
 ) -> list[Row]:
     """Insert `rows`, already checked by `check_storable`, in a few statements, and answer
     the `returning` columns of the rows written (in no promised order). Rows with the same
-    columns in the same order share a statement. With `skip_conflicts`, a row a unique index refuses is left
-    out (ON CONFLICT DO NOTHING), and so from the answer."""
+    columns in the same order share a statement. With `skip_conflicts`, a row a unique
+    index refuses is left out (ON CONFLICT DO NOTHING), and so from the answer."""
     # Grouped by their keys in the order they have (a batch's rows are built alike), sorted
     # once a group: sorting each row's sixty keys cost twice as much as taking them.
     shapes: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
