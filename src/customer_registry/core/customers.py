@@ -284,7 +284,7 @@ async def each(
             rows = await repository.after(conn, scope, last, batch_rows)
         if not rows:
             return
-        yield [Customer.from_row(row) for row in rows]
+        yield [Customer.from_table_row(row) for row in rows]  # select(customers) rows
         last = rows[-1]["customer_id"]
 
 

@@ -4,7 +4,6 @@ with their `href`, lists, and `{"error", "error_description"}` errors."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -24,6 +23,7 @@ from customer_registry.apis.sales_v1_0.params import (
     InvalidParamType,
     MissingParam,
 )
+from customer_registry.apis.times import to_the_second
 from customer_registry.core import errors
 from customer_registry.core.catalogues import Item
 from customer_registry.core.contacts import Contact
@@ -37,22 +37,7 @@ from customer_registry.storage.errors import IntegrityViolation
 Json = dict[str, Any]
 
 
-# "00" to "59": a month, day, hour, minute or second as a timestamp writes it.
-_TWO_DIGITS = tuple(f"{n:02}" for n in range(60))
-
-
-def timestamp(value: datetime | None) -> str | None:
-    """`2015-12-17T23:00:00Z`: to the second, any offset dropped (as `isoformat()[:19]`)."""
-    if value is None:
-        return None
-    # Joined from ready-made digits: about 5,500 instructions (callgrind) against 9,900 for
-    # `isoformat(timespec="seconds")`, 10,400 for `%` formatting and 17,900 for `strftime`;
-    # a record shows two, and each of its contacts two more.
-    year, two = value.year, _TWO_DIGITS
-    return (
-        f"{year if year >= 1000 else f'{year:04}'}-{two[value.month]}-{two[value.day]}"
-        f"T{two[value.hour]}:{two[value.minute]}:{two[value.second]}Z"
-    )
+timestamp = to_the_second("Z")  # `2015-12-17T23:00:00Z`
 
 
 def href(request: Request, collection: str, key: int) -> str:
