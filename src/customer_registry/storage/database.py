@@ -211,7 +211,8 @@ Hook = Callable[[], Awaitable[None]]
 
 
 class Connection(ABC):
-    """One borrowed database connection. Every query of the service goes through these four."""
+    """One borrowed database connection. Every query of the service goes through these four
+    (or, for a bulk write, the two `_in_order` ones)."""
 
     dialect_name: str
     _hooks: tuple[list[Hook], list[Hook]] | None = None
