@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import SimpleNamespace
 
 import msgspec
@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from customer_registry.apis.models import core_names, filters, keys, response_schema
 from customer_registry.apis.sales_v1_0 import models, names, openapi
-from customer_registry.apis.sales_v1_0.render import contact_json, record_json, timestamp
+from customer_registry.apis.sales_v1_0.render import contact_json, record_json
 from customer_registry.core.contacts import Contact
 from customer_registry.core.customer_details import CustomerDetails
 from customer_registry.core.customers import Customer
@@ -133,15 +133,6 @@ def test_a_link_the_record_does_not_name_is_null_not_the_stored_id() -> None:
     assert rendered["customerSegmentationReference"] is None
     assert rendered["parentCustomer"] is None
     assert rendered["isSubCustomer"] is False
-
-
-def test_a_timestamp_is_written_to_the_second_without_offset() -> None:
-    assert timestamp(datetime(2015, 12, 17, 23, 0, 0)) == "2015-12-17T23:00:00Z"
-    assert timestamp(datetime(2021, 3, 4, 5, 6, 7, 999999)) == "2021-03-04T05:06:07Z"
-    assert timestamp(datetime(987, 1, 2, 3, 4, 5)) == "0987-01-02T03:04:05Z"
-    east = timezone(timedelta(hours=2))
-    assert timestamp(datetime(2021, 3, 4, 5, 6, 7, tzinfo=east)) == "2021-03-04T05:06:07Z"
-    assert timestamp(None) is None
 
 
 def test_a_contact_renders_every_key_of_its_model() -> None:
