@@ -109,7 +109,7 @@ class Customer(msgspec.Struct, frozen=True):
     def from_table_row(cls, row: Row) -> Customer:
         """`from_row` for a row of `select(customers)`, read by position: its columns are the
         table's, in the Customer's field order with the details in the middle (checked at
-        import, `_TABLE_LAYOUT`). Fifty-odd lookups by name cost about 13,000 instructions a
+        import, `_table_layout`). Fifty-odd lookups by name cost about 13,000 instructions a
         GET on an asyncpg row (callgrind); its values as a tuple, sliced, a fraction of it."""
         values = tuple(row.values())
         # mypy cannot count the slices' values against the fields (`_table_layout` does).
