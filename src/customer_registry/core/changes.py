@@ -116,15 +116,23 @@ def _entry(
 def _made(
     caller: Caller, entity_id: int | None, action: str, subject: object, now: datetime
 ) -> dict[str, Any]:
-    """What an entry says of who made the change, when, where and how (`_entry`)."""
+    """What an entry says of the change beside the customer and its fields (`_entry`)."""
     return {
+        **_by(caller, action, now),
         "entity_id": entity_id,
+        "subject": None if subject is None else str(subject),
+    }
+
+
+def _by(caller: Caller, action: str, now: datetime) -> dict[str, Any]:
+    """Who made a change, when, through which surface, and what it was: every entry says it,
+    whether the core writes it or the write's own statement does."""
+    return {
         "changed_at": now,
         "user_id": caller.user_id,
         "username": caller.username,
         "surface": SURFACE.get(),
         "action": action,
-        "subject": None if subject is None else str(subject),
     }
 
 
@@ -163,14 +171,7 @@ async def record(
 def recorded_in_the_write(caller: Caller, action: str) -> dict[str, Any]:
     """What an entry says of a change that the write's own statement records (it finds the
     customer, its entity and what changed; see `storage.customers.update_alone`)."""
-    return {
-        "changed_at": utcnow(),
-        "user_id": caller.user_id,
-        "username": caller.username,
-        "surface": SURFACE.get(),
-        "action": action,
-        "unrecorded": sorted(_AUDIT),
-    }
+    return {**_by(caller, action, utcnow()), "unrecorded": sorted(_AUDIT)}
 
 
 async def record_created(
