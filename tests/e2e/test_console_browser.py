@@ -278,6 +278,8 @@ def test_the_console_at_a_phones_width(server: Server, browser: Browser) -> None
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     _sign_in(page, server, server.username, server.password)
+    # The URL changes before the style sheet is applied; unstyled, the page is wider (402).
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing runs off the screen
     page.keyboard.press("Tab")  # the first stop is the skip link
