@@ -1,7 +1,8 @@
 """Values as they reach SQLite: a bulk write's parameters passed by position must land in
 their own columns, and a time is written in SQLAlchemy's text form for SQLite DateTime
-(a zero fraction included), so that times compare and sort as text. These run on SQLite
-whatever database the rest of the suite uses."""
+(a zero fraction included), so that times compare and sort as text; read back, by name or
+by position, a time is a datetime again. These run on SQLite whatever database the rest of
+the suite uses."""
 
 from __future__ import annotations
 
@@ -80,3 +81,14 @@ async def test_a_time_is_stored_as_text_with_its_fraction_even_zero(db: SqliteDa
         read = await conn.fetch_all(sa.select(_TABLE.c.at))
     assert [row["at"] for row in raw] == ["2026-12-07 10:30:00.000000"] * 2
     assert [row["at"] for row in read] == [at, at]
+
+
+async def test_values_by_position_are_decoded_as_rows_by_name_are(db: SqliteDatabase) -> None:
+    async with db.write() as conn:
+        await write_many(conn, _TABLE, [_row(n) for n in range(3)])
+    query = sa.select(_TABLE).order_by(_TABLE.c.alpha)
+    async with db.read() as conn:
+        by_name = await conn.fetch_all(query)
+        by_position = await conn.fetch_values(query)
+    assert [list(values) for values in by_position] == [list(row.values()) for row in by_name]
+    assert isinstance(by_position[0][3], datetime)  # a time, not SQLite's text

@@ -97,11 +97,14 @@ def _after(scope: Scope, limit: int) -> Prepared:
     return Prepared(statement)
 
 
-async def after(conn: Connection, scope: Scope, customer_id: int, limit: int) -> Sequence[Row]:
+async def after(
+    conn: Connection, scope: Scope, customer_id: int, limit: int
+) -> Sequence[Sequence[Any]]:
     """The next `limit` customers the scope sees, by id, after `customer_id` (an export's
-    walk: each batch one index range, however far it has gone)."""
+    walk: each batch one index range, however far it has gone), as the values of
+    `select(customers)` rows."""
     statement = _after(scope, limit)
-    return await conn.fetch_all(statement, after=customer_id, **scope_values(scope))
+    return await conn.fetch_values(statement, after=customer_id, **scope_values(scope))
 
 
 async def get_for_update(conn: Connection, scope: Scope, customer_id: int) -> Row | None:

@@ -25,7 +25,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import aiosqlite
 import asyncpg
@@ -132,6 +132,19 @@ class _Decoding:
             for record in found:
                 for name, decode in named:
                     record[name] = decode(record[name])
+        return found
+
+    def values(self, rows: list[tuple[Any, ...]]) -> Sequence[Sequence[Any]]:
+        """The rows as their values in the statement's column order, decoded."""
+        if rows and len(rows[0]) != len(self._decoders):
+            raise RuntimeError("the rows are not the columns the statement exports")
+        placed = [(place, decode) for place, decode in enumerate(self._decoders) if decode]
+        if not placed:
+            return rows
+        found = [list(row) for row in rows]
+        for values in found:
+            for place, decode in placed:
+                values[place] = decode(values[place])
         return found
 
     def _by_name(self, names: list[str]) -> list[tuple[str, Decoder]]:
@@ -250,6 +263,13 @@ class Connection(ABC):
         rows = await self.fetch_all(stmt, **params)
         return rows[0] if rows else None
 
+    async def fetch_values(self, stmt: Statement, **params: Any) -> Sequence[Sequence[Any]]:
+        """`fetch_all`'s rows as their values alone, in the statement's column order, for a
+        reader by position: no name-to-value mapping built per row (on SQLite, a quarter of
+        an export's main thread, py-spy)."""
+        compiled, args = self._compile(stmt, params)
+        return await self._fetch_values(compiled, args)
+
     async def fetch_value(self, stmt: Statement, **params: Any) -> Any:
         row = await self.fetch_one(stmt, **params)
         return None if row is None else next(iter(row.values()))
@@ -289,6 +309,11 @@ class Connection(ABC):
 
     @abstractmethod
     async def _fetch(self, compiled: CompiledSQL, args: list[Any]) -> Sequence[Row]: ...
+
+    async def _fetch_values(
+        self, compiled: CompiledSQL, args: list[Any]
+    ) -> Sequence[Sequence[Any]]:
+        return [tuple(row.values()) for row in await self._fetch(compiled, args)]
 
     @abstractmethod
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int: ...
@@ -404,6 +429,13 @@ class _PgConnection(Connection):
         except Exception as error:
             raise _translate_pg_errors(error) from error
         return rows
+
+    async def _fetch_values(
+        self, compiled: CompiledSQL, args: list[Any]
+    ) -> Sequence[Sequence[Any]]:
+        # A Record indexes and slices by position as a tuple does (it is no registered
+        # Sequence: iterating it gives its values, as the type says).
+        return cast(Sequence[Sequence[Any]], await self._fetch(compiled, args))
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
         try:
@@ -676,6 +708,12 @@ class _SqliteConnection(Connection):
         if compiled.decoding is None:
             return [dict(zip(names, row, strict=True)) for row in rows]
         return compiled.decoding.rows(names, rows)
+
+    async def _fetch_values(
+        self, compiled: CompiledSQL, args: list[Any]
+    ) -> Sequence[Sequence[Any]]:
+        _, rows = await self._in_thread(_query, compiled.sql, args)
+        return rows if compiled.decoding is None else compiled.decoding.values(rows)
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
         return await self._in_thread(_change, compiled.sql, args)
