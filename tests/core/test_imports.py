@@ -3,6 +3,8 @@ commit whole, a dry run that writes nothing, and a report of every refused row."
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import aclosing
 from typing import Any
 
 import pytest
@@ -248,3 +250,16 @@ async def test_each_walks_every_customer_the_scope_sees_in_batches(
     assert [c.code for batch in batches for c in batch] == [f"W{n}" for n in range(1, 8)]
     everything = [c async for b in customers.each(ctx.db, COMMAND_LINE.scope) for c in b]
     assert {c.code for c in everything} == {f"W{n}" for n in range(8)}
+
+
+async def test_each_stopped_early_leaves_no_read_running(ctx: Context) -> None:
+    rows = [ImportRow(n, _customer(f"E{n}")) for n in range(1, 8)]
+    await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1)
+    lent = ctx.db.usage().in_use
+    walk = customers.each(ctx.db, COMMAND_LINE.scope.only(1), batch_rows=3)
+    async with aclosing(walk):
+        first = await anext(walk)
+        await asyncio.sleep(0)  # the second batch's read begins
+        assert ctx.db.usage().in_use == lent + 1
+    assert [c.code for c in first] == ["E1", "E2", "E3"]
+    assert ctx.db.usage().in_use == lent  # that read ended with the walk, its connection back

@@ -5,7 +5,15 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +22,7 @@ import msgspec
 
 from customer_registry.core import brands, catalogues, entities, media, organizations, users
 from customer_registry.core import changes as change_log
+from customer_registry.core.ahead import read_ahead
 from customer_registry.core.clock import utcnow
 from customer_registry.core.customer_details import DEFAULT_BRAND_ID, CustomerDetails
 from customer_registry.core.errors import (
@@ -278,11 +287,14 @@ async def get(
     return Customer.from_table_row(row)
 
 
-async def each(
-    db: Database, scope: Scope, *, batch_rows: int = 1000
-) -> AsyncIterator[list[Customer]]:
+def each(db: Database, scope: Scope, *, batch_rows: int = 1000) -> AsyncGenerator[list[Customer]]:
     """Every customer `scope` sees, in batches by id, each read on its own (a long export
-    holds no transaction and no connection between batches)."""
+    holds no transaction, and no connection while the caller works), the next read while the
+    caller works on this one (`read_ahead`)."""
+    return read_ahead(_batches(db, scope, batch_rows))
+
+
+async def _batches(db: Database, scope: Scope, batch_rows: int) -> AsyncIterator[list[Customer]]:
     last = 0
     while True:
         async with db.read() as conn:

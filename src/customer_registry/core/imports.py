@@ -12,7 +12,8 @@ it in one transaction that is rolled back: uniqueness within the file is checked
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
@@ -22,6 +23,7 @@ import msgspec
 
 from customer_registry.core import changes as change_log
 from customer_registry.core import customers
+from customer_registry.core.ahead import read_ahead
 from customer_registry.core.errors import DomainError, Forbidden, NotUnique, Required
 from customer_registry.core.permissions import Caller, Level
 from customer_registry.storage import customers as repository
@@ -115,21 +117,22 @@ async def _import(
     batch_rows: int,
 ) -> Report:
     report = work.report
-    batches = _batches(rows, batch_rows)
-    if dry_run:
-        try:
+    # The next batch is parsed while one is written; closed however the import ends.
+    async with aclosing(read_ahead(_batches(rows, batch_rows))) as batches:
+        if dry_run:
+            try:
+                async with db.write() as conn:
+                    async for batch in batches:
+                        await work.batch(conn, batch, progress)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            return report
+        statistics = _Statistics()
+        async for batch in batches:
             async with db.write() as conn:
-                async for batch in batches:
-                    await work.batch(conn, batch, progress)
-                raise _DryRun
-        except _DryRun:
-            pass
-        return report
-    statistics = _Statistics()
-    async for batch in batches:
-        async with db.write() as conn:
-            await work.batch(conn, batch, progress)
-            await statistics.kept_up(conn, report.created)
+                await work.batch(conn, batch, progress)
+                await statistics.kept_up(conn, report.created)
     return report
 
 
@@ -153,7 +156,7 @@ class _Statistics:
 
 async def _batches(
     rows: Iterable[ImportRow] | AsyncIterable[ImportRow], size: int
-) -> AsyncIterable[list[ImportRow]]:
+) -> AsyncIterator[list[ImportRow]]:
     if isinstance(rows, AsyncIterable):
         batch: list[ImportRow] = []
         async for row in rows:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from enum import StrEnum
 from typing import IO, Any
 
@@ -39,18 +40,19 @@ async def export(
     conditions = dict(where or {})
     written = 0
     header = file_format is Format.CSV
-    async for batch in customers.each(db, scope):
-        rows = await naming.export_rows(db, caller, batch)
-        if conditions:
-            rows = [row for row in rows if _matches(row, conditions)]
-        if file_format is Format.CSV:
-            text = io.StringIO()
-            write_csv(text, naming.export_columns, rows, header=header)
-            out.write(text.getvalue().encode())
-            header = False
-        else:
-            write_json_lines(out, rows)
-        written += len(rows)
+    async with aclosing(customers.each(db, scope)) as batches:
+        async for batch in batches:
+            rows = await naming.export_rows(db, caller, batch)
+            if conditions:
+                rows = [row for row in rows if _matches(row, conditions)]
+            if file_format is Format.CSV:
+                text = io.StringIO()
+                write_csv(text, naming.export_columns, rows, header=header)
+                out.write(text.getvalue().encode())
+                header = False
+            else:
+                write_json_lines(out, rows)
+            written += len(rows)
     if header:  # no customer: the header alone, so the file still says its columns
         text = io.StringIO()
         write_csv(text, naming.export_columns, [])
