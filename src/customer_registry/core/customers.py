@@ -288,9 +288,9 @@ async def get(
 
 
 def each(db: Database, scope: Scope, *, batch_rows: int = 1000) -> AsyncGenerator[list[Customer]]:
-    """Every customer `scope` sees, in batches by id, each read on its own (a long export
-    holds no transaction, and no connection while the caller works), the next read while the
-    caller works on this one (`read_ahead`)."""
+    """Every customer `scope` sees, in batches by id, each read on its own: a long export
+    holds no transaction, and a connection only while a batch is read, the next one while
+    the caller works on this one (`read_ahead`)."""
     return read_ahead(_batches(db, scope, batch_rows))
 
 

@@ -225,7 +225,8 @@ Hook = Callable[[], Awaitable[None]]
 
 class Connection(ABC):
     """One borrowed database connection. Every query of the service goes through these four
-    (or, for a bulk write, the two `_in_order` ones)."""
+    (or `fetch_values`, for a reader by position; for a bulk write, the two `_in_order`
+    ones)."""
 
     dialect_name: str
     _hooks: tuple[list[Hook], list[Hook]] | None = None
@@ -433,8 +434,8 @@ class _PgConnection(Connection):
     async def _fetch_values(
         self, compiled: CompiledSQL, args: list[Any]
     ) -> Sequence[Sequence[Any]]:
-        # A Record indexes and slices by position as a tuple does (it is no registered
-        # Sequence: iterating it gives its values, as the type says).
+        # A Record is read by position as a tuple is (index, slice, iteration); it is only
+        # not registered as a Sequence.
         return cast(Sequence[Sequence[Any]], await self._fetch(compiled, args))
 
     async def _execute(self, compiled: CompiledSQL, args: list[Any]) -> int:
