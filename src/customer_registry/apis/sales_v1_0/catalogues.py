@@ -20,7 +20,13 @@ from customer_registry.apis.http import Endpoint, json_response, path_key
 from customer_registry.apis.idempotency import idempotent
 from customer_registry.apis.params import boolean, integer, number, parameters, text
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
-from customer_registry.apis.sales_v1_0.params import Field, Id, convert, external_ids
+from customer_registry.apis.sales_v1_0.params import (
+    Field,
+    Id,
+    convert,
+    external_ids,
+    external_ids_asked,
+)
 from customer_registry.apis.sales_v1_0.render import href, item_json, list_json
 from customer_registry.core import catalogues
 from customer_registry.core.catalogues import (
@@ -124,7 +130,7 @@ COLLECTIONS = (
 async def _key(conn: Connection, caller: Caller, collection: Collection, request: Request) -> int:
     raw: str = request.path_params["key"]
     catalogue = collection.catalogue
-    if external_ids(request.query_params):
+    if external_ids_asked(request):
         return (await catalogues.by_reference(conn, catalogue, caller.scope, raw)).id
     key = path_key(raw)
     if key is None:

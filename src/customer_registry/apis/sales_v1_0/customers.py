@@ -22,6 +22,7 @@ from customer_registry.apis.sales_v1_0.params import (
     InvalidParamType,
     convert,
     external_ids,
+    external_ids_asked,
     payment_types,
 )
 from customer_registry.apis.sales_v1_0.render import list_json, record_json
@@ -38,7 +39,7 @@ REQUIRED = ("reference", "name")
 def _customer(request: Request) -> int | Reference:
     """The customer the path names: its id, or its reference with `useExternalId=true`."""
     raw: str = request.path_params["customer"]
-    if external_ids(request.query_params):
+    if external_ids_asked(request):
         return Reference(raw)
     key = path_key(raw)
     if key is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 
 from customer_registry.apis.params import Converter, WrongType, boolean, integer, text
 from customer_registry.core import iso
@@ -51,6 +52,13 @@ def external_ids(params: Mapping[str, Any]) -> bool:
         return bool(boolean(params.get("useExternalId")))
     except WrongType:
         raise InvalidParamType("useExternalId") from None
+
+
+def external_ids_asked(request: Request) -> bool:
+    """`external_ids` of the request's query. A request without a query (most GETs of one
+    object) cannot ask: Starlette's QueryParams is not built for it, which cost a sales GET
+    about 2 % of its instructions (`python -m bench.instructions`)."""
+    return bool(request.scope["query_string"]) and external_ids(request.query_params)
 
 
 def _identifier(value: Any, spec: Id, external: bool) -> int | Reference | None:

@@ -11,7 +11,7 @@ from customer_registry.apis.access import requires_in_entity
 from customer_registry.apis.context import context
 from customer_registry.apis.http import json_response, path_key
 from customer_registry.apis.sales_v1_0.listing import parse_list, parse_page
-from customer_registry.apis.sales_v1_0.params import external_ids
+from customer_registry.apis.sales_v1_0.params import external_ids_asked
 from customer_registry.apis.sales_v1_0.render import list_json, user_json
 from customer_registry.core import users
 from customer_registry.core.errors import missing
@@ -33,7 +33,7 @@ async def list_users(request: Request, caller: Caller) -> Response:
 async def get_user(request: Request, caller: Caller) -> Response:
     raw: str = request.path_params["key"]
     async with context(request).db.read() as conn:
-        if external_ids(request.query_params):
+        if external_ids_asked(request):
             user = await users.by_username(conn, caller, raw)
         elif (key := path_key(raw)) is not None:
             user = await users.get(conn, caller, key)
