@@ -176,7 +176,12 @@ class _Service(Starlette):
         super().__init__(**kwargs)
         # The outer router too redirects `/v1` to `/v1/`: to this service's own URL.
         self.router = Router(kwargs["routes"], lifespan=kwargs["lifespan"])
-        self._mounts = [route for route in self.routes if isinstance(route, _PrefixMount)]
+        # Each mount's prefix with its slash, in the routes' order: the path is compared with
+        # these strings, and only the mount it starts with builds its child scope (trying
+        # each mount's `matches` in turn cost a billing request two misses).
+        self._mounts = [
+            (f"{route.path}/", route) for route in self.routes if isinstance(route, _PrefixMount)
+        ]
         self.edge: ASGIApp = self.dispatch  # create_app puts the operations' edge in front
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -186,10 +191,10 @@ class _Service(Starlette):
             await super().__call__(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        for mount in self._mounts:
-            match, child_scope = mount.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
+        path = get_route_path(scope)
+        for prefix, mount in self._mounts:
+            if path.startswith(prefix):
+                scope.update(mount.child_scope(scope))
                 await _starlette_stack(mount.app, scope)(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
@@ -217,8 +222,12 @@ class _PrefixMount(Mount):
             return Match.NONE, {}
         if not get_route_path(scope).startswith(f"{self.path}/"):
             return Match.NONE, {}
+        return Match.FULL, self.child_scope(scope)
+
+    def child_scope(self, scope: Scope) -> Scope:
+        """The scope's keys for a path under the prefix, as Mount.matches gives them."""
         root_path = scope.get("root_path", "")
-        return Match.FULL, {
+        return {
             "path_params": dict(scope.get("path_params", {})),
             "app_root_path": scope.get("app_root_path", root_path),
             "root_path": root_path + self.path,
