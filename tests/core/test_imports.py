@@ -259,7 +259,10 @@ async def test_each_stopped_early_leaves_no_read_running(ctx: Context) -> None:
     walk = customers.each(ctx.db, COMMAND_LINE.scope.only(1), batch_rows=3)
     async with aclosing(walk):
         first = await anext(walk)
-        await asyncio.sleep(0)  # the second batch's read begins
+        for _ in range(1000):  # until the second batch's read has its connection
+            await asyncio.sleep(0)  # (not a real sleep: the read would end meanwhile)
+            if ctx.db.usage().in_use > lent:
+                break
         assert ctx.db.usage().in_use == lent + 1
     assert [c.code for c in first] == ["E1", "E2", "E3"]
     assert ctx.db.usage().in_use == lent  # that read ended with the walk, its connection back
