@@ -7,7 +7,7 @@ answering another entity's rows.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from customer_registry.core import customers
 from customer_registry.core.permissions import COMMAND_LINE
 from customer_registry.core.scope import Scope
 from customer_registry.storage import customers as repository
-from customer_registry.storage.database import Prepared, Row
+from customer_registry.storage.database import Prepared
 from customer_registry.storage.schema import (
     contacts,
     customer_product_history,
@@ -64,8 +64,9 @@ async def test_one_get_statement_answers_each_entity_its_own_customer(
         assert row is not None
 
 
-def _entity_of(row: Row | None) -> int | None:
-    return None if row is None else int(row["entity_id"])
+def _entity_of(values: Sequence[Any] | None) -> int | None:
+    """The entity of a customer read by `get` (its values, by position)."""
+    return None if values is None else customers.Customer.from_values(values).entity_id
 
 
 @pytest.mark.parametrize(

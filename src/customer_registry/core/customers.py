@@ -115,13 +115,6 @@ class Customer(msgspec.Struct, frozen=True):
         )
 
     @classmethod
-    def from_table_row(cls, row: Row) -> Customer:
-        """`from_row` for a row of `select(customers)`, read by position (`from_values`).
-        Fifty-odd lookups by name cost about 13,000 instructions a GET on an asyncpg row
-        (callgrind); its values as a tuple, sliced, a fraction of it."""
-        return cls.from_values(tuple(row.values()))
-
-    @classmethod
     def from_values(cls, values: Sequence[Any]) -> Customer:
         """The customer from the values of a row of `select(customers)`: the table's columns,
         in the Customer's field order with the details in the middle (checked at import,
@@ -284,7 +277,7 @@ async def get(
     row = await fetch(conn, caller.scope, customer_id) if is_key(customer_id) else None
     if row is None:
         raise missing("customer", "id", customer_id)
-    return Customer.from_table_row(row)
+    return Customer.from_values(row)
 
 
 def each(db: Database, scope: Scope, *, batch_rows: int = 1000) -> AsyncGenerator[list[Customer]]:

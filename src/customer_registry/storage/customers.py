@@ -68,9 +68,17 @@ def _get(scope: Scope, lock: bool) -> Prepared:
     return Prepared(statement.with_for_update() if lock else statement)
 
 
-async def get(conn: Connection, scope: Scope, customer_id: int) -> Row | None:
-    statement = _get(scope, False)
-    return await conn.fetch_one(statement, customer_id=customer_id, **scope_values(scope))
+async def get(conn: Connection, scope: Scope, customer_id: int) -> Sequence[Any] | None:
+    """The customer, if the scope sees it, as the values of its `select(customers)` row: read
+    by position, no mapping of fifty-odd names built for one record."""
+    return await _one(conn, _get(scope, False), scope, customer_id)
+
+
+async def _one(
+    conn: Connection, statement: Prepared, scope: Scope, customer_id: int
+) -> Sequence[Any] | None:
+    rows = await conn.fetch_values(statement, customer_id=customer_id, **scope_values(scope))
+    return rows[0] if rows else None
 
 
 async def by_ids(conn: Connection, scope: Scope, customer_ids: Collection[int]) -> Sequence[Row]:
@@ -107,12 +115,11 @@ async def after(
     return await conn.fetch_values(statement, after=customer_id, **scope_values(scope))
 
 
-async def get_for_update(conn: Connection, scope: Scope, customer_id: int) -> Row | None:
+async def get_for_update(conn: Connection, scope: Scope, customer_id: int) -> Sequence[Any] | None:
     """`get`, the row locked until the transaction ends (PostgreSQL; SQLite writers are
     serialised, and SQLite renders no FOR UPDATE): an update then reads and writes the
     customer and its payment types alone."""
-    statement = _get(scope, True)
-    return await conn.fetch_one(statement, customer_id=customer_id, **scope_values(scope))
+    return await _one(conn, _get(scope, True), scope, customer_id)
 
 
 async def page(
