@@ -1,7 +1,7 @@
 """A PostgreSQL connection goes back to the pool whenever a block that borrowed it ends: done,
 failed, cancelled mid-statement, or left in a transaction (rolled back on the way). The
 release of a connection outside a transaction skips asyncpg's `asyncio.shield`
-(`storage.database._release_idle`), so these hold that nothing is lent for ever without it.
+(`storage.database._release`), so these hold that nothing is lent for ever without it.
 The pool is PostgreSQL's alone: SQLite has none."""
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from customer_registry.settings import Settings
-from customer_registry.storage.database import Database, PoolUsage, open_database
+from customer_registry.storage.database import (
+    Database,
+    PoolUsage,
+    _PgConnection,
+    open_database,
+)
 from tests.conftest import TEST_URL_VARIABLE, database_settings
 
 if os.environ.get(TEST_URL_VARIABLE):
@@ -72,6 +77,15 @@ if os.environ.get(TEST_URL_VARIABLE):
         await _read_one(one_connection)
         assert one_connection.usage().in_use == 0
 
+    async def test_a_connection_that_closed_in_the_block_has_given_its_place_back(
+        one_connection: Database,
+    ) -> None:
+        async with one_connection.read() as conn:
+            assert isinstance(conn, _PgConnection)
+            conn._raw.terminate()  # as a lost connection ends: asyncpg releases it itself
+        await _read_one(one_connection)
+        assert one_connection.usage() == PoolUsage(size=1, in_use=0, waiting=0)
+
     async def test_a_connection_left_in_a_transaction_is_rolled_back_when_given_back(
         one_connection: Database,
     ) -> None:
@@ -85,7 +99,7 @@ if os.environ.get(TEST_URL_VARIABLE):
 
 
 def test_the_release_without_a_shield_follows_asyncpgs_own() -> None:
-    """`_release_idle` repeats the steps of asyncpg's `Pool.release` but its shield, through
+    """`_release` repeats the steps of asyncpg's `Pool.release` but its shield, through
     asyncpg's internals: a version whose release differs must be read again before use."""
     source = inspect.getsource(asyncpg.pool.Pool.release)
     assert "connection._con._on_release()" in source

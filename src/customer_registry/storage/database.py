@@ -596,32 +596,34 @@ class _PgRead(AbstractAsyncContextManager[Connection]):
         return _PgConnection(raw, self._db._settings.exact_total_limit or None)
 
     async def __aexit__(self, *exc_info: object) -> None:
-        raw = self._raw
-        assert raw is not None
-        if raw.is_in_transaction():  # its rollback is a round trip: asyncpg's shielded release
-            await self._db._require_pool().release(raw)
-        else:
-            await _release_idle(raw)
+        assert self._raw is not None
+        await _release(self._db._require_pool(), self._raw)
 
 
-async def _release_idle(raw: PoolConnectionProxy) -> None:
-    """`Pool.release` of a connection outside a transaction, without the `asyncio.shield`
-    asyncpg wraps around every release: the shield's task and the event loop's turns it
-    takes cost about 85,000 instructions a request, a seventh of a GET of one customer
-    (`bench.instructions`, PostgreSQL).
+async def _release(pool: asyncpg.Pool, raw: PoolConnectionProxy) -> None:
+    """`pool.release(raw)`, without the `asyncio.shield` asyncpg wraps around every release
+    when the connection is outside a transaction: the shield's task and the event loop's
+    turns it takes cost about 85,000 instructions a request, a seventh of a GET of one
+    customer (`bench.instructions`, PostgreSQL), and about 8 % of its CPU under wrk.
 
-    The shield keeps a cancelled release from leaving the connection lent for ever. Here it
-    has nothing to keep: outside a transaction the holder's release does not suspend (the
-    reset is `_keep_session`, which does nothing), so no cancellation can reach it; and where
-    it does suspend (closing a connection past its query limit, waiting for a cancelled
-    query), asyncpg ends a cancelled release by terminating the connection, which gives its
-    place in the pool back. These are the steps of asyncpg's `Pool.release` (0.29-0.32) bar
-    the shield, through its internals: it offers no release without one."""
+    The shield keeps a cancelled release from leaving the connection lent for ever. Outside
+    a transaction it has nothing to keep: the holder's release does not suspend (the reset is
+    `_keep_session`, which does nothing), so no cancellation can reach it; and where it does
+    suspend (closing a connection past its query limit, waiting for a cancelled query),
+    asyncpg ends a cancelled release by terminating the connection, which gives its place in
+    the pool back. A connection in a transaction (its block failed as it ended) takes
+    asyncpg's own release, whose rollback is a round trip. These are the steps of asyncpg
+    0.32's `Pool.release` bar the shield, through its internals: it has no release without
+    one (`tests/storage/test_pool_release.py` fails on a version whose steps differ)."""
     proxy = cast(Any, raw)
-    if proxy._con is None:  # released already
+    connection = proxy._con
+    if connection is None:  # closed in the block: asyncpg gave its place back then
+        return
+    if connection.is_in_transaction():
+        await pool.release(raw)
         return
     holder = proxy._holder
-    proxy._con._on_release()
+    connection._on_release()
     await holder.release(holder._timeout)
 
 
