@@ -321,10 +321,10 @@ class Router(routing.Router):
     def _routes_under(self, parent: str | None) -> tuple[_Candidate, ...]:
         """The routes, in order, that may match a path `parent/<segment>` (None: any path),
         each with the paths it matches if it has no parameters (compared as strings, not by
-        its pattern: a partner GET of one customer tried `create_customer`'s, about 2,000
-        instructions): a route without parameters only its own path; one with, or a mount,
-        only a path that starts with its literal part (its path up to the first parameter; a
-        mount's path and `/`); any other kind of route, always."""
+        its pattern: a partner GET of one customer tried `create_customer`'s, and takes 2.4 %
+        fewer instructions without it): a route without parameters only its own path; one
+        with, or a mount, only a path that starts with its literal part (its path up to the
+        first parameter; a mount's path and `/`); any other kind of route, always."""
         if parent is None:
             return tuple((route, None) for route in self.routes)
         below = f"{parent}/"
