@@ -1,8 +1,8 @@
 """A PostgreSQL connection goes back to the pool whenever a block that borrowed it ends: done,
-failed, cancelled mid-statement, or left in a transaction (rolled back on the way). The
-release of a connection outside a transaction skips asyncpg's `asyncio.shield`
-(`storage.database._release`), so these hold that nothing is lent for ever without it.
-The pool is PostgreSQL's alone: SQLite has none."""
+failed, cancelled mid-statement, closed within it, or left in a transaction (rolled back on
+the way). The release of a connection outside a transaction skips asyncpg's `asyncio.shield`
+(`storage.database._release`), so these hold that nothing is lent for ever without it. The
+pool is PostgreSQL's alone: SQLite has none."""
 
 from __future__ import annotations
 
