@@ -95,18 +95,15 @@ async def test_the_router_picks_the_route_starlettes_would(api: str) -> None:
     paths = _paths(routes)
     assert len(paths) > 50
     different = []
+    answered = set()  # the routes that answered some path
     for path in paths:
         for method in METHODS:
             expected = await _answer(starlettes, path, method)
             found = await _answer(ours, path, method)
             if found != expected:
                 different.append((method, path, expected, found))
+            if found[0] == 200:
+                answered.add(int(found[1]))
     assert different == []
     # The tables are routed, not only refused: each route answers some path of its own.
-    answered = set()
-    for path in paths:
-        for method in METHODS:
-            status, body = await _answer(ours, path, method)
-            if status == 200:
-                answered.add(int(body))
     assert answered == set(range(len(routes)))

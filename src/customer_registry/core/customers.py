@@ -274,10 +274,10 @@ async def get(
 ) -> Customer:
     """The customer, if the caller may see it; `for_update` locks it for the transaction."""
     fetch = repository.get_for_update if for_update else repository.get
-    row = await fetch(conn, caller.scope, customer_id) if is_key(customer_id) else None
-    if row is None:
+    values = await fetch(conn, caller.scope, customer_id) if is_key(customer_id) else None
+    if values is None:
         raise missing("customer", "id", customer_id)
-    return Customer.from_values(row)
+    return Customer.from_values(values)
 
 
 def each(db: Database, scope: Scope, *, batch_rows: int = 1000) -> AsyncGenerator[list[Customer]]:
