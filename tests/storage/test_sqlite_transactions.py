@@ -124,3 +124,22 @@ async def test_a_begin_the_database_refuses_leaves_the_connection_usable(
     assert await _not_in_a_transaction(db)
     await _write_one(db, 2)
     assert await _rows(db) == [2]
+
+
+async def test_the_connection_given_back_last_is_taken_first(tmp_path: Path) -> None:
+    """Its page cache is the warm one: writes in a row all go through one connection, and a
+    read after them too, while the others stay idle."""
+    database = SqliteDatabase(Settings(database_url=f"sqlite:///{tmp_path / 'p.db'}"), 3)
+    await database.start()
+    try:
+        used: list[object] = []
+        for _ in range(4):
+            async with database.write() as conn:
+                used.append(conn._raw)  # type: ignore[attr-defined]
+        async with database.read() as first, database.read() as second:
+            both = [first._raw, second._raw]  # type: ignore[attr-defined]
+        assert used == [used[0]] * 4
+        assert both[0] is used[0]
+        assert both[1] is not used[0]
+    finally:
+        await database.stop()
