@@ -91,3 +91,8 @@ def test_customer_defaults_are_the_schemas() -> None:
     assert customers.DEFAULTS["brand_id"] == schema.DEFAULT_BRAND_ID
     assert customers.DEFAULTS["is_same_address"] is True
     assert customers.DEFAULTS["on_hold"] is False
+
+
+def test_customer_defaults_pass_the_rules_of_their_fields() -> None:
+    """A create checks only the values it was given: the defaults it adds must pass."""
+    assert customers.field_problems(customers.DEFAULTS) == {}

@@ -641,15 +641,11 @@ def _new_values(new: NewCustomer, details: Mapping[str, Any]) -> dict[str, Any]:
     for name in details:
         if name not in DETAILS:
             raise UnknownField(name)
-    values = {
-        **DEFAULTS,
-        **details,
-        "name": new.name,
-        "external_id": new.external_id,
-        "code": new.code,
-    }
-    _validate(values)
-    return _consistent(values)
+    given = {**details, "name": new.name, "external_id": new.external_id, "code": new.code}
+    # The defaults pass these rules (tests/storage/test_attributes.py): only what was given
+    # is checked (an import's row: 4.9 us against 7.4 with the defaults, timeit).
+    _validate(given)
+    return _consistent({**DEFAULTS, **given})
 
 
 async def create_many(
