@@ -24,6 +24,7 @@ from customer_registry.apis.context import Context
 from customer_registry.core import customers, webhooks
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Invalid
+from customer_registry.core.imports import ImportRow, import_customers
 from customer_registry.core.permissions import COMMAND_LINE
 from customer_registry.dispatcher import Dispatcher
 from tests.conftest import MakeEntity, Run
@@ -143,6 +144,29 @@ async def test_every_committed_change_is_delivered_signed_and_in_order(
     assert all(_verified(hook, headers, body) for headers, body in receiver.received)
     assert not _verified(hook, receiver.received[0][0], receiver.received[0][1] + b" ")
     assert await dispatcher.round() == 0  # nothing more to tell
+
+
+async def test_an_imported_customer_is_announced_with_its_fields_as_changes(
+    ctx: Context, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    """An import's creations keep their fields once, in their state: the event still tells
+    each field with a value, from nothing to it, as it does for a create through an API."""
+    await _hook(ctx, receiver.url, ("customer.created",))
+    row = ImportRow(1, {"name": "Imported", "code": "IMP1", "email": "i@example.com"})
+    assert (await import_customers(ctx.db, COMMAND_LINE, [row], entity_id=1)).created == 1
+    assert await dispatcher.round() == 1
+    (event,) = receiver.events()
+    found = event["data"]["changes"]
+    assert found["name"] == [None, "Imported"]
+    assert found["email"] == [None, "i@example.com"]
+    assert found["entity_id"] == [None, 1]
+    customer = event["data"]["customer"]
+    assert found == {
+        name: [None, value]
+        for name, value in customer.items()
+        if value is not None and name not in ("customer_id", "created_at", "created_by")
+    }
+    assert len(found) > 10  # the defaults too (flags, brand, category)
 
 
 async def test_a_refused_delivery_is_retried_later_and_later_events_wait(

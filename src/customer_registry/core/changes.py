@@ -43,6 +43,10 @@ def through(surface: str) -> Iterator[None]:
 
 # Not changes of their own: when and by whom is the entry's.
 _AUDIT = frozenset({"created_at", "created_by", "modified_at", "modified_by"})
+# A state's fields that no change names: the audit's and the customer's id.
+_NOT_CHANGED = _AUDIT | {"customer_id"}
+# The `changes` of an entry that keeps them in its state (`changes_of`).
+_IN_STATE = "null"
 
 Values = Mapping[str, Any]
 Differences = dict[str, tuple[Any, Any]]
@@ -70,9 +74,24 @@ class Change:
             surface=row["surface"],
             action=row["action"],
             subject=row["subject"],
-            changes=orjson.loads(row["changes"]),
+            changes=changes_of(row),
             state=None if row["state"] is None else orjson.loads(row["state"]),
         )
+
+
+def changes_of(entry: Row) -> dict[str, list[Any]]:
+    """An entry's changes, [before, after] by field. A creation that `record_created` wrote
+    keeps its fields once, in its state (`changes` is JSON null): each of them with a value,
+    from nothing to it, as `record` would have written them."""
+    found: dict[str, list[Any]] | None = orjson.loads(entry["changes"])
+    if found is not None:
+        return found
+    state: dict[str, Any] = orjson.loads(entry["state"])
+    return {
+        name: [None, value]
+        for name, value in state.items()
+        if value is not None and name not in _NOT_CHANGED
+    }
 
 
 def differences(before: Values, after: Values) -> Differences:
@@ -82,16 +101,6 @@ def differences(before: Values, after: Values) -> Differences:
         name: (before.get(name), after.get(name))
         for name in (before.keys() | after.keys()) - _AUDIT
         if before.get(name) != after.get(name)
-    }
-
-
-def _created(values: Values) -> Differences:
-    """`differences({}, values)`, for a new customer: its fields that have a value (an
-    import writes a million of these: 2.0 us against 5.6 for 55 fields, timeit)."""
-    return {
-        name: (None, value)
-        for name, value in values.items()
-        if value is not None and name not in _AUDIT
     }
 
 
@@ -177,13 +186,15 @@ def recorded_in_the_write(caller: Caller, action: str) -> dict[str, Any]:
 async def record_created(
     conn: Connection, caller: Caller, entity_id: int, created: Iterable[tuple[int, Values]]
 ) -> None:
-    """Record the creation of customers of one entity at once: (id, values) each."""
+    """Record the creation of customers of one entity at once: (id, values) each. Their
+    changes are not written beside their states, which hold the same fields (`changes_of`):
+    stored twice they were a quarter of an import's file, and a tenth of its time."""
     made = _made(caller, entity_id, "customer.created", None, utcnow())  # the same for each
     entries = [
         {
             **made,
             "customer_id": customer_id,
-            "changes": _json(_created(values)),
+            "changes": _IN_STATE,
             "state": _json({"customer_id": customer_id, **values}),
         }
         for customer_id, values in created

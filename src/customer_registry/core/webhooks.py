@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from customer_registry.core import entities
+from customer_registry.core.changes import changes_of
 from customer_registry.core.clock import utcnow
 from customer_registry.core.errors import Invalid, NotFound
 from customer_registry.core.permissions import Caller, Level
@@ -194,7 +195,7 @@ def event_body(entry: Row) -> bytes:
             "entity_id": entry["entity_id"],
             "data": {
                 "customer": customer,
-                "changes": orjson.loads(entry["changes"]),
+                "changes": changes_of(entry),
                 "subject": entry["subject"],
             },
         }
