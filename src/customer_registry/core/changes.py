@@ -188,7 +188,8 @@ async def record_created(
 ) -> None:
     """Record the creation of customers of one entity at once: (id, values) each. Their
     changes are not written beside their states, which hold the same fields (`changes_of`):
-    stored twice they were a quarter of an import's file, and a tenth of its time."""
+    stored twice they were a quarter of an import's file (200,000 rows: 555 MB against 419)
+    and about a twentieth of its time."""
     made = _made(caller, entity_id, "customer.created", None, utcnow())  # the same for each
     entries = [
         {
