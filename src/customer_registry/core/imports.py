@@ -12,9 +12,10 @@ it in one transaction that is rolled back: uniqueness within the file is checked
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
 from typing import Any
@@ -64,6 +65,13 @@ class Report:
     def rows(self) -> int:
         return self.created + self.updated + self.unchanged + len(self.refused)
 
+    def add(self, batch: Report) -> None:
+        """Count a batch's report in (batches are added in the file's order)."""
+        self.created += batch.created
+        self.updated += batch.updated
+        self.unchanged += batch.unchanged
+        self.refused.extend(batch.refused)
+
 
 Describe = Callable[[DomainError], str]  # an error in the words of the API the file uses
 Progress = Callable[[Report], None]
@@ -100,7 +108,7 @@ async def import_customers(
     with change_log.through("import"):
         return await _import(
             db,
-            _Work(caller, entity_id, on_conflict, describe, Report()),
+            _Work(caller, entity_id, on_conflict, describe),
             rows,
             dry_run,
             progress,
@@ -116,24 +124,104 @@ async def _import(
     progress: Progress | None,
     batch_rows: int,
 ) -> Report:
-    report = work.report
+    report = Report()
     # The next batch is parsed while one is written; closed however the import ends.
     async with aclosing(read_ahead(_batches(rows, batch_rows))) as batches:
         if dry_run:
             try:
                 async with db.write() as conn:
                     async for batch in batches:
-                        await work.batch(conn, batch, progress)
+                        report.add(await work.fresh().batch(conn, batch))
+                        _tell(progress, report)
                     raise _DryRun
             except _DryRun:
                 pass
             return report
-        statistics = _Statistics()
-        async for batch in batches:
-            async with db.write() as conn:
-                await work.batch(conn, batch, progress)
-                await statistics.kept_up(conn, report.created)
+        writer = _Writer(db, work, report, progress)
+        try:
+            async for batch in batches:
+                await writer.write(batch)
+            await writer.finish()
+        finally:
+            await writer.abandon()
     return report
+
+
+def _tell(progress: Progress | None, report: Report) -> None:
+    if progress is not None:
+        progress(report)
+
+
+class _Writer:
+    """Writes batches, each in its own transaction, and adds up their reports in the file's
+    order. The next batch is checked while the database writes the one before (on
+    PostgreSQL, two transactions at once: Python's work and the server's overlap; SQLite
+    takes one writer at a time, so there they follow each other as before). A batch that
+    could meet the one being written waits for it to end first: one sharing an identifier
+    with it (both would write or look up that customer; a unique index would make one wait
+    for the other, and two such waits in crossed orders are a deadlock), or one naming a
+    parent customer (which that batch may create). An import that stops leaves whole
+    batches: one may have committed before the batch before it."""
+
+    def __init__(
+        self, db: Database, work: _Work, report: Report, progress: Progress | None
+    ) -> None:
+        self._db, self._work, self._report, self._progress = db, work, report, progress
+        self._statistics = _Statistics()
+        self._ahead: asyncio.Task[Report] | None = None  # the batch being written
+        self._ahead_identifiers: set[tuple[str, object]] = set()
+
+    async def write(self, rows: list[ImportRow]) -> None:
+        identifiers = _identifiers(rows)
+        if identifiers is None or not identifiers.isdisjoint(self._ahead_identifiers):
+            await self.finish()
+        written = asyncio.create_task(self._written(rows))
+        try:
+            await self.finish()  # the batch before, while this one is checked
+        except BaseException:
+            await _cancelled(written)
+            raise
+        self._ahead, self._ahead_identifiers = written, identifiers or set()
+
+    async def finish(self) -> None:
+        """Wait for the batch being written, and add its report."""
+        if self._ahead is not None:
+            report = await self._ahead  # if it fails or is cancelled, `abandon` still has it
+            self._ahead = None
+            self._report.add(report)
+            _tell(self._progress, self._report)
+
+    async def abandon(self) -> None:
+        """Cancel the batch being written, if any (the import stopped): it is rolled back."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            await _cancelled(ahead)
+
+    async def _written(self, rows: list[ImportRow]) -> Report:
+        work = self._work.fresh()
+        async with self._db.write() as conn:
+            await work.batch(conn, rows)
+            await self._statistics.kept_up(conn, work.report.created)
+        return work.report
+
+
+async def _cancelled(task: asyncio.Task[Report]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+_IDENTIFIERS = ("code", "external_id", "secondary_code")
+
+
+def _identifiers(rows: list[ImportRow]) -> set[tuple[str, object]] | None:
+    """The identifiers the rows give (None: a row names a parent customer)."""
+    found: set[tuple[str, object]] = set()
+    for row in rows:
+        values = row.values
+        if values.get("parent_customer_id") is not None:
+            return None
+        found.update((name, values[name]) for name in _IDENTIFIERS if values.get(name) is not None)
+    return found
 
 
 @dataclass(slots=True)
@@ -143,15 +231,19 @@ class _Statistics:
     without it) keeps the plans of a small one: PostgreSQL then reads a code lookup through
     the entity's whole index (measured on an import into an empty table: 315 ms a batch at
     45,000 rows, and rising). Refreshed each time the rows created double, from
-    `FIRST_ANALYZE`: a few times in all, each a sample of the table."""
+    `FIRST_ANALYZE`: a few times in all, each a sample of the table. Two batches written at
+    once each count theirs in; the first past a mark refreshes, within its transaction."""
 
     FIRST_ANALYZE = 1_000
     next_at: int = FIRST_ANALYZE
+    created: int = 0
 
     async def kept_up(self, conn: Connection, created: int) -> None:
-        if created >= self.next_at:
+        """Count a batch's `created` in, refreshing the statistics if they have doubled."""
+        self.created += created
+        if self.created >= self.next_at:
+            self.next_at = 2 * self.created  # before the refresh: the other batch goes on
             await repository.refresh_statistics(conn)
-            self.next_at = 2 * created
 
 
 async def _batches(
@@ -178,16 +270,18 @@ class _Work:
     entity_id: int
     on_conflict: OnConflict
     describe: Describe
-    report: Report
+    report: Report = field(default_factory=Report)  # of the batch being written
 
-    async def batch(
-        self, conn: Connection, rows: list[ImportRow], progress: Progress | None
-    ) -> None:
+    def fresh(self) -> _Work:
+        """The same work, for another batch."""
+        return replace(self, report=Report())
+
+    async def batch(self, conn: Connection, rows: list[ImportRow]) -> Report:
         """The batch's rows whose code is new to the entity are created together (one
         lookup of the codes, `customers.create_many`); with `skip`, those the entity has are
         only counted; the others, each in a savepoint, by `_row`: conflicts, a code the file
         repeats, and every row when the creates together met what no check foresees.
-        Refusals are reported in the file's order."""
+        Refusals are reported in the file's order. Answers the report (`self.report`)."""
         refused: list[Refusal] = []
         fresh, again = await self._split(conn, rows, refused)
         again[:0] = await self._create(conn, fresh, refused)
@@ -198,8 +292,7 @@ class _Work:
             except DomainError as error:
                 refused.append(Refusal(row.line, self.describe(error)))
         self.report.refused.extend(sorted(refused, key=lambda refusal: refusal.line))
-        if progress is not None:
-            progress(self.report)
+        return self.report
 
     async def _split(
         self, conn: Connection, rows: list[ImportRow], refused: list[Refusal]
