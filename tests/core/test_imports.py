@@ -281,6 +281,19 @@ async def test_a_batch_that_could_meet_the_one_being_written_waits_for_it(
     assert (names["A1"], names["B1"]) == ("Again A1", "Again B1")
 
 
+async def test_identifiers_no_customer_can_hold_are_refused_rows(ctx: Context) -> None:
+    """A file's row may give anything (JSON Lines): what no identifier can hold is refused by
+    the rules, in any batch, and the others are imported."""
+    rows = _rows(
+        _customer("L1"),
+        _customer("L2", external_id=[1]),
+        {**_customer("L3"), "code": [3], "external_id": {"a": 1}},
+    )
+    report = await import_customers(ctx.db, COMMAND_LINE, rows, entity_id=1, batch_rows=1)
+    assert [refusal.line for refusal in report.refused] == [3, 4]
+    assert set(await _stored(ctx)) == {"L1"}
+
+
 async def test_an_entity_user_cannot_import_into_another_entity(
     ctx: Context, make_entity: MakeEntity
 ) -> None:

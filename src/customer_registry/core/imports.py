@@ -214,13 +214,17 @@ _IDENTIFIERS = ("code", "external_id", "secondary_code")
 
 
 def _identifiers(rows: list[ImportRow]) -> set[tuple[str, object]] | None:
-    """The identifiers the rows give (None: a row names a parent customer)."""
+    """The identifiers the rows give (None: a row names a parent customer). A value no
+    identifier can hold (a list, say: the rules refuse it) is none."""
     found: set[tuple[str, object]] = set()
     for row in rows:
         values = row.values
         if values.get("parent_customer_id") is not None:
             return None
-        found.update((name, values[name]) for name in _IDENTIFIERS if values.get(name) is not None)
+        for name in _IDENTIFIERS:
+            value = values.get(name)
+            if isinstance(value, str | int):
+                found.add((name, value))
     return found
 
 
