@@ -23,6 +23,7 @@ good ones at >= 0.9 of the clean file's rows/s (its noise), and every bad one re
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import secrets
 import shutil
@@ -213,8 +214,8 @@ def _import_with_bad_rows(
     console.print(f"• {target.kind}: customer-registry import, every {BAD_EVERY}th row bad")
     command = [str(cli), "import", str(source), "--errors", str(errors)]
     timed = timed_command(command, env, statuses=(0, 1))  # 1: some rows refused
-    with errors.open(encoding="utf-8") as report:
-        refused = sum(1 for _ in report) - 1  # its header aside
+    with errors.open(encoding="utf-8", newline="") as report:
+        refused = sum(1 for _ in csv.reader(report)) - 1  # its header aside
     console.print(f"  {timed.seconds:.1f} s, {refused:,} rows refused")
     return timed, refused
 
