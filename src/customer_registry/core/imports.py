@@ -210,9 +210,6 @@ async def _cancelled(task: asyncio.Task[Report]) -> None:
     await asyncio.gather(task, return_exceptions=True)
 
 
-_IDENTIFIERS = ("code", "external_id", "secondary_code")
-
-
 def _identifiers(rows: list[ImportRow]) -> set[tuple[str, object]] | None:
     """The identifiers the rows give (None: a row names a parent customer). A value no
     identifier can hold (a list, say: the rules refuse it) is none."""
@@ -221,7 +218,7 @@ def _identifiers(rows: list[ImportRow]) -> set[tuple[str, object]] | None:
         values = row.values
         if values.get("parent_customer_id") is not None:
             return None
-        for name in _IDENTIFIERS:
+        for name in repository.IDENTIFIERS:
             value = values.get(name)
             if isinstance(value, str | int):
                 found.add((name, value))

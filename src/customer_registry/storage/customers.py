@@ -187,7 +187,9 @@ def _not_unique(error: UniqueViolation, values: Mapping[str, Any], entity_id: in
     return NotUnique(field, values.get(field), entity_id)
 
 
-_IDENTIFIERS = ("external_id", "code", "secondary_code")
+# The fields a customer is unique by in its entity (each a unique index), in the order a
+# conflict names them.
+IDENTIFIERS = ("external_id", "code", "secondary_code")
 
 
 async def insert_or_conflict(
@@ -254,7 +256,7 @@ async def insert_many_or_conflict(
 async def _identifier_taken(conn: Connection, scope: Scope, values: Mapping[str, Any]) -> str:
     """Which identifier of `values` a customer of the scope's entity already has (an insert
     that ON CONFLICT DO NOTHING skipped)."""
-    given = [field for field in _IDENTIFIERS if values.get(field) is not None]
+    given = [field for field in IDENTIFIERS if values.get(field) is not None]
     for field in given:
         if await conn.fetch_value(
             sa.select(sa.func.count())
