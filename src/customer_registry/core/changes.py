@@ -66,6 +66,7 @@ class Change:
 
     @classmethod
     def from_row(cls, row: Row) -> Change:
+        state = None if row["state"] is None else orjson.loads(row["state"])
         return cls(
             change_id=row["change_id"],
             customer_id=row["customer_id"],
@@ -74,19 +75,21 @@ class Change:
             surface=row["surface"],
             action=row["action"],
             subject=row["subject"],
-            changes=changes_of(row),
-            state=None if row["state"] is None else orjson.loads(row["state"]),
+            changes=changes_of(row, state),
+            state=state,
         )
 
 
-def changes_of(entry: Row) -> dict[str, list[Any]]:
+def changes_of(entry: Row, state: Values | None = None) -> dict[str, list[Any]]:
     """An entry's changes, [before, after] by field. A creation that `record_created` wrote
     keeps its fields once, in its state (`changes` is JSON null): each of them with a value,
-    from nothing to it, as `record` would have written them."""
+    from nothing to it, as `record` would have written them. `state`: the entry's, if the
+    caller has read it already."""
     found: dict[str, list[Any]] | None = orjson.loads(entry["changes"])
     if found is not None:
         return found
-    state: dict[str, Any] = orjson.loads(entry["state"])
+    if state is None:
+        state = orjson.loads(entry["state"])
     return {
         name: [None, value]
         for name, value in state.items()
